@@ -1,0 +1,123 @@
+"""Matching a file's headers to canonical columns (Japanese and English synonyms), with a confidence."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+
+# Canonical column -> synonyms. Matching ignores case, width, spaces, underscores and punctuation.
+SYNONYMS: dict[str, dict[str, list[str]]] = {
+    "accounts": {
+        "account_id": ["account_id", "account id", "accountid", "customer id", "client id", "id", "取引先id",
+                       "顧客id", "顧客コード", "取引先コード", "アカウントid", "会社id", "企業id"],
+        "name": ["name", "account name", "company", "company name", "会社名", "取引先名", "顧客名", "企業名",
+                 "アカウント名"],
+        "mrr": ["mrr", "monthly fee", "monthly revenue", "月額", "月額料金", "月額費用", "契約金額", "月額売上",
+                "mrr(円)"],
+        "contract_start": ["contract_start", "start date", "contract start", "start", "signup date", "契約開始日",
+                           "導入日", "利用開始日", "契約日", "開始日"],
+        "renewal_date": ["renewal_date", "renewal date", "renewal", "契約更新日", "更新日", "次回更新日"],
+        "churn_date": ["churn_date", "churn date", "cancel date", "cancellation date", "解約日", "退会日"],
+        "status": ["status", "ステータス", "契約ステータス", "状態"],
+        "owner": ["owner", "csm", "account owner", "担当csm", "担当者", "担当", "cs担当"],
+        "plan": ["plan", "プラン", "契約プラン", "料金プラン"],
+        "industry": ["industry", "業種", "業界"],
+        "segment": ["segment", "セグメント", "規模", "企業規模"],
+        "tier": ["tier", "ティア", "階層", "ランク"],
+        "acquisition_channel": ["acquisition_channel", "channel", "lead source", "source", "獲得チャネル",
+                                "流入経路", "チャネル"],
+        "acquisition_cost": ["acquisition_cost", "cac", "acquisition cost", "獲得コスト", "獲得単価"],
+    },
+    "usage": {
+        "account_id": ["account_id", "account id", "customer id", "id", "取引先id", "顧客id", "顧客コード"],
+        "date": ["date", "day", "month", "日付", "利用日", "集計日", "対象月", "利用月", "年月", "月"],
+    },
+    "mrr": {
+        "account_id": ["account_id", "account id", "customer id", "id", "取引先id", "顧客id", "顧客コード"],
+        "month": ["month", "billing month", "period", "請求月", "対象月", "計上月", "年月", "月"],
+        "mrr": ["mrr", "amount", "billing amount", "revenue", "請求金額", "月額", "mrr(円)", "売上", "金額"],
+        "plan": ["plan", "プラン"],
+    },
+    "orders": {
+        "customer_id": ["customer_id", "customer id", "customer", "会員id", "顧客id", "購入者id", "顧客番号",
+                        "会員番号"],
+        "order_date": ["order_date", "order date", "date", "purchase date", "注文日", "購入日", "受注日"],
+        "amount": ["amount", "order amount", "total", "注文金額", "購入金額", "金額", "合計金額", "売上"],
+        "order_id": ["order_id", "order id", "注文id", "注文番号", "受注番号"],
+        "channel": ["channel", "チャネル", "販売チャネル", "流入経路"],
+    },
+    "touchpoints": {
+        "account_id": ["account_id", "account id", "customer id", "id", "取引先id", "顧客id"],
+        "date": ["date", "contact date", "接触日", "対応日", "実施日", "日付"],
+        "kind": ["kind", "type", "contact type", "対応種別", "種別", "接点種別"],
+        "owner": ["owner", "担当者", "担当csm", "担当"],
+        "note": ["note", "notes", "memo", "メモ", "備考", "内容"],
+    },
+    "opportunities": {
+        "account_id": ["account_id", "account id", "customer id", "取引先id", "顧客id"],
+        "amount": ["amount", "deal amount", "商談金額", "金額", "見込金額"],
+        "kind": ["kind", "type", "商談種別", "種別"],
+        "stage": ["stage", "status", "フェーズ", "ステージ", "商談ステータス"],
+        "created": ["created", "created date", "作成日", "商談開始日"],
+        "closed": ["closed", "close date", "closed date", "完了日", "受注日", "クローズ日"],
+    },
+}
+
+# Usage measure columns: header synonyms -> canonical measure name. Other numeric columns keep their name.
+MEASURE_SYNONYMS: dict[str, list[str]] = {
+    "logins": ["logins", "login count", "ログイン数", "ログイン回数"],
+    "page_views": ["page_views", "page views", "pv", "pageviews", "表示数", "閲覧数", "ページビュー", "フォーム表示数"],
+    "active_users": ["active_users", "active users", "アクティブユーザー数", "アクティブユーザ数", "利用者数"],
+}
+
+
+def normalize_header(header: object) -> str:
+    text = unicodedata.normalize("NFKC", str(header)).lower().strip()
+    return re.sub(r"[\s_\-・/()（）\[\]【】:：.]+", "", text)
+
+
+def source_key(headers: list[str]) -> str:
+    """A stable identity for 'this kind of export': its normalised header set."""
+    joined = "\n".join(sorted(normalize_header(h) for h in headers))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+def _score(header: str, synonyms: list[str]) -> float:
+    norm = normalize_header(header)
+    normed = [normalize_header(s) for s in synonyms]
+    if norm in normed:
+        return 1.0
+    best = max((difflib.SequenceMatcher(None, norm, s).ratio() for s in normed), default=0.0)
+    if any(len(s) >= 3 and (s in norm) for s in normed):
+        best = max(best, 0.8)
+    return round(best, 2)
+
+
+def suggest(dataset: str, headers: list[str], threshold: float = 0.75) -> dict[str, tuple[str, float]]:
+    """Canonical column -> (header, confidence) for the best one-to-one matches above threshold."""
+    candidates = []
+    for canonical, synonyms in SYNONYMS[dataset].items():
+        for header in headers:
+            score = _score(header, synonyms)
+            if score >= threshold:
+                candidates.append((score, canonical, header))
+    # Greedy by score; ties broken by the canonical order (required columns first) then header order.
+    order = list(SYNONYMS[dataset])
+    candidates.sort(key=lambda c: (-c[0], order.index(c[1]), headers.index(c[2])))
+    chosen: dict[str, tuple[str, float]] = {}
+    used: set[str] = set()
+    for score, canonical, header in candidates:
+        if canonical not in chosen and header not in used:
+            chosen[canonical] = (header, score)
+            used.add(header)
+    return chosen
+
+
+def measure_name(header: str) -> str:
+    """The canonical measure name of a usage column ('ログイン数' -> 'logins'); else its own header."""
+    for name, synonyms in MEASURE_SYNONYMS.items():
+        if _score(header, synonyms) == 1.0:
+            return name
+    return str(header).strip()

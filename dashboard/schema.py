@@ -1,0 +1,92 @@
+"""Tables of the store, created and migrated by code. Money is integer yen (BIGINT)."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+# Canonical datasets: the typed columns each stores (besides snapshot_id). Order is storage order.
+# Types: id/text -> VARCHAR, money -> BIGINT yen, date -> DATE, month -> DATE (first day), number -> DOUBLE.
+DATASETS: dict[str, dict[str, str]] = {
+    "accounts": {
+        "account_id": "id", "name": "text", "mrr": "money", "contract_start": "date",
+        "renewal_date": "date", "churn_date": "date", "status": "text", "owner": "text", "plan": "text",
+        "industry": "text", "segment": "text", "tier": "text", "acquisition_channel": "text",
+        "acquisition_cost": "money",
+    },
+    # usage is stored long: one row per account, day and measure, so any measure column can be loaded.
+    "usage": {"account_id": "id", "date": "date", "measure": "text", "value": "number"},
+    "mrr": {"account_id": "id", "month": "month", "mrr": "money", "plan": "text"},
+    "orders": {"customer_id": "id", "order_date": "date", "amount": "money", "order_id": "text",
+               "channel": "text"},
+    "touchpoints": {"account_id": "id", "date": "date", "kind": "text", "owner": "text", "note": "text"},
+    "opportunities": {"account_id": "id", "amount": "money", "kind": "text", "stage": "text",
+                      "created": "date", "closed": "date"},
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "accounts": ("account_id",),
+    "usage": ("account_id", "date"),
+    "mrr": ("account_id", "month", "mrr"),
+    "orders": ("customer_id", "order_date", "amount"),
+    "touchpoints": ("account_id", "date"),
+    "opportunities": ("account_id", "amount"),
+}
+
+# Grain of each dataset inside one snapshot: duplicate keys are rejected rows, never silent overwrites.
+UNIQUE_KEY: dict[str, tuple[str, ...]] = {
+    "accounts": ("account_id",),
+    "mrr": ("account_id", "month"),
+    "usage": ("account_id", "date", "measure"),
+}
+
+# Account columns a user may break figures down by (whitelist for --segment-by and the UI).
+SEGMENT_COLUMNS = ("plan", "industry", "owner", "segment", "tier", "acquisition_channel", "status")
+
+_SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "BIGINT", "date": "DATE", "month": "DATE",
+              "number": "DOUBLE"}
+
+ALL_TABLES = ("meta", "settings", "snapshots", "source_mappings", "rejected_rows", *DATASETS)
+
+
+def column_sql_type(dataset: str, column: str) -> str:
+    return _SQL_TYPES[DATASETS[dataset][column]]
+
+
+def _create_statements() -> list[str]:
+    stmts = [
+        "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value JSON)",
+        "CREATE SEQUENCE IF NOT EXISTS snapshot_ids START 1",
+        """CREATE TABLE IF NOT EXISTS snapshots (
+            snapshot_id BIGINT PRIMARY KEY DEFAULT nextval('snapshot_ids'),
+            dataset VARCHAR NOT NULL, file_name VARCHAR, content_hash VARCHAR NOT NULL,
+            imported_at TIMESTAMP NOT NULL, imported_by VARCHAR, source_format VARCHAR,
+            encoding VARCHAR, sheet VARCHAR, rows_read INTEGER, rows_loaded INTEGER,
+            rows_rejected INTEGER, mapping JSON, is_current BOOLEAN NOT NULL DEFAULT false)""",
+        """CREATE TABLE IF NOT EXISTS source_mappings (
+            dataset VARCHAR, source_key VARCHAR, mapping JSON, updated_at TIMESTAMP,
+            PRIMARY KEY (dataset, source_key))""",
+        """CREATE TABLE IF NOT EXISTS rejected_rows (
+            snapshot_id BIGINT, row_number INTEGER, column_name VARCHAR, message VARCHAR, raw JSON)""",
+    ]
+    for dataset, cols in DATASETS.items():
+        body = ", ".join(f'"{c}" {_SQL_TYPES[t]}' for c, t in cols.items())
+        stmts.append(f'CREATE TABLE IF NOT EXISTS "{dataset}" (snapshot_id BIGINT NOT NULL, {body})')
+        # The current rows of a dataset: those of its current snapshot(s).
+        stmts.append(
+            f'CREATE OR REPLACE VIEW "cur_{dataset}" AS SELECT * EXCLUDE (snapshot_id) FROM "{dataset}" '
+            f"WHERE snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE is_current AND dataset = '{dataset}')"
+        )
+    return stmts
+
+
+def migrate(con) -> None:
+    """Create the schema, or bring an older one up to SCHEMA_VERSION."""
+    for stmt in _create_statements():
+        con.execute(stmt)
+    con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING")
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    current = int(row[0]) if row else 0
+    # Future migrations go here as `if current < N: ...` steps.
+    if current < SCHEMA_VERSION:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up (Python packages and Debian's chromium for the browser tests) and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  else
+    echo "chromium not found: browser tests will be skipped (sudo apt-get install chromium fonts-noto-cjk)" >&2
+  fi
+fi
+bash scripts/setup.sh dev
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest -q "$@"
