@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+SQL_DIR = Path(__file__).parent / "sql"
+
 SCHEMA_VERSION = 1
 
 # Canonical datasets: the typed columns each stores (besides snapshot_id). Order is storage order.
@@ -87,6 +91,9 @@ def migrate(con) -> None:
     con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING")
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     current = int(row[0]) if row else 0
+    for stmt in (SQL_DIR / "base_macros.sql").read_text().split(";\n"):
+        if stmt.strip():
+            con.execute(stmt)
     # Future migrations go here as `if current < N: ...` steps.
     if current < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

@@ -1,0 +1,59 @@
+"""Calendar periods [s, e): day, ISO week, month, quarter and fiscal year (start month configurable)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+GRAINS = ("day", "week", "month", "quarter", "fiscal_year")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def period_start(day: dt.date, grain: str, fy_start_month: int = 4) -> dt.date:
+    """The first day of the period containing ``day``. Quarters follow the fiscal year's start month."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())  # ISO week, Monday start
+    if grain == "month":
+        return day.replace(day=1)
+    if grain in ("quarter", "fiscal_year"):
+        size = 3 if grain == "quarter" else 12
+        offset = (day.month - fy_start_month) % size
+        return add_months(day.replace(day=1), -offset)
+    raise ValueError(f"unknown grain {grain!r}")
+
+
+def next_start(start: dt.date, grain: str) -> dt.date:
+    if grain == "day":
+        return start + dt.timedelta(days=1)
+    if grain == "week":
+        return start + dt.timedelta(days=7)
+    return add_months(start, {"month": 1, "quarter": 3, "fiscal_year": 12}[grain])
+
+
+def periods(first: dt.date, as_of: dt.date, grain: str, fy_start_month: int = 4) -> list[tuple[dt.date, dt.date]]:
+    """Periods from the one containing ``first`` to the one containing ``as_of``.
+
+    The last period is cut at ``as_of + 1 day``: nothing after the as-of date counts yet.
+    """
+    out = []
+    start = period_start(first, grain, fy_start_month)
+    limit = as_of + dt.timedelta(days=1)
+    while start <= as_of:
+        end = next_start(start, grain)
+        out.append((start, min(end, limit)))
+        start = end
+    return out
+
+
+def is_complete(start: dt.date, end: dt.date, grain: str) -> bool:
+    return end == next_start(start, grain)
+
+
+def fiscal_year_label(start: dt.date, fy_start_month: int = 4) -> str:
+    """Japanese convention: the fiscal year is named after the calendar year it starts in (FY2024 = 2024/4–2025/3)."""
+    return f"FY{start.year}" if fy_start_month != 1 else str(start.year)

@@ -1,0 +1,35 @@
+"""Workspace settings stored in the database, with the defaults METRICS.md names."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dashboard.db import Database
+
+DEFAULTS: dict[str, Any] = {
+    "currency": "JPY",
+    "time_zone": "Asia/Tokyo",
+    "fiscal_year_start": 4,  # April, as is common in Japan; 1 = calendar year
+    "language": "auto",
+    "tier_rule": "mrr",  # "mrr" brackets, or "manual" (the export's tier column)
+    "tier_thresholds": None,  # [T1, T2] in yen; None = round figures near the 80th/50th percentile
+    "health": None,  # None = defaults derived from the loaded data (see health.default_config)
+}
+
+
+def get_all(db: Database) -> dict[str, Any]:
+    rows = db.read(lambda con: con.execute("SELECT key, value FROM settings").fetchall())
+    stored = {k: json.loads(v) for k, v in rows}
+    return {**DEFAULTS, **{k: v for k, v in stored.items() if k in DEFAULTS}}
+
+
+def get(db: Database, key: str) -> Any:
+    return get_all(db)[key]
+
+
+def put(db: Database, key: str, value: Any) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    db.write(lambda con: con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)",
+                                     [key, json.dumps(value, ensure_ascii=False)]), bump=True)

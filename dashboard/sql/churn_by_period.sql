@@ -1,0 +1,62 @@
+-- Customer (logo) churn and revenue churn per period [s, e) (METRICS.md):
+--   customers_at_start = accounts with contract_start < s and (churn_date empty or churn_date >= s)
+--   customers_churned  = those of customers_at_start with s <= churn_date < e
+--   customer_churn_rate = customers_churned / customers_at_start (empty when the denominator is 0)
+--   revenue churn (any grain) = last MRR of the churned accounts / MRR of the accounts at start
+-- Accounts that start and churn inside the same period are counted apart (joined_and_churned).
+-- {segment} is a whitelisted expression over attrs (or a constant); never user text.
+WITH periods AS (
+    SELECT unnest($starts::DATE[]) AS s, unnest($ends::DATE[]) AS e
+),
+sp AS (SELECT * FROM spells($as_of)),
+attrs AS (SELECT * FROM account_attrs()),
+points AS (SELECT * FROM mrr_points($as_of)),
+at_start AS (
+    -- the spell covering day s - 1
+    SELECT p.s, p.e, sp.account_id, sp.spell_start, sp.spell_end, (p.s - 1)::DATE AS day
+    FROM periods p JOIN sp ON sp.spell_start < p.s AND (sp.spell_end IS NULL OR sp.spell_end >= p.s)
+),
+start_mrr AS (
+    SELECT x.*, CASE WHEN pt.month >= date_trunc('month', x.spell_start) THEN pt.mrr ELSE 0 END AS mrr_start
+    FROM at_start x ASOF LEFT JOIN points pt ON pt.account_id = x.account_id AND pt.month <= x.day
+),
+churned AS (
+    SELECT x.s, x.account_id,
+           CASE WHEN pt.month >= date_trunc('month', x.spell_start) THEN pt.mrr ELSE 0 END AS mrr_last
+    FROM (SELECT *, (spell_end - 1)::DATE AS last_day_active FROM at_start WHERE spell_end < e) x
+    ASOF LEFT JOIN points pt ON pt.account_id = x.account_id AND pt.month <= x.last_day_active
+),
+joined_churned AS (
+    SELECT p.s, sp.account_id
+    FROM periods p JOIN sp ON sp.spell_start >= p.s AND sp.spell_end < p.e
+),
+per_account AS (
+    SELECT s.s, s.account_id, s.mrr_start, c.account_id IS NOT NULL AS churned, coalesce(c.mrr_last, 0) AS mrr_last
+    FROM start_mrr s LEFT JOIN churned c ON c.s = s.s AND c.account_id = s.account_id
+),
+seg AS (
+    SELECT pa.*, {segment} AS segment FROM per_account pa LEFT JOIN attrs USING (account_id)
+),
+jc AS (
+    SELECT j.s, {segment} AS segment, count(*) AS n
+    FROM joined_churned j LEFT JOIN attrs USING (account_id) GROUP BY ALL
+),
+totals AS (
+    SELECT s, segment, count(*) AS customers_at_start, count(*) FILTER (WHERE churned) AS customers_churned,
+           sum(mrr_start)::BIGINT AS mrr_at_start, sum(mrr_last) FILTER (WHERE churned)::BIGINT AS mrr_churned
+    FROM seg GROUP BY ALL
+)
+SELECT p.s AS period_start, p.e AS period_end, k.segment,
+       coalesce(t.customers_at_start, 0) AS customers_at_start,
+       coalesce(t.customers_churned, 0) AS customers_churned,
+       t.customers_churned / nullif(t.customers_at_start, 0) AS customer_churn_rate,
+       1 - t.customers_churned / nullif(t.customers_at_start, 0) AS retention_rate,
+       coalesce(jc.n, 0) AS joined_and_churned,
+       coalesce(t.mrr_at_start, 0) AS mrr_at_start,
+       coalesce(t.mrr_churned, 0) AS mrr_churned,
+       coalesce(t.mrr_churned, 0) / nullif(t.mrr_at_start, 0) AS revenue_churn_rate
+FROM periods p
+CROSS JOIN (SELECT DISTINCT segment FROM seg UNION SELECT DISTINCT segment FROM jc) k
+LEFT JOIN totals t ON t.s = p.s AND t.segment IS NOT DISTINCT FROM k.segment
+LEFT JOIN jc ON jc.s = p.s AND jc.segment IS NOT DISTINCT FROM k.segment
+ORDER BY k.segment NULLS LAST, p.s

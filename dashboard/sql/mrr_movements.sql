@@ -1,0 +1,53 @@
+-- Monthly MRR movements (METRICS.md), each account-month classified in exactly one CASE:
+--   new:          prev = 0, cur > 0, never had MRR before      -> cur
+--   reactivation: prev = 0, cur > 0, had MRR before            -> cur
+--   expansion:    prev > 0, cur > prev                         -> cur - prev
+--   contraction:  prev > 0, 0 < cur < prev                     -> prev - cur
+--   churn:        prev > 0, cur = 0                            -> prev
+-- Identity, to the yen: start + new + reactivation + expansion - contraction - churn = end.
+WITH points AS (SELECT * FROM mrr_points($as_of)),
+attrs AS (SELECT * FROM account_attrs()),
+first_month AS (SELECT account_id, min(month) AS first_month FROM points GROUP BY account_id),
+months AS (
+    SELECT unnest(generate_series((SELECT min(month) FROM points), date_trunc('month', $as_of::DATE),
+                                  INTERVAL 1 MONTH))::DATE AS month
+),
+grid AS (
+    SELECT f.account_id, m.month, coalesce(p.mrr, 0) AS cur
+    FROM first_month f JOIN months m ON m.month >= f.first_month
+    LEFT JOIN points p ON p.account_id = f.account_id AND p.month = m.month
+),
+account_month AS (
+    SELECT *, lag(cur, 1, 0) OVER w AS prev,
+           coalesce(bool_or(cur > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS had_before,
+           lag(cur, 12) OVER w AS year_ago
+    FROM grid WINDOW w AS (PARTITION BY account_id ORDER BY month)
+),
+classified AS (
+    SELECT *,
+        CASE WHEN prev = 0 AND cur > 0 AND NOT had_before THEN 'new'
+             WHEN prev = 0 AND cur > 0 THEN 'reactivation'
+             WHEN prev > 0 AND cur > prev THEN 'expansion'
+             WHEN prev > 0 AND cur > 0 AND cur < prev THEN 'contraction'
+             WHEN prev > 0 AND cur = 0 THEN 'churn'
+        END AS movement,
+        abs(cur - prev) AS amount
+    FROM account_month
+),
+seg AS (SELECT c.*, {segment} AS segment FROM classified c LEFT JOIN attrs USING (account_id))
+SELECT month, segment,
+       sum(prev)::BIGINT AS start,
+       coalesce(sum(amount) FILTER (WHERE movement = 'new'), 0)::BIGINT AS new,
+       coalesce(sum(amount) FILTER (WHERE movement = 'reactivation'), 0)::BIGINT AS reactivation,
+       coalesce(sum(amount) FILTER (WHERE movement = 'expansion'), 0)::BIGINT AS expansion,
+       coalesce(sum(amount) FILTER (WHERE movement = 'contraction'), 0)::BIGINT AS contraction,
+       coalesce(sum(amount) FILTER (WHERE movement = 'churn'), 0)::BIGINT AS churn,
+       sum(cur)::BIGINT AS "end",
+       count(*) FILTER (WHERE cur > 0) AS accounts,
+       sum(cur) FILTER (WHERE year_ago > 0)::BIGINT AS nrr_numerator,
+       sum(least(cur, year_ago)) FILTER (WHERE year_ago > 0)::BIGINT AS grr_numerator,
+       sum(year_ago) FILTER (WHERE year_ago > 0)::BIGINT AS year_ago_mrr
+FROM seg
+WHERE month >= $from_month
+GROUP BY ALL
+ORDER BY segment NULLS LAST, month
