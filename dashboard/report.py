@@ -1,0 +1,94 @@
+"""The report: every headline figure in one JSON-ready dict (the CLI prints it; tests pin it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+from dashboard import metrics as M
+from dashboard import settings as S
+from dashboard.db import Database
+
+
+def jsonable(value):
+    """pandas/numpy/DuckDB values -> plain JSON values (NaN/NA -> None, dates -> ISO)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    return [jsonable(dict(zip(columns, row, strict=True))) for row in frame[columns].itertuples(index=False)]
+
+
+CHURN_COLUMNS = ["period_start", "period_end", "customers_at_start", "customers_churned", "customer_churn_rate",
+                 "retention_rate", "joined_and_churned", "mrr_at_start", "mrr_churned", "revenue_churn_rate",
+                 "complete"]
+MOVEMENT_COLUMNS = ["month", "start", "new", "reactivation", "expansion", "contraction", "churn", "end",
+                    "gross_revenue_churn_rate", "net_revenue_churn_rate", "quick_ratio", "nrr_12m", "grr_12m"]
+
+
+def tiers_as_of(db: Database, as_of: dt.date, thresholds: tuple[int, int] | None = None, rule: str | None = None):
+    """Active accounts with their tier, and the rule in force (settings unless given)."""
+    conf = S.get_all(db)
+    rule = rule or conf["tier_rule"]
+    thresholds = thresholds or (tuple(conf["tier_thresholds"]) if conf["tier_thresholds"] else None)
+    accounts = M.active_accounts(db, as_of)
+    return M.assign_tiers(accounts, rule, thresholds)
+
+
+def health_config(db: Database) -> dict:
+    return S.get(db, "health") or M.default_health_config(db)
+
+
+def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", start: dt.date | None = None,
+          segment_by: str | None = None, thresholds: tuple[int, int] | None = None) -> dict:
+    as_of = as_of or M.default_as_of(db)
+    fy = int(S.get(db, "fiscal_year_start"))
+    accounts, tier_rule = tiers_as_of(db, as_of, thresholds)
+    churn = M.churn(db, as_of, period, start, fy_start_month=fy)
+    movements = M.mrr_movements(db, as_of, start or M.P.add_months(as_of.replace(day=1), -12))
+    out: dict = {
+        "as_of": as_of.isoformat(),
+        "period": period,
+        "accounts_active": int(len(accounts)),
+        "mrr": int(accounts["mrr"].sum()),
+        "churn": records(churn, CHURN_COLUMNS) if len(churn) else [],
+        "mrr_movements": records(movements, MOVEMENT_COLUMNS) if len(movements) else [],
+        "tier_rule": tier_rule,
+        "tiers": records(M.tier_summary(accounts), ["tier", "accounts", "mrr", "mrr_share"]),
+    }
+    config = health_config(db)
+    scores = M.health_scores(db, as_of, config, with_change=False) if config["measures"] else pd.DataFrame()
+    out["health"] = {
+        "bands": {b: int((scores["band"] == b).sum()) if len(scores) else 0 for b in ("red", "yellow", "green")},
+        "accounts": records(scores, ["account_id", "score", "band"]) if len(scores) else [],
+        "measures": [m["name"] for m in config["measures"]],
+    }
+    d2c = M.d2c_summary(db, as_of)
+    if d2c:
+        out["d2c"] = jsonable({k: d2c[k] for k in ("customers", "orders", "revenue", "aov",
+                                                   "purchase_distribution", "repeat_rate", "ltv")})
+    if segment_by:
+        seg = M.churn(db, as_of, period, start, segment_by=segment_by, fy_start_month=fy,
+                      thresholds=tuple(tier_rule["thresholds"]))
+        out["segments"] = {
+            "column": segment_by,
+            "values": [{"segment": value, "churn": records(group, CHURN_COLUMNS)}
+                       for value, group in seg.groupby("segment", sort=True)],
+        }
+    return out
