@@ -76,11 +76,10 @@ def _create_statements() -> list[str]:
     for dataset, cols in DATASETS.items():
         body = ", ".join(f'"{c}" {_SQL_TYPES[t]}' for c, t in cols.items())
         stmts.append(f'CREATE TABLE IF NOT EXISTS "{dataset}" (snapshot_id BIGINT NOT NULL, {body})')
-        # The current rows of a dataset: those of its current snapshot(s).
-        stmts.append(
-            f'CREATE OR REPLACE VIEW "cur_{dataset}" AS SELECT * EXCLUDE (snapshot_id) FROM "{dataset}" '
-            f"WHERE snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE is_current AND dataset = '{dataset}')"
-        )
+        # The current rows of a dataset: those of its current snapshot(s). `dataset` is a key of
+        # DATASETS above, never user text.
+        view = 'CREATE OR REPLACE VIEW "cur_{0}" AS SELECT * EXCLUDE (snapshot_id) FROM "{0}" WHERE snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE is_current AND dataset = \'{0}\')'  # noqa: S608
+        stmts.append(view.format(dataset))
     return stmts
 
 

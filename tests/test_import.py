@@ -1,0 +1,194 @@
+import datetime as dt
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from dashboard import importer
+from dashboard.readers import ImportRefused
+from tests.conftest import xlsx_bytes
+
+ACCOUNTS_JA = (
+    "取引先ID,会社名,月額,契約開始日,解約日,担当CSM\r\n"
+    "A001,株式会社①髙﨑,\"￥120,000\",2024/4/1,,髙橋\r\n"
+    "A002,\"山﨑商事, 東京\",12万円,2024年5月1日,2025-01-01,佐藤\r\n"
+    "A003,=HYPERLINK(\"x\"),１２０００,45383,-,鈴木\r\n"
+    "\r\n"
+)
+
+
+def current(db, dataset, order="1"):
+    return db.query(f"SELECT * FROM cur_{dataset} ORDER BY {order}")  # noqa: S608 (test's own names)
+
+
+def test_cp932_with_japanese_headers_and_cp932_only_characters(db, load):
+    result = load("accounts", ACCOUNTS_JA, encoding="cp932")
+    assert result["encoding"] == "cp932"
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (3, 3, 0)
+    assert result["mapping"] == {"account_id": "取引先ID", "name": "会社名", "mrr": "月額",
+                                 "contract_start": "契約開始日", "churn_date": "解約日", "owner": "担当CSM"}
+    rows = current(db, "accounts")
+    assert rows["name"].tolist() == ["株式会社①髙﨑", "山﨑商事, 東京", '=HYPERLINK("x")']
+    assert rows["mrr"].tolist() == [120_000, 120_000, 12_000]
+    assert [d.date() for d in rows["contract_start"]] == [dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 4, 1)]
+    assert rows["churn_date"].isna().tolist() == [True, False, True]
+    assert rows["owner"].tolist() == ["髙橋", "佐藤", "鈴木"]
+
+
+@pytest.mark.parametrize("encoding, expected", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp932", "cp932")])
+def test_encodings_are_detected(load, encoding, expected):
+    result = load("accounts", ACCOUNTS_JA, encoding=encoding)
+    assert result["encoding"] == expected
+    assert result["rows_loaded"] == 3
+
+
+def test_english_headers_tab_separated(db, load):
+    text = "Account ID\tCompany\tMRR\tStart Date\tChurn Date\nX1\tAcme\t$ 0\t2024-01-01\t\n"
+    with pytest.raises(ImportRefused):  # "$ 0" is not yen text: the only row is rejected, so the file is
+        load("accounts", text)
+    text = "Account ID\tCompany\tMRR\tStart Date\tChurn Date\nX1\tAcme\t1,000\t2024-01-01\t\n"
+    result = load("accounts", text)
+    assert result["mapping"]["mrr"] == "MRR" and result["rows_loaded"] == 1
+
+
+def test_rejected_rows_are_counted_named_and_kept(db, load):
+    text = "取引先ID,月額,契約開始日\nA1,100,2024/4/1\nA2,abc,2024/4/1\nA3,300,2024/4/1\n,400,2024/4/1\nA1,500,2024/4/1\n"
+    result = load("accounts", text)
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (5, 2, 3)
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(3, "月額"), (5, "取引先ID"), (6, "取引先ID")]
+    assert 'not a number: "abc"' in result["errors"][0]["message"]
+    stored = importer.rejected_rows(db, result["snapshot"])
+    assert stored["row_number"].tolist() == [3, 5, 6]
+    assert json.loads(stored["raw"][0]) == {"row": 3, "取引先ID": "A2", "月額": "abc", "契約開始日": "2024/4/1"}
+
+
+def test_workbook_with_several_sheets_picks_the_matching_one(db, tmp_path):
+    data = xlsx_bytes({
+        "説明": [["このブックは月次の利用状況です"], ["集計元: 分析基盤"]],
+        "利用状況": [["取引先ID", "対象月", "ログイン数", "表示数", "会社名"],
+                    ["A1", dt.datetime(2024, 4, 1), 10, 100, "株式会社①"],
+                    ["A1", "2024-05", 12, None, "株式会社①"],
+                    ["A2", 45383, 3, 30, "髙﨑"]],
+    })
+    path = tmp_path / "usage.xlsx"
+    path.write_bytes(data)
+    result = importer.import_file(db, path, "usage")
+    assert result["sheet"] == "利用状況"
+    assert result["mapping"] == {"account_id": "取引先ID", "date": "対象月", "logins": "ログイン数", "page_views": "表示数"}
+    rows = db.query("SELECT account_id, date, measure, value FROM cur_usage ORDER BY 1, 2, 3")
+    assert [(a, d.date(), m, v) for a, d, m, v in rows.itertuples(index=False)] == [
+        ("A1", dt.date(2024, 4, 1), "logins", 10.0), ("A1", dt.date(2024, 4, 1), "page_views", 100.0),
+        ("A1", dt.date(2024, 5, 1), "logins", 12.0),
+        ("A2", dt.date(2024, 4, 1), "logins", 3.0), ("A2", dt.date(2024, 4, 1), "page_views", 30.0)]
+    with pytest.raises(ImportRefused) as err:
+        importer.import_file(db, path, "usage", sheet="Sheet9")
+    assert "Sheet9" in str(err.value) and "利用状況" in str(err.value)
+
+
+def test_parquet(db, tmp_path):
+    frame = pd.DataFrame({"account_id": ["A1", "A2"], "month": ["2024-04", "2024-05"], "mrr": [1000, 2000]})
+    path = tmp_path / "mrr.parquet"
+    frame.to_parquet(path)
+    result = importer.import_file(db, path, "mrr")
+    assert result["rows_loaded"] == 2
+    assert db.query("SELECT sum(mrr) AS s FROM cur_mrr")["s"][0] == 3000
+
+
+def test_same_file_twice_changes_nothing(db, load):
+    first = load("accounts", ACCOUNTS_JA, encoding="cp932")
+    version = db.data_version()
+    fingerprint = db.content_fingerprint()
+    second = load("accounts", ACCOUNTS_JA, encoding="cp932")
+    assert second["unchanged"] is True and second["snapshot"] == first["snapshot"]
+    assert db.data_version() == version
+    assert db.content_fingerprint() == fingerprint
+
+
+def test_full_export_replaces_and_restore_brings_back(db, load):
+    first = load("accounts", "id,mrr\nA,100\nB,200\n")
+    second = load("accounts", "id,mrr\nA,150\n")
+    assert current(db, "accounts")["mrr"].tolist() == [150]
+    snaps = importer.list_snapshots(db)
+    assert snaps["is_current"].tolist() == [True, False]
+    importer.restore(db, first["snapshot"])
+    assert current(db, "accounts")["mrr"].tolist() == [100, 200]
+    assert second["snapshot"] != first["snapshot"]
+
+
+def test_remembered_mapping_per_source(db, load):
+    load("accounts", "顧客番号X,金額X\nA,100\n", overrides={"account_id": "顧客番号X", "mrr": "金額X"})
+    result = load("accounts", "顧客番号X,金額X\nA,200\nB,300\n", name="next_month.csv")
+    assert result["mapping"] == {"account_id": "顧客番号X", "mrr": "金額X"}
+    assert current(db, "accounts")["mrr"].tolist() == [200, 300]
+
+
+REFUSALS = [
+    ("empty.csv", b"", "empty"),
+    ("blank.csv", b"\r\n\r\n", "empty"),
+    ("header_only.csv", "取引先ID,月額\r\n".encode("cp932"), "no data rows"),
+    ("no_id.csv", "会社名,月額\nAcme,100\n".encode(), 'required column "account_id"'),
+    ("binary.csv", b"\x00\x01\x02\xff\xfe" * 20, "cannot be read as a table"),
+    ("latin.csv", "id,name\nA,caf\xe9 \x81\n".encode("latin-1"), "encoding"),
+    ("truncated.xlsx", None, "damaged or truncated"),
+]
+
+
+@pytest.mark.parametrize("name, data, says", REFUSALS)
+def test_refused_file_names_the_problem_and_changes_nothing(db, load, tmp_path, name, data, says):
+    load("accounts", ACCOUNTS_JA, encoding="cp932")
+    before, version = db.content_fingerprint(), db.data_version()
+    if data is None:
+        data = xlsx_bytes({"s": [["取引先ID"], ["A"]]})[:300]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ImportRefused) as err:
+        importer.import_file(db, path, "accounts")
+    assert name in err.value.message("en") and says in err.value.message("en")
+    assert db.content_fingerprint() == before and db.data_version() == version
+
+
+def test_unparsable_dates_in_a_required_column_refuse_the_file(db, load):
+    before = db.content_fingerprint()
+    with pytest.raises(ImportRefused) as err:
+        load("mrr", "取引先ID,請求月,請求金額\nA,来月,100\nB,先月,200\nC,2024-04,300\n", name="bill.csv")
+    message = err.value.message("en")
+    assert "bill.csv row 2" in message and '"請求月"' in message and "来月" in message
+    assert "bill.csv 2行目「請求月」列" in err.value.message("ja")
+    assert db.content_fingerprint() == before
+
+
+def test_hostile_header_never_reaches_sql(db, load):
+    hostile = 'x"); DROP TABLE accounts; --'
+    text = f'取引先ID,"{hostile.replace(chr(34), chr(34) * 2)}",月額\nA,1,100\n'
+    result = load("accounts", text)
+    assert result["rows_loaded"] == 1
+    result = load("accounts", text.replace("A,1", "B,1"), overrides={"name": hostile})
+    assert result["mapping"]["name"] == hostile
+    assert current(db, "accounts")["name"].tolist() == ["1"]
+    assert db.query("SELECT count(*) AS n FROM accounts")["n"][0] == 2
+
+
+def test_explicit_mapping_to_unknown_header_is_refused(db, load):
+    with pytest.raises(ImportRefused) as err:
+        load("accounts", "id,mrr\nA,1\n", overrides={"mrr": "月額料金"})
+    assert "月額料金" in str(err.value)
+
+
+def test_plan_import_previews_without_writing(db):
+    before = db.content_fingerprint()
+    plan = importer.plan_import(ACCOUNTS_JA.encode("cp932"), "a.csv", "accounts", db=db)
+    assert plan.rows_loaded == 3 and plan.confidence["account_id"] == 1.0
+    assert list(plan.frame["account_id"]) == ["A001", "A002", "A003"]
+    assert db.content_fingerprint() == before
+
+
+def test_usage_rows_of_one_day_add_up(db, load):
+    load("usage", "account_id,date,logins\nA,2024-04-01,2\nA,2024/4/1,3\n")
+    assert db.query("SELECT value FROM cur_usage")["value"].tolist() == [5.0]
+
+
+def test_stdin_like_bytes_io_is_not_needed(db):
+    # plan_import takes bytes (the Data page's upload) as well as files
+    plan = importer.plan_import(io.BytesIO(b"id,mrr\nA,1\n").getvalue(), "u.csv", "accounts")
+    assert plan.rows_loaded == 1

@@ -1,0 +1,240 @@
+"""Every metric pinned on small fixtures worked out by hand (see the comments for the arithmetic)."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dashboard import metrics as M
+
+D = dt.date
+
+# Accounts only (MRR is the account's mrr while active). Churn dates are the first day not a customer.
+ACCOUNTS = """account_id,mrr,contract_start,churn_date,plan
+X1,10000,2024-01-15,2024-04-03,A
+X2,20000,2024-02-01,,B
+X3,5000,2024-03-10,2024-03-25,A
+X4,30000,2023-12-01,2024-03-31,B
+X5,40000,2024-04-01,,A
+X6,7000,2023-11-01,2024-02-02,B
+"""
+
+
+def row(frame, start):
+    hit = frame[frame["period_start"] == pd.Timestamp(start)]
+    assert len(hit) == 1, hit
+    return hit.iloc[0]
+
+
+@pytest.fixture
+def accounts_db(db, load):
+    load("accounts", ACCOUNTS)
+    return db
+
+
+def test_monthly_customer_and_revenue_churn(accounts_db):
+    frame = M.churn(accounts_db, D(2024, 6, 30), "month", D(2024, 1, 1))
+    march = row(frame, D(2024, 3, 1))
+    # at start (active on Feb 29): X1, X2, X4; churned in March: X4 (Mar 31); X3 joined and churned.
+    assert (march.customers_at_start, march.customers_churned, march.joined_and_churned) == (3, 1, 1)
+    assert march.customer_churn_rate == pytest.approx(1 / 3)
+    assert march.retention_rate == pytest.approx(2 / 3)
+    # MRR at start 10,000 + 20,000 + 30,000; X4's last MRR 30,000 -> 0.5
+    assert (march.mrr_at_start, march.mrr_churned, march.revenue_churn_rate) == (60_000, 30_000, 0.5)
+    april = row(frame, D(2024, 4, 1))
+    # at start: X1 (churn Apr 3 >= Apr 1), X2. X4 left on Mar 31; X5 starts on Apr 1 (not < Apr 1).
+    assert (april.customers_at_start, april.customers_churned) == (2, 1)
+    assert april.customer_churn_rate == 0.5
+
+
+def test_iso_week_crossing_a_month_end(accounts_db):
+    frame = M.churn(accounts_db, D(2024, 6, 30), "week", D(2024, 1, 29))
+    week = row(frame, D(2024, 1, 29))  # Monday 29 Jan - Sunday 4 Feb
+    assert week.period_end == pd.Timestamp(D(2024, 2, 5))
+    # active on Jan 28: X1, X4, X6; X6 churns Fri 2 Feb
+    assert (week.customers_at_start, week.customers_churned) == (3, 1)
+    assert (week.mrr_at_start, week.mrr_churned) == (47_000, 7_000)
+    assert week.revenue_churn_rate == pytest.approx(7_000 / 47_000)
+
+
+def test_fiscal_year_boundaries_and_an_empty_period(accounts_db):
+    frame = M.churn(accounts_db, D(2024, 6, 30), "fiscal_year", D(2023, 4, 1), fy_start_month=4)
+    fy2023 = row(frame, D(2023, 4, 1))
+    # nobody was a customer before 2023-04-01: the rate is empty, not 0 and not an error
+    assert fy2023.customers_at_start == 0 and pd.isna(fy2023.customer_churn_rate)
+    assert fy2023.joined_and_churned == 3  # X6, X4, X3 joined and left inside FY2023
+    fy2024 = row(frame, D(2024, 4, 1))
+    assert fy2024.period_end == pd.Timestamp(D(2024, 7, 1))  # cut at the as-of date
+    assert not fy2024.complete
+    assert (fy2024.customers_at_start, fy2024.customers_churned) == (2, 1)  # X1, X2; X1 churns Apr 3
+    calendar = M.churn(accounts_db, D(2024, 6, 30), "fiscal_year", D(2024, 1, 1), fy_start_month=1)
+    y2024 = row(calendar, D(2024, 1, 1))
+    assert (y2024.customers_at_start, y2024.customers_churned, y2024.joined_and_churned) == (2, 2, 2)
+
+
+def test_fiscal_quarters(accounts_db):
+    frame = M.churn(accounts_db, D(2024, 6, 30), "quarter", D(2024, 1, 1))
+    q = row(frame, D(2024, 1, 1))  # FY2023 Q4 = Jan-Mar
+    assert (q.customers_at_start, q.customers_churned, q.joined_and_churned) == (2, 2, 1)
+
+
+def test_daily_churned_adds_up_to_the_month(accounts_db):
+    daily = M.churn(accounts_db, D(2024, 3, 31), "day", D(2024, 3, 1))
+    monthly = row(M.churn(accounts_db, D(2024, 3, 31), "month", D(2024, 3, 1)), D(2024, 3, 1))
+    # X4 on Mar 31 and X3 (joined and churned in March, so daily but not monthly)
+    assert daily["customers_churned"].sum() == monthly.customers_churned + monthly.joined_and_churned == 2
+
+
+# MRR history with expansion, contraction, churn, reactivation and a new account (NRR/GRR case).
+def mrr_history():
+    lines = ["取引先ID,請求月,請求金額"]
+    for m in pd.date_range("2023-01-01", "2023-12-01", freq="MS"):
+        lines += [f"A,{m:%Y-%m},100", f"B,{m:%Y-%m},200"]
+    lines += ["C,2023-01,300", "E,2023-01,50", "C,2023-02,0"]
+    lines += ["A,2024-01,150", "B,2024-01,120", "D,2024-01,80", "E,2024-01,70"]
+    return "\n".join(lines) + "\n"
+
+
+def test_mrr_movements_identity_nrr_grr(db, load):
+    load("mrr", mrr_history())
+    frame = M.mrr_movements(db, D(2024, 1, 31))
+    frame = frame.set_index(frame["month"].dt.date)
+    jan = frame.loc[D(2024, 1, 1)]
+    # start = A 100 + B 200; new D 80; reactivation E 70; expansion A +50; contraction B -80
+    assert (jan.start, jan.new, jan.reactivation, jan.expansion, jan.contraction, jan.churn, jan["end"]) == (
+        300, 80, 70, 50, 80, 0, 420)
+    assert jan.gross_revenue_churn_rate == pytest.approx(80 / 300)
+    assert jan.net_revenue_churn_rate == pytest.approx(30 / 300)
+    assert jan.quick_ratio == pytest.approx(200 / 80)
+    # a year ago: A 100, B 200, C 300, E 50 = 650; now A 150, B 120, C 0, E 70 (D is new: excluded)
+    assert jan.nrr_12m == pytest.approx(340 / 650)
+    assert jan.grr_12m == pytest.approx((100 + 120 + 0 + 50) / 650)
+    assert jan.grr_12m <= 1 and jan.grr_12m <= jan.nrr_12m
+    feb = frame.loc[D(2023, 2, 1)]
+    assert (feb.start, feb.churn, feb["end"]) == (650, 350, 300)  # C (paid -> 0) and E (missing) churn
+    identity = frame.start + frame.new + frame.reactivation + frame.expansion - frame.contraction - frame.churn
+    assert (identity == frame["end"]).all()
+
+
+def test_paid_to_free_is_customer_churn(db, load):
+    load("mrr", mrr_history())
+    feb = row(M.churn(db, D(2024, 1, 31), "month", D(2023, 2, 1)), D(2023, 2, 1))
+    assert (feb.customers_at_start, feb.customers_churned) == (4, 2)  # C went to 0, E stopped paying
+    jan = row(M.churn(db, D(2024, 1, 31), "month", D(2024, 1, 1)), D(2024, 1, 1))
+    assert (jan.customers_at_start, jan.customers_churned) == (2, 0)
+
+
+def test_cohort_triangle(db, load):
+    load("mrr", "id,month,mrr\nA,2024-01,100\nA,2024-02,150\nB,2024-01,200\nB,2024-02,0\nC,2024-02,50\n")
+    frame = M.cohorts(db, D(2024, 2, 29))
+    jan = frame[frame["cohort"] == pd.Timestamp("2024-01-01")].set_index("k")
+    assert jan.loc[0, "cohort_logos"] == 2 and jan.loc[0, "cohort_mrr"] == 300
+    assert jan.loc[1, "logos_active"] == 1 and jan.loc[1, "logo_retention"] == 0.5
+    assert jan.loc[1, "revenue_retention"] == pytest.approx(150 / 300)
+    feb = frame[frame["cohort"] == pd.Timestamp("2024-02-01")]
+    assert feb["k"].tolist() == [0] and feb["logo_retention"].tolist() == [1.0]
+
+
+def test_segments_split_churn(accounts_db):
+    frame = M.churn(accounts_db, D(2024, 6, 30), "month", D(2024, 3, 1), segment_by="plan")
+    b = frame[(frame["segment"] == "B") & (frame["period_start"] == pd.Timestamp("2024-03-01"))].iloc[0]
+    a = frame[(frame["segment"] == "A") & (frame["period_start"] == pd.Timestamp("2024-03-01"))].iloc[0]
+    assert (a.customers_at_start, a.customers_churned) == (1, 0)  # X1
+    assert (b.customers_at_start, b.customers_churned) == (2, 1)  # X2, X4
+    with pytest.raises(ValueError):
+        M.churn(accounts_db, D(2024, 6, 30), segment_by="name; DROP TABLE accounts")
+
+
+@pytest.mark.parametrize("value, expected", [(187_300, 190_000), (52_345, 52_000), (80_000, 80_000), (999, 1_000), (7, 7)])
+def test_round_figure(value, expected):
+    assert M.round_figure(value) == expected
+
+
+def test_tiers_by_mrr_bracket_and_manual_column(db, load):
+    load("accounts", "id,mrr,contract_start,tier\nA,300000,2024-01-01,\nB,100000,2024-01-01,ティア1\n"
+                     "C,50000,2024-01-01,\nD,10000,2024-01-01,Tier 2\nE,80000,2024-01-01,\n")
+    active = M.active_accounts(db, D(2024, 6, 30))
+    # percentiles of [10k, 50k, 80k, 100k, 300k]: p80 = 140,000, p50 = 80,000
+    assert M.default_thresholds(active["mrr"]) == (140_000, 80_000)
+    tiered, rule = M.assign_tiers(active)
+    assert dict(zip(tiered.account_id, tiered.tier, strict=True)) == {
+        "A": "Tier1", "B": "Tier2", "C": "Tier3", "D": "Tier3", "E": "Tier2"}
+    assert rule == {"rule": "mrr", "thresholds": [140_000, 80_000], "auto": True}
+    manual, rule = M.assign_tiers(active, "manual", (140_000, 80_000))
+    assert dict(zip(manual.account_id, manual.tier, strict=True))["B"] == "Tier1"
+    assert dict(zip(manual.account_id, manual.tier, strict=True))["D"] == "Tier2"
+    summary = M.tier_summary(tiered).set_index("tier")
+    assert summary.loc["Tier2", "mrr"] == 180_000 and summary.loc["Tier2", "accounts"] == 2
+    assert summary.loc["Tier1", "mrr_share"] == pytest.approx(300 / 540)
+
+
+def test_tier_migration(db, load):
+    load("mrr", "id,month,mrr\nA,2024-01,50\nA,2024-06,300\nB,2024-01,300\nB,2024-06,50\nC,2024-01,50\n"
+                "C,2024-02,50\nC,2024-03,50\nC,2024-04,50\nC,2024-05,50\nC,2024-06,50\nA,2024-02,50\n"
+                "A,2024-03,50\nA,2024-04,50\nA,2024-05,50\nB,2024-02,300\nB,2024-03,300\nB,2024-04,300\n"
+                "B,2024-05,300\nD,2024-06,120\n")
+    out = M.tier_migration(db, D(2024, 1, 15), D(2024, 6, 15), thresholds=(200, 100))
+    moves = {(r.tier_from, r.tier_to): (r.accounts, r.mrr_from, r.mrr_to) for r in out.itertuples()}
+    assert moves == {("Tier3", "Tier1"): (1, 50, 300), ("Tier1", "Tier3"): (1, 300, 50),
+                     ("Tier3", "Tier3"): (1, 50, 50), ("none", "Tier2"): (1, 0, 120)}
+
+
+HEALTH_CONFIG = {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": [
+    {"name": "logins", "source": "usage", "weight": 2, "agg": "sum", "higher_is_better": True, "method": "percentile"},
+    {"name": "days_since_contact", "source": "touchpoints", "weight": 1, "higher_is_better": False,
+     "method": "linear", "floor": 90, "target": 14},
+]}
+
+
+def test_health_score_explained(db, load):
+    load("accounts", "id,mrr,contract_start\nA,100,2024-01-01\nB,100,2024-01-01\nC,100,2024-01-01\n")
+    # logins in (Apr 2, Jul 1]: A 10, B none (silence), C 30 (10 + 20); the March row is outside
+    load("usage", "id,date,logins\nA,2024-06-01,10\nC,2024-05-01,10\nC,2024-06-01,20\nB,2024-03-01,99\n")
+    load("touchpoints", "id,date\nA,2024-06-17\nC,2024-05-10\n")
+    as_of = D(2024, 7, 1)
+    details = M.health_details(db, as_of, HEALTH_CONFIG).set_index(["account_id", "measure"])
+    # percentile among [0, 10, 30]: B 0 (no usage), A 50, C 100
+    assert details.loc[("A", "logins"), "measure_score"] == 50
+    assert details.loc[("B", "logins"), "measure_score"] == 0
+    assert details.loc[("C", "logins"), "measure_score"] == 100
+    # days since contact: A 14 -> 100; C 52 -> (52-90)/(14-90) = 0.5 -> 50; B never -> 0
+    assert details.loc[("A", "days_since_contact"), "raw"] == 14
+    assert details.loc[("C", "days_since_contact"), "measure_score"] == pytest.approx(50)
+    assert details.loc[("A", "logins"), "contribution"] == pytest.approx(2 * 50 / 3)
+    scores = M.health_scores(db, as_of, HEALTH_CONFIG).set_index("account_id")
+    assert scores.loc["A", "score"] == pytest.approx((2 * 50 + 100) / 3)
+    assert scores.loc["C", "score"] == pytest.approx((2 * 100 + 50) / 3)
+    assert scores["band"].to_dict() == {"B": "red", "A": "yellow", "C": "green"}
+    # 30 days earlier (Jun 1, window (Mar 3, Jun 1]): logins A 10, C 30, B 0 -> same 50/100/0;
+    # contact: A not yet contacted -> 0, so A was (2*50 + 0)/3 and has risen by 100/3
+    assert scores.loc["A", "previous_score"] == pytest.approx(100 / 3)
+    assert scores.loc["A", "change"] == pytest.approx(100 / 3)
+    assert scores.loc["B", "previous_score"] == 0 and scores.loc["B", "change"] == 0
+
+
+@pytest.mark.parametrize("score, expected", [(39.99, "red"), (40, "yellow"), (69.99, "yellow"), (70, "green"), (None, None)])
+def test_bands(score, expected):
+    assert M.band(score) == expected
+
+
+def test_roc_auc():
+    # perfect separation: stayers all score higher -> 1.0; reversed -> 0.0; ties -> 0.5
+    assert M.roc_auc(pd.Series([80, 90, 10, 20]), pd.Series([False, False, True, True])) == 1.0
+    assert M.roc_auc(pd.Series([10, 20, 80, 90]), pd.Series([False, False, True, True])) == 0.0
+    assert M.roc_auc(pd.Series([50, 50]), pd.Series([False, True])) == 0.5
+
+
+def test_d2c_repeat_purchase(db, load):
+    load("orders", "会員ID,注文日,注文金額\nP1,2024-01-05,8000\nP2,2024-01-10,8000\nP2,2024-03-01,6000\n"
+                   "P3,2024-02-01,10000\nP3,2024-02-20,10000\nP3,2024-04-01,10000\nP3,2025-06-01,10000\n")
+    s = M.d2c_summary(db, D(2025, 12, 31), horizon_days=365)
+    # P3's 2025-06 order is beyond 365 days from its first order: 6 orders, 52,000 yen in the horizon
+    assert (s["customers"], s["orders"], s["revenue"]) == (3, 6, 52_000)
+    assert s["aov"] == pytest.approx(52_000 / 6)
+    assert s["purchase_counts"] == {"1": 1, "2": 1, "3+": 1}
+    assert s["repeat_rate"] == pytest.approx(2 / 3)
+    assert s["ltv"] == pytest.approx(52_000 / 3)
+    cohorts = M.d2c_cohorts(db, D(2025, 12, 31))
+    jan = cohorts[cohorts["cohort"] == pd.Timestamp("2024-01-01")].set_index("k")
+    assert jan.loc[0, "cumulative_revenue_per_customer"] == 8_000  # (8,000 + 8,000) / 2
+    assert jan.loc[2, "cumulative_revenue_per_customer"] == 11_000  # + 6,000 in March / 2
