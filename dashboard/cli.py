@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from dashboard import export, importer, metrics, parsing, report, simulator
+from dashboard import auth, export, importer, metrics, parsing, report, simulator
 from dashboard.db import Database, DatabaseBusy
 from dashboard.i18n import default_lang
 from dashboard.readers import ImportRefused
@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load the bundled demo data")
     p.add_argument("--if-empty", action="store_true", help="only when the database has no data")
 
+    p = sub.add_parser("user", help="manage who may log in (creates data/users.toml)")
+    p.add_argument("action", choices=["add"])
+    p.add_argument("name")
+    p.add_argument("--role", choices=auth.ROLES, default="viewer")
+    p.add_argument("--password", help="the password (default: read from standard input)")
+
     simulator.add_cli(sub)
     return parser
 
@@ -87,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     if args.command == "simulate":
         _print(simulator.run_cli(args))
+        return 0
+    if args.command == "user":
+        password = args.password or sys.stdin.readline().rstrip("\n")
+        if not password:
+            print("a password is required", file=sys.stderr)
+            return 2
+        _print({"user": args.name, "role": args.role, "file": str(auth.add_user(args.name, password, args.role))})
         return 0
     db = Database(args.db)
     lang = default_lang()

@@ -87,7 +87,7 @@ def generate_saas(rng: random.Random, n_accounts: int = 320):
                     continue
             history.append((m, mrr))
             hazard = 0.004 + 0.05 * (1 - engagement) ** 2.5
-            if m > months[start_index] and rng.random() < hazard and m < END.replace(day=1):
+            if m > months[start_index] and rng.random() < hazard:
                 active = False
                 churned_month = add_months(m, 1)
                 if rng.random() < 0.12:
@@ -98,7 +98,7 @@ def generate_saas(rng: random.Random, n_accounts: int = 320):
                 mrr = max(10_000, int(mrr * 0.7 // 1000 * 1000))
         paid = [(m, v) for m, v in history if v > 0]
         last_paid = paid[-1][0] if paid else None
-        is_churned = history[-1][1] == 0
+        is_churned = not active
         churn_date = (last_paid + dt.timedelta(days=rng.randrange(12, 28))) if is_churned and last_paid else None
         plan_name = PLANS[plan_idx][0]
         renewal = dt.date(END.year + (1 if (start.month, start.day) <= (END.month, END.day) else 0), start.month, min(start.day, 28))

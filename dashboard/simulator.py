@@ -153,3 +153,34 @@ def run_cli(args: argparse.Namespace) -> dict:
     if args.model == "cs-roi":
         return cs_roi(args.cost_per_month, args.new_mrr_per_month, args.monthly_churn, args.gross_margin)
     return renewal(args.annual_value, args.renewal_rate, args.gross_margin)
+
+
+# -- what the simulator page shows ----------------------------------------------------------------------
+def _scaled_purchases(purchases: dict[float, float], factor: float) -> dict[float, float]:
+    """Purchases per customer scaled by ``factor`` (every bucket's count moves together)."""
+    return {count * factor: share for count, share in purchases.items()}
+
+
+def d2c_sensitivity(aov: float, purchases: dict[float, float], gross_margin: float, target_roas: float = 1.0,
+                    output: str = "allowable_cpa", swing: float = 0.2) -> list[dict]:
+    """Tornado rows for the D2C model: AOV, purchases per customer, gross margin, target return ±swing."""
+    def model(aov, repeat, gross_margin, target_roas):
+        return d2c(aov, _scaled_purchases(purchases, repeat), min(gross_margin, 1.0), None, target_roas)
+
+    drivers = [Driver("aov", aov, aov * (1 - swing), aov * (1 + swing)),
+               Driver("repeat", 1.0, 1 - swing, 1 + swing),
+               Driver("gross_margin", gross_margin, gross_margin * (1 - swing), min(1.0, gross_margin * (1 + swing))),
+               Driver("target_roas", target_roas, target_roas * (1 - swing), target_roas * (1 + swing))]
+    return tornado(model, output, drivers, {})
+
+
+def saas_sensitivity(arpa: float, monthly_churn: float, gross_margin: float, swing: float = 0.2) -> list[dict]:
+    drivers = [Driver("arpa", arpa, arpa * (1 - swing), arpa * (1 + swing)),
+               Driver("monthly_churn", monthly_churn, monthly_churn * (1 - swing), min(1.0, monthly_churn * (1 + swing))),
+               Driver("gross_margin", gross_margin, gross_margin * (1 - swing), min(1.0, gross_margin * (1 + swing)))]
+    return tornado(lambda **kw: saas(**kw), "ltv", drivers, {})
+
+
+def steps(center: float, n: int = 5, spread: float = 0.4) -> list[float]:
+    """``n`` values from center x (1 - spread) to center x (1 + spread)."""
+    return [center * (1 - spread + 2 * spread * i / (n - 1)) for i in range(n)]

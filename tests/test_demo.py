@@ -47,9 +47,14 @@ def test_waterfall_identity_every_month(demo_db):
 
 def test_report_mrr_matches_an_independent_count(demo_db):
     r = report.build(demo_db, as_of=dt.date(2026, 10, 31))
-    direct = demo_db.query("SELECT count(*) AS n, sum(mrr) AS s FROM cur_mrr WHERE month = DATE '2026-10-01' AND mrr > 0")
+    # active on Oct 31: paying in October and not churned on or before Oct 31 (the accounts file's date)
+    direct = demo_db.query(
+        "SELECT count(*) AS n, sum(m.mrr) AS s FROM cur_mrr m LEFT JOIN cur_accounts a USING (account_id) "
+        "WHERE m.month = DATE '2026-10-01' AND m.mrr > 0 AND (a.churn_date IS NULL OR a.churn_date > DATE '2026-10-31')")
     assert r["accounts_active"] == direct["n"][0] and r["mrr"] == direct["s"][0]
-    assert r["mrr_movements"][-1]["end"] == r["mrr"]
+    # the October waterfall ends at October's billed MRR, which still includes accounts leaving in October
+    billed = demo_db.query("SELECT sum(mrr) AS s FROM cur_mrr WHERE month = DATE '2026-10-01'")["s"][0]
+    assert r["mrr_movements"][-1]["end"] == billed
     assert sum(t["accounts"] for t in r["tiers"]) == r["accounts_active"]
     assert sum(r["health"]["bands"].values()) == r["accounts_active"]
     assert 0.65 < r["d2c"]["purchase_distribution"]["1"] < 0.75

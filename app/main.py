@@ -1,0 +1,33 @@
+"""Entry script: page config, login gate, shared sidebar, navigation.
+
+It lives in app/ (not beside pages/) so Streamlit's legacy page discovery never starts: the only way
+to a page is st.navigation below, after the gate.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import ui
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+
+st.set_page_config(page_title="CS Dashboard", page_icon=":material/monitoring:", layout="wide")
+ui.new_run()
+user = ui.gate()
+st.session_state["_user"] = user
+
+pages = {
+    "overview": st.Page(PAGES / "overview.py", title=ui.t("page_overview"), icon=":material/dashboard:",
+                        url_path="overview", default=True),
+    "tiers": st.Page(PAGES / "tiers.py", title=ui.t("page_tiers"), icon=":material/stairs:", url_path="tiers"),
+    "health": st.Page(PAGES / "health.py", title=ui.t("page_health"), icon=":material/ecg_heart:", url_path="health"),
+    "churn": st.Page(PAGES / "churn.py", title=ui.t("page_churn"), icon=":material/trending_down:", url_path="churn"),
+    "simulator": st.Page(PAGES / "simulator.py", title=ui.t("page_simulator"), icon=":material/calculate:",
+                         url_path="simulator"),
+    "data": st.Page(PAGES / "data.py", title=ui.t("page_data"), icon=":material/upload_file:", url_path="data"),
+}
+st.session_state["_pages"] = pages
+navigation = st.navigation(list(pages.values()))
+st.session_state["_filters"] = ui.sidebar(user)
+navigation.run()

@@ -1,0 +1,255 @@
+"""Plotly figures: plain functions, data in, figure out (testable without Streamlit)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.i18n import tr
+
+BAND_COLORS = {"red": "#d64545", "yellow": "#e6b422", "green": "#2e9e5b"}
+TIER_COLORS = {"Tier1": "#1f4e79", "Tier2": "#4a90c2", "Tier3": "#a9cce3", "none": "#cccccc"}
+MOVE_COLORS = {"new": "#2e9e5b", "reactivation": "#7fbf7f", "expansion": "#4a90c2", "contraction": "#e6b422",
+               "churn": "#d64545"}
+FONT = "Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, *, height: int = 360, yaxis_title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10}, font={"family": FONT},
+        legend={"orientation": "h", "y": -0.15, "x": 0}, plot_bgcolor="white", hovermode="x unified",
+        separators=".,",
+    )
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(gridcolor="#eeeeee", title_text=yaxis_title, tickformat=",")
+    return fig
+
+
+def mrr_trend(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    fig = go.Figure(go.Scatter(x=movements["month"], y=movements["end"], mode="lines+markers", fill="tozeroy",
+                               line={"color": "#1f4e79", "width": 2}, name="MRR",
+                               hovertemplate="¥%{y:,.0f}<extra></extra>"))
+    fig.update_xaxes(dtick="M1", tickformat="%Y/%m")
+    return _layout(fig, title, yaxis_title="¥")
+
+
+def waterfall(month_row: pd.Series, title: str, lang: str = "ja") -> go.Figure:
+    steps = ["start", "new", "reactivation", "expansion", "contraction", "churn", "end"]
+    values = [month_row["start"], month_row["new"], month_row["reactivation"], month_row["expansion"],
+              -month_row["contraction"], -month_row["churn"], month_row["end"]]
+    fig = go.Figure(go.Waterfall(
+        x=[tr(s, lang) for s in steps], y=values,
+        measure=["absolute", "relative", "relative", "relative", "relative", "relative", "total"],
+        text=[f"¥{abs(v):,.0f}" for v in values], textposition="outside",
+        increasing={"marker": {"color": MOVE_COLORS["new"]}},
+        decreasing={"marker": {"color": MOVE_COLORS["churn"]}},
+        totals={"marker": {"color": "#1f4e79"}}, connector={"line": {"color": "#bbbbbb"}},
+        hovertemplate="%{x}: ¥%{y:,.0f}<extra></extra>"))
+    low = min(month_row["start"], month_row["end"]) * 0.9
+    fig.update_yaxes(range=[low, max(month_row["start"], month_row["end"]) + max(values[1:6], default=0) * 1.3])
+    fig = _layout(fig, title, yaxis_title="¥")
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig
+
+
+def movements_bars(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    fig = go.Figure()
+    for key in ("new", "reactivation", "expansion"):
+        fig.add_bar(x=movements["month"], y=movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
+    for key in ("contraction", "churn"):
+        fig.add_bar(x=movements["month"], y=-movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(dtick="M1", tickformat="%Y/%m")
+    return _layout(fig, title, yaxis_title="¥")
+
+
+def tier_mix(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    fig = go.Figure(go.Pie(labels=summary["tier"], values=summary["mrr"], hole=0.55, sort=False,
+                           marker={"colors": [TIER_COLORS[t] for t in summary["tier"]]},
+                           texttemplate="%{label}<br>%{percent}", hovertemplate="%{label}: ¥%{value:,.0f}<extra></extra>"))
+    fig = _layout(fig, title)
+    fig.update_layout(showlegend=False, hovermode="closest")
+    return fig
+
+
+def tier_bars(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    fig = go.Figure()
+    fig.add_bar(x=summary["tier"], y=summary["mrr"], name="MRR", marker_color=[TIER_COLORS[t] for t in summary["tier"]],
+                text=[f"¥{v:,.0f}<br>{n:,}社" if lang == "ja" else f"¥{v:,.0f}<br>{n:,} accts"
+                      for v, n in zip(summary["mrr"], summary["accounts"], strict=True)],
+                textposition="auto", hovertemplate="%{x}: ¥%{y:,.0f}<extra></extra>")
+    fig = _layout(fig, title, yaxis_title="MRR ¥")
+    fig.update_layout(showlegend=False, hovermode="closest")
+    return fig
+
+
+def stacked_bands(frame: pd.DataFrame, x: str, title: str, lang: str = "ja", normalize: bool = True) -> go.Figure:
+    """Bars per ``x`` split by health band (frame has x, band, accounts)."""
+    fig = go.Figure()
+    pivot = frame.pivot_table(index=x, columns="band", values="accounts", aggfunc="sum", fill_value=0)
+    if normalize:
+        pivot = pivot.div(pivot.sum(axis=1), axis=0)
+    for b in ("red", "yellow", "green"):
+        if b in pivot:
+            fig.add_bar(x=pivot.index, y=pivot[b], name=tr(b, lang), marker_color=BAND_COLORS[b],
+                        hovertemplate="%{y:.0%}" if normalize else "%{y:,}")
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title)
+    if normalize:
+        fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    return fig
+
+
+def health_histogram(scores: pd.DataFrame, bands: list[float], title: str, lang: str = "ja") -> go.Figure:
+    fig = go.Figure()
+    for tier in ("Tier1", "Tier2", "Tier3"):
+        part = scores[scores["tier"] == tier]
+        if len(part):
+            fig.add_histogram(x=part["score"], name=tier, xbins={"start": 0, "end": 100.001, "size": 5},
+                              marker_color=TIER_COLORS[tier])
+    red, green = bands
+    for x0, x1, b in ((0, red, "red"), (red, green, "yellow"), (green, 100, "green")):
+        fig.add_vrect(x0=x0, x1=x1, fillcolor=BAND_COLORS[b], opacity=0.08, line_width=0,
+                      annotation_text=tr(b, lang), annotation_position="top left")
+    fig.update_layout(barmode="stack", bargap=0.05)
+    fig.update_xaxes(range=[0, 100], title_text=tr("score", lang))
+    fig = _layout(fig, title, yaxis_title="#")
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def band_trend(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    fig = go.Figure()
+    for b in ("red", "yellow", "green"):
+        part = frame[frame["band"] == b]
+        fig.add_scatter(x=part["as_of"], y=part["accounts"], name=tr(b, lang), stackgroup="one",
+                        line={"color": BAND_COLORS[b]})
+    fig.update_xaxes(tickformat="%Y/%m")
+    return _layout(fig, title, yaxis_title="#")
+
+
+def contributions(details: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    fig = go.Figure(go.Bar(x=details["contribution"], y=details["measure"], orientation="h",
+                           marker_color="#4a90c2", text=[f"{v:.1f}" for v in details["contribution"]],
+                           textposition="auto",
+                           customdata=details[["raw", "measure_score", "weight"]].to_numpy(),
+                           hovertemplate="%{y}: raw %{customdata[0]:,.1f} → %{customdata[1]:.0f} × w%{customdata[2]}<extra></extra>"))
+    fig = _layout(fig, title, height=80 + 40 * len(details))
+    fig.update_xaxes(range=[0, 100], title_text=tr("contribution", lang))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def churn_rates(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: str = "%Y/%m") -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=frame["period_start"], y=frame["customer_churn_rate"], mode="lines+markers",
+                    name=tr("kpi_churn", lang, month="").replace("（）", "").replace(" ()", ""),
+                    line={"color": "#d64545"}, hovertemplate="%{y:.2%}")
+    fig.add_scatter(x=frame["period_start"], y=frame["revenue_churn_rate"], mode="lines+markers",
+                    name=tr("kpi_rev_churn", lang, month="").replace("（）", "").replace(" ()", ""),
+                    line={"color": "#1f4e79", "dash": "dot"}, hovertemplate="%{y:.2%}")
+    fig.update_xaxes(tickformat=tickformat)
+    fig = _layout(fig, title)
+    fig.update_yaxes(tickformat=".1%", rangemode="tozero")
+    return fig
+
+
+def churn_counts(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: str = "%Y/%m") -> go.Figure:
+    fig = go.Figure()
+    fig.add_bar(x=frame["period_start"], y=frame["customers_at_start"], name=tr("start", lang).replace("MRR", ""),
+                marker_color="#a9cce3")
+    fig.add_bar(x=frame["period_start"], y=frame["customers_churned"], name=tr("churn", lang), marker_color="#d64545")
+    fig.update_xaxes(tickformat=tickformat)
+    return _layout(fig, title, yaxis_title="#")
+
+
+def lines(frame: pd.DataFrame, x: str, ys: dict[str, str], title: str, percent: bool = True) -> go.Figure:
+    fig = go.Figure()
+    for column, label in ys.items():
+        fig.add_scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label,
+                        hovertemplate="%{y:.1%}" if percent else "%{y:,.0f}")
+    fig.update_xaxes(tickformat="%Y/%m")
+    fig = _layout(fig, title)
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja") -> go.Figure:
+    pivot = frame.pivot_table(index="cohort", columns="k", values=value)
+    labels = [f"{c:%Y/%m}" for c in pivot.index]
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=[str(k) for k in pivot.columns], y=labels, colorscale="Blues",
+                               zmin=0, zmax=1 if value == "logo_retention" else None,
+                               text=[[("" if pd.isna(v) else f"{v:.0%}") for v in row] for row in pivot.to_numpy()],
+                               texttemplate="%{text}", textfont={"size": 9},
+                               hovertemplate="%{y} +%{x}: %{z:.1%}<extra></extra>", colorbar={"tickformat": ".0%"}))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(title_text="k（か月後）" if lang == "ja" else "months since cohort (k)", type="category")
+    fig = _layout(fig, title, height=max(360, 22 * len(labels) + 120))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def migration_matrix(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    order = ["Tier1", "Tier2", "Tier3", "none"]
+    pivot = frame.pivot_table(index="tier_from", columns="tier_to", values="accounts", aggfunc="sum", fill_value=0)
+    pivot = pivot.reindex(index=order, columns=order, fill_value=0)
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=[f"→ {c}" for c in order], y=order, colorscale="Blues",
+                               text=pivot.to_numpy(), texttemplate="%{text}",
+                               hovertemplate="%{y} %{x}: %{z}<extra></extra>", showscale=False))
+    fig.update_yaxes(autorange="reversed")
+    fig = _layout(fig, title)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def segment_rates(frame: pd.DataFrame, title: str) -> go.Figure:
+    fig = go.Figure()
+    for segment, part in frame.groupby("segment"):
+        fig.add_scatter(x=part["period_start"], y=part["customer_churn_rate"], mode="lines+markers", name=str(segment),
+                        hovertemplate="%{y:.2%}")
+    fig.update_xaxes(tickformat="%Y/%m")
+    fig = _layout(fig, title)
+    fig.update_yaxes(tickformat=".1%", rangemode="tozero")
+    return fig
+
+
+def tornado(rows: list[dict], title: str, value_format: str = "¥{:,.0f}") -> go.Figure:
+    rows = list(reversed(rows))
+    base = rows[0]["base"] if rows else 0
+    fig = go.Figure()
+    fig.add_bar(y=[r["driver"] for r in rows], x=[r["output_low"] - base for r in rows], base=base, orientation="h",
+                name="-20%", marker_color="#d64545",
+                text=[value_format.format(r["output_low"]) for r in rows], textposition="auto")
+    fig.add_bar(y=[r["driver"] for r in rows], x=[r["output_high"] - base for r in rows], base=base, orientation="h",
+                name="+20%", marker_color="#2e9e5b",
+                text=[value_format.format(r["output_high"]) for r in rows], textposition="auto")
+    fig.add_vline(x=base, line_color="#333333")
+    fig.update_layout(barmode="overlay")
+    fig = _layout(fig, title, height=120 + 50 * len(rows))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def grid_heatmap(z: list[list[float]], x: list[float], y: list[float], x_label: str, y_label: str,
+                 title: str, x_fmt: str = "{:,.0f}", y_fmt: str = "{:.0%}") -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=z, x=[x_fmt.format(v) for v in x], y=[y_fmt.format(v) for v in y],
+                               colorscale="Viridis", text=[[f"¥{v:,.0f}" for v in row] for row in z],
+                               texttemplate="%{text}", textfont={"size": 10},
+                               hovertemplate=f"{x_label} %{{x}}, {y_label} %{{y}}: %{{text}}<extra></extra>"))
+    fig.update_xaxes(title_text=x_label, type="category")
+    fig.update_yaxes(title_text=y_label, type="category")
+    fig = _layout(fig, title, height=380)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def purchase_distribution(dist: dict[str, float], title: str, lang: str = "ja") -> go.Figure:
+    labels = [f"{k}回" if lang == "ja" else f"{k}×" for k in dist]
+    fig = go.Figure(go.Bar(x=labels, y=list(dist.values()), marker_color="#4a90c2",
+                           text=[f"{v:.0%}" for v in dist.values()], textposition="auto"))
+    fig = _layout(fig, title)
+    fig.update_yaxes(tickformat=".0%")
+    fig.update_layout(hovermode="closest")
+    return fig

@@ -1,0 +1,45 @@
+"""Churn: customer and revenue churn by period with the counts behind each rate, movements, NRR/GRR, cohorts, segments."""
+
+import streamlit as st
+
+from dashboard import figures, schema, ui
+
+st.title(ui.t("page_churn"))
+f, user, lang = ui.filters(), ui.user(), ui.lang()
+if f is None:
+    ui.empty_state(user)
+    st.stop()
+
+grains = ["day", "week", "month", "quarter", "fiscal_year"]
+grain = st.segmented_control(ui.t("grain"), grains, default="month", format_func=lambda g: ui.t(f"grain_{g}"),
+                             key="churn_grain") or "month"
+fy = int(ui.q("settings")["fiscal_year_start"])
+churn = ui.q("churn", as_of=f.as_of, grain=grain, start=f.start, fy_start_month=fy)
+tick = "%Y/%m/%d" if grain in ("day", "week") else "%Y/%m"
+left, right = st.columns(2)
+with left:
+    ui.chart(figures.churn_rates(churn, ui.t("churn_rates", grain=ui.t(f"grain_{grain}")), lang, tick), churn, "churn_rates")
+with right:
+    ui.chart(figures.churn_counts(churn, ui.t("churn_counts"), lang, tick), churn, "churn_counts")
+
+movements = ui.q("mrr_movements", as_of=f.as_of, start=f.start)
+if len(movements):
+    left, right = st.columns(2)
+    with left:
+        ui.chart(figures.movements_bars(movements, ui.t("movements_table"), lang), movements, "mrr_movements")
+    with right:
+        ui.chart(figures.lines(movements, "month", {"nrr_12m": "NRR", "grr_12m": "GRR"}, ui.t("nrr_grr")),
+                 movements[["month", "nrr_12m", "grr_12m"]], "nrr_grr")
+
+cohorts = ui.q("cohorts", as_of=f.as_of, start=f.start)
+if len(cohorts):
+    left, right = st.columns(2)
+    with left:
+        ui.chart(figures.cohort_heatmap(cohorts, "logo_retention", ui.t("cohort_logo"), lang), cohorts, "cohort_logos")
+    with right:
+        ui.chart(figures.cohort_heatmap(cohorts, "revenue_retention", ui.t("cohort_revenue"), lang), cohorts, "cohort_revenue")
+
+segment = st.selectbox(ui.t("segment_by"), [c for c in schema.SEGMENT_COLUMNS if c != "tier"], key="churn_segment")
+by_segment = ui.q("churn", as_of=f.as_of, grain="month", start=f.start, segment_by=segment, fy_start_month=fy)
+ui.chart(figures.segment_rates(by_segment, ui.t("by_segment", column=segment)), by_segment, "churn_by_segment")
+ui.definitions(["customer_churn", "revenue_churn", "movements", "nrr", "cohorts"])

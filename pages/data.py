@@ -1,0 +1,114 @@
+"""Data: upload (detect, map, preview, see rejects, commit), snapshot history with restore, settings."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, export, importer, schema, ui
+from dashboard import settings as S
+from dashboard.readers import ImportRefused
+
+st.title(ui.t("page_data"))
+user, lang = ui.user(), ui.lang()
+database = ui.db()
+
+DATASET_LABELS = {"accounts": "顧客 / accounts", "usage": "利用状況 / usage", "mrr": "請求・MRR履歴 / MRR history",
+                  "orders": "購入履歴 / orders (D2C)", "touchpoints": "接点履歴 / touchpoints",
+                  "opportunities": "商談 / opportunities"}
+
+st.subheader(ui.t("upload"))
+if not user.can_edit:
+    st.info(ui.t("viewer_cannot_edit"), icon=":material/lock:")
+else:
+    dataset = st.selectbox(ui.t("dataset"), list(schema.DATASETS), format_func=DATASET_LABELS.get, key="up_dataset")
+    upload = st.file_uploader(ui.t("file"), type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key="up_file")
+    if upload is not None:
+        data = upload.getvalue()
+        sheet = st.session_state.get("up_sheet")
+        overrides = st.session_state.get("up_overrides", {}).get((upload.file_id, dataset))
+        try:
+            with st.spinner("…"):
+                plan = importer.plan_import(data, upload.name, dataset, db=database, sheet=sheet, overrides=overrides)
+        except ImportRefused as exc:
+            st.error(exc.message(lang), icon=":material/error:")
+            plan = None
+        if plan is not None:
+            raw = plan.raw
+            st.caption(ui.t("detected", fmt=raw.source_format, enc=raw.encoding or "—", sheet=raw.sheet or "—"))
+            if raw.sheets and len(raw.sheets) > 1:
+                st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key="up_sheet")
+            st.markdown(f"**{ui.t('mapping')}**")
+            options = [""] + [h for h in raw.headers if h]
+            columns = list(schema.DATASETS[dataset]) if dataset != "usage" else ["account_id", "date"]
+            chosen = {}
+            cols = st.columns(4)
+            for i, canonical in enumerate(columns):
+                current = plan.mapping.get(canonical, "")
+                conf = plan.confidence.get(canonical)
+                label = f"{canonical}{' *' if canonical in schema.REQUIRED[dataset] else ''}" + (
+                    f"  ({conf:.0%})" if conf is not None else "")
+                chosen[canonical] = cols[i % 4].selectbox(label, options, index=options.index(current),
+                                                          format_func=lambda h: h or ui.t("not_mapped"),
+                                                          key=f"map_{dataset}_{canonical}")
+            if dataset == "usage":
+                measures = {k: v for k, v in plan.mapping.items() if k not in ("account_id", "date")}
+                st.caption("measures: " + ", ".join(f"{k} ← {v}" for k, v in measures.items()))
+            wanted = {k: v for k, v in chosen.items() if v}
+            if dataset != "usage" and wanted != {k: v for k, v in plan.mapping.items() if k in columns}:
+                st.session_state.setdefault("up_overrides", {})[(upload.file_id, dataset)] = wanted
+                st.rerun()
+            st.markdown(f"**{ui.t('preview')}**")
+            st.dataframe(plan.frame.head(20), hide_index=True, width="stretch")
+            if plan.rows_rejected:
+                with st.expander(ui.t("rejected_preview", n=plan.rows_rejected), icon=":material/warning:", expanded=True):
+                    errors = pd.DataFrame([e.as_dict(lang) for e in plan.errors])
+                    st.dataframe(errors.head(200), hide_index=True, width="stretch")
+                    st.download_button(ui.t("rejected_download"), export.to_csv_bytes(errors),
+                                       file_name=f"rejected_{upload.name}.csv", mime="text/csv")
+            st.caption(f"rows: {plan.rows_read:,} → {plan.rows_loaded:,} (rejected {plan.rows_rejected:,})")
+            if st.button(ui.t("commit"), type="primary", icon=":material/check:"):
+                auth.require_editor(ui.user())  # enforced on the server, whatever the page shows
+                with st.spinner("…"):
+                    result = importer.commit(database, plan, imported_by=user.name, lang=lang)
+                if result["unchanged"]:
+                    st.info(ui.t("unchanged"))
+                else:
+                    st.success(ui.t("imported", file=upload.name, loaded=f"{result['rows_loaded']:,}",
+                                    rejected=f"{result['rows_rejected']:,}"))
+                    ui.new_run()
+
+st.subheader(ui.t("history"))
+snapshots = importer.list_snapshots(database)
+if len(snapshots):
+    st.dataframe(snapshots.drop(columns=["content_hash"]), hide_index=True, width="stretch",
+                 column_config={"imported_at": st.column_config.DatetimeColumn(format="YYYY/MM/DD HH:mm")})
+    if user.can_edit:
+        old = snapshots[~snapshots["is_current"]]
+        if len(old):
+            c1, c2 = st.columns([2, 1])
+            pick = c1.selectbox(ui.t("restore"), old["snapshot_id"].tolist(), key="restore_pick",
+                                format_func=lambda s: f"#{s} {old.set_index('snapshot_id').loc[s, 'dataset']} "
+                                                      f"{old.set_index('snapshot_id').loc[s, 'file_name']}")
+            if c2.button(ui.t("restore"), icon=":material/restore:"):
+                auth.require_editor(ui.user())
+                importer.restore(database, int(pick))
+                st.success(ui.t("restored", id=pick))
+                ui.new_run()
+                st.rerun()
+elif user.can_edit:
+    ui.empty_state(user)
+
+st.subheader(ui.t("settings"))
+conf = ui.q("settings")
+with st.form("settings"):
+    c1, c2, c3 = st.columns(3)
+    fy = c1.selectbox(ui.t("fy_start"), list(range(1, 13)), index=int(conf["fiscal_year_start"]) - 1,
+                      format_func=lambda m: f"{m}月" if lang == "ja" else f"month {m}", disabled=not user.can_edit)
+    currency = c2.selectbox(ui.t("currency"), ["JPY"], disabled=not user.can_edit)
+    tz = c3.selectbox(ui.t("time_zone"), ["Asia/Tokyo", "UTC"], index=0 if conf["time_zone"] == "Asia/Tokyo" else 1,
+                      disabled=not user.can_edit)
+    if st.form_submit_button(ui.t("save"), disabled=not user.can_edit):
+        auth.require_editor(ui.user())
+        S.put(database, "fiscal_year_start", int(fy))
+        S.put(database, "currency", currency)
+        S.put(database, "time_zone", tz)
+        st.success(ui.t("saved"))

@@ -1,0 +1,73 @@
+"""Health: distribution by tier, measures and weights in force, band trend, lowest accounts, one account's why."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, figures, ui, views
+from dashboard import settings as S
+
+st.title(ui.t("page_health"))
+f, user, lang = ui.filters(), ui.user(), ui.lang()
+if f is None:
+    ui.empty_state(user)
+    st.stop()
+
+config = ui.q("health_config")
+if not config["measures"]:
+    st.info(ui.t("no_measures"))
+    st.stop()
+
+accounts = ui.apply_account_filters(views.accounts_with_health(ui.q, f.as_of), f)
+title = ui.t("health_dist", date=f"{f.as_of:%Y/%m/%d}")
+ui.chart(figures.health_histogram(accounts, config["bands"], title, lang),
+         accounts[["account_id", "tier", "score", "band"]], "health_distribution")
+
+with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
+    table = pd.DataFrame(config["measures"])[["name", "source", "weight", "method", "agg", "higher_is_better", "floor", "target"]]
+    edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not user.can_edit or ["name", "source"],
+                            column_config={
+                                "name": ui.t("measure"), "weight": st.column_config.NumberColumn(ui.t("weight"), min_value=0.0, step=0.5),
+                                "method": st.column_config.SelectboxColumn(ui.t("method"), options=["percentile", "linear"]),
+                                "agg": st.column_config.SelectboxColumn("agg", options=["sum", "avg", "last"]),
+                            }, key="health_editor")
+    c1, c2, c3 = st.columns(3)
+    window = c1.number_input(ui.t("window_days"), 7, 365, int(config["window_days"]), disabled=not user.can_edit)
+    red = c2.number_input(ui.t("red"), 1, 99, int(config["bands"][0]), disabled=not user.can_edit)
+    green = c3.number_input(ui.t("green"), 1, 100, int(config["bands"][1]), disabled=not user.can_edit)
+    if user.can_edit and st.button(ui.t("save"), type="primary", key="save_health"):
+        auth.require_editor(ui.user())
+        measures = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in edited.to_dict("records")]
+        S.put(ui.db(), "health", {**config, "measures": measures, "window_days": int(window),
+                                  "bands": [float(min(red, green)), float(max(red, green))]})
+        st.rerun()
+
+history = views.band_history(ui.q, f.as_of, f.start, config)
+ui.chart(figures.band_trend(history, ui.t("band_trend"), lang), history, "health_band_trend")
+
+st.subheader(ui.t("lowest"))
+lowest = views.lowest_with_reasons(ui.q, f.as_of, config, f)
+st.dataframe(lowest[["account_id", "name", "tier", "mrr", "score", "change", "reason", "owner"]], hide_index=True,
+             width="stretch", column_config={**views.account_columns(lang), "reason": ui.t("measure")})
+
+st.subheader(ui.t("explain"))
+choices = accounts.sort_values("score")["account_id"].tolist()
+names = dict(zip(accounts["account_id"], accounts["name"].fillna(""), strict=True))
+account = st.selectbox(ui.t("choose_account"), choices, format_func=lambda a: f"{a}  {names.get(a, '')}", key="explain_account")
+if account:
+    details = ui.q("health_details", as_of=f.as_of, config=config)
+    mine = details[details["account_id"] == account]
+    row = accounts[accounts["account_id"] == account].iloc[0]
+    c1, c2, c3 = st.columns(3)
+    c1.metric(ui.t("score"), f"{row['score']:.1f}", delta=None if pd.isna(row.get("change")) else f"{row['change']:+.1f}")
+    c2.metric(ui.t("band"), ui.t(row["band"]))
+    c3.metric("MRR", f"¥{row['mrr']:,.0f}")
+    ui.chart(figures.contributions(mine, f"{account} {names.get(account, '')}", lang), mine, "health_explain")
+
+with st.expander(ui.t("validation"), icon=":material/fact_check:"):
+    check = ui.q("health_validation", as_of=f.as_of, config=config)
+    if len(check["bands"]):
+        c1, c2 = st.columns(2)
+        c1.dataframe(check["bands"], hide_index=True, column_config={
+            "churn_rate_90d": st.column_config.NumberColumn(format="percent")})
+        c2.dataframe(check["auc"], hide_index=True, column_config={"auc": st.column_config.NumberColumn("ROC AUC", format="%.2f")})
+ui.definitions(["health", "health_validation"])

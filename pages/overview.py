@@ -1,0 +1,53 @@
+"""Overview for executives: KPI cards with the change against the previous period, MRR trend, movements, tier mix."""
+
+import streamlit as st
+
+from dashboard import figures, ui, views
+from dashboard.i18n import integer, pct, yen, yen_compact
+
+st.title(ui.t("page_overview"))
+f, user, lang = ui.filters(), ui.user(), ui.lang()
+if f is None:
+    ui.empty_state(user)
+    st.stop()
+
+k = views.kpis(ui.q, f.as_of)
+month = ui.t("month_label", y=k["churn_month"].year, m=k["churn_month"].month) if k["churn_month"] else "—"
+cards = st.columns(4)
+cards[0].metric(ui.t("kpi_active"), integer(k["active"]), delta=integer(k["active_delta"]),
+                help=ui.help_for("active_accounts"), border=True)
+cards[1].metric(ui.t("kpi_mrr"), yen(k["mrr"]), delta=yen_compact(k["mrr_delta"], lang),
+                help=ui.help_for("mrr"), border=True)
+cards[2].metric(ui.t("kpi_arr"), yen_compact(k["mrr"] * 12, lang), delta=yen_compact(k["mrr_delta"] * 12, lang),
+                help=ui.help_for("mrr"), border=True)
+cards[3].metric(ui.t("kpi_nrr"), pct(k["nrr"]), delta=pct(k["nrr_delta"]), help=ui.help_for("nrr"), border=True)
+cards = st.columns(4)
+cards[0].metric(ui.t("kpi_churn", month=month), pct(k["churn_rate"], 2), delta=pct(k["churn_rate_delta"], 2),
+                delta_color="inverse", help=ui.help_for("customer_churn"), border=True)
+cards[1].metric(ui.t("kpi_rev_churn", month=month), pct(k["revenue_churn"], 2), delta=pct(k["revenue_churn_delta"], 2),
+                delta_color="inverse", help=ui.help_for("revenue_churn"), border=True)
+cards[2].metric(ui.t("kpi_red_share"), pct(k["red_share"]), delta=pct(k["red_share_delta"]), delta_color="inverse",
+                help=ui.help_for("red_share"), border=True)
+cards[3].metric(ui.t("kpi_renewals"), integer(k["renewals"]), delta=yen_compact(k["renewals_mrr"], lang),
+                delta_color="off", help=ui.help_for("renewals"), border=True)
+st.caption(ui.t("vs_prev_month"))
+
+movements = ui.q("mrr_movements", as_of=f.as_of, start=f.start)
+left, right = st.columns([3, 2])
+with left:
+    if len(movements):
+        title = ui.t("mrr_trend", start=f"{f.start:%Y/%m}", end=f"{f.as_of:%Y/%m}")
+        ui.chart(figures.mrr_trend(movements, title, lang), movements[["month", "end", "accounts"]], "mrr_trend")
+with right:
+    summary = views.tier_summary(ui.q, f.as_of)
+    ui.chart(figures.tier_mix(summary, ui.t("tier_mix", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tier_mix")
+
+if k["movement_month"] is not None:
+    row = movements[movements["month"] == k["movement_month"]].iloc[0]
+    title = ui.t("waterfall", month=ui.t("month_label", y=row["month"].year, m=row["month"].month))
+    ui.chart(figures.waterfall(row, title, lang), movements, "mrr_waterfall")
+
+st.subheader(ui.t("at_risk_title"))
+at_risk = ui.apply_account_filters(views.at_risk(ui.q, f.as_of), f)
+st.dataframe(at_risk.head(20), hide_index=True, width="stretch", column_config=views.account_columns(lang))
+ui.definitions(["active_accounts", "mrr", "customer_churn", "revenue_churn", "nrr", "red_share", "renewals", "movements"])

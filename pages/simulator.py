@@ -1,0 +1,186 @@
+"""LTV/CPA simulator: what-if drivers, calibration from the data, sensitivity, scenarios shared by URL."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import calibration, figures, simulator, ui
+from dashboard.i18n import yen
+
+st.title(ui.t("page_simulator"))
+f, user, lang = ui.filters(), ui.user(), ui.lang()
+ja = lang == "ja"
+
+DEFAULTS = {"aov": 8000, "purchases": "1:0.7,2:0.2,3.5:0.1", "margin": 50, "conv": 20, "roas": 1.0,
+            "arpa": 100_000, "churn": 2.0, "smargin": 80, "cac": 1_000_000,
+            "cost": 1_000_000, "newmrr": 130_000, "cschurn": 2.0, "acv": 1_200_000, "renew": 30, "rmargin": 80}
+NUMERIC = {k for k in DEFAULTS if k != "purchases"}
+
+# Drivers live in the session; a shared URL (?sim_aov=...) fills them on first load.
+for key, default in DEFAULTS.items():
+    if f"sim_{key}" not in st.session_state:
+        raw = st.query_params.get(f"sim_{key}")
+        try:
+            st.session_state[f"sim_{key}"] = (type(default)(float(raw)) if key in NUMERIC else raw) if raw else default
+        except ValueError:
+            st.session_state[f"sim_{key}"] = default
+
+
+def calibrate():
+    """Fill drivers from the loaded data (button callback)."""
+    d2c = calibration.d2c_drivers(ui.db(), f.as_of) if f else None
+    saas = calibration.saas_drivers(ui.db(), f.as_of) if f else None
+    sources = {}
+    if d2c:
+        st.session_state["sim_aov"] = int(round(d2c["aov"]))
+        st.session_state["sim_purchases"] = ",".join(f"{k:g}:{v:.3f}" for k, v in d2c["purchases"].items())
+        sources["AOV / purchases"] = d2c["source"]
+    if saas:
+        st.session_state["sim_arpa"] = int(round(saas["arpa"]))
+        if saas["monthly_churn"] is not None:
+            st.session_state["sim_churn"] = round(saas["monthly_churn"] * 100, 2)
+            st.session_state["sim_cschurn"] = round(saas["monthly_churn"] * 100, 2)
+        sources["ARPA / churn"] = saas["source"]
+        st.session_state["sim_survival"] = saas["survival"]
+    st.session_state["sim_sources"] = sources
+
+
+st.button(ui.t("calibrate"), on_click=calibrate, icon=":material/auto_fix_high:", disabled=f is None)
+if st.session_state.get("sim_sources"):
+    with st.expander(ui.t("calibrated_from"), expanded=True):
+        for name, source in st.session_state["sim_sources"].items():
+            st.markdown(f"- **{name}**: {source}")
+
+tab_d2c, tab_saas, tab_cs, tab_renew, tab_scen = st.tabs(
+    [ui.t("sim_d2c"), ui.t("sim_saas"), ui.t("sim_cs"), ui.t("sim_renewal"), ui.t("scenarios")])
+
+with tab_d2c:
+    c1, c2 = st.columns([1, 1])
+    with c1:
+        aov = st.slider("AOV（平均注文単価, 円）" if ja else "AOV (yen)", 1000, 50000, step=100, key="sim_aov")
+        buckets = pd.DataFrame([{"purchases": k, "share": v * 100}
+                                for k, v in simulator.parse_purchases(st.session_state["sim_purchases"]).items()])
+        edited = st.data_editor(buckets, num_rows="dynamic", hide_index=True, key="sim_buckets", column_config={
+            "purchases": st.column_config.NumberColumn("購入回数" if ja else "Purchases", min_value=1.0, step=0.5),
+            "share": st.column_config.NumberColumn("顧客の割合 (%)" if ja else "Share of customers (%)", min_value=0.0,
+                                                   max_value=100.0, step=1.0)})
+        edited = edited.dropna()
+        purchases = {float(r.purchases): float(r.share) / 100 for r in edited.itertuples()} or {1.0: 1.0}
+        st.session_state["sim_purchases"] = ",".join(f"{k:g}:{v:g}" for k, v in purchases.items())
+        margin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", 1, 100, key="sim_margin")
+        conv = st.slider("メール会員→初回購入の転換率 (%)" if ja else "Sign-up → first purchase (%)", 1, 100, key="sim_conv")
+        roas = st.slider("目標ROAS（1.0 = 損益分岐）" if ja else "Target return (1.0 = break-even)", 0.5, 5.0, step=0.1,
+                         key="sim_roas")
+    try:
+        r = simulator.d2c(aov, purchases, margin / 100, conv / 100, roas)
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+    with c2:
+        if abs(r["shares_total"] - 1) > 1e-6:
+            st.warning(("割合の合計が {:.0%} です。100% になるよう正規化して計算しています。" if ja else
+                        "Shares add up to {:.0%}; they are normalised to 100%.").format(r["shares_total"]))
+        m1, m2 = st.columns(2)
+        m1.metric("1人あたり購入回数" if ja else "Purchases per customer", f"{r['purchases_per_customer']:.2f}", border=True)
+        m2.metric("LTV（売上）" if ja else "LTV (revenue)", yen(r["ltv"]), border=True)
+        m1.metric("粗利LTV" if ja else "Gross-profit LTV", yen(r["gross_profit_ltv"]), border=True)
+        m2.metric("許容CPA" if ja else "Allowable CPA", yen(r["allowable_cpa"]), border=True)
+        m1.metric("許容できるメール会員獲得単価" if ja else "Allowable cost per sign-up", yen(r["allowable_cost_per_lead"]),
+                  border=True)
+    rows = simulator.d2c_sensitivity(aov, purchases, margin / 100, roas)
+    labels = {"aov": "AOV", "repeat": "購入回数" if ja else "Purchases", "gross_margin": "粗利率" if ja else "Margin",
+              "target_roas": "ROAS"}
+    for row in rows:
+        row["driver"] = labels[row["driver"]]
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.chart(figures.tornado(rows, ui.t("sensitivity")), pd.DataFrame(rows), "d2c_tornado")
+    with c2:
+        xs, ys = simulator.steps(aov), [m / 100 for m in simulator.steps(margin, 5, 0.4)]
+        z = simulator.grid(simulator.d2c, "allowable_cpa", ("aov", xs), ("gross_margin", [min(y, 1) for y in ys]),
+                           {"purchases": purchases, "target_roas": roas})
+        ui.chart(figures.grid_heatmap(z, xs, ys, "AOV", "粗利率" if ja else "Margin",
+                                      ui.t("heatmap") + (" — 許容CPA" if ja else " — allowable CPA")), None, "d2c_heatmap")
+
+with tab_saas:
+    c1, c2 = st.columns(2)
+    with c1:
+        arpa = st.number_input("ARPA（円/月）" if ja else "ARPA (yen/month)", 1000, 10_000_000, step=1000, key="sim_arpa")
+        churn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", 0.1, 20.0, step=0.1, key="sim_churn")
+        smargin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", 1, 100, key="sim_smargin")
+        cac = st.number_input("CAC（円）" if ja else "CAC (yen)", 0, 100_000_000, step=10_000, key="sim_cac")
+    s = simulator.saas(arpa, churn / 100, smargin / 100, cac)
+    with c2:
+        m1, m2 = st.columns(2)
+        m1.metric("LTV", yen(s["ltv"]), border=True, help=ui.help_for("saas_ltv"))
+        m2.metric("LTV / CAC", f"{s['ltv_to_cac']:.1f}×" if s["ltv_to_cac"] else "—", border=True)
+        m1.metric("CAC回収月数" if ja else "CAC payback (months)",
+                  f"{s['cac_payback_months']:.1f}" if s["cac_payback_months"] else "—", border=True)
+        m2.metric("平均継続月数" if ja else "Expected lifetime (months)", f"{s['expected_lifetime_months']:.1f}", border=True)
+        survival = st.session_state.get("sim_survival")
+        if survival:
+            curve_ltv = simulator.saas_from_curve(arpa, survival, smargin / 100, churn / 100)
+            st.metric("LTV（実データの継続曲線）" if ja else "LTV (observed retention curve)", yen(curve_ltv), border=True)
+    rows = simulator.saas_sensitivity(arpa, churn / 100, smargin / 100)
+    ui.chart(figures.tornado(rows, ui.t("sensitivity").replace("・許容CPA", "").replace(" and allowable CPA", "")),
+             pd.DataFrame(rows), "saas_tornado")
+
+with tab_cs:
+    c1, c2 = st.columns(2)
+    with c1:
+        cost = st.number_input("担当者1人の月額コスト（円）" if ja else "Cost of a rep per month (yen)", 0, 10_000_000,
+                               step=50_000, key="sim_cost")
+        newmrr = st.number_input("1人が毎月生む新規MRR（円）" if ja else "New MRR a rep creates per month (yen)", 0,
+                                 10_000_000, step=10_000, key="sim_newmrr")
+        cschurn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", 0.1, 20.0, step=0.1, key="sim_cschurn")
+    c = simulator.cs_roi(cost, newmrr, cschurn / 100)
+    with c2:
+        st.metric("毎月生まれるLTV" if ja else "LTV created per month", yen(c["ltv_created_per_month"]), border=True,
+                  help=ui.help_for("cs_roi"))
+        st.metric("ROI（コストに対する倍率）" if ja else "ROI (multiple of cost)", f"{c['roi']:.1f}×" if c["roi"] else "—",
+                  border=True)
+
+with tab_renew:
+    c1, c2 = st.columns(2)
+    with c1:
+        acv = st.number_input("年間契約額（円）" if ja else "Annual contract value (yen)", 0, 1_000_000_000, step=100_000,
+                              key="sim_acv")
+        rate = st.slider("更新率 (%)" if ja else "Renewal rate (%)", 0, 95, key="sim_renew")
+        rmargin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", 1, 100, key="sim_rmargin")
+    rn = simulator.renewal(acv, rate / 100, rmargin / 100)
+    base = simulator.renewal(acv, 0.10, rmargin / 100)
+    with c2:
+        st.metric("期待契約年数" if ja else "Expected contract years", f"{rn['expected_years']:.2f}",
+                  delta=f"{rn['expected_years'] - base['expected_years']:+.2f} vs 10%", border=True,
+                  help=ui.help_for("renewal"))
+        st.metric("LTV（粗利）" if ja else "LTV (gross profit)", yen(rn["ltv"]),
+                  delta=yen(rn["ltv"] - base["ltv"]) + " vs 10%", border=True)
+
+state = {k: st.session_state[f"sim_{k}"] for k in DEFAULTS}
+for key, value in state.items():  # the URL always reopens this state
+    if st.query_params.get(f"sim_{key}") != str(value):
+        st.query_params[f"sim_{key}"] = str(value)
+
+with tab_scen:
+    saved = st.session_state.setdefault("scenarios", {})
+    c1, c2 = st.columns([3, 1])
+    name = c1.text_input(ui.t("scenario_name"), key="scenario_name")
+    if c2.button(ui.t("save_scenario")) and name:
+        saved[name] = dict(state)
+    st.caption(ui.t("share_url"))
+    st.code("?" + "&".join(f"sim_{k}={v}" for k, v in state.items()), language=None)
+    if saved:
+        picks = st.multiselect(ui.t("compare"), list(saved), default=list(saved)[-2:], max_selections=2)
+
+        def summary(p):
+            d = simulator.d2c(p["aov"], simulator.parse_purchases(p["purchases"]), p["margin"] / 100, p["conv"] / 100, p["roas"])
+            sa = simulator.saas(p["arpa"], p["churn"] / 100, p["smargin"] / 100, p["cac"])
+            return {"LTV (D2C)": d["ltv"], "CPA": d["allowable_cpa"], "LTV (SaaS)": sa["ltv"],
+                    "LTV/CAC": sa["ltv_to_cac"], "CS ROI": simulator.cs_roi(p["cost"], p["newmrr"], p["cschurn"] / 100)["roi"],
+                    "years": simulator.renewal(p["acv"], p["renew"] / 100)["expected_years"]}
+
+        st.dataframe(pd.DataFrame({n: summary(saved[n]) for n in picks}), width="stretch")
+
+with st.expander(ui.t("formulas"), icon=":material/function:"):
+    for key in ("d2c", "saas_ltv", "cs_roi", "renewal"):
+        title, body = __import__("dashboard.definitions", fromlist=["D"]).DEFINITIONS[key][lang]
+        st.markdown(f"**{title}** — {body}")
