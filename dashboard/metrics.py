@@ -336,6 +336,6 @@ def d2c_cohorts(db: Database, as_of: dt.date, start: dt.date | None = None) -> p
 def renewals_due(db: Database, as_of: dt.date, days: int = 90) -> pd.DataFrame:
     """Active accounts whose renewal date falls in (as_of, as_of + days]."""
     accounts = active_accounts(db, as_of)
-    due = pd.to_datetime(accounts["renewal_date"]).dt.date
-    mask = due.notna() & (due > as_of) & (due <= as_of + dt.timedelta(days=days))
-    return accounts[mask.fillna(False)]
+    due = pd.to_datetime(accounts["renewal_date"])
+    start, end = pd.Timestamp(as_of), pd.Timestamp(as_of + dt.timedelta(days=days))
+    return accounts[due.notna() & (due > start) & (due <= end)]
