@@ -12,25 +12,26 @@ import streamlit as st
 
 from dashboard import auth, export, metrics, report
 from dashboard import settings as S
-from dashboard.db import Database
+from dashboard.db import Database, default_path
 from dashboard.i18n import tr
 
 BAND_COLORS = {"red": "#d64545", "yellow": "#e6b422", "green": "#2e9e5b"}
 
 
 @st.cache_resource
-def get_db(path: str | None = None) -> Database:
+def get_db(path: str) -> Database:
     return Database(path)
 
 
 def db() -> Database:
-    return get_db(None)
+    """The database of $DASHBOARD_DB (or the default file), opened once per process."""
+    return get_db(str(default_path().resolve()))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(fn: str, version: int, path: str, params: dict) -> Any:
     # `version` is part of the key: a committed import or settings change makes every entry stale.
-    return _CALLS[fn](get_db(None), **params)
+    return _CALLS[fn](get_db(path), **params)
 
 
 _CALLS = {

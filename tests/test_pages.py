@@ -1,0 +1,191 @@
+"""Every page driven headless with streamlit.testing.v1.AppTest on the demo data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import auth, demo, report
+from dashboard.db import Database
+from dashboard.i18n import integer, yen
+
+APP = "../app/main.py"
+PAGES = ["overview", "tiers", "health", "churn", "simulator", "data"]
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.load(Database(path))
+    return path
+
+
+@pytest.fixture
+def app_db(demo_file, tmp_path, monkeypatch):
+    """A fresh copy of the demo database for each test, and no users file (local editor)."""
+    path = tmp_path / "app.duckdb"
+    shutil.copy(demo_file, path)
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    monkeypatch.setenv("DASHBOARD_USERS", str(tmp_path / "users.toml"))
+    monkeypatch.setenv("DASHBOARD_LANG", "ja")
+    return path
+
+
+def open_page(page: str, **session) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_charts(app_db, page):
+    at = open_page(page)
+    if page != "data":
+        assert len(at.get("plotly_chart")) >= 1
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        assert spec["layout"]["title"]["text"]  # every chart is titled
+    assert at.title[0].value in {"概要", "ティア分析", "ヘルススコア", "解約・継続", "LTV/CPA シミュレーター", "データ"}
+
+
+def test_overview_kpis_match_the_metric_engine(app_db):
+    at = open_page("overview")
+    r = report.build(Database(app_db))
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["有効顧客数"] == integer(r["accounts_active"]) == "281"
+    assert cards["MRR"] == yen(r["mrr"])
+    last = r["mrr_movements"][-1]
+    assert cards["NRR（12か月）"] == f"{last['nrr_12m'] * 100:.1f}%"
+    oct_churn = next(c for c in r["churn"] if c["period_start"] == "2026-10-01")
+    assert cards["顧客解約率（2026年10月）"] == f"{oct_churn['customer_churn_rate'] * 100:.2f}%"
+
+
+def test_english_switch(app_db):
+    at = open_page("overview", lang="en")
+    assert at.title[0].value == "Overview"
+    assert "Active accounts" in [m.label for m in at.metric]
+
+
+def test_upload_through_the_widget_commits_a_snapshot(app_db):
+    at = open_page("data")
+    at.selectbox(key="up_dataset").set_value("touchpoints").run()
+    body = "取引先ID,接触日,対応種別\r\nC10001,2026/10/30,QBR\r\nC10002,来週,電話\r\n".encode("cp932")
+    at.file_uploader(key="up_file").upload("接点_追加.csv", body, "text/csv").run()
+    assert not at.exception
+    assert any("cp932" in c.value for c in at.caption)
+    assert any("取り込めない行: 1行" in e.label for e in at.expander)
+    at.button[[b.label for b in at.button].index("この内容で取り込む")].click().run()
+    assert any("接点_追加.csv を取り込みました: 1行（除外 1行）" in s.value for s in at.success)
+    rows = Database(app_db).query("SELECT account_id, kind FROM cur_touchpoints")
+    assert rows.values.tolist() == [["C10001", "QBR"]]
+
+
+def test_filters_go_into_the_url_and_come_back(app_db):
+    at = open_page("churn")
+    at.date_input(key="f_as_of").set_value(__import__("datetime").date(2026, 6, 30)).run()
+    assert at.query_params["as_of"] in ("2026-06-30", ["2026-06-30"])
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params["as_of"] = "2026-06-30"
+    again.query_params["tier"] = ["Tier1"]
+    again.run()
+    assert again.date_input(key="f_as_of").value.isoformat() == "2026-06-30"
+    assert again.multiselect(key="f_tiers").value == ["Tier1"]
+
+
+def test_churn_grain_switch(app_db):
+    at = open_page("churn")
+    at.segmented_control(key="churn_grain").set_value("week").run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "週" in spec["layout"]["title"]["text"]
+
+
+def test_empty_database_shows_the_way_in(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "empty.duckdb"))
+    monkeypatch.setenv("DASHBOARD_USERS", str(tmp_path / "users.toml"))
+    at = open_page("overview")
+    assert "まだデータがありません" in at.info[0].value
+    at.button[[b.label for b in at.button].index("デモデータを読み込む")].click().run()
+    assert not at.exception and len(at.metric) == 8
+
+
+@pytest.fixture
+def users(tmp_path, monkeypatch):
+    path = tmp_path / "users.toml"
+    auth.add_user("lead", "pw-lead", "editor", path)
+    auth.add_user("exec", "pw-exec", "viewer", path)
+    monkeypatch.setenv("DASHBOARD_USERS", str(path))
+    return path
+
+
+def test_login_is_required_when_users_exist(app_db, users):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.metric and not at.get("plotly_chart")
+    at.text_input[0].input("exec")
+    at.text_input[1].input("wrong")
+    at.button[0].click().run()
+    assert "パスワードが違います" in at.error[0].value
+    at.text_input[1].input("pw-exec")
+    at.button[0].click().run()
+    assert len(at.metric) == 8
+
+
+def test_viewer_cannot_upload_restore_or_change_settings(app_db, users):
+    at = open_page("data", user=auth.User("exec", "viewer"))
+    assert not at.file_uploader
+    assert "閲覧者はデータの取り込み" in at.info[0].value
+    assert "このスナップショットに戻す" not in [b.label for b in at.button]
+    assert all(s.disabled for s in at.selectbox)
+    with pytest.raises(auth.NotAllowed):
+        auth.require_editor(auth.User("exec", "viewer"))
+    editor = open_page("data", user=auth.User("lead", "editor"))
+    assert editor.file_uploader
+
+
+def test_editor_changes_tier_thresholds(app_db):
+    at = open_page("tiers")
+    at.number_input[0].set_value(300_000)
+    at.number_input[1].set_value(100_000)
+    at.button[[b.label for b in at.button].index("保存")].click().run()
+    assert not at.exception
+    assert "¥300,000" in at.markdown[0].value and "¥100,000" in at.markdown[0].value
+
+
+def test_simulator_sliders_and_shared_url(app_db):
+    at = open_page("simulator")
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["LTV（売上）"] == "¥11,600" and cards["許容CPA"] == "¥5,800"
+    assert cards["許容できるメール会員獲得単価"] == "¥1,160"
+    assert cards["ROI（コストに対する倍率）"] == "6.5×" and cards["期待契約年数"] == "1.43"
+    at.slider(key="sim_aov").set_value(10_000).run()
+    assert {m.label: m.value for m in at.metric}["LTV（売上）"] == "¥14,500"
+    assert at.query_params["sim_aov"] in ("10000", ["10000"])
+    shared = AppTest.from_file(APP, default_timeout=120)
+    shared.query_params["sim_aov"] = "9000"
+    shared.query_params["sim_margin"] = "40"
+    shared.run()
+    shared.switch_page("../pages/simulator.py").run()
+    cards = {m.label: m.value for m in shared.metric}
+    # 9,000 x 1.45 = 13,050; x 40% = 5,220
+    assert cards["LTV（売上）"] == "¥13,050" and cards["許容CPA"] == "¥5,220"
+
+
+def test_simulator_calibrates_from_the_data(app_db):
+    at = open_page("simulator")
+    at.button[[b.label for b in at.button].index("自分のデータから設定")].click().run()
+    db = Database(app_db)
+    # AOV over each customer's first 365 days (METRICS.md: over a horizon from the first purchase)
+    orders = db.query("""
+        SELECT count(*) AS n, sum(amount) AS s FROM cur_orders o
+        JOIN (SELECT customer_id, min(order_date) AS first FROM cur_orders GROUP BY 1) f USING (customer_id)
+        WHERE o.order_date < f.first + 365""")
+    assert at.slider(key="sim_aov").value == round(orders["s"][0] / orders["n"][0])
+    active = report.build(db)
+    assert at.number_input(key="sim_arpa").value == round(active["mrr"] / active["accounts_active"])
