@@ -14,10 +14,21 @@ MOVE_COLORS = {"new": "#2e9e5b", "reactivation": "#7fbf7f", "expansion": "#4a90c
 FONT = "Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
 
 
+def split_title(title: str) -> tuple[str, str | None]:
+    """'MRR trend (2025/10 – 2026/10)' -> ('MRR trend', '2025/10 – 2026/10'): the period goes on a second line."""
+    for opening, closing in (("（", "）"), (" (", ")")):
+        if title.endswith(closing) and opening in title:
+            head, _, tail = title.rpartition(opening)
+            return head, tail[: -len(closing)]
+    return title, None
+
+
 def _layout(fig: go.Figure, title: str, *, height: int = 360, yaxis_title: str | None = None) -> go.Figure:
+    head, period = split_title(title)
+    text = head if period is None else f"{head}<br><span style='font-size:12px;color:#666'>{period}</span>"
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10}, font={"family": FONT},
+        title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        height=height, margin={"l": 10, "r": 10, "t": 70 if period else 50, "b": 10}, font={"family": FONT},
         legend={"orientation": "h", "y": -0.15, "x": 0}, plot_bgcolor="white", hovermode="x unified",
         separators=".,",
     )
@@ -78,7 +89,9 @@ def tier_bars(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig.add_bar(x=summary["tier"], y=summary["mrr"], name="MRR", marker_color=[TIER_COLORS[t] for t in summary["tier"]],
                 text=[f"¥{v:,.0f}<br>{n:,}社" if lang == "ja" else f"¥{v:,.0f}<br>{n:,} accts"
                       for v, n in zip(summary["mrr"], summary["accounts"], strict=True)],
-                textposition="auto", hovertemplate="%{x}: ¥%{y:,.0f}<extra></extra>")
+                textposition="outside", textangle=0, cliponaxis=False,
+                hovertemplate="%{x}: ¥%{y:,.0f}<extra></extra>")
+    fig.update_yaxes(range=[0, float(summary["mrr"].max() or 1) * 1.25])
     fig = _layout(fig, title, yaxis_title="MRR ¥")
     fig.update_layout(showlegend=False, hovermode="closest")
     return fig

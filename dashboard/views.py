@@ -194,3 +194,10 @@ def apply_filters(frame: pd.DataFrame, f) -> pd.DataFrame:
     if f.owners and "owner" in frame:
         frame = frame[frame["owner"].isin(f.owners)]
     return frame
+
+
+def localize_bands(frame: pd.DataFrame, t) -> pd.DataFrame:
+    """Band names in the user's language for tables."""
+    if "band" in frame:
+        frame = frame.assign(band=frame["band"].map(lambda b: t(b) if isinstance(b, str) else b))
+    return frame

@@ -44,7 +44,7 @@ else:
             for i, canonical in enumerate(columns):
                 current = plan.mapping.get(canonical, "")
                 conf = plan.confidence.get(canonical)
-                label = f"{canonical}{' *' if canonical in schema.REQUIRED[dataset] else ''}" + (
+                label = f"{ui.t('col_' + canonical)}{' *' if canonical in schema.REQUIRED[dataset] else ''}" + (
                     f"  ({conf:.0%})" if conf is not None else "")
                 chosen[canonical] = cols[i % 4].selectbox(label, options, index=options.index(current),
                                                           format_func=lambda h: h or ui.t("not_mapped"),

@@ -46,7 +46,7 @@ ui.chart(figures.band_trend(history, ui.t("band_trend"), lang), history, "health
 
 st.subheader(ui.t("lowest"))
 lowest = views.lowest_with_reasons(ui.q, f.as_of, config, f)
-st.dataframe(lowest[["account_id", "name", "tier", "mrr", "score", "change", "reason", "owner"]], hide_index=True,
+st.dataframe(views.localize_bands(lowest[["account_id", "name", "tier", "mrr", "score", "band", "change", "reason", "owner"]], ui.t), hide_index=True,
              width="stretch", column_config={**views.account_columns(lang), "reason": ui.t("measure")})
 
 st.subheader(ui.t("explain"))

@@ -29,7 +29,8 @@ cards[1].metric(ui.t("kpi_rev_churn", month=month), pct(k["revenue_churn"], 2), 
 cards[2].metric(ui.t("kpi_red_share"), pct(k["red_share"]), delta=pct(k["red_share_delta"]), delta_color="inverse",
                 help=ui.help_for("red_share"), border=True)
 cards[3].metric(ui.t("kpi_renewals"), integer(k["renewals"]), delta=yen_compact(k["renewals_mrr"], lang),
-                delta_color="off", help=ui.help_for("renewals"), border=True)
+                delta_color="off", delta_arrow="off", delta_description="MRR", help=ui.help_for("renewals"),
+                border=True)
 st.caption(ui.t("vs_prev_month"))
 
 movements = ui.q("mrr_movements", as_of=f.as_of, start=f.start)
@@ -46,8 +47,9 @@ if k["movement_month"] is not None:
     row = movements[movements["month"] == k["movement_month"]].iloc[0]
     title = ui.t("waterfall", month=ui.t("month_label", y=row["month"].year, m=row["month"].month))
     ui.chart(figures.waterfall(row, title, lang), movements, "mrr_waterfall")
+    st.caption(ui.t("waterfall_note"))
 
 st.subheader(ui.t("at_risk_title"))
-at_risk = ui.apply_account_filters(views.at_risk(ui.q, f.as_of), f)
+at_risk = views.localize_bands(ui.apply_account_filters(views.at_risk(ui.q, f.as_of), f), ui.t)
 st.dataframe(at_risk.head(20), hide_index=True, width="stretch", column_config=views.account_columns(lang))
 ui.definitions(["active_accounts", "mrr", "customer_churn", "revenue_churn", "nrr", "red_share", "renewals", "movements"])

@@ -79,7 +79,7 @@ with tab_d2c:
         if abs(r["shares_total"] - 1) > 1e-6:
             st.warning(("割合の合計が {:.0%} です。100% になるよう正規化して計算しています。" if ja else
                         "Shares add up to {:.0%}; they are normalised to 100%.").format(r["shares_total"]))
-        m1, m2 = st.columns(2)
+        m1 = m2 = st.container()
         m1.metric("1人あたり購入回数" if ja else "Purchases per customer", f"{r['purchases_per_customer']:.2f}", border=True)
         m2.metric("LTV（売上）" if ja else "LTV (revenue)", yen(r["ltv"]), border=True)
         m1.metric("粗利LTV" if ja else "Gross-profit LTV", yen(r["gross_profit_ltv"]), border=True)
@@ -91,15 +91,13 @@ with tab_d2c:
               "target_roas": "ROAS"}
     for row in rows:
         row["driver"] = labels[row["driver"]]
-    c1, c2 = st.columns(2)
-    with c1:
-        ui.chart(figures.tornado(rows, ui.t("sensitivity")), pd.DataFrame(rows), "d2c_tornado")
-    with c2:
-        xs, ys = simulator.steps(aov), [m / 100 for m in simulator.steps(margin, 5, 0.4)]
-        z = simulator.grid(simulator.d2c, "allowable_cpa", ("aov", xs), ("gross_margin", [min(y, 1) for y in ys]),
-                           {"purchases": purchases, "target_roas": roas})
-        ui.chart(figures.grid_heatmap(z, xs, ys, "AOV", "粗利率" if ja else "Margin",
-                                      ui.t("heatmap") + (" — 許容CPA" if ja else " — allowable CPA")), None, "d2c_heatmap")
+    ui.chart(figures.tornado(rows, ui.t("sensitivity")), pd.DataFrame(rows), "d2c_tornado")
+    xs, ys = simulator.steps(aov), [m / 100 for m in simulator.steps(margin, 5, 0.4)]
+    z = simulator.grid(simulator.d2c, "allowable_cpa", ("aov", xs), ("gross_margin", [min(y, 1) for y in ys]),
+                       {"purchases": purchases, "target_roas": roas})
+    ui.chart(figures.grid_heatmap(z, xs, ys, "AOV", "粗利率" if ja else "Margin",
+                                  ui.t("heatmap")),
+         pd.DataFrame(z, columns=[round(x) for x in xs]).assign(gross_margin=ys), "d2c_heatmap")
 
 with tab_saas:
     c1, c2 = st.columns(2)
@@ -110,7 +108,7 @@ with tab_saas:
         cac = st.number_input("CAC（円）" if ja else "CAC (yen)", 0, 100_000_000, step=10_000, key="sim_cac")
     s = simulator.saas(arpa, churn / 100, smargin / 100, cac)
     with c2:
-        m1, m2 = st.columns(2)
+        m1 = m2 = st.container()
         m1.metric("LTV", yen(s["ltv"]), border=True, help=ui.help_for("saas_ltv"))
         m2.metric("LTV / CAC", f"{s['ltv_to_cac']:.1f}×" if s["ltv_to_cac"] else "—", border=True)
         m1.metric("CAC回収月数" if ja else "CAC payback (months)",
@@ -121,7 +119,7 @@ with tab_saas:
             curve_ltv = simulator.saas_from_curve(arpa, survival, smargin / 100, churn / 100)
             st.metric("LTV（実データの継続曲線）" if ja else "LTV (observed retention curve)", yen(curve_ltv), border=True)
     rows = simulator.saas_sensitivity(arpa, churn / 100, smargin / 100)
-    ui.chart(figures.tornado(rows, ui.t("sensitivity").replace("・許容CPA", "").replace(" and allowable CPA", "")),
+    ui.chart(figures.tornado(rows, ui.t("sensitivity_saas")),
              pd.DataFrame(rows), "saas_tornado")
 
 with tab_cs:

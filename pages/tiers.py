@@ -77,6 +77,6 @@ tier = st.segmented_control(ui.t("tier_filter"), list(metrics.TIERS), default="T
 listing = views.accounts_with_health(ui.q, f.as_of)
 listing = ui.apply_account_filters(listing[listing["tier"] == (tier or "Tier1")], f).sort_values("mrr", ascending=False)
 st.subheader(ui.t("tier_accounts", tier=tier or "Tier1"))
-st.dataframe(listing[[c for c in views.ACCOUNT_COLUMNS if c in listing]], hide_index=True, width="stretch",
+st.dataframe(views.localize_bands(listing[[c for c in views.ACCOUNT_COLUMNS if c in listing]], ui.t), hide_index=True, width="stretch",
              column_config=views.account_columns(lang))
 ui.definitions(["tiers", "tier_migration", "customer_churn", "health"])

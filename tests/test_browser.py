@@ -144,7 +144,11 @@ def test_editor_uploads_cp932_and_visits_every_page(server, browser):
             for slug in ("overview", "tiers", "health", "churn", "simulator", "data"):
                 goto(page, slug)
                 no_exception(page)
-                page.screenshot(path=str(SHOTS / f"{lang}_{width}_{slug}.png"), full_page=True)
+                page.screenshot(path=str(SHOTS / f"{lang}_{width}_{slug}.png"))  # what a user sees first
+                page.set_viewport_size({"width": width, "height": 3200})  # Streamlit scrolls inside: grow to see all
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(SHOTS / f"{lang}_{width}_{slug}_full.png"))
+                page.set_viewport_size({"width": width, "height": 900})
         # the session keeps its language: switch it for the next round
         page.get_by_text(label, exact=True).first.click()
         wait_idle(page)

@@ -64,7 +64,7 @@ def test_overview_kpis_match_the_metric_engine(app_db):
     last = r["mrr_movements"][-1]
     assert cards["NRR（12か月）"] == f"{last['nrr_12m'] * 100:.1f}%"
     oct_churn = next(c for c in r["churn"] if c["period_start"] == "2026-10-01")
-    assert cards["顧客解約率（2026年10月）"] == f"{oct_churn['customer_churn_rate'] * 100:.2f}%"
+    assert cards["顧客解約率（2026/10）"] == f"{oct_churn['customer_churn_rate'] * 100:.2f}%"
 
 
 def test_english_switch(app_db):
