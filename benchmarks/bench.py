@@ -1,0 +1,87 @@
+"""Speed and memory of import and the metric engine on generated data. Rerun: .venv/bin/python benchmarks/bench.py
+
+Generates an MRR history and usage for N accounts (default 20,000 accounts x 36 months), imports them
+through the normal path, then times the report and each page's heaviest queries. Prints a table and JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dashboard import importer, metrics, report  # noqa: E402
+from dashboard.db import Database  # noqa: E402
+from dashboard.periods import add_months  # noqa: E402
+
+
+def generate(folder: Path, accounts: int, months: int, seed: int = 7) -> dict[str, Path]:
+    rng = random.Random(seed)
+    first = dt.date(2023, 11, 1)
+    mrr_lines, usage_lines = ["取引先ID,請求月,請求金額"], ["取引先ID,対象月,ログイン数,表示数"]
+    for i in range(accounts):
+        start = rng.randrange(0, months)
+        value = rng.choice([30_000, 80_000, 200_000, 500_000])
+        for k in range(start, months):
+            month = add_months(first, k)
+            if rng.random() < 0.015:
+                break
+            if rng.random() < 0.03:
+                value = int(value * 1.3)
+            mrr_lines.append(f"C{i},{month:%Y/%m},\"￥{value:,}\"")
+            usage_lines.append(f"C{i},{month:%Y-%m},{rng.randrange(0, 300)},{rng.randrange(0, 3000)}")
+    files = {"mrr": folder / "mrr.csv", "usage": folder / "usage.csv"}
+    files["mrr"].write_bytes(("\r\n".join(mrr_lines) + "\r\n").encode("cp932"))
+    files["usage"].write_bytes(("\r\n".join(usage_lines) + "\r\n").encode("cp932"))
+    return files
+
+
+def timed(label: str, fn, results: list) -> object:
+    t0 = time.perf_counter()
+    value = fn()
+    results.append((label, time.perf_counter() - t0))
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--months", type=int, default=36)
+    args = parser.parse_args()
+    results: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        files = timed("generate files", lambda: generate(folder, args.accounts, args.months), results)
+        db = Database(folder / "bench.duckdb")
+        mrr = timed("import mrr (CP932 CSV)", lambda: importer.import_file(db, files["mrr"], "mrr"), results)
+        usage = timed("import usage (CP932 CSV)", lambda: importer.import_file(db, files["usage"], "usage"), results)
+        as_of = metrics.default_as_of(db)
+        timed("report (month)", lambda: report.build(db, as_of=as_of), results)
+        timed("churn by day, 1 year", lambda: metrics.churn(db, as_of, "day", as_of - dt.timedelta(days=365)), results)
+        timed("mrr movements, all months", lambda: metrics.mrr_movements(db, as_of), results)
+        timed("cohorts", lambda: metrics.cohorts(db, as_of), results)
+        config = metrics.default_health_config(db)
+        timed("health scores + change", lambda: metrics.health_scores(db, as_of, config), results)
+        timed("data_version (every page run)", db.data_version, results)
+        size = (folder / "bench.duckdb").stat().st_size
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{args.accounts:,} accounts x {args.months} months: {mrr['rows_loaded']:,} MRR rows, "
+          f"{usage['rows_loaded']:,} usage rows (2 measures each)")
+    for label, seconds in results:
+        print(f"  {label:<34} {seconds * 1000:>9.0f} ms")
+    print(f"  peak memory (RSS)                  {peak_mb:>9.0f} MB")
+    print(f"  database file                      {size / 1e6:>9.1f} MB")
+    print(json.dumps({"accounts": args.accounts, "months": args.months, "peak_rss_mb": round(peak_mb),
+                      "timings_ms": {k: round(v * 1000) for k, v in results}}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
