@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tier-thresholds", type=_thresholds)
 
     p = sub.add_parser("export", help="write a list that opens safely in (Japanese) Excel")
-    p.add_argument("what", choices=["accounts", "at-risk"])
+    p.add_argument("what", choices=["accounts", "at-risk", "rejected"])
+    p.add_argument("--snapshot", type=int, help="with rejected: the snapshot whose unreadable rows to write")
     p.add_argument("--out", required=True)
     p.add_argument("--encoding", choices=export.ENCODINGS, default="utf-8-sig")
     p.add_argument("--as-of", type=_date)
@@ -116,7 +117,13 @@ def run(args: argparse.Namespace) -> int:
         _print(report.build(db, as_of=args.as_of, period=args.period, start=args.start,
                             segment_by=args.segment_by, thresholds=args.tier_thresholds))
     elif args.command == "export":
-        frame = at_risk_or_accounts(db, args.what, args.as_of)
+        if args.what == "rejected":
+            if args.snapshot is None:
+                print("export rejected needs --snapshot N (see `snapshots`)", file=sys.stderr)
+                return 2
+            frame = importer.rejected_rows(db, args.snapshot)
+        else:
+            frame = at_risk_or_accounts(db, args.what, args.as_of)
         Path(args.out).write_bytes(export.to_csv_bytes(frame, args.encoding))
         _print({"out": args.out, "rows": len(frame), "encoding": args.encoding})
     elif args.command == "snapshots":

@@ -28,7 +28,7 @@ def db() -> Database:
     return get_db(str(default_path().resolve()))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner="計算中… / Computing…", max_entries=256)
 def _cached(fn: str, version: int, path: str, params: dict) -> Any:
     # `version` is part of the key: a committed import or settings change makes every entry stale.
     return _CALLS[fn](get_db(path), **params)

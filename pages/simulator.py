@@ -86,6 +86,19 @@ with tab_d2c:
         m2.metric("許容CPA" if ja else "Allowable CPA", yen(r["allowable_cpa"]), border=True)
         m1.metric("許容できるメール会員獲得単価" if ja else "Allowable cost per sign-up", yen(r["allowable_cost_per_lead"]),
                   border=True)
+    actual = ui.q("d2c_summary", as_of=f.as_of) if f else None
+    if actual:
+        with st.expander(("実データ: 購入回数の分布（初回購入から365日、{n:,}人）" if ja else
+                          "From the data: purchase counts (365 days from the first order, {n:,} customers)")
+                         .format(n=actual["customers"]), icon=":material/shopping_cart:"):
+            a1, a2, a3, a4 = st.columns(4)
+            a1.metric("AOV", yen(actual["aov"]))
+            a2.metric("リピート率" if ja else "Repeat rate", f"{actual['repeat_rate']:.1%}")
+            a3.metric("1人あたり購入回数" if ja else "Purchases per customer", f"{actual['purchases_per_customer']:.2f}")
+            a4.metric("実績LTV（売上）" if ja else "Empirical LTV", yen(actual["ltv"]))
+            dist = actual["purchase_distribution_fine"]
+            ui.chart(figures.purchase_distribution(dist, "購入回数の分布" if ja else "Purchase-count distribution", lang),
+                     pd.DataFrame({"purchases": list(dist), "share": list(dist.values())}), "d2c_distribution")
     rows = simulator.d2c_sensitivity(aov, purchases, margin / 100, roas)
     labels = {"aov": "AOV", "repeat": "購入回数" if ja else "Purchases", "gross_margin": "粗利率" if ja else "Margin",
               "target_roas": "ROAS"}
@@ -130,12 +143,18 @@ with tab_cs:
         newmrr = st.number_input("1人が毎月生む新規MRR（円）" if ja else "New MRR a rep creates per month (yen)", 0,
                                  10_000_000, step=10_000, key="sim_newmrr")
         cschurn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", 0.1, 20.0, step=0.1, key="sim_cschurn")
-    c = simulator.cs_roi(cost, newmrr, cschurn / 100)
+        plan_mrr = st.number_input("計画: 毎月の新規MRR目標（円）" if ja else "Plan: new MRR wanted per month (yen)", 0,
+                                   100_000_000, value=650_000, step=50_000, key="sim_plan")
+    c = simulator.cs_roi(cost, newmrr, cschurn / 100, plan_new_mrr=plan_mrr)
     with c2:
         st.metric("毎月生まれるLTV" if ja else "LTV created per month", yen(c["ltv_created_per_month"]), border=True,
                   help=ui.help_for("cs_roi"))
         st.metric("ROI（コストに対する倍率）" if ja else "ROI (multiple of cost)", f"{c['roi']:.1f}×" if c["roi"] else "—",
                   border=True)
+        if c.get("reps_needed") is not None:
+            st.metric("計画に必要な担当者数" if ja else "Reps the plan needs", f"{c['reps_needed']:.1f}",
+                      delta=(f"月額コスト {yen(c['reps_needed'] * cost)}" if ja else f"cost {yen(c['reps_needed'] * cost)}/month"),
+                      delta_color="off", delta_arrow="off", border=True)
 
 with tab_renew:
     c1, c2 = st.columns(2)

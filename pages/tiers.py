@@ -52,7 +52,7 @@ st.subheader(ui.t("tier_playbook"))
 kpis = views.tier_kpis(ui.q, accounts, f.start, f.as_of)
 kpis["coverage"] = kpis["coverage"].map(lambda c: ui.t(f"coverage_{c}"))
 st.dataframe(kpis, hide_index=True, width="stretch", column_config={
-    "tier": ui.t("tier_filter"), "coverage": st.column_config.TextColumn(ui.t("tier_playbook"), width="large"),
+    "tier": ui.t("tier_filter"), "coverage": st.column_config.TextColumn(ui.t("tier_playbook"), width="medium"),
     "accounts": st.column_config.NumberColumn("#", format="localized"),
     "mrr": st.column_config.NumberColumn("MRR", format="yen"),
     "arpa": st.column_config.NumberColumn("ARPA", format="yen"),
@@ -70,8 +70,10 @@ with left:
     ui.chart(figures.migration_matrix(migration, title, lang), migration, "tier_migration")
 with right:
     st.dataframe(migration, hide_index=True, width="stretch", column_config={
-        "mrr_from": st.column_config.NumberColumn("MRR (from)", format="yen"),
-        "mrr_to": st.column_config.NumberColumn("MRR (to)", format="yen")})
+        "tier_from": f"{d1:%Y/%m/%d}", "tier_to": f"{f.as_of:%Y/%m/%d}",
+        "accounts": st.column_config.NumberColumn("#", format="localized"),
+        "mrr_from": st.column_config.NumberColumn(f"MRR {d1:%Y/%m/%d}", format="yen"),
+        "mrr_to": st.column_config.NumberColumn(f"MRR {f.as_of:%Y/%m/%d}", format="yen")})
 
 tier = st.segmented_control(ui.t("tier_filter"), list(metrics.TIERS), default="Tier1", key="tier_list")
 listing = views.accounts_with_health(ui.q, f.as_of)

@@ -28,6 +28,10 @@ def test_import_prints_json_and_refusal_exits_nonzero(tmp_path, capsys):
         "dataset": "accounts", "rows_read": 2, "rows_loaded": 1, "rows_rejected": 1}
     assert result["mapping"] == {"account_id": "取引先ID", "mrr": "月額", "contract_start": "契約開始日"}
     assert result["errors"][0]["row"] == 3 and result["errors"][0]["column"] == "月額"
+    rejected = tmp_path / "rejected.csv"
+    code, _, _ = run(capsys, "--db", db, "export", "rejected", "--snapshot", str(result["snapshot"]), "--out", str(rejected))
+    lines = rejected.read_bytes().decode("utf-8-sig").splitlines()
+    assert code == 0 and lines[0] == "row_number,column_name,message,raw" and lines[1].startswith("3,月額,")
     bad = tmp_path / "bad.csv"
     bad.write_text("会社名\nAcme\n")
     code, out, err = run(capsys, "--db", db, "import", str(bad), "--dataset", "accounts")

@@ -164,6 +164,8 @@ def test_simulator_sliders_and_shared_url(app_db):
     assert cards["LTV（売上）"] == "¥11,600" and cards["許容CPA"] == "¥5,800"
     assert cards["許容できるメール会員獲得単価"] == "¥1,160"
     assert cards["ROI（コストに対する倍率）"] == "6.5×" and cards["期待契約年数"] == "1.43"
+    assert cards["計画に必要な担当者数"] == "5.0"  # 650,000 planned new MRR / 130,000 per rep
+    assert any("購入回数の分布" in e.label for e in at.expander)  # the demo's orders, beside the model
     at.slider(key="sim_aov").set_value(10_000).run()
     assert {m.label: m.value for m in at.metric}["LTV（売上）"] == "¥14,500"
     assert at.query_params["sim_aov"] in ("10000", ["10000"])
