@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from dashboard import auth, export, importer, metrics, parsing, report, simulator
+from dashboard import auth, demo, export, importer, metrics, parsing, report, simulator
 from dashboard.db import Database, DatabaseBusy
 from dashboard.i18n import default_lang
 from dashboard.readers import ImportRefused
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         if args.if_empty and not db.is_empty():
             _print({"demo": "skipped: the database already has data", "db": str(db.path)})
             return 0
-        results = __import__("dashboard.demo", fromlist=["load"]).load(db)
+        results = demo.load(db)
         _print([{k: r[k] for k in ("dataset", "snapshot", "rows_loaded", "rows_rejected")} for r in results])
     return 0
 

@@ -266,12 +266,9 @@ def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, la
     cols = ", ".join(f'"{c}"' for c in schema.DATASETS[dataset])
 
     def write(con):
-        same = con.execute(
-            "SELECT snapshot_id FROM snapshots WHERE dataset = ? AND is_current AND content_hash = ? "
-            "AND coalesce(sheet, '') = ? AND mapping = ?::JSON",
-            [dataset, plan.content_hash, plan.raw.sheet or "", mapping_json]).fetchone()
-        if same:
-            return same[0], True
+        same, unchanged = _find_same(con, dataset, plan, mapping_json)  # again, inside the transaction
+        if unchanged:
+            return same, True
         snapshot_id = con.execute(
             "INSERT INTO snapshots (dataset, file_name, content_hash, imported_at, imported_by, source_format, "
             "encoding, sheet, rows_read, rows_loaded, rows_rejected, mapping) "

@@ -15,8 +15,6 @@ from dashboard import settings as S
 from dashboard.db import Database, default_path
 from dashboard.i18n import tr
 
-BAND_COLORS = {"red": "#d64545", "yellow": "#e6b422", "green": "#2e9e5b"}
-
 
 @st.cache_resource
 def get_db(path: str) -> Database:
@@ -53,7 +51,6 @@ _CALLS = {
     "loaded": lambda db: db.loaded_datasets(),
     "tiers_as_of": report.tiers_as_of,
     "opportunities": lambda db: db.query("SELECT * FROM cur_opportunities"),
-    "survival": lambda db, as_of: metrics.cohorts(db, as_of),
 }
 
 

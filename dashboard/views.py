@@ -36,7 +36,6 @@ def kpis(q, as_of: dt.date) -> dict:
         last = churn.iloc[-1]
         out["churn_month"] = last["period_start"].date()
         out["churn_rate"] = _num(last["customer_churn_rate"])
-        out["revenue_churn"] = None
         if len(churn) > 1:
             out["churn_rate_delta"] = _diff(last["customer_churn_rate"], churn.iloc[-2]["customer_churn_rate"])
     if len(movements):

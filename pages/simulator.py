@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import calibration, figures, simulator, ui
+from dashboard.definitions import DEFINITIONS
 from dashboard.i18n import yen
 
 st.title(ui.t("page_simulator"))
@@ -199,5 +200,5 @@ with tab_scen:
 
 with st.expander(ui.t("formulas"), icon=":material/function:"):
     for key in ("d2c", "saas_ltv", "cs_roi", "renewal"):
-        title, body = __import__("dashboard.definitions", fromlist=["D"]).DEFINITIONS[key][lang]
+        title, body = DEFINITIONS[key][lang]
         st.markdown(f"**{title}** — {body}")
