@@ -333,9 +333,8 @@ def d2c_cohorts(db: Database, as_of: dt.date, start: dt.date | None = None) -> p
     return db.query(sql("d2c_cohorts"), {"as_of": as_of, "from": start or dt.date(1900, 1, 1)})
 
 
-def renewals_due(db: Database, as_of: dt.date, days: int = 90) -> pd.DataFrame:
-    """Active accounts whose renewal date falls in (as_of, as_of + days]."""
-    accounts = active_accounts(db, as_of)
+def renewals_due(accounts: pd.DataFrame, as_of: dt.date, days: int = 90) -> pd.DataFrame:
+    """Those of the active accounts whose renewal date falls in (as_of, as_of + days]."""
     due = pd.to_datetime(accounts["renewal_date"])
     start, end = pd.Timestamp(as_of), pd.Timestamp(as_of + dt.timedelta(days=days))
     return accounts[due.notna() & (due > start) & (due <= end)]

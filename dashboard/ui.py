@@ -43,7 +43,6 @@ _CALLS = {
     "tier_migration": metrics.tier_migration,
     "d2c_summary": metrics.d2c_summary,
     "d2c_cohorts": metrics.d2c_cohorts,
-    "renewals_due": metrics.renewals_due,
     "default_as_of": metrics.default_as_of,
     "data_bounds": metrics.data_bounds,
     "settings": S.get_all,

@@ -16,8 +16,8 @@ def _last_complete_month(as_of: dt.date) -> dt.date:
 
 
 def kpis(q, as_of: dt.date) -> dict:
-    """KPI cards and their change against the previous period (month)."""
-    prev_day = _last_complete_month(as_of) - dt.timedelta(days=1)
+    """KPI cards and their change against the previous period: the end of the month before as_of's month."""
+    prev_day = as_of.replace(day=1) - dt.timedelta(days=1)
     accounts, _ = q("tiers_as_of", as_of=as_of)
     prev_accounts, _ = q("tiers_as_of", as_of=prev_day)
     churn_month = _last_complete_month(as_of)
@@ -52,7 +52,7 @@ def kpis(q, as_of: dt.date) -> dict:
     red_before = _red_share(q, prev_accounts, prev_day, config)
     out["red_share"] = red_now
     out["red_share_delta"] = _diff(red_now, red_before)
-    renewals = q("renewals_due", as_of=as_of, days=90)
+    renewals = M.renewals_due(accounts, as_of, days=90)
     out["renewals"] = len(renewals)
     out["renewals_mrr"] = int(renewals["mrr"].sum()) if len(renewals) else 0
     return out
