@@ -257,10 +257,9 @@ def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, la
     dataset = plan.dataset
     mapping_json = json.dumps(plan.mapping, ensure_ascii=False, sort_keys=True)
     incoming = _arrow_table(dataset, plan.frame)
+    raw_by_row = {r["row"]: json.dumps(r, ensure_ascii=False, default=str) for r in plan.rejected}
     rejected = pd.DataFrame([
-        {"row_number": e.row, "column_name": e.column, "message": e.message(lang),
-         "raw": json.dumps(next((r for r in plan.rejected if r["row"] == e.row), {}), ensure_ascii=False,
-                           default=str)}
+        {"row_number": e.row, "column_name": e.column, "message": e.message(lang), "raw": raw_by_row.get(e.row, "{}")}
         for e in plan.errors
     ], columns=["row_number", "column_name", "message", "raw"])
     cols = ", ".join(f'"{c}"' for c in schema.DATASETS[dataset])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -147,7 +148,6 @@ def default_thresholds(mrr: pd.Series) -> tuple[int, int]:
 def _normalize_tier(value: object) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    import unicodedata
     text = unicodedata.normalize("NFKC", str(value)).upper()
     for n in "123":
         if n in text:

@@ -58,11 +58,12 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
     raise ImportRefused("unknown_encoding", file=file_name)
 
 
-def _trim(headers: list[object], rows: list[list[object]]) -> tuple[list[str], list[list[object]]]:
+def _header_names(headers: list[object]) -> list[str]:
+    """Header cells as trimmed text, without the empty cells a spreadsheet leaves at the right."""
     names = ["" if h is None else str(h).strip() for h in headers]
     while names and names[-1] == "":
         names.pop()
-    return names, rows
+    return names
 
 
 def read_csv(data: bytes, file_name: str) -> RawTable:
@@ -82,8 +83,7 @@ def read_csv(data: bytes, file_name: str) -> RawTable:
     numbered = [(i + 1, r) for i, r in enumerate(records) if any(cell.strip() for cell in r)]
     if not numbered:
         raise ImportRefused("empty_file", file=file_name)
-    header_no, header = numbered[0]
-    headers, _ = _trim(header, [])
+    headers = _header_names(numbered[0][1])
     raw = RawTable(headers=headers, rows=[], row_numbers=[], source_format="csv", encoding=encoding)
     for number, record in numbered[1:]:
         if len(record) > len(headers) and any(c.strip() for c in record[len(headers):]):
@@ -105,8 +105,7 @@ def _sheet_table(rows: list[list[object]], sheet: str, sheets: list[str]) -> Raw
     numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c not in (None, "") for c in r)]
     if not numbered:
         return None
-    header_no, header = numbered[0]
-    headers, _ = _trim(header, [])
+    headers = _header_names(numbered[0][1])
     raw = RawTable(headers=headers, rows=[], row_numbers=[], source_format="xlsx", sheet=sheet, sheets=sheets)
     for number, record in numbered[1:]:
         cells = [_cell(c) for c in record[: len(headers)]]
