@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import ui
+from dashboard.db import DatabaseBusy
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
@@ -29,5 +30,8 @@ pages = {
 }
 st.session_state["_pages"] = pages
 navigation = st.navigation(list(pages.values()))
-st.session_state["_filters"] = ui.sidebar(user)
-navigation.run()
+try:
+    st.session_state["_filters"] = ui.sidebar(user)
+    navigation.run()
+except DatabaseBusy:
+    st.error(ui.t("db_busy"), icon=":material/hourglass:")

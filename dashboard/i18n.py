@@ -126,6 +126,8 @@ UI: dict[str, tuple[str, str]] = {
     "viewer_empty": ("データがまだありません。編集者にデータの取り込みを依頼してください。",
                      "There is no data yet. Ask an editor to load some."),
     "definitions": ("指標の定義", "Metric definitions"),
+    "db_busy": ("データベースが他の処理（定期取り込みなど）で使用中です。少し待ってから再読み込みしてください。保存済みのデータは失われていません。",
+                "The database is busy with another process (a scheduled import, say). Wait a moment and reload; nothing stored is lost."),
     "download_csv": ("CSVをダウンロード", "Download CSV"),
     "chart_data": ("グラフのデータ", "Chart data"),
     "no_data_period": ("この期間のデータはありません。", "No data for this period."),

@@ -155,7 +155,8 @@ def sidebar(user: auth.User) -> Filters | None:
         as_of = st.date_input(t("as_of"), key="f_as_of", min_value=first, format="YYYY/MM/DD")
         start = st.date_input(t("from"), key="f_start", min_value=first, max_value=as_of, format="YYYY/MM/DD")
         tiers = st.multiselect(t("tier_filter"), list(metrics.TIERS), key="f_tiers", placeholder=t("all"))
-        owners_all = sorted(o for o in q("active_accounts", day=as_of)["owner"].dropna().unique())
+        accounts, _ = q("tiers_as_of", as_of=as_of)  # the same cached result every page reads
+        owners_all = sorted(o for o in accounts["owner"].dropna().unique())
         st.session_state["f_owners"] = [o for o in st.session_state["f_owners"] if o in owners_all]
         owners = st.multiselect(t("owner_filter"), owners_all, key="f_owners", placeholder=t("all"))
     filters = Filters(as_of, min(start, as_of), tiers, owners)

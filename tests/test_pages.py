@@ -191,3 +191,17 @@ def test_simulator_calibrates_from_the_data(app_db):
     assert at.slider(key="sim_aov").value == round(orders["s"][0] / orders["n"][0])
     active = report.build(db)
     assert at.number_input(key="sim_arpa").value == round(active["mrr"] / active["accounts_active"])
+
+
+def test_database_held_by_another_process_gets_a_clear_message(app_db, monkeypatch):
+    from dashboard.db import DatabaseBusy
+
+    at = open_page("overview")
+
+    def busy(self):
+        raise DatabaseBusy("held by another process")
+
+    monkeypatch.setattr(Database, "data_version", busy)
+    at.run()
+    assert not at.exception
+    assert "データベースが他の処理" in at.error[0].value
