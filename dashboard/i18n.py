@@ -227,6 +227,7 @@ UI: dict[str, tuple[str, str]] = {
     "unchanged": ("同じファイルが既に取り込まれています。変更はありません。", "This file is already the current snapshot; nothing changed."),
     "history": ("取り込み履歴（スナップショット）", "Import history (snapshots)"),
     "restore": ("このスナップショットに戻す", "Restore this snapshot"),
+    "restore_button": ("戻す", "Restore"),
     "restored": ("スナップショット {id} を現在のデータにしました。", "Snapshot {id} is now current."),
     "settings": ("設定", "Settings"),
     "fy_start": ("年度の開始月", "Fiscal year starts in"),

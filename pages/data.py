@@ -79,8 +79,17 @@ else:
 st.subheader(ui.t("history"))
 snapshots = importer.list_snapshots(database)
 if len(snapshots):
-    st.dataframe(snapshots.drop(columns=["content_hash"]), hide_index=True, width="stretch",
-                 column_config={"imported_at": st.column_config.DatetimeColumn(format="YYYY/MM/DD HH:mm")})
+    ja = lang == "ja"
+    st.dataframe(snapshots, hide_index=True, width="stretch", column_order=[
+        "snapshot_id", "is_current", "dataset", "file_name", "rows_loaded", "rows_rejected", "imported_at",
+        "imported_by", "source_format", "encoding", "sheet"], column_config={
+        "snapshot_id": "#", "is_current": st.column_config.CheckboxColumn("現在" if ja else "Current"),
+        "dataset": ui.t("dataset"), "file_name": "ファイル" if ja else "File",
+        "rows_loaded": st.column_config.NumberColumn("取込行" if ja else "Loaded", format="localized"),
+        "rows_rejected": st.column_config.NumberColumn("除外行" if ja else "Rejected", format="localized"),
+        "imported_at": st.column_config.DatetimeColumn("取込日時" if ja else "Imported", format="YYYY/MM/DD HH:mm"),
+        "imported_by": "取込者" if ja else "By", "source_format": "形式" if ja else "Format",
+        "encoding": "文字コード" if ja else "Encoding", "sheet": "シート" if ja else "Sheet"})
     if user.can_edit:
         old = snapshots[~snapshots["is_current"]]
         if len(old):
@@ -88,7 +97,8 @@ if len(snapshots):
             pick = c1.selectbox(ui.t("restore"), old["snapshot_id"].tolist(), key="restore_pick",
                                 format_func=lambda s: f"#{s} {old.set_index('snapshot_id').loc[s, 'dataset']} "
                                                       f"{old.set_index('snapshot_id').loc[s, 'file_name']}")
-            if c2.button(ui.t("restore"), icon=":material/restore:"):
+            c2.markdown("<div style='height:1.75rem'></div>", unsafe_allow_html=True)  # align with the select box
+            if c2.button(ui.t("restore_button"), icon=":material/restore:", width="stretch"):
                 auth.require_editor(ui.user())
                 importer.restore(database, int(pick))
                 st.success(ui.t("restored", id=pick))

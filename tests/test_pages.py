@@ -8,7 +8,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, demo, report
+from dashboard import auth, demo, importer, report
 from dashboard.db import Database
 from dashboard.i18n import integer, yen
 
@@ -137,16 +137,19 @@ def test_login_is_required_when_users_exist(app_db, users):
     assert len(at.metric) == 8
 
 
-def test_viewer_cannot_upload_restore_or_change_settings(app_db, users):
+def test_viewer_cannot_upload_restore_or_change_settings(app_db, users, tmp_path):
+    newer = tmp_path / "accounts_next.csv"  # an earlier snapshot now exists, so there is something to restore
+    newer.write_text("id,mrr,contract_start\nA,100,2024-01-01\n")
+    importer.import_file(Database(app_db), newer, "accounts")
     at = open_page("data", user=auth.User("exec", "viewer"))
     assert not at.file_uploader
     assert "閲覧者はデータの取り込み" in at.info[0].value
-    assert "このスナップショットに戻す" not in [b.label for b in at.button]
+    assert "戻す" not in [b.label for b in at.button]
     assert all(s.disabled for s in at.selectbox)
     with pytest.raises(auth.NotAllowed):
         auth.require_editor(auth.User("exec", "viewer"))
     editor = open_page("data", user=auth.User("lead", "editor"))
-    assert editor.file_uploader
+    assert editor.file_uploader and "戻す" in [b.label for b in editor.button]
 
 
 def test_editor_changes_tier_thresholds(app_db):
