@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import ui
-from dashboard.db import DatabaseBusy
+from dashboard.db import DatabaseError
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
@@ -33,5 +33,5 @@ navigation = st.navigation(list(pages.values()))
 try:
     st.session_state["_filters"] = ui.sidebar(user)
     navigation.run()
-except DatabaseBusy:
-    st.error(ui.t("db_busy"), icon=":material/hourglass:")
+except DatabaseError as exc:  # busy, read-only, damaged, full disk: what happened and what to do
+    st.error(exc.message(ui.lang()), icon=":material/database:")

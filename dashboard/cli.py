@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from dashboard import auth, demo, export, importer, metrics, parsing, report, simulator
-from dashboard.db import Database, DatabaseBusy
+from dashboard.db import Database, DatabaseError
 from dashboard.i18n import default_lang
 from dashboard.readers import ImportRefused
 
@@ -160,8 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except DatabaseBusy as exc:
-        print(str(exc), file=sys.stderr)
+    except DatabaseError as exc:  # busy, read-only, damaged, full disk, not a database
+        print(exc.message(default_lang()), file=sys.stderr)
         return 3
 
 

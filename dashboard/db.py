@@ -5,34 +5,60 @@ Design (after datasette's database.py):
 - The file is held only while a read or a write runs. DuckDB lets one process at a time open a file
   for writing, and a scheduled ``python -m dashboard import`` while the app is running is a normal day:
   each side waits (with back-off) for the other's short lock instead of failing.
-- Inside a process, connections to the same path share one database instance, so every call gets its
-  own connection (a cursor per thread, never a shared one). Writes are serialised by a lock and each
-  runs in one transaction; a committed write bumps ``data_version``, which keys every cached result.
+- Inside a process there is one DuckDB instance per file, shared by every call that runs at the same
+  time: each call gets its own cursor of it (never a shared connection), and the instance is closed
+  when the last call ends. Opening and closing happen under one process-wide lock, because DuckDB's
+  instance cache races when one thread attaches a file while another detaches it ("Unique file handle
+  conflict"). Writes are serialised and each runs in one transaction; a committed write bumps
+  ``data_version``, which keys every cached result.
+- Faults of the file itself (a folder, a CSV, a corrupt or truncated file, a read-only file or
+  folder, a full disk) become a ``DatabaseError`` whose message says what to do. A read-only file
+  is opened read-only: every page and report works, writes are refused with that message.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
 
 from dashboard import schema
+from dashboard.i18n import t
 
 T = TypeVar("T")
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "dashboard.duckdb"
 ENV_DB = "DASHBOARD_DB"
+# Bytes 8..12 of every DuckDB database file.
+DUCKDB_MAGIC = b"DUCK"
 
 
-class DatabaseBusy(RuntimeError):
+class DatabaseError(RuntimeError):
+    """A problem with the database file itself; ``message(lang)`` says what happened and what to do."""
+
+    def __init__(self, key: str, **kwargs: object):
+        super().__init__(t(key, "en", **kwargs))
+        self.key = key
+        self.kwargs = kwargs
+
+    def message(self, lang: str | None = None) -> str:
+        return t(self.key, lang, **self.kwargs)
+
+
+class DatabaseBusy(DatabaseError):
     """Another process held the database file for longer than we were willing to wait."""
+
+    def __init__(self, path: object, seconds: float = 60.0):
+        super().__init__("db_busy", path=path, seconds=f"{seconds:.0f}")
 
 
 def default_path() -> Path:
@@ -44,43 +70,164 @@ def _is_lock_error(exc: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text or "database is locked" in text
 
 
+def _is_disk_full(exc: BaseException) -> bool:
+    text = str(exc)
+    return "No space left on device" in text or "File too large" in text or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT))
+
+
+def _is_read_only_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Read-only file system" in text or "Permission denied" in text or "read-only mode" in text
+
+
+# What DuckDB says when a block of the file cannot be read back as written.
+_DAMAGE_SIGNS = ("Corrupt database file", "checksum", "Could not read enough bytes", "not a valid DuckDB",
+                 "Serialization Error")
+
+
+@dataclass
+class _Instance:
+    """The DuckDB instance of one file in this process, shared by the calls running at the moment."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    root: duckdb.DuckDBPyConnection | None = None
+    users: int = 0
+    read_only: bool = False
+
+
+_INSTANCES: dict[str, _Instance] = {}
+_INSTANCES_LOCK = threading.Lock()
+
+
+def _instance(path: Path) -> _Instance:
+    key = str(path.resolve())
+    with _INSTANCES_LOCK:
+        return _INSTANCES.setdefault(key, _Instance())
+
+
+def check_file(path: Path) -> None:
+    """Refuse, with advice, a path that cannot be this product's database (before DuckDB sees it)."""
+    if path.is_dir():
+        raise DatabaseError("db_is_folder", path=path)
+    if not path.exists():
+        folder = path.parent
+        if folder.exists() and not folder.is_dir():
+            raise DatabaseError("db_is_folder", path=folder)
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError as exc:
+        raise DatabaseError("db_unreadable", path=path, detail=exc.strerror or str(exc)) from exc
+    if len(head) == 0:
+        return  # an empty file (e.g. made by touch) becomes a new database
+    if len(head) < 12 or head[8:12] != DUCKDB_MAGIC:
+        raise DatabaseError("db_not_duckdb", path=path)
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the database file (and its WAL beside it)."""
+    folder = path.parent
+    if path.exists():
+        return os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+    return os.access(folder, os.W_OK)
+
+
 class Database:
     """The dashboard's DuckDB database file."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, wait_seconds: float = 60.0):
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, wait_seconds: float = 60.0,
+                 read_only: bool | None = None):
         self.path = Path(path) if path is not None else default_path()
         self.wait_seconds = wait_seconds
-        self._write_lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.write(schema.migrate)
+        check_file(self.path)
+        if not self.path.exists():
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError("db_folder_read_only", path=self.path.parent) from exc
+            if not _writable(self.path):
+                raise DatabaseError("db_folder_read_only", path=self.path.parent)
+        self.read_only = (not _writable(self.path)) if read_only is None else read_only
+        self._shared = _instance(self.path)
+        if not self.read_only:
+            try:
+                if self.read(schema.needs_migration):  # a current file is opened without writing
+                    self.write(schema.migrate)
+                return
+            except DatabaseError as exc:
+                if exc.key != "db_read_only":
+                    raise
+                self.read_only = True  # the file system refused a write that os.access allowed
+        self.read(self._check_schema)
+
+    def _check_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        if schema.needs_migration(con):
+            raise DatabaseError("db_needs_write", path=self.path)
 
     # -- connections -------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """Open the file (the caller holds the instance lock); wait out another process's lock."""
         deadline = time.monotonic() + self.wait_seconds
         delay = 0.02
         while True:
             try:
-                con = duckdb.connect(str(self.path))
-                break
-            except duckdb.Error as exc:  # the other process holds the file
-                if not _is_lock_error(exc) or time.monotonic() > deadline:
-                    if _is_lock_error(exc):
-                        raise DatabaseBusy(
-                            f"{self.path} is held by another process for over {self.wait_seconds:.0f}s"
-                        ) from exc
-                    raise
+                return duckdb.connect(str(self.path), read_only=self.read_only)
+            except duckdb.Error as exc:
+                transient = _is_lock_error(exc) or "Unique file handle conflict" in str(exc)
+                if not transient or time.monotonic() > deadline:
+                    raise self._translate(exc, opening=True) from exc
                 time.sleep(delay + random.random() * delay)
                 delay = min(delay * 2, 0.5)
+
+    def _translate(self, exc: BaseException, *, opening: bool = False) -> BaseException:
+        """The DatabaseError a user can act on for a fault of the file; else the error itself."""
+        if isinstance(exc, DatabaseError):
+            return exc
+        if _is_lock_error(exc):
+            return DatabaseBusy(self.path, self.wait_seconds)
+        if _is_disk_full(exc):
+            return DatabaseError("db_disk_full", path=self.path.parent)
+        if _is_read_only_error(exc):
+            return DatabaseError("db_read_only", path=self.path)
+        text = str(exc)
+        if isinstance(exc, duckdb.Error) and (opening or any(sign in text for sign in _DAMAGE_SIGNS)):
+            detail = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
+            return DatabaseError("db_corrupt", path=self.path, detail=detail)
+        return exc
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        shared = self._shared
+        with shared.lock:
+            if shared.root is None:
+                shared.root = self._open()
+            cursor = shared.root.cursor()
+            shared.users += 1
         try:
-            yield con
+            yield cursor
         finally:
-            con.close()
+            with contextlib.suppress(duckdb.Error):
+                cursor.close()
+            with shared.lock:
+                shared.users -= 1
+                if shared.users == 0 and shared.root is not None:
+                    root, shared.root = shared.root, None
+                    with contextlib.suppress(duckdb.Error):
+                        root.close()  # the last call lets go of the file, so another process may write
 
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn(connection)`` for reading; the connection is this call's own."""
         with self._connect() as con:
-            return fn(con)
+            try:
+                return fn(con)
+            except duckdb.Error as exc:
+                translated = self._translate(exc)
+                if translated is exc:
+                    raise
+                raise translated from exc
 
     def query(self, sql: str, params: dict[str, Any] | list[Any] | None = None):
         """Run one SELECT with bound parameters and return a pandas DataFrame."""
@@ -88,7 +235,9 @@ class Database:
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, bump: bool = False) -> T:
         """Run ``fn(connection)`` in one transaction; writes are serialised. ``bump`` marks new data."""
-        with self._write_lock, self._connect() as con:
+        if self.read_only:
+            raise DatabaseError("db_read_only", path=self.path)
+        with self._shared.write_lock, self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 result = fn(con)
@@ -96,9 +245,15 @@ class Database:
                     con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
                                 "WHERE key = 'data_version'")
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            except BaseException as exc:
+                # A failed commit (a full disk, say) may have ended the transaction already: the
+                # rollback must not replace the real error with "no transaction is active".
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                translated = self._translate(exc)
+                if translated is exc:
+                    raise
+                raise translated from exc
             return result
 
     # -- small reads every page needs ----------------------------------------------------------------

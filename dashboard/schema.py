@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -83,6 +84,25 @@ def _create_statements() -> list[str]:
     return stmts
 
 
+def _macro_statements() -> list[str]:
+    return [stmt for stmt in (SQL_DIR / "base_macros.sql").read_text().split(";\n") if stmt.strip()]
+
+
+def schema_hash() -> str:
+    """Identifies the tables, views and macros this code expects (a changed macro changes it too)."""
+    text = "\n".join([str(SCHEMA_VERSION), *_create_statements(), *_macro_statements()])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def needs_migration(con) -> bool:
+    """Whether ``migrate`` has anything to do: opening a current database writes nothing."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_hash'").fetchone()
+    except Exception:  # noqa: BLE001 - a new, empty file has no meta table yet
+        return True
+    return not row or row[0] != schema_hash()
+
+
 def migrate(con) -> None:
     """Create the schema, or bring an older one up to SCHEMA_VERSION."""
     for stmt in _create_statements():
@@ -90,9 +110,9 @@ def migrate(con) -> None:
     con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING")
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     current = int(row[0]) if row else 0
-    for stmt in (SQL_DIR / "base_macros.sql").read_text().split(";\n"):
-        if stmt.strip():
-            con.execute(stmt)
+    for stmt in _macro_statements():
+        con.execute(stmt)
     # Future migrations go here as `if current < N: ...` steps.
     if current < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_hash', ?)", [schema_hash()])

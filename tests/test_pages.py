@@ -202,9 +202,9 @@ def test_database_held_by_another_process_gets_a_clear_message(app_db, monkeypat
     at = open_page("overview")
 
     def busy(self):
-        raise DatabaseBusy("held by another process")
+        raise DatabaseBusy(self.path)
 
     monkeypatch.setattr(Database, "data_version", busy)
     at.run()
     assert not at.exception
-    assert "データベースが他の処理" in at.error[0].value
+    assert "他の処理（定期取り込みなど）" in at.error[0].value

@@ -1,0 +1,187 @@
+"""Faults of the database file and of concurrency: each ends in one clear message, never a traceback,
+and nothing stored changes (issue: crashes and silent damage found by hostile testing, items 2 and 5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from dashboard import importer
+from dashboard.cli import main
+from dashboard.db import Database, DatabaseError
+
+ACCOUNTS = "取引先ID,会社名,月額,契約開始日\nA1,株式会社①,\"￥120,000\",2024/4/1\nA2,髙﨑商事,80000,2024/5/1\n"
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def loaded_db(folder: Path) -> Path:
+    path = folder / "dash.duckdb"
+    csv = folder / "accounts.csv"
+    csv.write_text(ACCOUNTS)
+    importer.import_file(Database(path), csv, "accounts")
+    return path
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder holding a loaded database, then made read-only (a read-only mount as root)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    path = loaded_db(src)
+    if not is_root():
+        os.chmod(path, 0o444)
+        os.chmod(src, 0o555)
+        yield src, path
+        os.chmod(src, 0o755)
+        return
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    subprocess.run(["mount", "--bind", str(src), str(ro)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(ro)], check=True)
+        yield ro, ro / path.name
+    finally:
+        subprocess.run(["umount", str(ro)], check=False)
+
+
+# -- item 2: concurrent sessions ----------------------------------------------------------------------
+def test_twenty_threads_reading_and_writing_see_no_error(db):
+    """Before: duckdb.connect raced in DuckDB's instance cache ('Unique file handle conflict')."""
+    errors: list[str] = []
+
+    def reader():
+        for _ in range(60):
+            try:
+                db.data_version()
+                db.query("SELECT count(*) FROM cur_accounts")
+            except Exception as exc:  # noqa: BLE001 - every error is the failure we look for
+                errors.append(repr(exc)[:200])
+
+    def writer():
+        for i in range(10):
+            try:
+                db.write(lambda con, i=i: con.execute("INSERT OR REPLACE INTO settings VALUES ('probe', ?::JSON)",
+                                                      [json.dumps(i)]), bump=True)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc)[:200])
+
+    threads = [threading.Thread(target=reader) for _ in range(19)] + [threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert db.data_version() == 10
+
+
+def test_two_database_objects_on_one_file_in_threads(tmp_path):
+    path = tmp_path / "shared.duckdb"
+    first, second = Database(path), Database(path)
+    errors: list[str] = []
+
+    def work(database):
+        for _ in range(100):
+            try:
+                database.data_version()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc)[:200])
+
+    threads = [threading.Thread(target=work, args=(d,)) for d in (first, second) * 5]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+
+
+# -- item 5: faults of the file ---------------------------------------------------------------------
+def test_db_pointing_at_a_folder(tmp_path, capsys):
+    code, out, err = run(capsys, "--db", str(tmp_path), "report")
+    assert (code, out) == (3, "")
+    assert "is a folder" in err and "--db" in err and "Traceback" not in err
+
+
+def test_db_pointing_at_a_csv_is_refused_and_the_csv_untouched(tmp_path, capsys):
+    csv = tmp_path / "accounts.csv"
+    csv.write_text(ACCOUNTS)
+    code, out, err = run(capsys, "--db", str(csv), "report")
+    assert (code, out) == (3, "")
+    assert "not a dashboard database" in err
+    assert csv.read_text() == ACCOUNTS
+
+
+@pytest.mark.parametrize("damage", ["truncate", "scribble"])
+def test_damaged_database_gives_advice(tmp_path, capsys, damage):
+    path = loaded_db(tmp_path)
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 3])
+    else:  # keep the header, overwrite the blocks after it
+        path.write_bytes(data[:8192] + bytes(range(256)) * ((len(data) - 8192) // 256))
+    code, out, err = run(capsys, "--db", str(path), "report")
+    assert (code, out) == (3, "")
+    assert "damaged or truncated" in err and "backup" in err and "Traceback" not in err
+
+
+def test_report_works_on_a_read_only_database_and_writes_are_refused(read_only_folder, tmp_path, capsys):
+    folder, path = read_only_folder
+    before = (tmp_path / "src" / path.name).read_bytes()
+    code, out, err = run(capsys, "--db", str(path), "report", "--as-of", "2024-06-30")
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["accounts_active"], report["mrr"]) == (2, 200_000)
+    csv = tmp_path / "more.csv"
+    csv.write_text("取引先ID,月額\nA9,1000\n")
+    code, out, err = run(capsys, "--db", str(path), "import", str(csv), "--dataset", "accounts")
+    assert (code, out) == (3, "")
+    assert "read-only" in err
+    assert (tmp_path / "src" / path.name).read_bytes() == before
+
+
+def test_new_database_in_a_read_only_folder(read_only_folder, capsys):
+    folder, _ = read_only_folder
+    code, out, err = run(capsys, "--db", str(folder / "new.duckdb"), "report")
+    assert (code, out) == (3, "")
+    assert "not writable" in err
+
+
+def test_database_error_has_japanese_advice(tmp_path):
+    with pytest.raises(DatabaseError) as info:
+        Database(tmp_path)
+    assert "フォルダです" in info.value.message("ja")
+
+
+@pytest.mark.skipif(not is_root() or shutil.which("mount") is None, reason="a small tmpfs needs root")
+def test_full_disk_gives_a_clear_message_and_changes_nothing(tmp_path, capsys):
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(small)], check=True)
+    try:
+        path = loaded_db(small)
+        before = Database(path).content_fingerprint()
+        big = tmp_path / "big.csv"  # on the roomy disk: only the database is short of space
+        with big.open("w") as fh:
+            fh.write("取引先ID,会社名,月額\n")
+            for i in range(200_000):
+                fh.write(f"B{i:07d},{os.urandom(24).hex()},{i}\n")
+        code, out, err = run(capsys, "--db", str(path), "import", str(big), "--dataset", "accounts")
+        assert (code, out) == (3, "")
+        assert "disk" in err and "full" in err and "no transaction" not in err
+        assert Database(path).content_fingerprint() == before
+    finally:
+        subprocess.run(["umount", str(small)], check=False)
