@@ -34,14 +34,12 @@ def _thresholds(text: str) -> tuple[int, int]:
     return t1, t2
 
 
-def _mapping(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items or []:
-        canonical, sep, header = item.partition("=")
-        if not sep:
-            raise argparse.ArgumentTypeError(f"--map takes canonical=Header, got {item!r}")
-        out[canonical.strip()] = header
-    return out
+def _map_item(item: str) -> tuple[str, str]:
+    """One --map canonical=Header, checked while the arguments are parsed (a clear usage error)."""
+    canonical, sep, header = item.partition("=")
+    if not sep or not canonical.strip() or not header:
+        raise argparse.ArgumentTypeError(f"takes canonical=Header (e.g. mrr=月額), got {item!r}")
+    return canonical.strip(), header
 
 
 def _print(obj) -> None:
@@ -57,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--dataset", required=True, choices=sorted(importer.schema.DATASETS))
     p.add_argument("--sheet")
-    p.add_argument("--map", action="append", default=[], metavar="canonical=Header")
+    p.add_argument("--map", action="append", default=[], metavar="canonical=Header", type=_map_item)
     p.add_argument("--by", help="who imports (recorded with the snapshot)")
 
     p = sub.add_parser("report", help="print the headline figures as JSON")
@@ -107,12 +105,14 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "import":
         try:
             result = importer.import_file(db, args.file, args.dataset, sheet=args.sheet,
-                                          overrides=_mapping(args.map), imported_by=args.by, lang=lang)
+                                          overrides=dict(args.map), imported_by=args.by, lang=lang)
         except ImportRefused as exc:
             print(exc.message(lang), file=sys.stderr)
             return 2
+        for warning in result["warnings"]:
+            print(warning, file=sys.stderr)
         _print({k: result[k] for k in ("dataset", "snapshot", "unchanged", "rows_read", "rows_loaded",
-                                       "rows_rejected", "mapping", "errors", "encoding", "sheet")})
+                                       "rows_rejected", "mapping", "errors", "warnings", "encoding", "sheet")})
     elif args.command == "report":
         _print(report.build(db, as_of=args.as_of, period=args.period, start=args.start,
                             segment_by=args.segment_by, thresholds=args.tier_thresholds))

@@ -15,9 +15,10 @@ import pyarrow as pa
 
 from dashboard import mapping as mp
 from dashboard import parsing, readers, schema
+from dashboard import settings as S
 from dashboard.db import Database
 from dashboard.i18n import t
-from dashboard.readers import ImportRefused, RawTable
+from dashboard.readers import ImportRefused, Limits, RawTable
 
 _ARROW = {"id": pa.string(), "text": pa.string(), "money": pa.int64(), "date": pa.date32(),
           "month": pa.date32(), "number": pa.float64()}
@@ -31,7 +32,8 @@ class RowError:
     value: object = None
 
     def message(self, lang: str | None = None) -> str:
-        return t(self.key, lang, value=self.value)
+        text = "" if self.value is None else str(self.value)
+        return t(self.key, lang, value=text if len(text) <= 60 else text[:57] + "…")
 
     def as_dict(self, lang: str | None = None) -> dict:
         return {"row": self.row, "column": self.column, "message": self.message(lang)}
@@ -49,6 +51,10 @@ class ImportPlan:
     frame: pd.DataFrame  # rows as they will be stored (canonical columns)
     errors: list[RowError] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)  # one dict per rejected row: row, raw values
+
+    def warnings(self, lang: str | None = None) -> list[str]:
+        """What was read but deserves a look (two columns with one header, say), in the user's language."""
+        return [t(key, lang, **values) for key, values in self.raw.warnings]
 
     @property
     def rows_read(self) -> int:
@@ -68,15 +74,20 @@ def _require_dataset(dataset: str) -> None:
         raise ImportRefused("unknown_dataset", dataset=dataset)
 
 
-def _choose_table(data: bytes, file_name: str, dataset: str, sheet: str | None) -> RawTable:
+def limits(db: Database | None) -> Limits:
+    """The workspace's import limits (setting ``import_limits``), else the defaults."""
+    return Limits.from_settings(S.get(db, "import_limits") if db is not None else None)
+
+
+def _choose_table(data: bytes, file_name: str, dataset: str, sheet: str | None, bounds: Limits) -> RawTable:
     fmt = readers.detect_format(data, file_name)
     if not data.strip():
         raise ImportRefused("empty_file", file=file_name)
     if fmt == "csv":
-        return readers.read_csv(data, file_name)
+        return readers.read_csv(data, file_name, bounds)
     if fmt == "parquet":
-        return readers.read_parquet(data, file_name)
-    tables = readers.read_xlsx_sheets(data, file_name)
+        return readers.read_parquet(data, file_name, bounds)
+    tables = readers.read_xlsx_sheets(data, file_name, bounds)
     names = tables[0].sheets
     if sheet is not None:
         for table in tables:
@@ -146,6 +157,9 @@ def resolve_mapping(raw: RawTable, dataset: str, file_name: str, overrides: dict
         if required not in mapping:
             raise ImportRefused("missing_column", file=file_name, column=required,
                                 headers=", ".join(h for h in raw.headers if h))
+    if dataset == "usage" and not any(k not in ("account_id", "date") for k in mapping):
+        # Without a measure the snapshot would be empty and every account would look silent.
+        raise ImportRefused("no_measures", file=file_name, headers=", ".join(h for h in raw.headers if h))
     return mapping, confidence, source
 
 
@@ -231,7 +245,7 @@ def plan_import(data: bytes, file_name: str, dataset: str, *, db: Database | Non
                 sheet: str | None = None, overrides: dict[str, str] | None = None) -> ImportPlan:
     """Read, map and parse a file without writing anything. Raises ImportRefused."""
     _require_dataset(dataset)
-    raw = _choose_table(data, file_name, dataset, sheet)
+    raw = _choose_table(data, file_name, dataset, sheet, limits(db))
     if not raw.rows:
         raise ImportRefused("no_rows", file=file_name)
     remembered = None if overrides else remembered_mapping(db, dataset, raw.headers)
@@ -307,6 +321,7 @@ def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, la
         "mapping": plan.mapping,
         "confidence": plan.confidence,
         "errors": [e.as_dict(lang) for e in plan.errors],
+        "warnings": plan.warnings(lang),
     }
 
 

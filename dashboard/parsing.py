@@ -7,13 +7,19 @@ blank, or raises ``ValueError`` with a message key (see i18n) for text it cannot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 BLANKS = {"", "-", "ー", "－", "—", "n/a", "na", "null", "none", "nan", "#n/a", "なし", "未設定"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+# Amounts and measures at or beyond 10^15 (1,000兆) are no real figure: rejected, never overflowing storage.
+MAX_ABS = Decimal(10) ** 15
+MAX_TEXT = 100  # characters; longer text is no date
 
 
 class ParseError(ValueError):
@@ -21,6 +27,23 @@ class ParseError(ValueError):
         super().__init__(key)
         self.key = key
         self.value = value
+
+
+def _guarded(key: str):
+    """Whatever a parser meets, it answers with a value or a ParseError naming the value: an overflow,
+    an invalid decimal operation or an impossible date in the standard library is the cell's problem,
+    not the import's (so one odd cell becomes a rejected row with its row and column, not a traceback)."""
+    def wrap(parser):
+        @functools.wraps(parser)
+        def run(value: object):
+            try:
+                return parser(value)
+            except ParseError:
+                raise
+            except (ValueError, ArithmeticError, TypeError) as exc:  # OverflowError, InvalidOperation too
+                raise ParseError(key, value) from exc
+        return run
+    return wrap
 
 
 def normalize_text(value: object) -> str:
@@ -56,6 +79,13 @@ _MULTIPLIERS = {"万": Decimal(10_000), "億": Decimal(100_000_000), "千": Deci
 _NUMBER_RE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万|億|千)?$")
 
 
+def _bounded(number: Decimal, value: object) -> Decimal:
+    if abs(number) >= MAX_ABS:
+        raise ParseError("number_too_large", value)
+    return number
+
+
+@_guarded("not_a_number")
 def parse_decimal(value: object) -> Decimal | None:
     """'¥120,000', '120,000円', '12万円', '１２０００', '(1,200)', 1200.0 -> Decimal."""
     if is_blank(value):
@@ -65,7 +95,7 @@ def parse_decimal(value: object) -> Decimal | None:
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             raise ParseError("not_a_number", value)
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return _bounded(Decimal(repr(value)) if isinstance(value, float) else Decimal(value), value)
     text = normalize_text(value)
     negative = text.startswith("(") and text.endswith(")") or text.startswith("▲") or text.startswith("△")
     text = text.strip("()▲△")
@@ -75,15 +105,15 @@ def parse_decimal(value: object) -> Decimal | None:
     if not m:
         raise ParseError("not_a_number", value)
     sign, digits, unit = m.groups()
-    try:
-        number = Decimal(digits) * _MULTIPLIERS.get(unit, Decimal(1))
-    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
-        raise ParseError("not_a_number", value) from exc
+    if len(digits.split(".")[0]) > 16:  # far beyond the bound, before any arithmetic on it
+        raise ParseError("number_too_large", value)
+    number = Decimal(digits) * _MULTIPLIERS.get(unit, Decimal(1))
     if sign == "-" or negative:
         number = -number
-    return number
+    return _bounded(number, value)
 
 
+@_guarded("not_a_number")
 def parse_money(value: object) -> int | None:
     """Integer yen, rounded half up (yen has no smaller unit)."""
     number = parse_decimal(value)
@@ -92,6 +122,7 @@ def parse_money(value: object) -> int | None:
     return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+@_guarded("not_a_number")
 def parse_number(value: object) -> float | None:
     number = parse_decimal(value)
     return float(number) if number is not None else None
@@ -117,6 +148,7 @@ def _excel_serial(number: float) -> dt.date:
     return EXCEL_EPOCH + dt.timedelta(days=int(number))
 
 
+@_guarded("not_a_date")
 def parse_date(value: object) -> dt.date | None:
     """2024/4/1, 2024-04-01, 2024年4月1日, 令和6年4月1日, 20240401, Excel serial 45383 -> date."""
     if is_blank(value):
@@ -127,6 +159,8 @@ def parse_date(value: object) -> dt.date | None:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _excel_serial(float(value))
+    if len(str(value)) > MAX_TEXT:
+        raise ParseError("not_a_date", value)
     text = normalize_text(value)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
@@ -161,6 +195,7 @@ def _parse_month_text(text: str) -> dt.date | None:
     return None
 
 
+@_guarded("not_a_date")
 def parse_month(value: object) -> dt.date | None:
     """'2024-04', '2024年4月', '202404' or any date -> the first day of its month."""
     if is_blank(value):

@@ -34,6 +34,8 @@ else:
         if plan is not None:
             raw = plan.raw
             st.caption(ui.t("detected", fmt=raw.source_format, enc=raw.encoding or "—", sheet=raw.sheet or "—"))
+            for warning in plan.warnings(lang):
+                st.warning(warning, icon=":material/warning:")
             if raw.sheets and len(raw.sheets) > 1:
                 st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key="up_sheet")
             st.markdown(f"**{ui.t('mapping')}**")

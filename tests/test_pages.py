@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, demo, importer, report
+from dashboard import auth, importer, report
 from dashboard.db import Database
 from dashboard.i18n import integer, yen
 
 APP = "../app/main.py"
 PAGES = ["overview", "tiers", "health", "churn", "simulator", "data"]
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo.load(Database(path))
-    return path
-
-
-@pytest.fixture
-def app_db(demo_file, tmp_path, monkeypatch):
-    """A fresh copy of the demo database for each test, and no users file (local editor)."""
-    path = tmp_path / "app.duckdb"
-    shutil.copy(demo_file, path)
-    monkeypatch.setenv("DASHBOARD_DB", str(path))
-    monkeypatch.setenv("DASHBOARD_USERS", str(tmp_path / "users.toml"))
-    monkeypatch.setenv("DASHBOARD_LANG", "ja")
-    return path
 
 
 def open_page(page: str, **session) -> AppTest:

@@ -1,0 +1,267 @@
+"""Hostile and broken files: each is loaded correctly or refused with one clear message naming the file
+(and row and column where there is one); no traceback, no dead server, nothing stored changed.
+(Issue: crashes and silent damage found by hostile testing, items 1, 3, 4 and 6.)"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard import importer, parsing, workbook
+from dashboard.cli import main
+from dashboard.readers import ImportRefused
+from tests.conftest import crafted_xlsx
+from tests.test_pages import open_page
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = {"A1": "取引先ID", "B1": "月額", "A2": "A1", "B2": 1200, "A3": "A2", "B3": 3400}
+
+
+def cli_import(tmp_path: Path, name: str, data: bytes, dataset: str = "accounts", *extra: str):
+    """Import through the command line in a child process: an abort in a reader would show here as a
+    negative exit code instead of taking the test run down."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    done = subprocess.run([sys.executable, "-m", "dashboard", "--db", str(tmp_path / "h.duckdb"), "import",
+                           str(path), "--dataset", dataset, *extra],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "DASHBOARD_LANG": "en", "PYTHONPATH": str(ROOT)})
+    return done.returncode, done.stdout, done.stderr
+
+
+# -- item 1: a small workbook that asks for hundreds of GB ------------------------------------------
+@pytest.mark.parametrize("cells, expected", [
+    ({**HEADER, "XFD1048576": 1}, "reach XFD1048576 (1,048,576 rows × 16,384 columns"),
+    ({**HEADER, "C1048576": 1}, None),  # 1M rows × 3 columns is a real (if long) sheet: within limits
+])
+def test_stray_far_cell_is_refused_before_reading(tmp_path, cells, expected):
+    data = crafted_xlsx(cells)
+    assert len(data) < 2000  # the whole attack is a small file
+    code, out, err = cli_import(tmp_path, "stray.xlsx", data)
+    if expected is None:
+        assert code == 0, err
+        assert json.loads(out)["rows_loaded"] == 2
+    else:
+        assert (code, out) == (2, ""), err
+        assert "stray.xlsx" in err and expected in err and "Traceback" not in err
+
+
+def test_huge_shared_string_table_claim_is_refused(tmp_path):
+    sst = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4294967295" '
+           'uniqueCount="4294967295"><si><t>x</t></si></sst>')
+    code, out, err = cli_import(tmp_path, "sst.xlsx", crafted_xlsx(HEADER, sst=sst))
+    assert (code, out) == (2, ""), err
+    assert "declares 4,294,967,295 shared strings" in err
+
+
+def test_a_lying_dimension_alone_does_no_harm(tmp_path):
+    code, out, err = cli_import(tmp_path, "dim.xlsx", crafted_xlsx(HEADER, dimension="A1:XFD1048576"))
+    assert code == 0, err
+    assert json.loads(out)["rows_loaded"] == 2
+
+
+def test_a_reader_that_dies_ends_in_a_refusal_not_a_dead_process():
+    """Whatever the checks miss, the workbook is read in a child: its death is a refused file."""
+    data = crafted_xlsx(HEADER)
+    starved = workbook.Limits(reader_memory_mb=16)  # too little for the child even to start
+    with pytest.raises(ImportRefused) as info:
+        workbook.read_sheets(data, "ok.xlsx", starved)
+    assert info.value.key == "workbook_reader_failed"
+    assert workbook.read_sheets(data, "ok.xlsx")[0][1] == [["取引先ID", "月額"], ["A1", 1200.0], ["A2", 3400.0]]
+
+
+def test_decompression_bomb_is_refused(tmp_path):
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"<worksheet>" + b" " * (1100 * 2**20) + b"</worksheet>")
+    assert len(buf.getvalue()) < 2 * 2**20
+    with pytest.raises(ImportRefused) as info:
+        importer.plan_import(buf.getvalue(), "bomb.xlsx", "accounts")
+    assert info.value.key == "workbook_too_big"
+
+
+def test_the_data_page_survives_the_stray_cell_upload(app_db):
+    at = open_page("data")
+    at.file_uploader(key="up_file").upload("stray.xlsx", crafted_xlsx({**HEADER, "XFD1048576": 1}),
+                                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
+    assert not at.exception
+    assert "XFD1048576" in at.error[0].value
+
+
+# -- item 6: very wide files are refused at once ----------------------------------------------------
+def test_twenty_thousand_columns_csv_is_refused(db, tmp_path):
+    header = ",".join(["取引先ID", "月額"] + [f"col{i}" for i in range(20_000)])
+    path = tmp_path / "wide.csv"
+    path.write_text(header + "\n" + ",".join(["A1", "100"] + ["x"] * 20_000) + "\n")
+    before = db.content_fingerprint()
+    with pytest.raises(ImportRefused) as info:
+        importer.import_file(db, path, "accounts")
+    assert info.value.key == "too_many_columns"
+    assert "wide.csv: 20,002 columns (the limit is 1,000" in info.value.message("en")
+    assert db.content_fingerprint() == before
+
+
+def test_wide_workbook_and_parquet_are_refused():
+    with pytest.raises(ImportRefused) as info:
+        importer.plan_import(crafted_xlsx({**HEADER, "BZZ3": 1}), "wide.xlsx", "accounts")
+    assert info.value.key == "too_many_columns"
+    buf = io.BytesIO()
+    pq.write_table(pa.table({f"c{i}": [1] for i in range(1_500)}), buf)
+    with pytest.raises(ImportRefused) as info:
+        importer.plan_import(buf.getvalue(), "wide.parquet", "accounts")
+    assert info.value.key == "too_many_columns"
+
+
+def test_limits_are_a_workspace_setting(db):
+    from dashboard import settings
+
+    settings.put(db, "import_limits", {"max_columns": 3})
+    with pytest.raises(ImportRefused) as info:
+        importer.plan_import("取引先ID,月額,業種,プラン\nA1,1,x,y\n".encode(), "four.csv", "accounts", db=db)
+    assert "limit is 3" in info.value.message("en")
+
+
+# -- item 3: odd values are rejected rows, never tracebacks ------------------------------------------
+@pytest.mark.parametrize("value, key", [
+    ("1000000000000000000000", "number_too_large"),   # 10^21: beyond 64-bit
+    ("1" * 29, "number_too_large"),
+    ("9" * 400, "number_too_large"),
+    ("1e21", "not_a_number"),
+    ("1e30", "not_a_number"),
+    ("999兆", "not_a_number"),
+    ("99999999999999億", "number_too_large"),
+])
+def test_absurd_amounts_are_rejected_rows(load, value, key):
+    result = load("accounts", f"取引先ID,月額\nA1,100\nA2,{value}\n")
+    assert (result["rows_loaded"], result["rows_rejected"]) == (1, 1)
+    assert (result["errors"][0]["row"], result["errors"][0]["column"]) == (3, "月額")
+    assert result["errors"][0]["message"].startswith("number too large" if key == "number_too_large" else "not a number")
+
+
+def test_absurd_numbers_from_a_workbook_are_rejected_rows(db, tmp_path):
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(crafted_xlsx({**HEADER, "A4": "A3", "B4": "1e21", "A5": "A4", "B5": 1e30}))
+    result = importer.import_file(db, path, "accounts")
+    assert (result["rows_loaded"], result["rows_rejected"]) == (2, 2)
+    assert [(e["row"], e["message"][:15]) for e in result["errors"]] == [(4, "not a number: \""),
+                                                                          (5, "number too larg")]
+
+
+def test_month_zero_is_a_rejected_row(load):
+    result = load("mrr", "取引先ID,請求月,請求金額\nA1,2024-04,1000\nA1,0000-01,1000\nA1,2024-13,1000\n"
+                         "A1,2024-05,1000\nA1,2024-06,1000\n")
+    assert (result["rows_loaded"], result["rows_rejected"]) == (3, 2)
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(3, "請求月"), (4, "請求月")]
+
+
+def test_parquet_timestamps_out_of_range_are_rejected_rows(db, tmp_path):
+    far = 200_000 * 365 * 86_400 * 1_000_000  # about the year 202000, in microseconds
+    starts = pa.array([1_700_000_000_000_000, far], type=pa.int64()).cast(pa.timestamp("us"))
+    table = pa.table({"account_id": ["A1", "A2"], "mrr": [1000, 2000], "contract_start": starts})
+    path = tmp_path / "far.parquet"
+    pq.write_table(table, path)
+    result = importer.import_file(db, path, "accounts")
+    assert (result["rows_loaded"], result["rows_rejected"]) == (1, 1)
+    assert (result["errors"][0]["row"], result["errors"][0]["column"]) == (3, "contract_start")
+    assert "out of range" in result["errors"][0]["message"]
+
+
+def test_bom_followed_by_cp932_is_refused_with_the_row(db, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "取引先ID,会社名\nA1,Acme\nA2,株式会社①\n".encode("cp932"))
+    before = db.content_fingerprint()
+    with pytest.raises(ImportRefused) as info:
+        importer.import_file(db, path, "accounts")
+    assert info.value.key == "mixed_encoding" and info.value.kwargs["row"] == 1
+    assert db.content_fingerprint() == before
+
+
+def test_utf8_file_with_one_cp932_row_is_refused_with_that_row(db, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("取引先ID,会社名\nA1,株式会社あいう\nA2,髙橋商店\n".encode() + "A3,山﨑商事\n".encode("cp932"))
+    with pytest.raises(ImportRefused) as info:
+        importer.import_file(db, path, "accounts")
+    assert info.value.key == "mixed_encoding" and info.value.kwargs["row"] == 4
+
+
+def test_map_without_equals_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--db", str(tmp_path / "m.duckdb"), "import", "x.csv", "--dataset", "accounts", "--map", "mrr"])
+    assert info.value.code == 2
+    assert "canonical=Header" in capsys.readouterr().err
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.integers(min_value=-(10**40), max_value=10**40),
+                 st.floats(allow_nan=True, allow_infinity=True),
+                 st.from_regex(r"[+\-(▲]?[0-9０-９]{1,40}([.,][0-9]{0,30})?(万|億|千|円)?\)?", fullmatch=True),
+                 st.from_regex(r"[0-9]{1,5}[-/年.][0-9]{1,3}([-/月.][0-9]{1,3}日?)?", fullmatch=True)))
+def test_every_parser_answers_a_value_or_a_parse_error(value):
+    for parser in parsing.PARSERS.values():
+        try:
+            parser(value)
+        except parsing.ParseError:
+            pass
+
+
+# -- item 4: accepted but wrong ---------------------------------------------------------------------
+def test_euc_jp_is_read_as_euc_jp(load, db):
+    text = "取引先ID,会社名,担当CSM\nA1,株式会社さくら,たなか\nA2,ひまわり商事,すずき\n"
+    result = load("accounts", text, encoding="euc_jp")
+    assert result["encoding"] == "euc_jp"
+    assert db.query("SELECT name FROM cur_accounts ORDER BY 1")["name"].tolist() == ["ひまわり商事", "株式会社さくら"]
+
+
+def test_cp932_with_half_width_katakana_stays_cp932(load, db):
+    result = load("accounts", "取引先ID,会社名\nA1,ｶﾌﾞｼｷｶﾞｲｼｬ ｻｸﾗ\nA2,株式会社①\n", encoding="cp932")
+    assert result["encoding"] == "cp932"
+    assert set(db.query("SELECT name FROM cur_accounts")["name"]) == {"ｶﾌﾞｼｷｶﾞｲｼｬ ｻｸﾗ", "株式会社①"}
+
+
+def test_unterminated_quote_is_refused_naming_row_and_column(db, load):
+    before = db.content_fingerprint()
+    with pytest.raises(ImportRefused) as info:
+        load("accounts", '取引先ID,会社名,月額\nA1,Acme,100\nA2,"山田商事,200\nA3,佐藤,300\nA4,鈴木,400\n')
+    assert info.value.key == "unclosed_quote"
+    assert info.value.kwargs == {"file": "accounts.csv", "row": 3, "header": "会社名", "n": 2}
+    assert db.content_fingerprint() == before
+
+
+def test_a_note_with_line_breaks_is_still_fine(load, db):
+    result = load("touchpoints", '取引先ID,接触日,メモ\nA1,2024/4/1,"議題: 更新\n次回: 5月, 担当 田中"\n')
+    assert result["rows_loaded"] == 1
+    assert db.query("SELECT note FROM cur_touchpoints")["note"][0] == "議題: 更新\n次回: 5月, 担当 田中"
+
+
+def test_usage_without_a_measure_is_refused_and_changes_nothing(db, load):
+    load("usage", "取引先ID,日付,ログイン数\nA1,2024/4/1,3\n")
+    before = db.content_fingerprint()
+    with pytest.raises(ImportRefused) as info:
+        load("usage", "取引先ID,日付,メモ\nA1,2024/4/2,よい\n", name="usage2.csv")
+    assert info.value.key == "no_measures"
+    assert db.content_fingerprint() == before
+
+
+def test_two_columns_with_one_header_keep_both_and_warn(load, db):
+    result = load("accounts", "取引先ID,月額,月額\nA1,1000,9999\n")
+    assert result["mapping"]["mrr"] == "月額"
+    assert db.query("SELECT mrr FROM cur_accounts")["mrr"].tolist() == [1000]  # the leftmost, not the last
+    assert result["warnings"] == ['accounts.csv row 1: the header "月額" appears in several columns (2, 3). '
+                                  'The leftmost is read as "月額", the others as "月額 (2)" and so on; check the mapping.']
+
+
+def test_cli_prints_warnings_to_stderr_and_json(tmp_path):
+    code, out, err = cli_import(tmp_path, "dup.csv", "取引先ID,月額,月額\nA1,1000,9999\n".encode())
+    assert code == 0 and "appears in several columns" in err
+    assert json.loads(out)["warnings"] == [err.strip()]
