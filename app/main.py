@@ -31,6 +31,7 @@ pages = {
 st.session_state["_pages"] = pages
 navigation = st.navigation(list(pages.values()))
 try:
+    ui.use_workspace_currency()
     st.session_state["_filters"] = ui.sidebar(user)
     navigation.run()
 except DatabaseError as exc:  # busy, read-only, damaged, full disk: what happened and what to do

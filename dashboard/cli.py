@@ -6,9 +6,11 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 
-from dashboard import auth, demo, export, importer, metrics, parsing, report, simulator
+from dashboard import auth, demo, export, importer, metrics, money, parsing, report, simulator
+from dashboard import settings as S
 from dashboard.db import Database, DatabaseError
 from dashboard.i18n import default_lang
 from dashboard.readers import ImportRefused
@@ -31,7 +33,7 @@ def _thresholds(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError("expected T1,T2 in yen, e.g. 200000,80000") from exc
     if t1 is None or t2 is None or t1 < t2:
         raise argparse.ArgumentTypeError("expected T1,T2 with T1 >= T2")
-    return t1, t2
+    return float(t1), float(t2)
 
 
 def _map_item(item: str) -> tuple[str, str]:
@@ -40,6 +42,18 @@ def _map_item(item: str) -> tuple[str, str]:
     if not sep or not canonical.strip() or not header:
         raise argparse.ArgumentTypeError(f"takes canonical=Header (e.g. mrr=月額), got {item!r}")
     return canonical.strip(), header
+
+
+def _progress():
+    """Progress of a long import on stderr, only when it is a terminal (never mixed into the JSON)."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def show(fraction: float, step: str) -> None:
+        if time.monotonic() - started > 1 or fraction >= 1:
+            print(f"\r{step:<10} {fraction:>4.0%}", end="\n" if fraction >= 1 else "", file=sys.stderr, flush=True)
+    return show
 
 
 def _print(obj) -> None:
@@ -57,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet")
     p.add_argument("--map", action="append", default=[], metavar="canonical=Header", type=_map_item)
     p.add_argument("--by", help="who imports (recorded with the snapshot)")
+    p.add_argument("--mode", choices=importer.MODES, default="replace",
+                   help="replace (a full export, the default), append (add rows; usage, mrr, orders, touchpoints, "
+                        "opportunities) or upsert (replace rows by key, add new keys; accounts, mrr)")
+    p.add_argument("--confirm-replace", action="store_true",
+                   help="replace even when the file would remove more than half of the current accounts")
 
     p = sub.add_parser("report", help="print the headline figures as JSON")
     p.add_argument("--as-of", type=_date)
@@ -102,17 +121,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     db = Database(args.db)
     lang = default_lang()
+    money.use(S.get(db, "currency"))
     if args.command == "import":
         try:
             result = importer.import_file(db, args.file, args.dataset, sheet=args.sheet,
-                                          overrides=dict(args.map), imported_by=args.by, lang=lang)
+                                          overrides=dict(args.map), imported_by=args.by, lang=lang, mode=args.mode,
+                                          confirm_replace=args.confirm_replace, progress=_progress())
         except ImportRefused as exc:
             print(exc.message(lang), file=sys.stderr)
             return 2
         for warning in result["warnings"]:
             print(warning, file=sys.stderr)
-        _print({k: result[k] for k in ("dataset", "snapshot", "unchanged", "rows_read", "rows_loaded",
-                                       "rows_rejected", "mapping", "errors", "warnings", "encoding", "sheet")})
+        _print({k: result[k] for k in ("dataset", "snapshot", "unchanged", "mode", "rows_read", "rows_loaded",
+                                       "rows_rejected", "rows_duplicate", "mapping", "unmapped", "errors", "warnings",
+                                       "encoding", "sheet")})
     elif args.command == "report":
         _print(report.build(db, as_of=args.as_of, period=args.period, start=args.start,
                             segment_by=args.segment_by, thresholds=args.tier_thresholds))

@@ -22,6 +22,7 @@ import contextlib
 import errno
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -81,6 +82,7 @@ def _is_read_only_error(exc: BaseException) -> bool:
     return "Read-only file system" in text or "Permission denied" in text or "read-only mode" in text
 
 
+_ALIAS = re.compile(r"stage_[0-9a-f]{12}")
 # What DuckDB says when a block of the file cannot be read back as written.
 _DAMAGE_SIGNS = ("Corrupt database file", "checksum", "Could not read enough bytes", "not a valid DuckDB",
                  "Serialization Error")
@@ -233,11 +235,13 @@ class Database:
         """Run one SELECT with bound parameters and return a pandas DataFrame."""
         return self.read(lambda con: con.execute(sql, params or {}).df())
 
-    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, bump: bool = False) -> T:
-        """Run ``fn(connection)`` in one transaction; writes are serialised. ``bump`` marks new data."""
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, bump: bool = False,
+              attach: dict[str, Path] | None = None) -> T:
+        """Run ``fn(connection)`` in one transaction; writes are serialised. ``bump`` marks new data.
+        ``attach`` names other database files (an import's staging file) to read from, read-only."""
         if self.read_only:
             raise DatabaseError("db_read_only", path=self.path)
-        with self._shared.write_lock, self._connect() as con:
+        with self._shared.write_lock, self._connect() as con, self._attached(con, attach or {}):
             con.execute("BEGIN TRANSACTION")
             try:
                 result = fn(con)
@@ -255,6 +259,23 @@ class Database:
                     raise
                 raise translated from exc
             return result
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _attached(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> Iterator[None]:
+        for alias in files:
+            if not _ALIAS.fullmatch(alias):
+                raise ValueError(f"not an attach alias: {alias!r}")
+        done = []
+        try:
+            for alias, path in files.items():
+                con.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])
+                done.append(alias)
+            yield
+        finally:
+            for alias in done:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute(f"DETACH {alias}")
 
     # -- small reads every page needs ----------------------------------------------------------------
     def data_version(self) -> int:

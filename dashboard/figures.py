@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import money
 from dashboard.i18n import tr
 
 BAND_COLORS = {"red": "#d64545", "yellow": "#e6b422", "green": "#2e9e5b"}
@@ -40,9 +41,9 @@ def _layout(fig: go.Figure, title: str, *, height: int = 360, yaxis_title: str |
 def mrr_trend(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure(go.Scatter(x=movements["month"], y=movements["end"], mode="lines+markers", fill="tozeroy",
                                line={"color": "#1f4e79", "width": 2}, name="MRR",
-                               hovertemplate="¥%{y:,.0f}<extra></extra>"))
+                               hovertemplate=money.d3("y") + "<extra></extra>"))
     fig.update_xaxes(dtick="M1", tickformat="%Y/%m")
-    return _layout(fig, title, yaxis_title="¥")
+    return _layout(fig, title, yaxis_title=money.axis_title())
 
 
 def waterfall(month_row: pd.Series, title: str, lang: str = "ja") -> go.Figure:
@@ -52,14 +53,14 @@ def waterfall(month_row: pd.Series, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure(go.Waterfall(
         x=[tr(s, lang) for s in steps], y=values,
         measure=["absolute", "relative", "relative", "relative", "relative", "relative", "total"],
-        text=[f"¥{abs(v):,.0f}" for v in values], textposition="outside",
+        text=[money.fmt(abs(v)) for v in values], textposition="outside",
         increasing={"marker": {"color": MOVE_COLORS["new"]}},
         decreasing={"marker": {"color": MOVE_COLORS["churn"]}},
         totals={"marker": {"color": "#1f4e79"}}, connector={"line": {"color": "#bbbbbb"}},
-        hovertemplate="%{x}: ¥%{y:,.0f}<extra></extra>"))
+        hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>"))
     low = min(month_row["start"], month_row["end"]) * 0.9
     fig.update_yaxes(range=[low, max(month_row["start"], month_row["end"]) + max(values[1:6], default=0) * 1.3])
-    fig = _layout(fig, title, yaxis_title="¥")
+    fig = _layout(fig, title, yaxis_title=money.axis_title())
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
 
@@ -72,13 +73,13 @@ def movements_bars(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.
         fig.add_bar(x=movements["month"], y=-movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
     fig.update_layout(barmode="relative")
     fig.update_xaxes(dtick="M1", tickformat="%Y/%m")
-    return _layout(fig, title, yaxis_title="¥")
+    return _layout(fig, title, yaxis_title=money.axis_title())
 
 
 def tier_mix(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure(go.Pie(labels=summary["tier"], values=summary["mrr"], hole=0.55, sort=False,
                            marker={"colors": [TIER_COLORS[t] for t in summary["tier"]]},
-                           texttemplate="%{label}<br>%{percent}", hovertemplate="%{label}: ¥%{value:,.0f}<extra></extra>"))
+                           texttemplate="%{label}<br>%{percent}", hovertemplate="%{label}: " + money.d3("value") + "<extra></extra>"))
     fig = _layout(fig, title)
     fig.update_layout(showlegend=False, hovermode="closest")
     return fig
@@ -87,12 +88,12 @@ def tier_mix(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
 def tier_bars(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=summary["tier"], y=summary["mrr"], name="MRR", marker_color=[TIER_COLORS[t] for t in summary["tier"]],
-                text=[f"¥{v:,.0f}<br>{n:,}社" if lang == "ja" else f"¥{v:,.0f}<br>{n:,} accts"
+                text=[f"{money.fmt(v)}<br>{n:,}社" if lang == "ja" else f"{money.fmt(v)}<br>{n:,} accts"
                       for v, n in zip(summary["mrr"], summary["accounts"], strict=True)],
                 textposition="outside", textangle=0, cliponaxis=False,
-                hovertemplate="%{x}: ¥%{y:,.0f}<extra></extra>")
+                hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>")
     fig.update_yaxes(range=[0, float(summary["mrr"].max() or 1) * 1.25])
-    fig = _layout(fig, title, yaxis_title="MRR ¥")
+    fig = _layout(fig, title, yaxis_title=money.axis_title("MRR"))
     fig.update_layout(showlegend=False, hovermode="closest")
     return fig
 
@@ -228,16 +229,17 @@ def segment_rates(frame: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def tornado(rows: list[dict], title: str, value_format: str = "¥{:,.0f}") -> go.Figure:
+def tornado(rows: list[dict], title: str, value_format: str | None = None) -> go.Figure:
+    fmt = value_format.format if value_format else money.fmt
     rows = list(reversed(rows))
     base = rows[0]["base"] if rows else 0
     fig = go.Figure()
     fig.add_bar(y=[r["driver"] for r in rows], x=[r["output_low"] - base for r in rows], base=base, orientation="h",
                 name="-20%", marker_color="#d64545",
-                text=[value_format.format(r["output_low"]) for r in rows], textposition="auto")
+                text=[fmt(r["output_low"]) for r in rows], textposition="auto")
     fig.add_bar(y=[r["driver"] for r in rows], x=[r["output_high"] - base for r in rows], base=base, orientation="h",
                 name="+20%", marker_color="#2e9e5b",
-                text=[value_format.format(r["output_high"]) for r in rows], textposition="auto")
+                text=[fmt(r["output_high"]) for r in rows], textposition="auto")
     fig.add_vline(x=base, line_color="#333333")
     fig.update_layout(barmode="overlay")
     fig = _layout(fig, title, height=120 + 50 * len(rows))
@@ -248,7 +250,7 @@ def tornado(rows: list[dict], title: str, value_format: str = "¥{:,.0f}") -> go
 def grid_heatmap(z: list[list[float]], x: list[float], y: list[float], x_label: str, y_label: str,
                  title: str, x_fmt: str = "{:,.0f}", y_fmt: str = "{:.0%}") -> go.Figure:
     fig = go.Figure(go.Heatmap(z=z, x=[x_fmt.format(v) for v in x], y=[y_fmt.format(v) for v in y],
-                               colorscale="Viridis", text=[[f"¥{v:,.0f}" for v in row] for row in z],
+                               colorscale="Viridis", text=[[money.fmt(v) for v in row] for row in z],
                                texttemplate="%{text}", textfont={"size": 10},
                                hovertemplate=f"{x_label} %{{x}}, {y_label} %{{y}}: %{{text}}<extra></extra>"))
     fig.update_xaxes(title_text=x_label, type="category")

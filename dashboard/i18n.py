@@ -33,8 +33,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "en": "{file}: no row could be read. First error: row {row}, column \"{header}\": {message}"},
     "not_a_number": {"ja": "数値として読めません: 「{value}」", "en": "not a number: \"{value}\""},
     "not_a_date": {"ja": "日付として読めません: 「{value}」", "en": "not a date: \"{value}\""},
-    "number_too_large": {"ja": "数値が大きすぎます（絶対値 1,000兆 未満まで）: 「{value}」",
-                         "en": "number too large (the limit is 10^15 in absolute value): \"{value}\""},
+    "number_too_large": {"ja": "数値が大きすぎます（絶対値 100兆 未満まで）: 「{value}」",
+                         "en": "number too large (the limit is 10^14 in absolute value): \"{value}\""},
+    "too_many_decimals": {"ja": "小数点以下が4桁を超えています（金額は丸めずに保存します）: 「{value}」",
+                          "en": "more than 4 decimal places (amounts are stored exactly, never rounded): \"{value}\""},
     "required_blank": {"ja": "必須項目が空です", "en": "required value is blank"},
     "duplicate_key": {"ja": "重複しています（{value}）", "en": "duplicate of an earlier row ({value})"},
     "extra_fields": {"ja": "見出しより列が多い行です", "en": "the row has more fields than the header"},
@@ -58,6 +60,16 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "{file}: no usage measure column (logins, page views, …) was found (headers: {headers})."},
     "duplicate_header": {"ja": "{file} 1行目: 見出し「{header}」が複数の列（{columns}列目）にあります。左の列を「{header}」、他を「{header} (2)」などとして読みました。対応付けを確認してください。",
                          "en": "{file} row 1: the header \"{header}\" appears in several columns ({columns}). The leftmost is read as \"{header}\", the others as \"{header} (2)\" and so on; check the mapping."},
+    "replace_guard": {"ja": "{file}: この取り込み（置き換え）で、現在の{dataset}のキー{current}件のうち{removed}件が消えます（ファイルには{incoming}件）。全件のエクスポートでなければ「追加」か「更新（upsert）」を選んでください。置き換えるには確認してください（コマンドラインでは --confirm-replace）。何も変更していません。",
+                      "en": "{file}: replacing would remove {removed} of the {current} current keys of {dataset} (the file has {incoming}). If this is not a full export, use append or upsert; to replace anyway, confirm (--confirm-replace on the command line). Nothing was changed."},
+    "mode_not_for_dataset": {"ja": "{dataset} では取り込み方法「{mode}」は使えません（使えるもの: {modes}）。",
+                             "en": "the import mode \"{mode}\" is not available for {dataset} (available: {modes})."},
+    "unmapped_suspicious": {"ja": "{file}: どの列にも対応付けられていない見出しがあります: {headers}。取り込むなら対応付けを変更してください。",
+                            "en": "{file}: these headers look like data but are not mapped to any column: {headers}. Change the mapping to import them."},
+    "key_conflict": {"ja": "同じキーの行が別の値ですでにあります（{value}）。置き換えるには「更新（upsert）」で取り込んでください",
+                     "en": "a row with this key is already stored with other values ({value}); import with upsert to replace it"},
+    "too_many_fields": {"ja": "{file} {row}行目: 見出しより {limit} 列以上多いフィールドがあります。区切り文字や引用符を確認してください。",
+                        "en": "{file} row {row}: the row has far more fields than the header (over {limit}); check the delimiter and quotes."},
     # faults of the database file: what happened and what to do
     "db_busy": {"ja": "データベース {path} が他の処理（定期取り込みなど）で{seconds}秒以上使用中です。少し待ってからやり直してください。保存済みのデータは失われていません。",
                 "en": "The database {path} has been in use by another process (a scheduled import, say) for over {seconds}s. Wait a moment and try again; nothing stored is lost."},
@@ -91,34 +103,6 @@ def t(key: str, lang: str | None = None, **kwargs: object) -> str:
     if entry is None:
         return key
     return entry[lang].format(**kwargs)
-
-
-def yen(value: float | int | None, lang: str = "ja") -> str:
-    """12345.6 -> '¥12,346' (ja and en alike; yen has no minor unit)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"-¥{abs(round(value)):,}" if value < 0 else f"¥{round(value):,}"
-
-
-def yen_compact(value: float | int | None, lang: str = "ja") -> str:
-    """Large amounts for KPI cards: '¥1.2億' / '¥3,450万' in Japanese, '¥12.3M' in English."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if lang == "ja":
-        if v >= 1e8:
-            return f"{sign}¥{v / 1e8:,.2f}億"
-        if v >= 1e4:
-            return f"{sign}¥{v / 1e4:,.0f}万"
-        return f"{sign}¥{v:,.0f}"
-    if v >= 1e9:
-        return f"{sign}¥{v / 1e9:,.2f}B"
-    if v >= 1e6:
-        return f"{sign}¥{v / 1e6:,.1f}M"
-    if v >= 1e4:
-        return f"{sign}¥{v / 1e3:,.0f}K"
-    return f"{sign}¥{v:,.0f}"
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -260,6 +244,22 @@ UI: dict[str, tuple[str, str]] = {
     "preview": ("取り込まれる内容（先頭20行）", "What will be stored (first 20 rows)"),
     "rejected_preview": ("取り込めない行: {n}行", "Rows that cannot be read: {n}"),
     "commit": ("この内容で取り込む", "Import"),
+    "import_mode": ("取り込み方法", "Import mode"),
+    "sheet": ("シート", "Sheet"),
+    "measures": ("指標の列", "Measures"),
+    "mode_replace": ("置き換え（全件のエクスポート）", "Replace (a full export)"),
+    "mode_append": ("追加（新しい行だけ）", "Append (new rows)"),
+    "mode_upsert": ("更新（キーが同じ行を置き換え、新しいキーは追加）", "Upsert (replace rows by key, add new keys)"),
+    "unmapped_headers": ("取り込まれない見出し: {headers}", "Headers not imported: {headers}"),
+    "confirm_replace": ("{removed}件（現在{current}件中）が消えることを確認して置き換える",
+                        "Replace anyway: {removed} of the {current} current keys will be removed"),
+    "import_reading": ("ファイルを読み込んでいます…", "Reading the file…"),
+    "import_checking": ("値を確認しています…", "Checking the values…"),
+    "import_checked": ("確認しました", "Checked"),
+    "import_storing": ("保存しています…", "Storing…"),
+    "import_done": ("完了", "Done"),
+    "rows_summary": ("行数: {read} → 取り込み {loaded}（除外 {rejected}）", "Rows: {read} → {loaded} stored ({rejected} rejected)"),
+    "imported_duplicates": ("すでにある {n}行は重複として飛ばしました。", "{n} rows already stored were skipped as duplicates."),
     "imported": ("{file} を取り込みました: {loaded}行（除外 {rejected}行）。", "Imported {file}: {loaded} rows ({rejected} rejected)."),
     "unchanged": ("同じファイルが既に取り込まれています。変更はありません。", "This file is already the current snapshot; nothing changed."),
     "history": ("取り込み履歴（スナップショット）", "Import history (snapshots)"),

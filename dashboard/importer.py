@@ -1,27 +1,60 @@
-"""Importing an export: read, map headers, parse values, then commit one snapshot in one transaction.
+"""Importing an export: stage it in DuckDB, map its headers, type and check every value in SQL, then
+commit one snapshot in one transaction.
 
-``plan_import`` does everything but write, so the Data page can preview; ``commit`` writes it.
+``plan_import`` does everything but write, so the Data page can preview; ``commit`` writes it. Rows
+never pass through Python one by one: the file is read by DuckDB (staging.py), values are typed by
+the macros of values_sql.py, and rejected rows are found and stored by SQL.
+
+Modes (``--mode``): ``replace`` (a full export; the default) makes the file the dataset's new
+snapshot, and asks first when it would remove more than half of the accounts; ``append`` adds the
+file's rows to the current snapshot, skipping rows already there; ``upsert`` replaces the rows whose
+key is in the file and adds the new keys.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from dashboard import mapping as mp
-from dashboard import parsing, readers, schema
+from dashboard import money, parsing, schema
 from dashboard import settings as S
 from dashboard.db import Database
-from dashboard.i18n import t
+from dashboard.i18n import LANGS, MESSAGES, default_lang, t
 from dashboard.readers import ImportRefused, Limits, RawTable
+from dashboard.staging import Stage, file_hash, quote_ident
+from dashboard.values_sql import TYPED
 
-_ARROW = {"id": pa.string(), "text": pa.string(), "money": pa.int64(), "date": pa.date32(),
-          "month": pa.date32(), "number": pa.float64()}
+MODES = ("replace", "append", "upsert")
+MODES_FOR: dict[str, tuple[str, ...]] = {
+    "accounts": ("replace", "upsert"),
+    "usage": ("replace", "append"),
+    "mrr": ("replace", "append", "upsert"),
+    "orders": ("replace", "append"),
+    "touchpoints": ("replace", "append"),
+    "opportunities": ("replace", "append"),
+}
+# A replace that would remove more than half of these keys asks for confirmation first.
+GUARDED_KEY = {"accounts": "account_id", "mrr": "account_id"}
+ROW_ERROR_KEYS = ("not_a_number", "number_too_large", "too_many_decimals", "not_a_date", "required_blank",
+                  "duplicate_key", "extra_fields", "key_conflict")
+ERRORS_KEPT = 1_000  # row errors held in memory for the page and the JSON; all are stored
+Progress = Callable[[float, str], None]
+
+
+class ReplaceNeedsConfirmation(ImportRefused):
+    """A replace that would remove most of the dataset's keys: nothing changed, confirm to go ahead."""
+
+    def __init__(self, **counts: object):
+        super().__init__("replace_guard", **counts)
+        self.counts = counts
 
 
 @dataclass
@@ -48,30 +81,44 @@ class ImportPlan:
     mapping: dict[str, str]  # canonical column (or usage measure) -> file header
     confidence: dict[str, float]
     mapping_source: str  # "auto", "remembered" or "explicit"
-    frame: pd.DataFrame  # rows as they will be stored (canonical columns)
-    errors: list[RowError] = field(default_factory=list)
-    rejected: list[dict] = field(default_factory=list)  # one dict per rejected row: row, raw values
-
-    def warnings(self, lang: str | None = None) -> list[str]:
-        """What was read but deserves a look (two columns with one header, say), in the user's language."""
-        return [t(key, lang, **values) for key, values in self.raw.warnings]
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.raw.rows)
-
-    @property
-    def rows_rejected(self) -> int:
-        return len(self.rejected)
+    stage: Stage
+    frame: pd.DataFrame  # the first rows as they will be stored (a preview)
+    rows_read: int
+    rows_rejected: int
+    errors: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
+    unmapped: list[str] = field(default_factory=list)  # headers no column takes
+    mode: str = "replace"
+    guard: dict | None = None  # counts, when a replace would remove most of the keys
 
     @property
     def rows_loaded(self) -> int:
         return self.rows_read - self.rows_rejected
 
+    def __post_init__(self) -> None:
+        # A plan that is never committed (the page moved on) still removes its staged file.
+        weakref.finalize(self, self.stage.remove)
 
-def _require_dataset(dataset: str) -> None:
+    def warnings(self, lang: str | None = None) -> list[str]:
+        """What was read but deserves a look, in the user's language."""
+        out = [t(key, lang, **values) for key, values in self.raw.warnings]
+        renamed = {f"{v['header']} (" for k, v in self.raw.warnings if k == "duplicate_header"}
+        suspicious = [h for h in self.unmapped if mp.looks_like_a_column(h)
+                      and not any(h.startswith(prefix) for prefix in renamed)]  # already warned of
+        if suspicious:
+            out.append(t("unmapped_suspicious", lang, file=self.file_name, headers="、".join(suspicious)
+                         if lang == "ja" else ", ".join(suspicious)))
+        return out
+
+    def discard(self) -> None:
+        """Remove the staged file (commit does it too)."""
+        self.stage.remove()
+
+
+def _require(dataset: str, mode: str) -> None:
     if dataset not in schema.DATASETS:
         raise ImportRefused("unknown_dataset", dataset=dataset)
+    if mode not in MODES_FOR[dataset]:
+        raise ImportRefused("mode_not_for_dataset", mode=mode, dataset=dataset, modes=", ".join(MODES_FOR[dataset]))
 
 
 def limits(db: Database | None) -> Limits:
@@ -79,15 +126,7 @@ def limits(db: Database | None) -> Limits:
     return Limits.from_settings(S.get(db, "import_limits") if db is not None else None)
 
 
-def _choose_table(data: bytes, file_name: str, dataset: str, sheet: str | None, bounds: Limits) -> RawTable:
-    fmt = readers.detect_format(data, file_name)
-    if not data.strip():
-        raise ImportRefused("empty_file", file=file_name)
-    if fmt == "csv":
-        return readers.read_csv(data, file_name, bounds)
-    if fmt == "parquet":
-        return readers.read_parquet(data, file_name, bounds)
-    tables = readers.read_xlsx_sheets(data, file_name, bounds)
+def _choose_sheet(tables: list[RawTable], sheet: str | None, dataset: str, file_name: str) -> RawTable:
     names = tables[0].sheets
     if sheet is not None:
         for table in tables:
@@ -127,7 +166,7 @@ def _mostly_numeric(values: list[object]) -> bool:
     return ok / len(filled) >= 0.8
 
 
-def resolve_mapping(raw: RawTable, dataset: str, file_name: str, overrides: dict[str, str] | None,
+def resolve_mapping(raw: RawTable, stage: Stage, dataset: str, file_name: str, overrides: dict[str, str] | None,
                     remembered: dict[str, str] | None) -> tuple[dict[str, str], dict[str, float], str]:
     columns = schema.DATASETS[dataset]
     if remembered:
@@ -150,7 +189,7 @@ def resolve_mapping(raw: RawTable, dataset: str, file_name: str, overrides: dict
         used = {mapping.get("account_id"), mapping.get("date")}
         if not any(k not in ("account_id", "date") for k in mapping):
             for i, header in enumerate(raw.headers):
-                if header and header not in used and _mostly_numeric([r[i] for r in raw.rows[:500]]):
+                if header and header not in used and _mostly_numeric(stage.sample_column(i)):
                     name = mp.measure_name(header)
                     mapping[name], confidence[name] = header, 1.0 if name != header else 0.9
     for required in schema.REQUIRED[dataset]:
@@ -163,192 +202,310 @@ def resolve_mapping(raw: RawTable, dataset: str, file_name: str, overrides: dict
     return mapping, confidence, source
 
 
-def _parse_rows(raw: RawTable, dataset: str, mapping: dict[str, str], file_name: str):
+def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str]) -> list[str]:
+    """Type every value in SQL: table ``typed`` (values and error keys), ``errors`` (one row per bad cell,
+    with row, header, key and raw value) and ``good`` (the rows to store). Returns good's columns."""
+    con = stage.con
     columns = schema.DATASETS[dataset]
-    index = {h: i for i, h in enumerate(raw.headers)}
     required = schema.REQUIRED[dataset]
-    errors: list[RowError] = []
-    rejected: list[dict] = []
-    good: list[dict] = []
+    index = {h: i for i, h in enumerate(raw.headers)}
     if dataset == "usage":
-        measures = {k: h for k, h in mapping.items() if k not in ("account_id", "date")}
         plain = {"account_id": mapping["account_id"], "date": mapping["date"]}
+        measures = [(name, header) for name, header in mapping.items() if name not in plain]
     else:
-        measures, plain = {}, {c: h for c, h in mapping.items() if c in columns}
-    required_failures: dict[str, list[RowError]] = {}
-    seen: set[tuple] = set()
-    key_cols = schema.UNIQUE_KEY.get(dataset)
-    for number, cells in zip(raw.row_numbers, raw.rows, strict=True):
-        row_errors: list[RowError] = []
-        record: dict[str, object] = {}
-        if number in raw.problems:
-            row_errors.append(RowError(number, "", raw.problems[number]))
-        for canonical, header in plain.items():
-            value = cells[index[header]]
-            kind = columns[canonical]
-            try:
-                parsed = parsing.PARSERS[kind](value)
-            except parsing.ParseError as exc:
-                err = RowError(number, header, exc.key, value)
-                row_errors.append(err)
-                if canonical in required:
-                    required_failures.setdefault(canonical, []).append(err)
-                continue
-            if parsed is None and canonical in required:
-                row_errors.append(RowError(number, header, "required_blank"))
-            record[canonical] = parsed
-        values = {}
-        for measure, header in measures.items():
-            try:
-                parsed = parsing.parse_number(cells[index[header]])
-            except parsing.ParseError as exc:
-                row_errors.append(RowError(number, header, exc.key, cells[index[header]]))
-                continue
-            if parsed is not None:
-                values[measure] = parsed
-        if not row_errors and key_cols and dataset != "usage":
-            key = tuple(record.get(k) for k in key_cols)
-            if key in seen:
-                row_errors.append(RowError(number, mapping[key_cols[0]], "duplicate_key",
-                                           " / ".join(str(k) for k in key)))
-            seen.add(key)
-        if row_errors:
-            errors.extend(row_errors)
-            rejected.append({"row": number, **{h: cells[i] for h, i in index.items() if h}})
-            continue
-        if dataset == "usage":
-            for measure, value in values.items():
-                good.append({**record, "measure": measure, "value": value})
-        else:
-            good.append(record)
-    rows = len(raw.rows)
-    for canonical, failures in required_failures.items():
-        if rows and len(failures) * 2 > rows:
-            first = failures[0]
-            kind = "kind_date" if columns[canonical] in ("date", "month") else "kind_number"
-            raise ImportRefused("required_unreadable", file=file_name, row=first.row, header=first.column,
-                                value=first.value, kind=t(kind, "en"))
-    if rows == 0:
-        raise ImportRefused("no_rows", file=file_name)
-    if len(rejected) == rows:
-        first = errors[0]
+        plain = {c: h for c, h in mapping.items() if c in columns}
+        measures = []
+    # (SQL name of the value, its kind, the raw column, the file's header, required?)
+    fields = [(quote_ident(c), columns[c], f"c{index[h]}", h, c in required) for c, h in plain.items()]
+    fields += [(f"m{j}", "number", f"c{index[h]}", h, False) for j, (_, h) in enumerate(measures)]
+    values = ", ".join(f"{TYPED[kind][0]}({r}) AS {name}, {r} AS r_{r}" for name, kind, r, _, _ in fields)
+    checks, error_params = [], []
+    for name, kind, r, header, is_required in fields:
+        error = TYPED[kind][1]
+        if error is not None:
+            key = error if error.startswith("'") else f"{error}(r_{r})"
+            checks.append(f"SELECT row_no, ? AS header, {key} AS key, r_{r} AS value FROM typed "  # noqa: S608
+                          f"WHERE {name} IS NULL AND NOT v_blank(r_{r})")
+            error_params.append(header)
+        if is_required:
+            checks.append(f"SELECT row_no, ?, 'required_blank', NULL FROM typed WHERE {name} IS NULL "  # noqa: S608
+                          f"AND v_blank(r_{r})")
+            error_params.append(header)
+    extra = " OR ".join(f"coalesce(trim({c}), '') <> ''" for c in stage.extra_columns)
+    extra_col = f", ({extra}) AS has_extra_fields" if extra else ", false AS has_extra_fields"
+    con.execute(f"CREATE TABLE typed AS SELECT row_no, {values}{extra_col} FROM raw")  # noqa: S608
+    checks.append("SELECT row_no, '', 'extra_fields', NULL FROM typed WHERE has_extra_fields")
+    con.execute("CREATE TABLE errors (row_no BIGINT, header VARCHAR, key VARCHAR, value VARCHAR)")
+    con.execute("INSERT INTO errors " + " UNION ALL ".join(checks), error_params)  # noqa: S608
+    key_cols = schema.UNIQUE_KEY.get(dataset) if dataset != "usage" else None
+    if key_cols:  # a second row with the same key (among rows without other errors) is a rejected row
+        keys = ", ".join(quote_ident(k) for k in key_cols)
+        con.execute(
+            f"INSERT INTO errors SELECT row_no, ?, 'duplicate_key', concat_ws(' / ', {keys}) FROM ("  # noqa: S608
+            f"SELECT row_no, {keys}, row_number() OVER (PARTITION BY {keys} ORDER BY row_no) AS n FROM typed "
+            "WHERE row_no NOT IN (SELECT row_no FROM errors)) WHERE n > 1", [plain[key_cols[0]]])
+    stored = list(columns)
+    if dataset == "usage":
+        names = [name for name, _ in measures]
+        con.execute(
+            "CREATE TABLE good AS SELECT account_id, date, measure, sum(value) AS value, min(row_no) AS row_no "  # noqa: S608
+            "FROM (SELECT row_no, account_id, date, unnest(?::VARCHAR[]) AS measure, "
+            f"unnest([{', '.join(f'm{j}' for j in range(len(names)))}]) AS value FROM typed "
+            "WHERE row_no NOT IN (SELECT row_no FROM errors)) WHERE value IS NOT NULL GROUP BY ALL",
+            [names])
+    else:
+        select = ", ".join(quote_ident(c) if c in plain else f"NULL AS {quote_ident(c)}" for c in stored)
+        con.execute(f"CREATE TABLE good AS SELECT row_no, {select} FROM typed "  # noqa: S608
+                    "WHERE row_no NOT IN (SELECT row_no FROM errors)")
+    return stored
+
+
+def _refuse_unreadable(stage: Stage, dataset: str, mapping: dict[str, str], rows: int, rejected: int,
+                       file_name: str) -> None:
+    """Refuse a file whose required column mostly fails (a wrong mapping) or whose rows all fail."""
+    columns = schema.DATASETS[dataset]
+    for canonical in schema.REQUIRED[dataset]:
+        header = mapping[canonical]
+        failures = stage.con.execute(
+            "SELECT count(*), min(row_no) FROM errors WHERE header = ? AND key NOT IN "
+            "('required_blank', 'duplicate_key', 'extra_fields')", [header]).fetchone()
+        if rows and failures[0] * 2 > rows:
+            value = stage.con.execute("SELECT value FROM errors WHERE header = ? AND row_no = ?",
+                                      [header, failures[1]]).fetchone()[0]
+            kind = "kind_date" if columns.get(canonical) in ("date", "month") else "kind_number"
+            raise ImportRefused("required_unreadable", file=file_name, row=failures[1], header=header,
+                                value=value, kind=t(kind, "en"))
+    if rejected == rows:
+        first = _first_errors(stage, 1)[0]
         raise ImportRefused("all_rows_rejected", file=file_name, row=first.row, header=first.column,
                             message=first.message("en"))
-    frame = pd.DataFrame(good, columns=list(columns))
-    if dataset == "usage" and len(frame):
-        # Several rows of one account/day/measure (e.g. per user) add up.
-        frame = frame.groupby(["account_id", "date", "measure"], as_index=False, sort=False)["value"].sum()
-    return frame, errors, rejected
 
 
-def plan_import(data: bytes, file_name: str, dataset: str, *, db: Database | None = None,
-                sheet: str | None = None, overrides: dict[str, str] | None = None) -> ImportPlan:
-    """Read, map and parse a file without writing anything. Raises ImportRefused."""
-    _require_dataset(dataset)
-    raw = _choose_table(data, file_name, dataset, sheet, limits(db))
-    if not raw.rows:
-        raise ImportRefused("no_rows", file=file_name)
-    remembered = None if overrides else remembered_mapping(db, dataset, raw.headers)
-    mapping, confidence, source = resolve_mapping(raw, dataset, file_name, overrides, remembered)
-    frame, errors, rejected = _parse_rows(raw, dataset, mapping, file_name)
-    digest = hashlib.sha256(data).hexdigest()
-    return ImportPlan(dataset, file_name, digest, raw, mapping, confidence, source, frame, errors, rejected)
+def _first_errors(stage: Stage, n: int) -> list[RowError]:
+    rows = stage.con.execute("SELECT row_no, header, key, value FROM errors ORDER BY row_no, header LIMIT ?",
+                             [n]).fetchall()
+    return [RowError(int(r), h, k, v) for r, h, k, v in rows]
 
 
-def _arrow_table(dataset: str, frame: pd.DataFrame) -> pa.Table:
-    columns = schema.DATASETS[dataset]
-    arrays = {}
-    for column, kind in columns.items():
-        values = frame[column].tolist() if column in frame else [None] * len(frame)
-        values = [None if v is None or (isinstance(v, float) and v != v and kind != "number") else v
-                  for v in values]
-        arrays[column] = pa.array(values, type=_ARROW[kind])
-    return pa.table(arrays)
+def plan_import(source: bytes | str | Path, file_name: str, dataset: str, *, db: Database | None = None,
+                sheet: str | None = None, overrides: dict[str, str] | None = None, mode: str = "replace",
+                progress: Progress | None = None) -> ImportPlan:
+    """Stage, map, type and check a file without writing to the database. Raises ImportRefused."""
+    _require(dataset, mode)
+    progress = progress or (lambda fraction, step: None)
+    currency = S.get(db, "currency") if db is not None else money.current().code
+    stage = Stage(limits(db), currency)
+    try:
+        if isinstance(source, bytes):
+            path = stage.dir / "upload"  # the uploaded name never becomes a path
+            path.write_bytes(source)
+            content_hash = hashlib.sha256(source).hexdigest()
+        else:
+            path = Path(source)
+            content_hash = file_hash(path)
+        progress(0.05, "reading")
+        raw = stage.load(path, file_name, sheet, lambda tables, s: _choose_sheet(tables, s, dataset, file_name))
+        if isinstance(source, bytes):
+            path.unlink(missing_ok=True)
+        rows = stage.count()
+        if rows == 0:
+            raise ImportRefused("no_rows", file=file_name)
+        remembered = None if overrides else remembered_mapping(db, dataset, raw.headers)
+        mapping, confidence, mapping_source = resolve_mapping(raw, stage, dataset, file_name, overrides, remembered)
+        progress(0.45, "checking")
+        stored = _type_rows(stage, raw, dataset, mapping)
+        rejected = stage.con.execute("SELECT count(DISTINCT row_no) FROM errors").fetchone()[0]
+        _refuse_unreadable(stage, dataset, mapping, rows, rejected, file_name)
+        frame = stage.con.execute(
+            f"SELECT {', '.join(quote_ident(c) for c in stored)} FROM good ORDER BY row_no LIMIT 20").df()  # noqa: S608
+        used = set(mapping.values())
+        plan = ImportPlan(dataset, file_name, content_hash, raw, mapping, confidence, mapping_source, stage, frame,
+                          rows, rejected, _first_errors(stage, ERRORS_KEPT),
+                          [h for h in raw.headers if h and h not in used], mode)
+        if mode == "replace" and db is not None and dataset in GUARDED_KEY:
+            plan.guard = _replace_counts(db, plan)
+        stage.close()
+        progress(0.7, "checked")
+        return plan
+    except BaseException:
+        stage.remove()
+        raise
 
 
-def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, lang: str | None = None) -> dict:
+def _replace_counts(db: Database, plan: ImportPlan) -> dict | None:
+    """Current, incoming and removed keys when a replace would remove more than half of the keys."""
+    key = quote_ident(GUARDED_KEY[plan.dataset])
+    current = db.read(lambda con: [r[0] for r in con.execute(
+        f'SELECT DISTINCT {key} FROM "cur_{plan.dataset}"').fetchall()])  # noqa: S608 (whitelisted)
+    if not current:
+        return None
+    plan.stage.con.execute("CREATE TEMP TABLE current_keys (k VARCHAR)")
+    plan.stage.con.executemany("INSERT INTO current_keys VALUES (?)", [[k] for k in current])
+    incoming, removed = plan.stage.con.execute(
+        f"SELECT (SELECT count(DISTINCT {key}) FROM good), "  # noqa: S608
+        f"(SELECT count(*) FROM current_keys WHERE k NOT IN (SELECT {key} FROM good))").fetchone()
+    return {"current": len(current), "incoming": incoming, "removed": removed} if removed * 2 > len(current) else None
+
+
+def _message_sql(lang: str | None) -> tuple[str, list[str]]:
+    """A SQL expression giving each error row's message in the user's language (templates bound)."""
+    lang = lang if lang in LANGS else default_lang()
+    cases, params = [], []
+    for key in ROW_ERROR_KEYS:
+        cases.append("WHEN ? THEN replace(?, '{value}', CASE WHEN length(value) > 60 THEN left(value, 57) || '…' "
+                     "ELSE coalesce(value, '') END)")
+        params += [key, MESSAGES[key][lang]]
+    return "CASE key " + " ".join(cases) + " ELSE key END", params
+
+
+def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, lang: str | None = None,
+           confirm_replace: bool = False, progress: Progress | None = None) -> dict:
     """Store the plan as the dataset's new current snapshot (one transaction). Same file twice: no-op."""
-    dataset = plan.dataset
+    dataset, mode = plan.dataset, plan.mode
+    progress = progress or (lambda fraction, step: None)
     mapping_json = json.dumps(plan.mapping, ensure_ascii=False, sort_keys=True)
-    incoming = _arrow_table(dataset, plan.frame)
-    raw_by_row = {r["row"]: json.dumps(r, ensure_ascii=False, default=str) for r in plan.rejected}
-    rejected = pd.DataFrame([
-        {"row_number": e.row, "column_name": e.column, "message": e.message(lang), "raw": raw_by_row.get(e.row, "{}")}
-        for e in plan.errors
-    ], columns=["row_number", "column_name", "message", "raw"])
-    cols = ", ".join(f'"{c}"' for c in schema.DATASETS[dataset])
+    columns = list(schema.DATASETS[dataset])
+    cols = ", ".join(quote_ident(c) for c in columns)
+    alias = f"stage_{uuid.uuid4().hex[:12]}"
+    message, message_params = _message_sql(lang)
+    headers = [h for h in plan.raw.headers if h]
+    raw_json = "json_object('row', r.row_no" + "".join(
+        f", ?, r.c{plan.raw.headers.index(h)}" for h in headers) + ")"
+    key_cols = [quote_ident(k) for k in schema.UNIQUE_KEY.get(dataset, ())]
 
     def write(con):
-        same, unchanged = _find_same(con, dataset, plan, mapping_json)  # again, inside the transaction
-        if unchanged:
-            return same, True
+        if mode == "replace":
+            same = _find_same(con, dataset, plan, mapping_json)
+            if same is not None:
+                return same, True, 0, 0, 0
+            if dataset in GUARDED_KEY and not confirm_replace:
+                counts = _guard_in_transaction(con, dataset, alias)
+                if counts:
+                    raise ReplaceNeedsConfirmation(file=plan.file_name, dataset=dataset, **counts)
+        parent = con.execute("SELECT snapshot_id FROM snapshots WHERE dataset = ? AND is_current",
+                             [dataset]).fetchone()
+        parent_id = parent[0] if parent else None
+        good = f"{alias}.good"
+        fresh_sql = f"SELECT {cols} FROM {good}"  # noqa: S608
+        conflicts = 0
+        if mode in ("append", "upsert") and parent_id is not None:
+            fresh_sql = f"SELECT {cols} FROM {good} EXCEPT ALL SELECT {cols} FROM \"cur_{dataset}\""  # noqa: S608
+        con.execute(f"CREATE TEMP TABLE fresh AS {fresh_sql}")  # noqa: S608
+        incoming = con.execute(f"SELECT count(*) FROM {good}").fetchone()[0]  # noqa: S608
+        duplicate = incoming - con.execute("SELECT count(*) FROM fresh").fetchone()[0]
+        if mode == "append" and key_cols and parent_id is not None:
+            # a row whose key is stored with other values is not added (upsert replaces such rows)
+            on = " AND ".join(f"f.{k} = c.{k}" for k in key_cols)
+            con.execute(f'CREATE TEMP TABLE conflicts AS SELECT f.* FROM fresh f SEMI JOIN "cur_{dataset}" c ON {on}')  # noqa: S608
+            on = " AND ".join(f"fresh.{k} = c.{k}" for k in key_cols)
+            con.execute(f"DELETE FROM fresh WHERE EXISTS (SELECT 1 FROM conflicts c WHERE {on})")  # noqa: S608
+            conflicts = con.execute("SELECT count(*) FROM conflicts").fetchone()[0]
+        added = con.execute("SELECT count(*) FROM fresh").fetchone()[0]
+        if mode != "replace" and parent_id is not None and added == 0 and conflicts == 0:
+            return parent_id, True, duplicate, 0, 0  # every row is already there: nothing changes
+        rows_loaded = plan.rows_loaded if mode == "replace" or parent_id is None else added
         snapshot_id = con.execute(
             "INSERT INTO snapshots (dataset, file_name, content_hash, imported_at, imported_by, source_format, "
-            "encoding, sheet, rows_read, rows_loaded, rows_rejected, mapping) "
-            "VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING snapshot_id",
+            "encoding, sheet, rows_read, rows_loaded, rows_rejected, mapping, mode, parent_id, rows_duplicate) "
+            "VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING snapshot_id",
             [dataset, plan.file_name, plan.content_hash, imported_by, plan.raw.source_format,
-             plan.raw.encoding, plan.raw.sheet, plan.rows_read, plan.rows_loaded, plan.rows_rejected,
-             mapping_json]).fetchone()[0]
-        con.register("incoming", incoming)
-        con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM incoming', [snapshot_id])  # noqa: S608
-        con.unregister("incoming")
-        if len(rejected):
-            con.register("rejected_in", rejected)
-            con.execute("INSERT INTO rejected_rows SELECT ?, row_number, column_name, message, raw::JSON "
-                        "FROM rejected_in", [snapshot_id])
-            con.unregister("rejected_in")
-        con.execute("UPDATE snapshots SET is_current = (snapshot_id = ?) WHERE dataset = ?",
-                    [snapshot_id, dataset])
+             plan.raw.encoding, plan.raw.sheet, plan.rows_read, rows_loaded, plan.rows_rejected + conflicts,
+             mapping_json, mode, parent_id, duplicate]).fetchone()[0]
+        if mode == "upsert" and parent_id is not None:
+            on = " AND ".join(f"g.{k} = c.{k}" for k in key_cols)
+            con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM "cur_{dataset}" c '  # noqa: S608
+                        f"WHERE NOT EXISTS (SELECT 1 FROM {good} g WHERE {on})", [snapshot_id])
+            con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM {good}', [snapshot_id])  # noqa: S608
+            members = [snapshot_id]
+        else:
+            con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM fresh', [snapshot_id])  # noqa: S608
+            members = [snapshot_id]
+            if mode == "append" and parent_id is not None:
+                members += [r[0] for r in con.execute(
+                    "SELECT member_id FROM snapshot_members WHERE snapshot_id = ?", [parent_id]).fetchall()]
+        con.executemany("INSERT INTO snapshot_members VALUES (?, ?)", [[snapshot_id, m] for m in members])
+        con.execute(
+            f"INSERT INTO rejected_rows SELECT ?, e.row_no, e.header, {message}, {raw_json} "  # noqa: S608
+            f"FROM {alias}.errors e JOIN {alias}.raw r USING (row_no) ORDER BY e.row_no",
+            [snapshot_id, *message_params, *headers])
+        if conflicts:
+            keys_text = " || ' / ' || ".join(f"CAST({k} AS VARCHAR)" for k in key_cols)
+            conflict_msg = MESSAGES["key_conflict"][lang if lang in ("ja", "en") else "en"]
+            con.execute(f"INSERT INTO rejected_rows SELECT ?, NULL, ?, replace(?, '{{value}}', {keys_text}), "  # noqa: S608
+                        "NULL FROM conflicts", [snapshot_id, plan.mapping[schema.UNIQUE_KEY[dataset][0]], conflict_msg])
+        con.execute("UPDATE snapshots SET is_current = (snapshot_id = ?) WHERE dataset = ?", [snapshot_id, dataset])
         con.execute("INSERT OR REPLACE INTO source_mappings VALUES (?, ?, ?::JSON, now()::TIMESTAMP)",
                     [dataset, mp.source_key(plan.raw.headers), mapping_json])
-        return snapshot_id, False
+        return snapshot_id, False, duplicate, conflicts, rows_loaded
 
-    # Only bump the data version when something changed; a re-import is a true no-op.
-    snapshot_id, unchanged = db.read(lambda con: _find_same(con, dataset, plan, mapping_json))
-    if not unchanged:
-        snapshot_id, unchanged = db.write(write, bump=True)
+    progress(0.75, "storing")
+    try:
+        snapshot_id, unchanged = (None, False)
+        if mode == "replace":  # a re-import of the same file is a true no-op: no write at all
+            snapshot_id = db.read(lambda con: _find_same(con, dataset, plan, mapping_json))
+            unchanged = snapshot_id is not None
+        duplicate = conflicts = loaded = 0
+        if not unchanged:
+            snapshot_id, unchanged, duplicate, conflicts, loaded = db.write(
+                write, bump=True, attach={alias: plan.stage.path})
+    finally:
+        plan.discard()
+    progress(1.0, "done")
     return {
         "dataset": dataset,
         "snapshot": snapshot_id,
         "unchanged": unchanged,
+        "mode": mode,
         "file": plan.file_name,
         "format": plan.raw.source_format,
         "encoding": plan.raw.encoding,
         "sheet": plan.raw.sheet,
         "rows_read": plan.rows_read,
-        "rows_loaded": plan.rows_loaded,
-        "rows_rejected": plan.rows_rejected,
+        "rows_loaded": loaded,
+        "rows_rejected": plan.rows_rejected + conflicts,
+        "rows_duplicate": duplicate,
         "mapping": plan.mapping,
+        "unmapped": plan.unmapped,
         "confidence": plan.confidence,
         "errors": [e.as_dict(lang) for e in plan.errors],
         "warnings": plan.warnings(lang),
     }
 
 
-def _find_same(con, dataset: str, plan: ImportPlan, mapping_json: str) -> tuple[int | None, bool]:
+def _guard_in_transaction(con, dataset: str, alias: str) -> dict | None:
+    key = quote_ident(GUARDED_KEY[dataset])
+    current, incoming, removed = con.execute(
+        f'SELECT (SELECT count(DISTINCT {key}) FROM "cur_{dataset}"), '  # noqa: S608
+        f"(SELECT count(DISTINCT {key}) FROM {alias}.good), "
+        f'(SELECT count(DISTINCT {key}) FROM "cur_{dataset}" WHERE {key} NOT IN (SELECT {key} FROM {alias}.good))'
+    ).fetchone()
+    return {"current": current, "incoming": incoming, "removed": removed} if current and removed * 2 > current else None
+
+
+def _find_same(con, dataset: str, plan: ImportPlan, mapping_json: str) -> int | None:
     row = con.execute(
         "SELECT snapshot_id FROM snapshots WHERE dataset = ? AND is_current AND content_hash = ? "
-        "AND coalesce(sheet, '') = ? AND mapping = ?::JSON",
+        "AND coalesce(sheet, '') = ? AND mapping = ?::JSON AND coalesce(mode, 'replace') = 'replace'",
         [dataset, plan.content_hash, plan.raw.sheet or "", mapping_json]).fetchone()
-    return (row[0], True) if row else (None, False)
+    return row[0] if row else None
 
 
 def import_file(db: Database, path: str | Path, dataset: str, *, sheet: str | None = None,
                 overrides: dict[str, str] | None = None, imported_by: str | None = None,
-                lang: str | None = None) -> dict:
+                lang: str | None = None, mode: str = "replace", confirm_replace: bool = False,
+                progress: Progress | None = None) -> dict:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportRefused("not_a_table", file=path.name, detail=exc.strerror or str(exc)) from exc
-    plan = plan_import(data, path.name, dataset, db=db, sheet=sheet, overrides=overrides)
-    return commit(db, plan, imported_by=imported_by, lang=lang)
+    if not path.is_file():
+        raise ImportRefused("not_a_table", file=path.name, detail="no such file")
+    plan = plan_import(path, path.name, dataset, db=db, sheet=sheet, overrides=overrides, mode=mode,
+                       progress=progress)
+    return commit(db, plan, imported_by=imported_by, lang=lang, confirm_replace=confirm_replace, progress=progress)
 
 
 def list_snapshots(db: Database) -> pd.DataFrame:
     return db.query(
-        "SELECT snapshot_id, dataset, file_name, imported_at, imported_by, source_format, encoding, sheet, "
-        "rows_read, rows_loaded, rows_rejected, is_current, content_hash FROM snapshots "
+        "SELECT snapshot_id, dataset, file_name, imported_at, imported_by, mode, source_format, encoding, sheet, "
+        "rows_read, rows_loaded, rows_rejected, rows_duplicate, is_current, content_hash FROM snapshots "
         "ORDER BY snapshot_id DESC")
 
 
@@ -366,5 +523,3 @@ def restore(db: Database, snapshot_id: int) -> str:
 def rejected_rows(db: Database, snapshot_id: int) -> pd.DataFrame:
     return db.query("SELECT row_number, column_name, message, raw FROM rejected_rows WHERE snapshot_id = ? "
                     "ORDER BY row_number", [snapshot_id])
-
-

@@ -73,9 +73,23 @@ MEASURE_SYNONYMS: dict[str, list[str]] = {
 }
 
 
+# A bracketed qualifier says how a value is given, not what it is: 月額(税抜), 金額（税込）, MRR[円].
+_QUALIFIER = re.compile(r"[(（\[【［〔][^)）\]】］〕]*[)）\]】］〕]")
+# Words that mark a header as a column the product knows, when no column takes it.
+_KNOWN_WORDS = ("月額", "金額", "売上", "mrr", "料金", "日", "id", "コード", "番号", "プラン", "担当", "解約", "契約")
+
+
 def normalize_header(header: object) -> str:
     text = unicodedata.normalize("NFKC", str(header)).lower().strip()
+    without = _QUALIFIER.sub("", text).strip()
+    text = without or text  # a header that is only a bracket keeps its text
     return re.sub(r"[\s_\-・/()（）\[\]【】:：.]+", "", text)
+
+
+def looks_like_a_column(header: str) -> bool:
+    """Whether an unmapped header looks like a column the product reads (worth a warning)."""
+    norm = normalize_header(header)
+    return any(word in norm for word in _KNOWN_WORDS)
 
 
 def source_key(headers: list[str]) -> str:

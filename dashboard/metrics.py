@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import money, schema
 from dashboard import periods as P
-from dashboard import schema
 from dashboard.db import Database
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -194,7 +194,7 @@ def tier_migration(db: Database, d1: dt.date, d2: dt.date, rule: str = "mrr",
         t2[["account_id", "tier", "mrr"]], on="account_id", how="outer", suffixes=("_from", "_to"))
     merged["tier_from"] = merged["tier_from"].fillna("none")
     merged["tier_to"] = merged["tier_to"].fillna("none")
-    merged[["mrr_from", "mrr_to"]] = merged[["mrr_from", "mrr_to"]].fillna(0).astype("int64")
+    merged[["mrr_from", "mrr_to"]] = merged[["mrr_from", "mrr_to"]].fillna(0).astype("float64")
     out = merged.groupby(["tier_from", "tier_to"], as_index=False).agg(
         accounts=("account_id", "count"), mrr_from=("mrr_from", "sum"), mrr_to=("mrr_to", "sum"))
     return out.sort_values(["tier_from", "tier_to"]).reset_index(drop=True)
@@ -315,7 +315,7 @@ def d2c_summary(db: Database, as_of: dt.date, horizon_days: int = 365, start: dt
         return None
     n = len(customers)
     orders = int(customers["orders"].sum())
-    revenue = int(customers["revenue"].sum())
+    revenue = money.total(customers["revenue"])
     counts = customers["orders"]
     coarse = {"1": int((counts == 1).sum()), "2": int((counts == 2).sum()), "3+": int((counts >= 3).sum())}
     fine = {str(k): int((counts == k).sum()) for k in range(1, 6)} | {"6+": int((counts >= 6).sum())}

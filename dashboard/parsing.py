@@ -11,14 +11,18 @@ import functools
 import math
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from dashboard import money
 
 BLANKS = {"", "-", "ー", "－", "—", "n/a", "na", "null", "none", "nan", "#n/a", "なし", "未設定"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-# Amounts and measures at or beyond 10^15 (1,000兆) are no real figure: rejected, never overflowing storage.
-MAX_ABS = Decimal(10) ** 15
+# Amounts and measures at or beyond 10^14 (100兆) are no real figure: rejected, never overflowing storage
+# (amounts are DECIMAL(18,4): exact to 1/10,000 of the currency unit, never rounded on the way in).
+MAX_ABS = Decimal(10) ** 14
+MONEY_SCALE = 4
 MAX_TEXT = 100  # characters; longer text is no date
 
 
@@ -99,7 +103,10 @@ def parse_decimal(value: object) -> Decimal | None:
     text = normalize_text(value)
     negative = text.startswith("(") and text.endswith(")") or text.startswith("▲") or text.startswith("△")
     text = text.strip("()▲△")
-    for token in ("¥", "￥", "\\", "円", "JPY", "jpy", ",", " ", "税込", "税抜"):
+    currency = money.current()  # the workspace currency decides which marks an amount may carry
+    for token in sorted({*currency.accepted, currency.code, currency.code.lower()}, key=len, reverse=True):
+        text = text.replace(token, "")
+    for token in (",", " ", "税込", "税抜"):
         text = text.replace(token, "")
     m = _NUMBER_RE.match(text)
     if not m:
@@ -114,12 +121,14 @@ def parse_decimal(value: object) -> Decimal | None:
 
 
 @_guarded("not_a_number")
-def parse_money(value: object) -> int | None:
-    """Integer yen, rounded half up (yen has no smaller unit)."""
+def parse_money(value: object) -> Decimal | None:
+    """An exact amount in the workspace currency: never rounded; more than 4 decimals is refused."""
     number = parse_decimal(value)
     if number is None:
         return None
-    return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if number != number.quantize(Decimal(1).scaleb(-MONEY_SCALE)):
+        raise ParseError("too_many_decimals", value)
+    return number.quantize(Decimal(1).scaleb(-MONEY_SCALE)).normalize() if number else Decimal(0)
 
 
 @_guarded("not_a_number")

@@ -1,10 +1,14 @@
-"""Turning an uploaded file's bytes into a header and rows: CSV (UTF-8, BOM, CP932), .xlsx, Parquet."""
+"""What a file is before its rows are read: format, text encoding, delimiter, header, and .xlsx sheets.
+
+The rows themselves go straight into DuckDB (staging.py); only a workbook's cells pass through Python,
+read by workbook.py in a bounded child process.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -13,8 +17,8 @@ from dashboard import workbook
 from dashboard.errors import ImportRefused
 from dashboard.workbook import Limits
 
-__all__ = ["ImportRefused", "Limits", "RawTable", "decode", "detect_format", "read_csv", "read_parquet",
-           "read_xlsx_sheets"]
+__all__ = ["ImportRefused", "Limits", "RawTable", "check_width", "detect_encoding", "detect_format",
+           "header_names", "read_xlsx_sheets", "sniff_delimiter"]
 
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -24,22 +28,23 @@ _HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]")
 
 @dataclass
 class RawTable:
+    """What was found in a file: its headers and how it was read (the rows are staged in DuckDB)."""
+
     headers: list[str]
-    rows: list[list[object]]
-    row_numbers: list[int]  # 1-based row number in the file/sheet of each data row (header row is 1)
     source_format: str
     encoding: str | None = None
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
-    problems: dict[int, str] = field(default_factory=dict)  # row number -> message key
     warnings: list[tuple[str, dict]] = field(default_factory=list)  # (message key, its values)
+    rows: list[list[object]] = field(default_factory=list)  # a workbook sheet's cells, until staged
+    row_numbers: list[int] = field(default_factory=list)
 
 
-def detect_format(data: bytes, file_name: str) -> str:
+def detect_format(head: bytes, file_name: str) -> str:
     name = file_name.lower()
-    if data[:4] == b"PAR1" or name.endswith(".parquet"):
+    if head[:4] == b"PAR1" or name.endswith(".parquet"):
         return "parquet"
-    if data[:2] == b"PK" or name.endswith((".xlsx", ".xlsm")):
+    if head[:2] == b"PK" or name.endswith((".xlsx", ".xlsm")):
         return "xlsx"
     return "csv"
 
@@ -55,43 +60,58 @@ def _japanese_score(text: str) -> int:
     return len(_KANA.findall(sample)) - len(_HALF_WIDTH_KANA.findall(sample))
 
 
-def decode(data: bytes, file_name: str) -> tuple[str, str]:
-    """Bytes -> (text, encoding): BOM, UTF-16, UTF-8, else CP932 or EUC-JP, whichever reads as Japanese.
+def _decode(head: bytes, encoding: str, complete: bool) -> str:
+    """Decode a file's first bytes; a character cut at the end of an incomplete sample is no error."""
+    return codecs.getincrementaldecoder(encoding)(errors="strict").decode(head, final=complete)
+
+
+def detect_encoding(head: bytes, file_name: str, *, complete: bool = True) -> str:
+    """The encoding of a text file from its first bytes: BOM, UTF-16, UTF-8, else CP932 or EUC-JP,
+    whichever reads as Japanese.
 
     CP932, not shift_jis: ① and 髙 are CP932-only. A file that is partly UTF-8 and partly something else
     (say, rows pasted from another export) is refused with the first row that breaks, not mis-read.
     """
-    if data.startswith(BOM):
-        body = data[len(BOM):]
+    if head.startswith(BOM):
         try:
-            return body.decode("utf-8"), "utf-8-sig"
+            _decode(head[len(BOM):], "utf-8", complete)
         except UnicodeDecodeError as exc:
-            raise ImportRefused("mixed_encoding", file=file_name, row=_row_of(body, exc.start)) from exc
-    if data[:2] in UTF16_BOMS:
+            raise ImportRefused("mixed_encoding", file=file_name, row=_row_of(head[len(BOM):], exc.start)) from exc
+        return "utf-8-sig"
+    if head[:2] in UTF16_BOMS:
         try:
-            return data.decode("utf-16"), "utf-16"
+            _decode(head, "utf-16", complete)
         except UnicodeDecodeError as exc:
-            raise ImportRefused("mixed_encoding", file=file_name, row=_row_of(data, exc.start)) from exc
+            raise ImportRefused("mixed_encoding", file=file_name, row=_row_of(head, exc.start)) from exc
+        return "utf-16"
     try:
-        return data.decode("utf-8"), "utf-8"
+        _decode(head, "utf-8", complete)
+        return "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
-    sample = data[: 2 << 20].decode("utf-8", errors="replace")
-    if len(re.findall("[^\x00-\x7f\ufffd]", sample)) > 4 * sample.count("\ufffd"):
+    sample = head.decode("utf-8", errors="replace")
+    if len(re.findall("[^\\x00-\\x7f\\ufffd]", sample)) > 4 * sample.count("\ufffd"):
         # Mostly valid UTF-8 with a few bytes that are not: two encodings in one file.
-        raise ImportRefused("mixed_encoding", file=file_name, row=_row_of(data, utf8_error.start))
+        raise ImportRefused("mixed_encoding", file=file_name, row=_row_of(head, utf8_error.start))
     readings = []
     for encoding in ("cp932", "euc_jp"):
         try:
-            readings.append((data.decode(encoding), encoding))
+            readings.append((_japanese_score(_decode(head, encoding, complete)), encoding))
         except UnicodeDecodeError:
             continue
     if not readings:
         raise ImportRefused("unknown_encoding", file=file_name)
-    return max(readings, key=lambda r: _japanese_score(r[0]))  # a tie keeps CP932, the usual one
+    return max(readings, key=lambda r: r[0])[1]  # a tie keeps CP932, the usual one
 
 
-def _header_names(headers: list[object], file_name: str, warnings: list) -> list[str]:
+def sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",\t;").delimiter
+    except csv.Error:
+        return ","
+
+
+def header_names(headers: list[object], file_name: str, warnings: list) -> list[str]:
     """Header cells as trimmed text, without the empty cells a spreadsheet leaves at the right.
 
     Two columns with the same header keep both: the later one is renamed "月額 (2)", and a warning
@@ -113,64 +133,10 @@ def _header_names(headers: list[object], file_name: str, warnings: list) -> list
     return names
 
 
-def _check_width(headers: list[str], file_name: str, limits: Limits) -> None:
+def check_width(headers: list[str], file_name: str, limits: Limits) -> None:
     if len(headers) > limits.max_columns:
         raise ImportRefused("too_many_columns", file=file_name, n=f"{len(headers):,}",
                             limit=f"{limits.max_columns:,}", where="1")
-
-
-def read_csv(data: bytes, file_name: str, limits: Limits | None = None) -> RawTable:
-    limits = limits or Limits()
-    text, encoding = decode(data, file_name)
-    if "\x00" in text:
-        raise ImportRefused("not_a_table", file=file_name, detail="binary data")
-    sample = text[:20000]
-    try:
-        delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",\t;").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    warnings: list[tuple[str, dict]] = []
-    raw: RawTable | None = None
-    try:
-        for number, record in enumerate(reader, start=1):
-            if not any(cell.strip() for cell in record):
-                continue
-            if raw is None:  # the header: refuse a too-wide file before reading the rest
-                headers = _header_names(record, file_name, warnings)
-                _check_width(headers, file_name, limits)
-                raw = RawTable(headers=headers, rows=[], row_numbers=[], source_format="csv",
-                               encoding=encoding, warnings=warnings)
-                continue
-            width = len(raw.headers)
-            if len(record) > width and any(c.strip() for c in record[width:]):
-                raw.problems[number] = "extra_fields"
-            _check_quotes(record, raw.headers, delimiter, file_name, number)
-            raw.rows.append(record[:width] + [""] * (width - len(record)))
-            raw.row_numbers.append(number)
-    except csv.Error as exc:
-        raise ImportRefused("not_a_table", file=file_name, detail=str(exc)) from exc
-    if raw is None:
-        raise ImportRefused("empty_file", file=file_name)
-    return raw
-
-
-def _check_quotes(record: list[str], headers: list[str], delimiter: str, file_name: str, number: int) -> None:
-    """Refuse a quote that is never closed: it swallows the following rows into one cell.
-
-    A cell may hold line breaks (a note), but a cell whose continuation lines look like whole rows
-    (as many delimiters as the header) is rows read as one value.
-    """
-    if len(headers) < 2:
-        return
-    for i, cell in enumerate(record):
-        if "\n" not in cell:
-            continue
-        lines = cell.split("\n")[1:]
-        swallowed = sum(1 for line in lines if line.count(delimiter) >= len(headers) - 1)
-        if swallowed:
-            column = headers[i] if i < len(headers) else str(i + 1)
-            raise ImportRefused("unclosed_quote", file=file_name, row=number, header=column, n=swallowed)
 
 
 def _cell(value: object) -> object:
@@ -186,9 +152,8 @@ def _sheet_table(rows: list[list[object]], sheet: str, sheets: list[str], file_n
     if not numbered:
         return None
     warnings: list[tuple[str, dict]] = []
-    headers = _header_names(numbered[0][1], f"{file_name} [{sheet}]", warnings)
-    raw = RawTable(headers=headers, rows=[], row_numbers=[], source_format="xlsx", sheet=sheet, sheets=sheets,
-                   warnings=warnings)
+    headers = header_names(numbered[0][1], f"{file_name} [{sheet}]", warnings)
+    raw = RawTable(headers=headers, source_format="xlsx", sheet=sheet, sheets=sheets, warnings=warnings)
     for number, record in numbered[1:]:
         cells = [_cell(c) for c in record[: len(headers)]]
         raw.rows.append(cells + [None] * (len(headers) - len(cells)))
@@ -204,40 +169,3 @@ def read_xlsx_sheets(data: bytes, file_name: str, limits: Limits | None = None) 
     if not tables:
         raise ImportRefused("empty_file", file=file_name)
     return tables
-
-
-def _column_values(column) -> list[object]:
-    """A Parquet column as Python values; a value Python cannot hold (year 10000) becomes its text,
-    which the value parser then rejects with the row and column."""
-    try:
-        return column.to_pylist()
-    except (ValueError, OverflowError):
-        out = []
-        for scalar in column:
-            try:
-                out.append(scalar.as_py())
-            except (ValueError, OverflowError):
-                out.append(f"out of range ({scalar.type}: {scalar.cast('int64').as_py()})")
-        return out
-
-
-def read_parquet(data: bytes, file_name: str, limits: Limits | None = None) -> RawTable:
-    import pyarrow.parquet as pq
-
-    limits = limits or Limits()
-    try:
-        source = pq.ParquetFile(io.BytesIO(data))
-        _check_width([f.name for f in source.schema_arrow], file_name, limits)
-        table = source.read()
-    except ImportRefused:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for damaged files
-        raise ImportRefused("not_a_table", file=file_name, detail=str(exc)[:120]) from exc
-    warnings: list[tuple[str, dict]] = []
-    columns = _header_names(table.column_names, file_name, warnings)
-    if not columns:
-        raise ImportRefused("empty_file", file=file_name)
-    values = [_column_values(table.column(i)) for i in range(len(columns))]
-    rows = [[_cell(col[i]) for col in values] for i in range(table.num_rows)]
-    return RawTable(headers=columns, rows=rows, row_numbers=list(range(2, len(rows) + 2)),
-                    source_format="parquet", warnings=warnings)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 
 import pandas as pd
 
 from dashboard import metrics as M
+from dashboard import money
 from dashboard import settings as S
 from dashboard.db import Database
 
@@ -24,10 +26,16 @@ def jsonable(value):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # an exact amount: as a JSON number that reads back to the same value
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value) if Decimal(repr(float(value))) == value else str(value.normalize())
     if hasattr(value, "item"):  # numpy scalars
         value = value.item()
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)  # 120000, not 120000.0
     return value
 
 
@@ -66,7 +74,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
         "as_of": as_of.isoformat(),
         "period": period,
         "accounts_active": int(len(accounts)),
-        "mrr": int(accounts["mrr"].sum()),
+        "mrr": money.total(accounts["mrr"]),
         "churn": records(churn, CHURN_COLUMNS) if len(churn) else [],
         "mrr_movements": records(movements, MOVEMENT_COLUMNS) if len(movements) else [],
         "tier_rule": tier_rule,

@@ -1,4 +1,4 @@
-"""Tables of the store, created and migrated by code. Money is integer yen (BIGINT)."""
+"""Tables of the store, created and migrated by code. Money is exact: DECIMAL(18,4) in the workspace currency."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 SQL_DIR = Path(__file__).parent / "sql"
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Canonical datasets: the typed columns each stores (besides snapshot_id). Order is storage order.
-# Types: id/text -> VARCHAR, money -> BIGINT yen, date -> DATE, month -> DATE (first day), number -> DOUBLE.
+# Types: id/text -> VARCHAR, money -> DECIMAL(18,4), date -> DATE, month -> DATE (first day), number -> DOUBLE.
 DATASETS: dict[str, dict[str, str]] = {
     "accounts": {
         "account_id": "id", "name": "text", "mrr": "money", "contract_start": "date",
@@ -47,10 +47,10 @@ UNIQUE_KEY: dict[str, tuple[str, ...]] = {
 # Account columns a user may break figures down by (whitelist for --segment-by and the UI).
 SEGMENT_COLUMNS = ("plan", "industry", "owner", "segment", "tier", "acquisition_channel", "status")
 
-_SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "BIGINT", "date": "DATE", "month": "DATE",
+_SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "DECIMAL(18,4)", "date": "DATE", "month": "DATE",
               "number": "DOUBLE"}
 
-ALL_TABLES = ("meta", "settings", "snapshots", "source_mappings", "rejected_rows", *DATASETS)
+ALL_TABLES = ("meta", "settings", "snapshots", "snapshot_members", "source_mappings", "rejected_rows", *DATASETS)
 
 
 def column_sql_type(dataset: str, column: str) -> str:
@@ -67,7 +67,10 @@ def _create_statements() -> list[str]:
             dataset VARCHAR NOT NULL, file_name VARCHAR, content_hash VARCHAR NOT NULL,
             imported_at TIMESTAMP NOT NULL, imported_by VARCHAR, source_format VARCHAR,
             encoding VARCHAR, sheet VARCHAR, rows_read INTEGER, rows_loaded INTEGER,
-            rows_rejected INTEGER, mapping JSON, is_current BOOLEAN NOT NULL DEFAULT false)""",
+            rows_rejected INTEGER, mapping JSON, is_current BOOLEAN NOT NULL DEFAULT false,
+            mode VARCHAR DEFAULT 'replace', parent_id BIGINT, rows_duplicate INTEGER DEFAULT 0)""",
+        # The snapshots whose rows make up a snapshot: itself, and for an append its parent's members too.
+        "CREATE TABLE IF NOT EXISTS snapshot_members (snapshot_id BIGINT NOT NULL, member_id BIGINT NOT NULL)",
         """CREATE TABLE IF NOT EXISTS source_mappings (
             dataset VARCHAR, source_key VARCHAR, mapping JSON, updated_at TIMESTAMP,
             PRIMARY KEY (dataset, source_key))""",
@@ -79,7 +82,7 @@ def _create_statements() -> list[str]:
         stmts.append(f'CREATE TABLE IF NOT EXISTS "{dataset}" (snapshot_id BIGINT NOT NULL, {body})')
         # The current rows of a dataset: those of its current snapshot(s). `dataset` is a key of
         # DATASETS above, never user text.
-        view = 'CREATE OR REPLACE VIEW "cur_{0}" AS SELECT * EXCLUDE (snapshot_id) FROM "{0}" WHERE snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE is_current AND dataset = \'{0}\')'  # noqa: S608
+        view = 'CREATE OR REPLACE VIEW "cur_{0}" AS SELECT * EXCLUDE (snapshot_id) FROM "{0}" WHERE snapshot_id IN (SELECT m.member_id FROM snapshot_members m JOIN snapshots s USING (snapshot_id) WHERE s.is_current AND s.dataset = \'{0}\')'  # noqa: S608
         stmts.append(view.format(dataset))
     return stmts
 
@@ -112,6 +115,16 @@ def migrate(con) -> None:
     current = int(row[0]) if row else 0
     for stmt in _macro_statements():
         con.execute(stmt)
+    if 0 < current < 2:
+        # 2: exact money (DECIMAL instead of integer yen), import modes, snapshots made of members.
+        for dataset, cols in DATASETS.items():
+            for column, kind in cols.items():
+                if kind == "money":
+                    con.execute(f'ALTER TABLE "{dataset}" ALTER COLUMN "{column}" TYPE DECIMAL(18,4)')
+        for column, kind in (("mode", "VARCHAR DEFAULT 'replace'"), ("parent_id", "BIGINT"),
+                             ("rows_duplicate", "INTEGER DEFAULT 0")):
+            con.execute(f"ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS {column} {kind}")
+        con.execute("INSERT INTO snapshot_members SELECT snapshot_id, snapshot_id FROM snapshots")
     # Future migrations go here as `if current < N: ...` steps.
     if current < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

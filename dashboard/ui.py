@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, metrics, report
+from dashboard import auth, export, metrics, money, report
 from dashboard import settings as S
 from dashboard.db import Database, default_path
 from dashboard.i18n import tr
@@ -61,6 +61,11 @@ def q(fn: str, **params: Any) -> Any:
         version = database.data_version()
         st.session_state["_data_version_this_run"] = version
     return _cached(fn, version, str(database.path), params)
+
+
+def use_workspace_currency() -> None:
+    """Amounts on every page of this run are shown in the workspace currency (setting ``currency``)."""
+    money.use(q("settings")["currency"])
 
 
 def new_run() -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from dashboard import metrics as M
+from dashboard import money
 
 
 def _last_complete_month(as_of: dt.date) -> dt.date:
@@ -27,7 +28,7 @@ def kpis(q, as_of: dt.date) -> dict:
     movements = movements[movements["month"] <= pd.Timestamp(churn_month)] if len(movements) else movements
     out = {
         "active": len(accounts), "active_delta": len(accounts) - len(prev_accounts),
-        "mrr": int(accounts["mrr"].sum()), "mrr_delta": int(accounts["mrr"].sum() - prev_accounts["mrr"].sum()),
+        "mrr": money.total(accounts["mrr"]), "mrr_delta": money.total(accounts["mrr"]) - money.total(prev_accounts["mrr"]),
         "churn_month": churn_month if len(churn) else None,
         "churn_rate": None, "churn_rate_delta": None, "revenue_churn": None, "revenue_churn_delta": None,
         "nrr": None, "nrr_delta": None, "movement_month": None,
@@ -54,7 +55,7 @@ def kpis(q, as_of: dt.date) -> dict:
     out["red_share_delta"] = _diff(red_now, red_before)
     renewals = M.renewals_due(accounts, as_of, days=90)
     out["renewals"] = len(renewals)
-    out["renewals_mrr"] = int(renewals["mrr"].sum()) if len(renewals) else 0
+    out["renewals_mrr"] = money.total(renewals["mrr"]) if len(renewals) else 0
     return out
 
 
@@ -137,10 +138,10 @@ def tier_kpis(q, accounts: pd.DataFrame, start: dt.date, as_of: dt.date) -> pd.D
     for tier in M.TIERS:
         part = accounts[accounts["tier"] == tier]
         row = {"tier": tier, "coverage": M.TIER_PLAYBOOK[tier]["coverage"], "accounts": len(part),
-               "mrr": int(part["mrr"].sum()), "arpa": part["mrr"].mean() if len(part) else None}
+               "mrr": money.total(part["mrr"]), "arpa": part["mrr"].mean() if len(part) else None}
         if len(opps):
-            row |= {"upsell_won": int(won.loc[won["tier"] == tier, "amount"].sum()),
-                    "pipeline_amount": int(open_.loc[open_["tier"] == tier, "amount"].sum()),
+            row |= {"upsell_won": money.total(won.loc[won["tier"] == tier, "amount"]),
+                    "pipeline_amount": money.total(open_.loc[open_["tier"] == tier, "amount"]),
                     "pipeline_count": int((open_["tier"] == tier).sum())}
         rows.append(row)
     return pd.DataFrame(rows)

@@ -41,6 +41,7 @@ class Limits:
     max_unzipped_mb: int = 1_024
     reader_memory_mb: int = 6_144
     reader_seconds: int = 600
+    import_memory_mb: int = 1_536  # DuckDB's memory limit while an import types and checks the rows
 
     @classmethod
     def from_settings(cls, stored: dict | None) -> Limits:

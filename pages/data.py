@@ -1,9 +1,11 @@
 """Data: upload (detect, map, preview, see rejects, commit), snapshot history with restore, settings."""
 
+import json
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, importer, schema, ui
+from dashboard import auth, export, importer, money, schema, ui
 from dashboard import settings as S
 from dashboard.readers import ImportRefused
 
@@ -20,24 +22,33 @@ if not user.can_edit:
     st.info(ui.t("viewer_cannot_edit"), icon=":material/lock:")
 else:
     dataset = st.selectbox(ui.t("dataset"), list(schema.DATASETS), format_func=DATASET_LABELS.get, key="up_dataset")
+    mode = st.segmented_control(ui.t("import_mode"), list(importer.MODES_FOR[dataset]), default="replace",
+                                format_func=lambda m: ui.t(f"mode_{m}"), key=f"up_mode_{dataset}") or "replace"
     upload = st.file_uploader(ui.t("file"), type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key="up_file")
     if upload is not None:
-        data = upload.getvalue()
         sheet = st.session_state.get("up_sheet")
         overrides = st.session_state.get("up_overrides", {}).get((upload.file_id, dataset))
-        try:
-            with st.spinner("…"):
-                plan = importer.plan_import(data, upload.name, dataset, db=database, sheet=sheet, overrides=overrides)
-        except ImportRefused as exc:
-            st.error(exc.message(lang), icon=":material/error:")
-            plan = None
+        wanted_plan = (upload.file_id, dataset, sheet, json.dumps(overrides, sort_keys=True), mode)
+        plans = st.session_state.setdefault("up_plans", {})  # one staged plan per choice: reruns reuse it
+        plan = plans.get(wanted_plan)
+        if plan is None:
+            bar = st.progress(0.0, text=ui.t("import_reading"))
+            try:
+                plan = importer.plan_import(upload.getvalue(), upload.name, dataset, db=database, sheet=sheet,
+                                            overrides=overrides, mode=mode,
+                                            progress=lambda f, step: bar.progress(f, text=ui.t(f"import_{step}")))
+                plans.clear()
+                plans[wanted_plan] = plan
+            except ImportRefused as exc:
+                st.error(exc.message(lang), icon=":material/error:")
+            bar.empty()
         if plan is not None:
             raw = plan.raw
             st.caption(ui.t("detected", fmt=raw.source_format, enc=raw.encoding or "—", sheet=raw.sheet or "—"))
             for warning in plan.warnings(lang):
                 st.warning(warning, icon=":material/warning:")
             if raw.sheets and len(raw.sheets) > 1:
-                st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key="up_sheet")
+                st.selectbox(ui.t("sheet"), raw.sheets, index=raw.sheets.index(raw.sheet), key="up_sheet")
             st.markdown(f"**{ui.t('mapping')}**")
             options = [""] + [h for h in raw.headers if h]
             columns = list(schema.DATASETS[dataset]) if dataset != "usage" else ["account_id", "date"]
@@ -53,29 +64,51 @@ else:
                                                           key=f"map_{dataset}_{canonical}")
             if dataset == "usage":
                 measures = {k: v for k, v in plan.mapping.items() if k not in ("account_id", "date")}
-                st.caption("measures: " + ", ".join(f"{k} ← {v}" for k, v in measures.items()))
+                st.caption(ui.t("measures") + ": " + ", ".join(f"{k} ← {v}" for k, v in measures.items()))
+            if plan.unmapped:
+                st.caption(ui.t("unmapped_headers", headers=", ".join(plan.unmapped)))
             wanted = {k: v for k, v in chosen.items() if v}
             if dataset != "usage" and wanted != {k: v for k, v in plan.mapping.items() if k in columns}:
                 st.session_state.setdefault("up_overrides", {})[(upload.file_id, dataset)] = wanted
                 st.rerun()
             st.markdown(f"**{ui.t('preview')}**")
-            st.dataframe(plan.frame.head(20), hide_index=True, width="stretch")
+            st.dataframe(plan.frame, hide_index=True, width="stretch")
             if plan.rows_rejected:
-                with st.expander(ui.t("rejected_preview", n=plan.rows_rejected), icon=":material/warning:", expanded=True):
+                with st.expander(ui.t("rejected_preview", n=f"{plan.rows_rejected:,}"), icon=":material/warning:",
+                                 expanded=True):
                     errors = pd.DataFrame([e.as_dict(lang) for e in plan.errors])
                     st.dataframe(errors.head(200), hide_index=True, width="stretch")
                     st.download_button(ui.t("rejected_download"), export.to_csv_bytes(errors),
-                                       file_name=f"rejected_{upload.name}.csv", mime="text/csv")
-            st.caption(f"rows: {plan.rows_read:,} → {plan.rows_loaded:,} (rejected {plan.rows_rejected:,})")
-            if st.button(ui.t("commit"), type="primary", icon=":material/check:"):
+                                       file_name="rejected_rows.csv", mime="text/csv")
+            st.caption(ui.t("rows_summary", read=f"{plan.rows_read:,}", loaded=f"{plan.rows_loaded:,}",
+                            rejected=f"{plan.rows_rejected:,}"))
+            confirmed = True
+            if plan.guard:
+                st.warning(importer.ReplaceNeedsConfirmation(file=upload.name, dataset=dataset, **plan.guard)
+                           .message(lang), icon=":material/warning:")
+                confirmed = st.checkbox(ui.t("confirm_replace", **{k: f"{v:,}" for k, v in plan.guard.items()}),
+                                        key="up_confirm_replace")
+            if st.button(ui.t("commit"), type="primary", icon=":material/check:", disabled=not confirmed):
                 auth.require_editor(ui.user())  # enforced on the server, whatever the page shows
-                with st.spinner("…"):
-                    result = importer.commit(database, plan, imported_by=user.name, lang=lang)
-                if result["unchanged"]:
+                bar = st.progress(0.75, text=ui.t("import_storing"))
+                try:
+                    result = importer.commit(database, plan, imported_by=user.name, lang=lang,
+                                             confirm_replace=confirmed,
+                                             progress=lambda f, step: bar.progress(f, text=ui.t(f"import_{step}")))
+                except ImportRefused as exc:
+                    result = None
+                    st.error(exc.message(lang), icon=":material/error:")
+                plans.clear()  # the staged file is gone after a commit
+                bar.empty()
+                if result is None:
+                    pass
+                elif result["unchanged"]:
                     st.info(ui.t("unchanged"))
                 else:
                     st.success(ui.t("imported", file=upload.name, loaded=f"{result['rows_loaded']:,}",
                                     rejected=f"{result['rows_rejected']:,}"))
+                    if result["rows_duplicate"]:
+                        st.info(ui.t("imported_duplicates", n=f"{result['rows_duplicate']:,}"))
                     ui.new_run()
 
 st.subheader(ui.t("history"))
@@ -115,7 +148,9 @@ with st.form("settings"):
     c1, c2, c3 = st.columns(3)
     fy = c1.selectbox(ui.t("fy_start"), list(range(1, 13)), index=int(conf["fiscal_year_start"]) - 1,
                       format_func=lambda m: f"{m}月" if lang == "ja" else f"month {m}", disabled=not user.can_edit)
-    currency = c2.selectbox(ui.t("currency"), ["JPY"], disabled=not user.can_edit)
+    codes = list(money.CURRENCIES)
+    currency = c2.selectbox(ui.t("currency"), codes, index=codes.index(conf["currency"]) if conf["currency"] in codes else 0,
+                            format_func=lambda c: getattr(money.CURRENCIES[c], f"label_{lang}"), disabled=not user.can_edit)
     tz = c3.selectbox(ui.t("time_zone"), ["Asia/Tokyo", "UTC"], index=0 if conf["time_zone"] == "Asia/Tokyo" else 1,
                       disabled=not user.can_edit)
     if st.form_submit_button(ui.t("save"), disabled=not user.can_edit):

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, figures, ui, views
+from dashboard import auth, figures, money, ui, views
 from dashboard import settings as S
 
 st.title(ui.t("page_health"))
@@ -60,7 +60,7 @@ if account:
     c1, c2, c3 = st.columns(3)
     c1.metric(ui.t("score"), f"{row['score']:.1f}", delta=None if pd.isna(row.get("change")) else f"{row['change']:+.1f}")
     c2.metric(ui.t("band"), ui.t(row["band"]))
-    c3.metric("MRR", f"¥{row['mrr']:,.0f}")
+    c3.metric("MRR", money.fmt(row['mrr']))
     ui.chart(figures.contributions(mine, f"{account} {names.get(account, '')}", lang), mine, "health_explain")
 
 with st.expander(ui.t("validation"), icon=":material/fact_check:"):

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from dashboard import figures, ui, views
-from dashboard.i18n import integer, pct, yen, yen_compact
+from dashboard import figures, money, ui, views
+from dashboard.i18n import integer, pct
 
 st.title(ui.t("page_overview"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
@@ -16,9 +16,9 @@ month = ui.t("month_label", y=k["churn_month"].year, m=k["churn_month"].month) i
 cards = st.columns(4)
 cards[0].metric(ui.t("kpi_active"), integer(k["active"]), delta=integer(k["active_delta"]),
                 help=ui.help_for("active_accounts"), border=True)
-cards[1].metric(ui.t("kpi_mrr"), yen(k["mrr"]), delta=yen_compact(k["mrr_delta"], lang),
+cards[1].metric(ui.t("kpi_mrr"), money.fmt(k["mrr"]), delta=money.compact(k["mrr_delta"], lang),
                 help=ui.help_for("mrr"), border=True)
-cards[2].metric(ui.t("kpi_arr"), yen_compact(k["mrr"] * 12, lang), delta=yen_compact(k["mrr_delta"] * 12, lang),
+cards[2].metric(ui.t("kpi_arr"), money.compact(k["mrr"] * 12, lang), delta=money.compact(k["mrr_delta"] * 12, lang),
                 help=ui.help_for("mrr"), border=True)
 cards[3].metric(ui.t("kpi_nrr"), pct(k["nrr"]), delta=pct(k["nrr_delta"]), help=ui.help_for("nrr"), border=True)
 cards = st.columns(4)
@@ -28,7 +28,7 @@ cards[1].metric(ui.t("kpi_rev_churn", month=month), pct(k["revenue_churn"], 2), 
                 delta_color="inverse", help=ui.help_for("revenue_churn"), border=True)
 cards[2].metric(ui.t("kpi_red_share"), pct(k["red_share"]), delta=pct(k["red_share_delta"]), delta_color="inverse",
                 help=ui.help_for("red_share"), border=True)
-cards[3].metric(ui.t("kpi_renewals"), integer(k["renewals"]), delta=yen_compact(k["renewals_mrr"], lang),
+cards[3].metric(ui.t("kpi_renewals"), integer(k["renewals"]), delta=money.compact(k["renewals_mrr"], lang),
                 delta_color="off", delta_arrow="off", delta_description="MRR", help=ui.help_for("renewals"),
                 border=True)
 st.caption(ui.t("vs_prev_month"))

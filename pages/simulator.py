@@ -3,9 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import calibration, figures, simulator, ui
+from dashboard import calibration, figures, money, simulator, ui
 from dashboard.definitions import DEFINITIONS
-from dashboard.i18n import yen
 
 st.title(ui.t("page_simulator"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
@@ -82,10 +81,10 @@ with tab_d2c:
                         "Shares add up to {:.0%}; they are normalised to 100%.").format(r["shares_total"]))
         m1 = m2 = st.container()
         m1.metric("1人あたり購入回数" if ja else "Purchases per customer", f"{r['purchases_per_customer']:.2f}", border=True)
-        m2.metric("LTV（売上）" if ja else "LTV (revenue)", yen(r["ltv"]), border=True)
-        m1.metric("粗利LTV" if ja else "Gross-profit LTV", yen(r["gross_profit_ltv"]), border=True)
-        m2.metric("許容CPA" if ja else "Allowable CPA", yen(r["allowable_cpa"]), border=True)
-        m1.metric("許容できるメール会員獲得単価" if ja else "Allowable cost per sign-up", yen(r["allowable_cost_per_lead"]),
+        m2.metric("LTV（売上）" if ja else "LTV (revenue)", money.fmt(r["ltv"]), border=True)
+        m1.metric("粗利LTV" if ja else "Gross-profit LTV", money.fmt(r["gross_profit_ltv"]), border=True)
+        m2.metric("許容CPA" if ja else "Allowable CPA", money.fmt(r["allowable_cpa"]), border=True)
+        m1.metric("許容できるメール会員獲得単価" if ja else "Allowable cost per sign-up", money.fmt(r["allowable_cost_per_lead"]),
                   border=True)
     actual = ui.q("d2c_summary", as_of=f.as_of) if f else None
     if actual:
@@ -93,10 +92,10 @@ with tab_d2c:
                           "From the data: purchase counts (365 days from the first order, {n:,} customers)")
                          .format(n=actual["customers"]), icon=":material/shopping_cart:"):
             a1, a2, a3, a4 = st.columns(4)
-            a1.metric("AOV", yen(actual["aov"]))
+            a1.metric("AOV", money.fmt(actual["aov"]))
             a2.metric("リピート率" if ja else "Repeat rate", f"{actual['repeat_rate']:.1%}")
             a3.metric("1人あたり購入回数" if ja else "Purchases per customer", f"{actual['purchases_per_customer']:.2f}")
-            a4.metric("実績LTV（売上）" if ja else "Empirical LTV", yen(actual["ltv"]))
+            a4.metric("実績LTV（売上）" if ja else "Empirical LTV", money.fmt(actual["ltv"]))
             dist = actual["purchase_distribution_fine"]
             ui.chart(figures.purchase_distribution(dist, "購入回数の分布" if ja else "Purchase-count distribution", lang),
                      pd.DataFrame({"purchases": list(dist), "share": list(dist.values())}), "d2c_distribution")
@@ -123,7 +122,7 @@ with tab_saas:
     s = simulator.saas(arpa, churn / 100, smargin / 100, cac)
     with c2:
         m1 = m2 = st.container()
-        m1.metric("LTV", yen(s["ltv"]), border=True, help=ui.help_for("saas_ltv"))
+        m1.metric("LTV", money.fmt(s["ltv"]), border=True, help=ui.help_for("saas_ltv"))
         m2.metric("LTV / CAC", f"{s['ltv_to_cac']:.1f}×" if s["ltv_to_cac"] else "—", border=True)
         m1.metric("CAC回収月数" if ja else "CAC payback (months)",
                   f"{s['cac_payback_months']:.1f}" if s["cac_payback_months"] else "—", border=True)
@@ -131,7 +130,7 @@ with tab_saas:
         survival = st.session_state.get("sim_survival")
         if survival:
             curve_ltv = simulator.saas_from_curve(arpa, survival, smargin / 100, churn / 100)
-            st.metric("LTV（実データの継続曲線）" if ja else "LTV (observed retention curve)", yen(curve_ltv), border=True)
+            st.metric("LTV（実データの継続曲線）" if ja else "LTV (observed retention curve)", money.fmt(curve_ltv), border=True)
     rows = simulator.saas_sensitivity(arpa, churn / 100, smargin / 100)
     ui.chart(figures.tornado(rows, ui.t("sensitivity_saas")),
              pd.DataFrame(rows), "saas_tornado")
@@ -148,13 +147,13 @@ with tab_cs:
                                    100_000_000, value=650_000, step=50_000, key="sim_plan")
     c = simulator.cs_roi(cost, newmrr, cschurn / 100, plan_new_mrr=plan_mrr)
     with c2:
-        st.metric("毎月生まれるLTV" if ja else "LTV created per month", yen(c["ltv_created_per_month"]), border=True,
+        st.metric("毎月生まれるLTV" if ja else "LTV created per month", money.fmt(c["ltv_created_per_month"]), border=True,
                   help=ui.help_for("cs_roi"))
         st.metric("ROI（コストに対する倍率）" if ja else "ROI (multiple of cost)", f"{c['roi']:.1f}×" if c["roi"] else "—",
                   border=True)
         if c.get("reps_needed") is not None:
             st.metric("計画に必要な担当者数" if ja else "Reps the plan needs", f"{c['reps_needed']:.1f}",
-                      delta=(f"月額コスト {yen(c['reps_needed'] * cost)}" if ja else f"cost {yen(c['reps_needed'] * cost)}/month"),
+                      delta=(f"月額コスト {money.fmt(c['reps_needed'] * cost)}" if ja else f"cost {money.fmt(c['reps_needed'] * cost)}/month"),
                       delta_color="off", delta_arrow="off", border=True)
 
 with tab_renew:
@@ -170,8 +169,8 @@ with tab_renew:
         st.metric("期待契約年数" if ja else "Expected contract years", f"{rn['expected_years']:.2f}",
                   delta=f"{rn['expected_years'] - base['expected_years']:+.2f} vs 10%", border=True,
                   help=ui.help_for("renewal"))
-        st.metric("LTV（粗利）" if ja else "LTV (gross profit)", yen(rn["ltv"]),
-                  delta=yen(rn["ltv"] - base["ltv"]) + " vs 10%", border=True)
+        st.metric("LTV（粗利）" if ja else "LTV (gross profit)", money.fmt(rn["ltv"]),
+                  delta=money.fmt(rn["ltv"] - base["ltv"]) + " vs 10%", border=True)
 
 state = {k: st.session_state[f"sim_{k}"] for k in DEFAULTS}
 for key, value in state.items():  # the URL always reopens this state

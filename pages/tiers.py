@@ -4,9 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import auth, figures, metrics, ui, views
+from dashboard import auth, figures, metrics, money, ui, views
 from dashboard import settings as S
-from dashboard.i18n import yen
 
 st.title(ui.t("page_tiers"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
@@ -18,15 +17,15 @@ accounts, rule = ui.q("tiers_as_of", as_of=f.as_of)
 t1, t2 = rule["thresholds"]
 with st.container(border=True):
     st.markdown(f"**{ui.t('tier_rule')}**: " + (
-        ui.t("tier_rule_mrr", t1=yen(t1), t2=yen(t2), auto=ui.t("tier_rule_auto") if rule.get("auto") else "")
+        ui.t("tier_rule_mrr", t1=money.fmt(t1), t2=money.fmt(t2), auto=ui.t("tier_rule_auto") if rule.get("auto") else "")
         if rule["rule"] == "mrr" else ui.t("tier_rule_manual")))
     if user.can_edit:
         with st.popover(ui.t("edit_thresholds"), icon=":material/edit:"):
             with st.form("thresholds"):
                 new_rule = st.radio(ui.t("tier_rule"), ["mrr", "manual"], index=0 if rule["rule"] == "mrr" else 1,
                                     format_func=lambda r: "MRR" if r == "mrr" else ui.t("tier_rule_manual"))
-                new_t1 = st.number_input("T1 (¥)", min_value=0, value=int(t1), step=10_000)
-                new_t2 = st.number_input("T2 (¥)", min_value=0, value=int(t2), step=10_000)
+                new_t1 = st.number_input(f"T1 ({money.current().symbol})", min_value=0, value=int(t1), step=10_000)
+                new_t2 = st.number_input(f"T2 ({money.current().symbol})", min_value=0, value=int(t2), step=10_000)
                 reset = st.checkbox(ui.t("reset_default"))
                 if st.form_submit_button(ui.t("save"), type="primary"):
                     auth.require_editor(ui.user())

@@ -179,7 +179,7 @@ def test_full_disk_gives_a_clear_message_and_changes_nothing(tmp_path, capsys):
             fh.write("取引先ID,会社名,月額\n")
             for i in range(200_000):
                 fh.write(f"B{i:07d},{os.urandom(24).hex()},{i}\n")
-        code, out, err = run(capsys, "--db", str(path), "import", str(big), "--dataset", "accounts")
+        code, out, err = run(capsys, "--db", str(path), "import", str(big), "--dataset", "accounts", "--mode", "upsert")
         assert (code, out) == (3, "")
         assert "disk" in err and "full" in err and "no transaction" not in err
         assert Database(path).content_fingerprint() == before

@@ -174,7 +174,7 @@ def test_parquet_timestamps_out_of_range_are_rejected_rows(db, tmp_path):
     result = importer.import_file(db, path, "accounts")
     assert (result["rows_loaded"], result["rows_rejected"]) == (1, 1)
     assert (result["errors"][0]["row"], result["errors"][0]["column"]) == (3, "contract_start")
-    assert "out of range" in result["errors"][0]["message"]
+    assert result["errors"][0]["message"].startswith('not a date: "2018')  # the year 201837
 
 
 def test_bom_followed_by_cp932_is_refused_with_the_row(db, tmp_path):

@@ -163,7 +163,7 @@ def test_hostile_header_never_reaches_sql(db, load):
     text = f'取引先ID,"{hostile.replace(chr(34), chr(34) * 2)}",月額\nA,1,100\n'
     result = load("accounts", text)
     assert result["rows_loaded"] == 1
-    result = load("accounts", text.replace("A,1", "B,1"), overrides={"name": hostile})
+    result = load("accounts", text.replace("A,1", "B,1"), overrides={"name": hostile}, confirm_replace=True)
     assert result["mapping"]["name"] == hostile
     assert current(db, "accounts")["name"].tolist() == ["1"]
     assert db.query("SELECT count(*) AS n FROM accounts")["n"][0] == 2

@@ -7,9 +7,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, importer, report
+from dashboard import auth, importer, money, report
 from dashboard.db import Database
-from dashboard.i18n import integer, yen
+from dashboard.i18n import integer
 
 APP = "../app/main.py"
 PAGES = ["overview", "tiers", "health", "churn", "simulator", "data"]
@@ -41,7 +41,7 @@ def test_overview_kpis_match_the_metric_engine(app_db):
     r = report.build(Database(app_db))
     cards = {m.label: m.value for m in at.metric}
     assert cards["有効顧客数"] == integer(r["accounts_active"]) == "281"
-    assert cards["MRR"] == yen(r["mrr"])
+    assert cards["MRR"] == money.fmt(r["mrr"])
     last = r["mrr_movements"][-1]
     assert cards["NRR（12か月）"] == f"{last['nrr_12m'] * 100:.1f}%"
     oct_churn = next(c for c in r["churn"] if c["period_start"] == "2026-10-01")
@@ -121,7 +121,7 @@ def test_login_is_required_when_users_exist(app_db, users):
 def test_viewer_cannot_upload_restore_or_change_settings(app_db, users, tmp_path):
     newer = tmp_path / "accounts_next.csv"  # an earlier snapshot now exists, so there is something to restore
     newer.write_text("id,mrr,contract_start\nA,100,2024-01-01\n")
-    importer.import_file(Database(app_db), newer, "accounts")
+    importer.import_file(Database(app_db), newer, "accounts", confirm_replace=True)
     at = open_page("data", user=auth.User("exec", "viewer"))
     assert not at.file_uploader
     assert "閲覧者はデータの取り込み" in at.info[0].value

@@ -11,7 +11,7 @@ with_mrr AS (
            CASE WHEN pt.month >= date_trunc('month', a.spell_start) THEN pt.mrr ELSE 0 END AS mrr
     FROM active a ASOF LEFT JOIN points pt ON pt.account_id = a.account_id AND pt.month <= a.day
 )
-SELECT w.account_id, w.spell_start, coalesce(w.mrr, 0)::BIGINT AS mrr,
+SELECT w.account_id, w.spell_start, coalesce(w.mrr, 0)::DECIMAL(18,4) AS mrr,
        attrs.name, attrs.owner, attrs.plan, attrs.industry, attrs.segment, attrs.tier AS tier_column,
        attrs.acquisition_channel, attrs.status, attrs.renewal_date
 FROM with_mrr w LEFT JOIN account_attrs() attrs USING (account_id)

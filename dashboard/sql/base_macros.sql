@@ -59,7 +59,7 @@ CREATE OR REPLACE MACRO account_attrs() AS TABLE
     FROM cur_accounts
     UNION ALL
     SELECT account_id, NULL, NULL, arg_max(plan, month), NULL, NULL, NULL, NULL, NULL,
-           NULL::BIGINT, NULL::DATE, min(month) FILTER (WHERE mrr > 0), NULL::DATE, arg_max(mrr, month)
+           NULL::DECIMAL(18,4), NULL::DATE, min(month) FILTER (WHERE mrr > 0), NULL::DATE, arg_max(mrr, month)
     FROM cur_mrr
     WHERE account_id NOT IN (SELECT account_id FROM cur_accounts)
     GROUP BY account_id;

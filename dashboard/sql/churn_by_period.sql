@@ -43,7 +43,7 @@ jc AS (
 ),
 totals AS (
     SELECT s, segment, count(*) AS customers_at_start, count(*) FILTER (WHERE churned) AS customers_churned,
-           sum(mrr_start)::BIGINT AS mrr_at_start, sum(mrr_last) FILTER (WHERE churned)::BIGINT AS mrr_churned
+           sum(mrr_start)::DECIMAL(38,4) AS mrr_at_start, sum(mrr_last) FILTER (WHERE churned)::DECIMAL(38,4) AS mrr_churned
     FROM seg GROUP BY ALL
 )
 SELECT p.s AS period_start, p.e AS period_end, k.segment,

@@ -16,8 +16,8 @@ ks AS (
     SELECT b.cohort, unnest(range(0, datediff('month', b.cohort, date_trunc('month', $as_of::DATE)) + 1)) AS k
     FROM base b WHERE b.cohort >= $from_month
 )
-SELECT ks.cohort, ks.k, b.logos AS cohort_logos, b.mrr::BIGINT AS cohort_mrr,
-       coalesce(l.logos, 0) AS logos_active, coalesce(l.mrr, 0)::BIGINT AS mrr_retained,
+SELECT ks.cohort, ks.k, b.logos AS cohort_logos, b.mrr::DECIMAL(38,4) AS cohort_mrr,
+       coalesce(l.logos, 0) AS logos_active, coalesce(l.mrr, 0)::DECIMAL(38,4) AS mrr_retained,
        coalesce(l.logos, 0) / b.logos AS logo_retention, coalesce(l.mrr, 0) / b.mrr AS revenue_retention
 FROM ks JOIN base b USING (cohort) LEFT JOIN later l USING (cohort, k)
 ORDER BY ks.cohort, ks.k

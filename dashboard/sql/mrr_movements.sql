@@ -36,17 +36,17 @@ classified AS (
 ),
 seg AS (SELECT c.*, {segment} AS segment FROM classified c LEFT JOIN attrs USING (account_id))
 SELECT month, segment,
-       sum(prev)::BIGINT AS start,
-       coalesce(sum(amount) FILTER (WHERE movement = 'new'), 0)::BIGINT AS new,
-       coalesce(sum(amount) FILTER (WHERE movement = 'reactivation'), 0)::BIGINT AS reactivation,
-       coalesce(sum(amount) FILTER (WHERE movement = 'expansion'), 0)::BIGINT AS expansion,
-       coalesce(sum(amount) FILTER (WHERE movement = 'contraction'), 0)::BIGINT AS contraction,
-       coalesce(sum(amount) FILTER (WHERE movement = 'churn'), 0)::BIGINT AS churn,
-       sum(cur)::BIGINT AS "end",
+       sum(prev)::DECIMAL(38,4) AS start,
+       coalesce(sum(amount) FILTER (WHERE movement = 'new'), 0)::DECIMAL(38,4) AS new,
+       coalesce(sum(amount) FILTER (WHERE movement = 'reactivation'), 0)::DECIMAL(38,4) AS reactivation,
+       coalesce(sum(amount) FILTER (WHERE movement = 'expansion'), 0)::DECIMAL(38,4) AS expansion,
+       coalesce(sum(amount) FILTER (WHERE movement = 'contraction'), 0)::DECIMAL(38,4) AS contraction,
+       coalesce(sum(amount) FILTER (WHERE movement = 'churn'), 0)::DECIMAL(38,4) AS churn,
+       sum(cur)::DECIMAL(38,4) AS "end",
        count(*) FILTER (WHERE cur > 0) AS accounts,
-       sum(cur) FILTER (WHERE year_ago > 0)::BIGINT AS nrr_numerator,
-       sum(least(cur, year_ago)) FILTER (WHERE year_ago > 0)::BIGINT AS grr_numerator,
-       sum(year_ago) FILTER (WHERE year_ago > 0)::BIGINT AS year_ago_mrr
+       sum(cur) FILTER (WHERE year_ago > 0)::DECIMAL(38,4) AS nrr_numerator,
+       sum(least(cur, year_ago)) FILTER (WHERE year_ago > 0)::DECIMAL(38,4) AS grr_numerator,
+       sum(year_ago) FILTER (WHERE year_ago > 0)::DECIMAL(38,4) AS year_ago_mrr
 FROM seg
 WHERE month >= $from_month
 GROUP BY ALL

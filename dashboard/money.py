@@ -1,0 +1,101 @@
+"""The workspace currency: which symbols an amount may carry on the way in, and how it is shown.
+
+Amounts are stored exactly (DECIMAL(18,4)) in the workspace currency; nothing here converts between
+currencies. The currency in force is a context variable, set once per app run or command from the
+workspace setting, so formatting functions need no extra argument and threads do not share it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+# Storage type of every amount, and its bound (|amount| < 10^14): exact to 1/10,000 of the unit.
+SQL_TYPE = "DECIMAL(18,4)"
+SCALE = 4
+
+
+@dataclass(frozen=True)
+class Currency:
+    code: str
+    symbol: str  # shown before the amount
+    decimals: int  # minor unit digits shown
+    accepted: tuple[str, ...]  # what the parser strips from an amount (besides the code itself)
+    label_ja: str
+    label_en: str
+
+
+CURRENCIES: dict[str, Currency] = {c.code: c for c in (
+    Currency("JPY", "¥", 0, ("¥", "￥", "\\", "円"), "日本円 (¥)", "Japanese yen (¥)"),
+    Currency("USD", "$", 2, ("US$", "$", "＄", "ドル"), "米ドル ($)", "US dollar ($)"),
+    Currency("EUR", "€", 2, ("€", "ユーロ"), "ユーロ (€)", "Euro (€)"),
+    Currency("GBP", "£", 2, ("£", "￡", "ポンド"), "英ポンド (£)", "Pound sterling (£)"),
+    Currency("KRW", "₩", 0, ("₩", "￦", "ウォン"), "韓国ウォン (₩)", "Korean won (₩)"),
+)}
+DEFAULT = "JPY"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("currency", default=DEFAULT)
+
+
+def use(code: str | None) -> Currency:
+    """Make ``code`` the currency of this run (unknown codes fall back to the default)."""
+    currency = CURRENCIES.get(code or DEFAULT, CURRENCIES[DEFAULT])
+    _current.set(currency.code)
+    return currency
+
+
+def current() -> Currency:
+    return CURRENCIES[_current.get()]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt(value: float | int | Decimal | None, lang: str = "ja") -> str:
+    """12345.6 -> '¥12,346' (JPY) or '$12,345.60' (USD); '—' for no value."""
+    if _missing(value):
+        return "—"
+    c = current()
+    number = float(value)
+    text = f"{abs(number):,.{c.decimals}f}"
+    return f"-{c.symbol}{text}" if number < 0 and text.strip("0.,") else f"{c.symbol}{text}"
+
+
+def compact(value: float | int | Decimal | None, lang: str = "ja") -> str:
+    """Large amounts where space is short: '¥1.20億' / '¥3,450万' (yen in Japanese), else '$12.3M'."""
+    if _missing(value):
+        return "—"
+    c = current()
+    number = float(value)
+    sign = "-" if number < 0 else ""
+    v = abs(number)
+    if lang == "ja" and c.code == "JPY":
+        if v >= 1e8:
+            return f"{sign}¥{v / 1e8:,.2f}億"
+        if v >= 1e4:
+            return f"{sign}¥{v / 1e4:,.0f}万"
+        return f"{sign}¥{v:,.0f}"
+    for size, unit in ((1e9, "B"), (1e6, "M")):
+        if v >= size:
+            return f"{sign}{c.symbol}{v / size:,.{1 if unit == 'M' else 2}f}{unit}"
+    if v >= 1e4:
+        return f"{sign}{c.symbol}{v / 1e3:,.0f}K"
+    return f"{sign}{c.symbol}{v:,.{c.decimals}f}"
+
+
+def d3(field: str) -> str:
+    """A Plotly hover/text template for an amount: '¥%{y:,.0f}' or '$%{y:,.2f}'."""
+    c = current()
+    return f"{c.symbol}%{{{field}:,.{c.decimals}f}}"
+
+
+def axis_title(prefix: str = "") -> str:
+    return f"{prefix} {current().symbol}".strip()
+
+
+def total(values) -> float:
+    """The sum of amounts that reached pandas as floats, back to 4 decimals (0.1 + 0.2 -> 0.3)."""
+    return round(float(sum(values) if not hasattr(values, "sum") else values.sum()), SCALE) + 0.0

@@ -1,0 +1,120 @@
+"""The value rules of parsing.py as DuckDB macros, so an import types millions of cells in SQL.
+
+Same results and the same rejection keys as the Python parsers (tests/test_values_sql.py runs both on
+every rule). Each rule has a fast path for the shape real exports use most (`2024-04-01`, `12000`),
+checked by one regular expression, and falls back to the full rules only for the other cells.
+
+The macro text is built here from constants (full-width characters, the workspace currency's
+symbols from money.CURRENCIES): no user text ever reaches it.
+"""
+
+from __future__ import annotations
+
+from dashboard.money import CURRENCIES, Currency
+
+# NFKC for what matters in numbers, dates and IDs: full-width ASCII, the ideographic space, ￥.
+_FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\uffe5"
+_HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " \u00a5"
+BLANKS = ("", "-", "ー", "—", "n/a", "na", "null", "none", "nan", "#n/a", "なし", "未設定")
+MAX_ABS = "100000000000000"  # 10^14: |amount| must stay below (DECIMAL(18,4))
+
+
+def _lit(text: str) -> str:
+    """A SQL string literal of constant text."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _re2_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in r".^$*+?()[]{}|\/-" else ch for ch in text)
+
+
+def symbols_pattern(currency: Currency) -> str:
+    """The currency marks an amount may carry: its symbols, its code (either case)."""
+    marks = sorted({*currency.accepted, currency.code, currency.code.lower()}, key=len, reverse=True)
+    return "|".join(_re2_escape(m) for m in marks)
+
+
+def macros(currency_code: str = "JPY") -> list[str]:
+    currency = CURRENCIES.get(currency_code, CURRENCIES["JPY"])
+    full, half = _lit(_FULL), _lit(_HALF)
+    blanks = ", ".join(_lit(b) for b in BLANKS)
+    symbols = _lit(symbols_pattern(currency) + "|,| |税込|税抜")
+    ymd = "'^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})'"
+    return [
+        f"CREATE OR REPLACE MACRO v_norm(s) AS trim(translate(s, {full}, {half}))",
+        f"CREATE OR REPLACE MACRO v_blank(s) AS s IS NULL OR (length(s) <= 12 AND lower(v_norm(s)) IN ({blanks}))",
+        "CREATE OR REPLACE MACRO v_text(s) AS CASE WHEN v_blank(s) THEN NULL ELSE trim(s, ' \t\r\n\u3000') END",
+        f"CREATE OR REPLACE MACRO v_id(s) AS CASE WHEN v_blank(s) THEN NULL "
+        f"ELSE trim(translate(s, {full}, {half}), ' \t\r\n') END",
+        # -- numbers: '¥120,000', '120,000円', '12万円', '１２０００', '(1,200)', '▲500' ----------------
+        "CREATE OR REPLACE MACRO v_num_negative(t) AS "
+        "(starts_with(t, '(') AND ends_with(t, ')')) OR starts_with(t, '▲') OR starts_with(t, '△')",
+        f"CREATE OR REPLACE MACRO v_num_parts(t) AS regexp_extract("
+        f"regexp_replace(trim(t, '()▲△'), {symbols}, '', 'g'), "
+        r"'^([+-]?)([0-9]+)(\.[0-9]+)?(万|億|千)?$', ['sign', 'int', 'frac', 'unit'])",
+        # exact value as DECIMAL(38,10), NULL when the text is no number or too long to be one
+        "CREATE OR REPLACE MACRO v_num_exact(t) AS list_transform([v_num_parts(t)], lambda p: "
+        "CASE WHEN p.int = '' OR length(p.int) > 16 OR length(p.frac) > 11 THEN NULL "
+        "ELSE (p.int || p.frac)::DECIMAL(38,10) "
+        "* CASE p.unit WHEN '万' THEN 10000 WHEN '億' THEN 100000000 WHEN '千' THEN 1000 ELSE 1 END "
+        "* CASE WHEN p.sign = '-' OR v_num_negative(t) THEN -1 ELSE 1 END END)[1]",
+        "CREATE OR REPLACE MACRO v_num_error(t) AS list_transform([v_num_parts(t)], lambda p: "
+        "CASE WHEN p.int = '' THEN 'not_a_number' WHEN length(p.int) > 16 THEN 'number_too_large' "
+        f"WHEN length(p.frac) > 11 THEN 'too_many_decimals' WHEN abs(v_num_exact(t)) >= {MAX_ABS} "
+        "THEN 'number_too_large' END)[1]",
+        # money: exact to 1/10,000, never rounded; more decimals than that is a rejected cell
+        "CREATE OR REPLACE MACRO v_money(s) AS CASE WHEN v_blank(s) THEN NULL "
+        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN s::DECIMAL(18,4) "
+        "ELSE list_transform([v_num_exact(v_norm(s))], lambda v: "
+        f"CASE WHEN abs(v) < {MAX_ABS} AND v = round(v, 4) THEN v::DECIMAL(18,4) END)[1] END",
+        "CREATE OR REPLACE MACRO v_money_error(s) AS CASE WHEN v_blank(s) THEN NULL "
+        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN NULL "
+        "ELSE coalesce(v_num_error(v_norm(s)), "
+        "CASE WHEN v_num_exact(v_norm(s)) <> round(v_num_exact(v_norm(s)), 4) THEN 'too_many_decimals' END) END",
+        "CREATE OR REPLACE MACRO v_number(s) AS CASE WHEN v_blank(s) THEN NULL "
+        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN s::DOUBLE "
+        f"ELSE list_transform([v_num_exact(v_norm(s))], lambda v: CASE WHEN abs(v) < {MAX_ABS} THEN v::DOUBLE END)[1] END",
+        "CREATE OR REPLACE MACRO v_number_error(s) AS CASE WHEN v_blank(s) THEN NULL "
+        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN NULL ELSE v_num_error(v_norm(s)) END",
+        # -- dates: 2024/4/1, 2024-04-01, 2024年4月1日, 令和6年4月1日, 20240401, Excel serial, months ----
+        "CREATE OR REPLACE MACRO v_ymd(y, m, d) AS CASE WHEN y::INT BETWEEN 1 AND 9999 AND m::INT BETWEEN 1 AND 12 "
+        "THEN try_cast(printf('%04d-%02d-%02d', y::INT, m::INT, d::INT) AS DATE) END",
+        "CREATE OR REPLACE MACRO v_month_text(t) AS CASE "
+        "WHEN regexp_matches(t, '^[0-9]{4}[-/.][0-9]{1,2}$') THEN list_transform("
+        "[regexp_extract(t, '^([0-9]{4})[-/.]([0-9]{1,2})$', ['y', 'm'])], lambda p: v_ymd(p.y, p.m, '1'))[1] "
+        "WHEN regexp_matches(t, '^[0-9]{4}年[0-9]{1,2}月$') THEN list_transform("
+        "[regexp_extract(t, '^([0-9]{4})年([0-9]{1,2})月$', ['y', 'm'])], lambda p: v_ymd(p.y, p.m, '1'))[1] "
+        "WHEN regexp_matches(t, '^[0-9]{6}$') THEN v_ymd(t[1:4], t[5:6], '1') END",
+        "CREATE OR REPLACE MACRO v_date_text(t) AS CASE "
+        f"WHEN regexp_matches(t, {ymd[:-1]}([ T].*)?$') THEN list_transform("
+        f"[regexp_extract(t, {ymd}, ['y', 'm', 'd'])], lambda p: v_ymd(p.y, p.m, p.d))[1] "
+        "WHEN regexp_matches(t, '^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日') THEN list_transform("
+        "[regexp_extract(t, '^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日', ['y', 'm', 'd'])], lambda p: v_ymd(p.y, p.m, p.d))[1] "
+        "WHEN regexp_matches(t, '^[0-9]{8}$') THEN v_ymd(t[1:4], t[5:6], t[7:8]) "
+        "WHEN regexp_matches(t, '^(令和|平成|R|H)([0-9]{1,2}|元)[年./-][0-9]{1,2}[月./-][0-9]{1,2}日?$') THEN list_transform("
+        "[regexp_extract(t, '^(令和|平成|R|H)([0-9]{1,2}|元)[年./-]([0-9]{1,2})[月./-]([0-9]{1,2})', "
+        "['era', 'y', 'm', 'd'])], lambda p: v_ymd(CASE WHEN p.era IN ('令和', 'R') THEN 2018 ELSE 1988 END "
+        "+ CASE WHEN p.y = '元' THEN 1 ELSE p.y::INT END, p.m, p.d))[1] "
+        r"WHEN regexp_matches(t, '^[0-9]{5}(\.[0-9]+)?$') THEN CASE WHEN t::DOUBLE >= 1 AND t::DOUBLE < 2958466 "
+        "THEN DATE '1899-12-30' + floor(t::DOUBLE)::INTEGER END "
+        "ELSE v_month_text(t) END",
+        "CREATE OR REPLACE MACRO v_date(s) AS CASE WHEN v_blank(s) THEN NULL "
+        "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}') THEN try_cast(s AS DATE) "
+        "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[ T].*') THEN try_cast(s[1:10] AS DATE) "
+        "WHEN regexp_full_match(s, '[1-9][0-9]{3}/[0-9]{1,2}/[0-9]{1,2}') THEN try_cast(replace(s, '/', '-') AS DATE) "
+        "ELSE v_date_text(v_norm(s)) END",
+        "CREATE OR REPLACE MACRO v_month(s) AS CASE WHEN v_blank(s) THEN NULL "
+        "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}') THEN try_cast(s || '-01' AS DATE) "
+        "ELSE coalesce(v_month_text(v_norm(s)), date_trunc('month', v_date(s))::DATE) END",
+    ]
+
+
+# kind (schema.DATASETS) -> (value macro, error macro or the fixed error key)
+TYPED = {
+    "id": ("v_id", None),
+    "text": ("v_text", None),
+    "money": ("v_money", "v_money_error"),
+    "number": ("v_number", "v_number_error"),
+    "date": ("v_date", "'not_a_date'"),
+    "month": ("v_month", "'not_a_date'"),
+}
