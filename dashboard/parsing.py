@@ -74,9 +74,13 @@ def parse_text(value: object) -> str | None:
     return text or None
 
 
+# Width folding for IDs, as the SQL path does it: full-width ASCII and the ideographic space (Ａ００１ -> A001).
+_WIDTH = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}, "\u3000": " "})
+
+
 def parse_id(value: object) -> str | None:
     text = parse_text(value)
-    return unicodedata.normalize("NFKC", text) if text is not None else None
+    return text.translate(_WIDTH).strip() if text is not None else None
 
 
 _MULTIPLIERS = {"万": Decimal(10_000), "億": Decimal(100_000_000), "千": Decimal(1_000)}
@@ -100,7 +104,7 @@ def parse_decimal(value: object) -> Decimal | None:
         if isinstance(value, float) and not math.isfinite(value):
             raise ParseError("not_a_number", value)
         return _bounded(Decimal(repr(value)) if isinstance(value, float) else Decimal(value), value)
-    text = normalize_text(value)
+    text = re.sub(r"\((税込|税抜)\)", "", normalize_text(value))  # 5,000円（税込）: a note, not a sign
     negative = text.startswith("(") and text.endswith(")") or text.startswith("▲") or text.startswith("△")
     text = text.strip("()▲△")
     currency = money.current()  # the workspace currency decides which marks an amount may carry

@@ -57,6 +57,7 @@ class Stage:
         self.con: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path), config={
             "memory_limit": f"{limits.import_memory_mb}MB", "temp_directory": str(self.dir / "spill"),
             "preserve_insertion_order": True})
+        self.con.execute("SET enable_progress_bar = false")  # never mixed into a command's JSON output
         for statement in values_sql.macros(currency):
             self.con.execute(statement)
         self.first_data_row = 2

@@ -47,6 +47,8 @@ def macros(currency_code: str = "JPY") -> list[str]:
         f"CREATE OR REPLACE MACRO v_id(s) AS CASE WHEN v_blank(s) THEN NULL "
         f"ELSE trim(translate(s, {full}, {half}), ' \t\r\n') END",
         # -- numbers: '¥120,000', '120,000円', '12万円', '１２０００', '(1,200)', '▲500' ----------------
+        # a tax note says how the amount is given, not what it is: 5,000円（税込）
+        r"CREATE OR REPLACE MACRO v_num_text(s) AS regexp_replace(v_norm(s), '\((税込|税抜)\)', '', 'g')",
         "CREATE OR REPLACE MACRO v_num_negative(t) AS "
         "(starts_with(t, '(') AND ends_with(t, ')')) OR starts_with(t, '▲') OR starts_with(t, '△')",
         f"CREATE OR REPLACE MACRO v_num_parts(t) AS regexp_extract("
@@ -55,7 +57,7 @@ def macros(currency_code: str = "JPY") -> list[str]:
         # exact value as DECIMAL(38,10), NULL when the text is no number or too long to be one
         "CREATE OR REPLACE MACRO v_num_exact(t) AS list_transform([v_num_parts(t)], lambda p: "
         "CASE WHEN p.int = '' OR length(p.int) > 16 OR length(p.frac) > 11 THEN NULL "
-        "ELSE (p.int || p.frac)::DECIMAL(38,10) "
+        "ELSE try_cast(p.int || p.frac AS DECIMAL(38,10)) "
         "* CASE p.unit WHEN '万' THEN 10000 WHEN '億' THEN 100000000 WHEN '千' THEN 1000 ELSE 1 END "
         "* CASE WHEN p.sign = '-' OR v_num_negative(t) THEN -1 ELSE 1 END END)[1]",
         "CREATE OR REPLACE MACRO v_num_error(t) AS list_transform([v_num_parts(t)], lambda p: "
@@ -64,21 +66,22 @@ def macros(currency_code: str = "JPY") -> list[str]:
         "THEN 'number_too_large' END)[1]",
         # money: exact to 1/10,000, never rounded; more decimals than that is a rejected cell
         "CREATE OR REPLACE MACRO v_money(s) AS CASE WHEN v_blank(s) THEN NULL "
-        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN s::DECIMAL(18,4) "
-        "ELSE list_transform([v_num_exact(v_norm(s))], lambda v: "
+        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN try_cast(s AS DECIMAL(18,4)) "
+        "ELSE list_transform([v_num_exact(v_num_text(s))], lambda v: "
         f"CASE WHEN abs(v) < {MAX_ABS} AND v = round(v, 4) THEN v::DECIMAL(18,4) END)[1] END",
         "CREATE OR REPLACE MACRO v_money_error(s) AS CASE WHEN v_blank(s) THEN NULL "
         r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN NULL "
-        "ELSE coalesce(v_num_error(v_norm(s)), "
-        "CASE WHEN v_num_exact(v_norm(s)) <> round(v_num_exact(v_norm(s)), 4) THEN 'too_many_decimals' END) END",
+        "ELSE coalesce(v_num_error(v_num_text(s)), "
+        "CASE WHEN v_num_exact(v_num_text(s)) <> round(v_num_exact(v_num_text(s)), 4) THEN 'too_many_decimals' END) END",
         "CREATE OR REPLACE MACRO v_number(s) AS CASE WHEN v_blank(s) THEN NULL "
-        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN s::DOUBLE "
-        f"ELSE list_transform([v_num_exact(v_norm(s))], lambda v: CASE WHEN abs(v) < {MAX_ABS} THEN v::DOUBLE END)[1] END",
+        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN try_cast(s AS DOUBLE) "
+        f"ELSE list_transform([v_num_exact(v_num_text(s))], lambda v: CASE WHEN abs(v) < {MAX_ABS} THEN v::DOUBLE END)[1] END",
         "CREATE OR REPLACE MACRO v_number_error(s) AS CASE WHEN v_blank(s) THEN NULL "
-        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN NULL ELSE v_num_error(v_norm(s)) END",
+        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN NULL ELSE v_num_error(v_num_text(s)) END",
         # -- dates: 2024/4/1, 2024-04-01, 2024年4月1日, 令和6年4月1日, 20240401, Excel serial, months ----
-        "CREATE OR REPLACE MACRO v_ymd(y, m, d) AS CASE WHEN y::INT BETWEEN 1 AND 9999 AND m::INT BETWEEN 1 AND 12 "
-        "THEN try_cast(printf('%04d-%02d-%02d', y::INT, m::INT, d::INT) AS DATE) END",
+        "CREATE OR REPLACE MACRO v_ymd(y, m, d) AS CASE WHEN try_cast(y AS INT) BETWEEN 1 AND 9999 "
+        "AND try_cast(m AS INT) BETWEEN 1 AND 12 AND try_cast(d AS INT) BETWEEN 1 AND 31 THEN try_cast(printf("
+        "'%04d-%02d-%02d', try_cast(y AS INT), try_cast(m AS INT), try_cast(d AS INT)) AS DATE) END",
         "CREATE OR REPLACE MACRO v_month_text(t) AS CASE "
         "WHEN regexp_matches(t, '^[0-9]{4}[-/.][0-9]{1,2}$') THEN list_transform("
         "[regexp_extract(t, '^([0-9]{4})[-/.]([0-9]{1,2})$', ['y', 'm'])], lambda p: v_ymd(p.y, p.m, '1'))[1] "
@@ -94,9 +97,9 @@ def macros(currency_code: str = "JPY") -> list[str]:
         "WHEN regexp_matches(t, '^(令和|平成|R|H)([0-9]{1,2}|元)[年./-][0-9]{1,2}[月./-][0-9]{1,2}日?$') THEN list_transform("
         "[regexp_extract(t, '^(令和|平成|R|H)([0-9]{1,2}|元)[年./-]([0-9]{1,2})[月./-]([0-9]{1,2})', "
         "['era', 'y', 'm', 'd'])], lambda p: v_ymd(CASE WHEN p.era IN ('令和', 'R') THEN 2018 ELSE 1988 END "
-        "+ CASE WHEN p.y = '元' THEN 1 ELSE p.y::INT END, p.m, p.d))[1] "
-        r"WHEN regexp_matches(t, '^[0-9]{5}(\.[0-9]+)?$') THEN CASE WHEN t::DOUBLE >= 1 AND t::DOUBLE < 2958466 "
-        "THEN DATE '1899-12-30' + floor(t::DOUBLE)::INTEGER END "
+        "+ CASE WHEN p.y = '元' THEN 1 ELSE try_cast(p.y AS INT) END, p.m, p.d))[1] "
+        r"WHEN regexp_matches(t, '^[0-9]{5}(\.[0-9]+)?$') THEN CASE WHEN try_cast(t AS DOUBLE) >= 1 "
+        "AND try_cast(t AS DOUBLE) < 2958466 THEN DATE '1899-12-30' + floor(try_cast(t AS DOUBLE))::INTEGER END "
         "ELSE v_month_text(t) END",
         "CREATE OR REPLACE MACRO v_date(s) AS CASE WHEN v_blank(s) THEN NULL "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}') THEN try_cast(s AS DATE) "
