@@ -218,25 +218,35 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
     # (SQL name of the value, its kind, the raw column, the file's header, required?)
     fields = [(quote_ident(c), columns[c], f"c{index[h]}", h, c in required) for c, h in plain.items()]
     fields += [(f"m{j}", "number", f"c{index[h]}", h, False) for j, (_, h) in enumerate(measures)]
-    values = ", ".join(f"{TYPED[kind][0]}({r}) AS {name}, {r} AS r_{r}" for name, kind, r, _, _ in fields)
-    checks, error_params = [], []
-    for name, kind, r, header, is_required in fields:
+    # One pass types every value and flags the cells that failed (bad_k: text that is no value; blank_k: a
+    # required value missing); only the few flagged rows are looked at again, to name what is wrong.
+    values = ", ".join(f"{TYPED[kind][0]}({r}) AS {name}" for name, kind, r, _, _ in fields)
+    raws = ", ".join(sorted({r for _, _, r, _, _ in fields}))
+    flags, checks = [], []
+    for k, (name, kind, r, header, is_required) in enumerate(fields):
         error = TYPED[kind][1]
         if error is not None:
-            key = error if error.startswith("'") else f"{error}(r_{r})"
-            checks.append(f"SELECT row_no, ? AS header, {key} AS key, r_{r} AS value FROM typed "  # noqa: S608
-                          f"WHERE {name} IS NULL AND NOT v_blank(r_{r})")
-            error_params.append(header)
+            flags.append(f"({name} IS NULL AND NOT v_blank({r})) AS bad_{k}")
+            key = error if error.startswith("'") else f"{error}(r.{r})"
+            checks.append((f"bad_{k}", f"SELECT t.row_no, ?, {key}, r.{r} FROM typed t JOIN raw r USING (row_no) "  # noqa: S608
+                                       f"WHERE t.bad_{k}", header))
         if is_required:
-            checks.append(f"SELECT row_no, ?, 'required_blank', NULL FROM typed WHERE {name} IS NULL "  # noqa: S608
-                          f"AND v_blank(r_{r})")
-            error_params.append(header)
-    extra = " OR ".join(f"coalesce(trim({c}), '') <> ''" for c in stage.extra_columns)
-    extra_col = f", ({extra}) AS has_extra_fields" if extra else ", false AS has_extra_fields"
-    con.execute(f"CREATE TABLE typed AS SELECT row_no, {values}{extra_col} FROM raw")  # noqa: S608
-    checks.append("SELECT row_no, '', 'extra_fields', NULL FROM typed WHERE has_extra_fields")
+            flags.append(f"({name} IS NULL AND v_blank({r})) AS blank_{k}")
+            checks.append((f"blank_{k}", f"SELECT row_no, ?, 'required_blank', NULL FROM typed WHERE blank_{k}", header))  # noqa: S608
+    extra = " OR ".join(f"coalesce(trim({c}), '') <> ''" for c in stage.extra_columns) or "false"
+    flags.append(f"({extra}) AS has_extra_fields")
+    checks.append(("has_extra_fields", "SELECT row_no, ?, 'extra_fields', NULL FROM typed WHERE has_extra_fields", ""))
+    names = ", ".join(name for name, *_ in fields)
+    # typed is a temporary table (memory, spilling to disk past the limit): only good and errors are kept
+    con.execute(f"CREATE TEMP TABLE typed AS SELECT row_no, {names}, {', '.join(flags)} "  # noqa: S608
+                f"FROM (SELECT row_no, {values}, {raws}{', ' if stage.extra_columns else ''}"
+                f"{', '.join(stage.extra_columns)} FROM raw)")
     con.execute("CREATE TABLE errors (row_no BIGINT, header VARCHAR, key VARCHAR, value VARCHAR)")
-    con.execute("INSERT INTO errors " + " UNION ALL ".join(checks), error_params)  # noqa: S608
+    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {flag})" for flag, _, _ in checks)  # noqa: S608
+                         + " FROM typed").fetchone()
+    for (_, query, header), n in zip(checks, counts, strict=True):
+        if n:
+            con.execute("INSERT INTO errors " + query, [header])  # noqa: S608
     key_cols = schema.UNIQUE_KEY.get(dataset) if dataset != "usage" else None
     if key_cols:  # a second row with the same key (among rows without other errors) is a rejected row
         keys = ", ".join(quote_ident(k) for k in key_cols)
@@ -246,13 +256,15 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
             "WHERE row_no NOT IN (SELECT row_no FROM errors)) WHERE n > 1", [plain[key_cols[0]]])
     stored = list(columns)
     if dataset == "usage":
-        names = [name for name, _ in measures]
+        # Several rows of one account and day (per user, say) add up; then one row per measure.
+        sums = ", ".join(f"sum(m{j}) AS m{j}" for j in range(len(measures)))
         con.execute(
-            "CREATE TABLE good AS SELECT account_id, date, measure, sum(value) AS value, min(row_no) AS row_no "  # noqa: S608
-            "FROM (SELECT row_no, account_id, date, unnest(?::VARCHAR[]) AS measure, "
-            f"unnest([{', '.join(f'm{j}' for j in range(len(names)))}]) AS value FROM typed "
-            "WHERE row_no NOT IN (SELECT row_no FROM errors)) WHERE value IS NOT NULL GROUP BY ALL",
-            [names])
+            f"CREATE TABLE good AS SELECT account_id, date, unnest(?::VARCHAR[]) AS measure, "  # noqa: S608
+            f"unnest([{', '.join(f'm{j}' for j in range(len(measures)))}]) AS value, row_no FROM ("
+            f"SELECT account_id, date, {sums}, min(row_no) AS row_no FROM typed "
+            "WHERE row_no NOT IN (SELECT row_no FROM errors) GROUP BY account_id, date)",
+            [[name for name, _ in measures]])
+        con.execute("DELETE FROM good WHERE value IS NULL")
     else:
         select = ", ".join(quote_ident(c) if c in plain else f"NULL AS {quote_ident(c)}" for c in stored)
         con.execute(f"CREATE TABLE good AS SELECT row_no, {select} FROM typed "  # noqa: S608

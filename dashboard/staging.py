@@ -30,7 +30,7 @@ from dashboard.readers import Limits, RawTable
 
 SAMPLE_BYTES = 1 << 20
 _CHUNK = 8 << 20
-SPARE_COLUMNS = 32  # fields beyond the header that a row may carry before the file is refused
+SPARE_COLUMNS = 4  # fields beyond the header a row may carry (a rejected row) before the file is refused
 _LINE_RE = re.compile(r"Line: (\d+)")
 
 
@@ -115,14 +115,17 @@ class Stage:
         finally:
             if source != path:
                 source.unlink(missing_ok=True)
-        self.con.execute("DELETE FROM raw WHERE row_no = 1")  # the header row
+        # raw: the data rows with their row number (the header is row 1)
+        self.con.execute("CREATE VIEW raw AS SELECT rowid + 1 AS row_no, * FROM raw_file WHERE rowid > 0")
         spare = [f"c{i}" for i in range(len(headers), width)]
         self.extra_columns = spare
         self._drop_empty_spares(spare)
         return RawTable(headers=headers, source_format="csv", encoding=encoding, warnings=warnings)
 
     def _read_csv(self, source: Path, columns: dict, delimiter: str, file_name: str, headers: list[str]) -> None:
-        sql = ("CREATE TABLE raw AS SELECT row_number() OVER () AS row_no, * FROM read_csv(?, header = false, "
+        # Rows keep the file's order (preserve_insertion_order), so rowid + 1 is the row number: cheaper
+        # than a window over the whole file.
+        sql = ("CREATE TABLE raw_file AS SELECT * FROM read_csv(?, header = false, "
                "auto_detect = false, columns = ?, delim = ?, quote = '\"', escape = '\"', null_padding = true, "
                "strict_mode = true, all_varchar = true, parallel = ?)")
         try:
@@ -145,8 +148,8 @@ class Stage:
         line = f"\n([^\n]*{re.escape(delimiter)}){{{len(headers) - 1}}}"
         for i, header in enumerate(headers):
             hit = self.con.execute(
-                f"SELECT row_no, c{i} FROM raw WHERE c{i} LIKE '%' || chr(10) || '%' "  # noqa: S608 (c0…cN)
-                "AND regexp_matches(c" + str(i) + ", ?) ORDER BY row_no LIMIT 1", [line]).fetchone()
+                f"SELECT rowid + 1, c{i} FROM raw_file WHERE c{i} LIKE '%' || chr(10) || '%' "  # noqa: S608 (c0…cN)
+                "AND regexp_matches(c" + str(i) + ", ?) ORDER BY 1 LIMIT 1", [line]).fetchone()
             if hit:
                 swallowed = sum(1 for part in hit[1].split("\n")[1:] if part.count(delimiter) >= len(headers) - 1)
                 raise ImportRefused("unclosed_quote", file=file_name, row=hit[0], header=header, n=swallowed)
@@ -156,10 +159,7 @@ class Stage:
         if not spare:
             return
         used = self.con.execute("SELECT " + ", ".join(f"bool_or({c} IS NOT NULL AND trim({c}) <> '')"  # noqa: S608 (c0…cN)
-                                                    for c in spare) + " FROM raw").fetchone()
-        for column, in_use in zip(spare, used, strict=True):
-            if not in_use:
-                self.con.execute(f"ALTER TABLE raw DROP COLUMN {column}")
+                                                    for c in spare) + " FROM raw_file").fetchone()
         self.extra_columns = [c for c, in_use in zip(spare, used, strict=True) if in_use]
 
     def _load_parquet(self, path: Path, file_name: str) -> RawTable:
@@ -174,8 +174,8 @@ class Stage:
             raise ImportRefused("empty_file", file=file_name)
         select = ", ".join(f"CAST({quote_ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(names[: len(headers)]))
         try:
-            self.con.execute(f"CREATE TABLE raw AS SELECT row_number() OVER () + 1 AS row_no, {select} "  # noqa: S608
-                             "FROM read_parquet(?)", [str(path)])
+            self.con.execute(f"CREATE TABLE raw_file AS SELECT {select} FROM read_parquet(?)", [str(path)])  # noqa: S608
+            self.con.execute("CREATE VIEW raw AS SELECT rowid + 2 AS row_no, * FROM raw_file")  # the header is row 1
         except duckdb.Error as exc:
             raise ImportRefused("not_a_table", file=file_name, detail=str(exc).splitlines()[0][:120]) from exc
         self.extra_columns = []

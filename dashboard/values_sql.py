@@ -37,47 +37,55 @@ def symbols_pattern(currency: Currency) -> str:
 def macros(currency_code: str = "JPY") -> list[str]:
     currency = CURRENCIES.get(currency_code, CURRENCIES["JPY"])
     full, half = _lit(_FULL), _lit(_HALF)
-    blanks = ", ".join(_lit(b) for b in BLANKS)
+    wide = str.maketrans(_HALF, _FULL)
+    blanks = ", ".join(_lit(b) for b in dict.fromkeys([*BLANKS, *(b.translate(wide) for b in BLANKS)]))
     symbols = _lit(symbols_pattern(currency) + "|,| |税込|税抜")
     ymd = "'^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})'"
     return [
-        f"CREATE OR REPLACE MACRO v_norm(s) AS trim(translate(s, {full}, {half}))",
-        f"CREATE OR REPLACE MACRO v_blank(s) AS s IS NULL OR (length(s) <= 12 AND lower(v_norm(s)) IN ({blanks}))",
+        # translate() is slow, and most cells are plain ASCII (byte length = character length) or carry no
+        # full-width ASCII at all (髙﨑, ￥): it runs only where a full-width character is present
+        "CREATE OR REPLACE MACRO v_fold(s) AS CASE WHEN strlen(s) = length(s) THEN s "
+        f"WHEN regexp_matches(s, '[\\x{{FF01}}-\\x{{FF5E}}\\x{{3000}}]') THEN translate(s, {full}, {half}) "
+        "ELSE replace(s, '\uffe5', '\u00a5') END",
+        "CREATE OR REPLACE MACRO v_norm(s) AS trim(v_fold(s))",
+        # the blank tokens are listed in both widths, so no cell needs folding to be checked
+        f"CREATE OR REPLACE MACRO v_blank(s) AS s IS NULL OR (length(s) <= 12 AND lower(trim(s, ' \t\r\n\u3000')) "
+        f"IN ({blanks}))",
         "CREATE OR REPLACE MACRO v_text(s) AS CASE WHEN v_blank(s) THEN NULL ELSE trim(s, ' \t\r\n\u3000') END",
-        f"CREATE OR REPLACE MACRO v_id(s) AS CASE WHEN v_blank(s) THEN NULL "
-        f"ELSE trim(translate(s, {full}, {half}), ' \t\r\n') END",
+        "CREATE OR REPLACE MACRO v_id(s) AS CASE WHEN v_blank(s) THEN NULL ELSE trim(v_fold(s), ' \t\r\n') END",
         # -- numbers: '¥120,000', '120,000円', '12万円', '１２０００', '(1,200)', '▲500' ----------------
-        # a tax note says how the amount is given, not what it is: 5,000円（税込）
-        r"CREATE OR REPLACE MACRO v_num_text(s) AS regexp_replace(v_norm(s), '\((税込|税抜)\)', '', 'g')",
-        "CREATE OR REPLACE MACRO v_num_negative(t) AS "
-        "(starts_with(t, '(') AND ends_with(t, ')')) OR starts_with(t, '▲') OR starts_with(t, '△')",
-        f"CREATE OR REPLACE MACRO v_num_parts(t) AS regexp_extract("
-        f"regexp_replace(trim(t, '()▲△'), {symbols}, '', 'g'), "
-        r"'^([+-]?)([0-9]+)(\.[0-9]+)?(万|億|千)?$', ['sign', 'int', 'frac', 'unit'])",
-        # exact value as DECIMAL(38,10), NULL when the text is no number or too long to be one
-        "CREATE OR REPLACE MACRO v_num_exact(t) AS list_transform([v_num_parts(t)], lambda p: "
-        "CASE WHEN p.int = '' OR length(p.int) > 16 OR length(p.frac) > 11 THEN NULL "
-        "ELSE try_cast(p.int || p.frac AS DECIMAL(38,10)) "
-        "* CASE p.unit WHEN '万' THEN 10000 WHEN '億' THEN 100000000 WHEN '千' THEN 1000 ELSE 1 END "
-        "* CASE WHEN p.sign = '-' OR v_num_negative(t) THEN -1 ELSE 1 END END)[1]",
-        "CREATE OR REPLACE MACRO v_num_error(t) AS list_transform([v_num_parts(t)], lambda p: "
-        "CASE WHEN p.int = '' THEN 'not_a_number' WHEN length(p.int) > 16 THEN 'number_too_large' "
-        f"WHEN length(p.frac) > 11 THEN 'too_many_decimals' WHEN abs(v_num_exact(t)) >= {MAX_ABS} "
-        "THEN 'number_too_large' END)[1]",
+        # One scan per cell, bound once by a lambda (a macro argument used twice would be computed twice):
+        # the text without a tax note (5,000円（税込） is 5,000), whether it is negative ((1,200), ▲500),
+        # and its parts once the sign marks, currency marks and separators are gone.
+        "CREATE OR REPLACE MACRO v_num_scan(s) AS list_transform([v_norm(s)], lambda n: list_transform("
+        r"[CASE WHEN contains(n, '税') THEN regexp_replace(n, '\((税込|税抜)\)', '', 'g') ELSE n END], lambda t: "
+        "struct_pack(neg := (starts_with(t, '(') AND ends_with(t, ')')) OR starts_with(t, '▲') OR starts_with(t, '△'), "
+        f"p := regexp_extract(regexp_replace(trim(t, '()▲△'), {symbols}, '', 'g'), "
+        r"'^([+-]?)([0-9]+)(\.[0-9]+)?(万|億|千)?$', ['sign', 'int', 'frac', 'unit'])))[1])[1]",
+        # the exact value of a scan as DECIMAL(38,10); NULL when it is no number or too long to be one
+        "CREATE OR REPLACE MACRO v_scan_value(x) AS CASE WHEN x.p.int = '' OR length(x.p.int) > 16 "
+        "OR length(x.p.frac) > 11 THEN NULL ELSE try_cast(x.p.int || x.p.frac AS DECIMAL(38,10)) "
+        "* CASE x.p.unit WHEN '万' THEN 10000 WHEN '億' THEN 100000000 WHEN '千' THEN 1000 ELSE 1 END "
+        "* CASE WHEN x.p.sign = '-' OR x.neg THEN -1 ELSE 1 END END",
+        "CREATE OR REPLACE MACRO v_scan_error(x) AS CASE WHEN x.p.int = '' THEN 'not_a_number' "
+        "WHEN length(x.p.int) > 16 THEN 'number_too_large' WHEN length(x.p.frac) > 11 THEN 'too_many_decimals' "
+        f"WHEN abs(v_scan_value(x)) >= {MAX_ABS} THEN 'number_too_large' END",
         # money: exact to 1/10,000, never rounded; more decimals than that is a rejected cell
         "CREATE OR REPLACE MACRO v_money(s) AS CASE WHEN v_blank(s) THEN NULL "
         r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN try_cast(s AS DECIMAL(18,4)) "
-        "ELSE list_transform([v_num_exact(v_num_text(s))], lambda v: "
-        f"CASE WHEN abs(v) < {MAX_ABS} AND v = round(v, 4) THEN v::DECIMAL(18,4) END)[1] END",
+        "ELSE list_transform([v_num_scan(s)], lambda x: list_transform([v_scan_value(x)], lambda v: "
+        f"CASE WHEN abs(v) < {MAX_ABS} AND v = round(v, 4) THEN v::DECIMAL(18,4) END)[1])[1] END",
         "CREATE OR REPLACE MACRO v_money_error(s) AS CASE WHEN v_blank(s) THEN NULL "
         r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN NULL "
-        "ELSE coalesce(v_num_error(v_num_text(s)), "
-        "CASE WHEN v_num_exact(v_num_text(s)) <> round(v_num_exact(v_num_text(s)), 4) THEN 'too_many_decimals' END) END",
+        "ELSE list_transform([v_num_scan(s)], lambda x: coalesce(v_scan_error(x), CASE WHEN v_scan_value(x) "
+        "<> round(v_scan_value(x), 4) THEN 'too_many_decimals' END))[1] END",
         "CREATE OR REPLACE MACRO v_number(s) AS CASE WHEN v_blank(s) THEN NULL "
         r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN try_cast(s AS DOUBLE) "
-        f"ELSE list_transform([v_num_exact(v_num_text(s))], lambda v: CASE WHEN abs(v) < {MAX_ABS} THEN v::DOUBLE END)[1] END",
+        "ELSE list_transform([v_num_scan(s)], lambda x: list_transform([v_scan_value(x)], lambda v: "
+        f"CASE WHEN abs(v) < {MAX_ABS} THEN v::DOUBLE END)[1])[1] END",
         "CREATE OR REPLACE MACRO v_number_error(s) AS CASE WHEN v_blank(s) THEN NULL "
-        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN NULL ELSE v_num_error(v_num_text(s)) END",
+        r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN NULL "
+        "ELSE list_transform([v_num_scan(s)], lambda x: v_scan_error(x))[1] END",
         # -- dates: 2024/4/1, 2024-04-01, 2024年4月1日, 令和6年4月1日, 20240401, Excel serial, months ----
         "CREATE OR REPLACE MACRO v_ymd(y, m, d) AS CASE WHEN try_cast(y AS INT) BETWEEN 1 AND 9999 "
         "AND try_cast(m AS INT) BETWEEN 1 AND 12 AND try_cast(d AS INT) BETWEEN 1 AND 31 THEN try_cast(printf("
@@ -105,10 +113,11 @@ def macros(currency_code: str = "JPY") -> list[str]:
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}') THEN try_cast(s AS DATE) "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[ T].*') THEN try_cast(s[1:10] AS DATE) "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}/[0-9]{1,2}/[0-9]{1,2}') THEN try_cast(replace(s, '/', '-') AS DATE) "
-        "ELSE v_date_text(v_norm(s)) END",
+        "ELSE list_transform([v_norm(s)], lambda t: v_date_text(t))[1] END",
         "CREATE OR REPLACE MACRO v_month(s) AS CASE WHEN v_blank(s) THEN NULL "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}') THEN try_cast(s || '-01' AS DATE) "
-        "ELSE coalesce(v_month_text(v_norm(s)), date_trunc('month', v_date(s))::DATE) END",
+        "ELSE coalesce(list_transform([v_norm(s)], lambda t: v_month_text(t))[1], "
+        "date_trunc('month', v_date(s))::DATE) END",
     ]
 
 
