@@ -33,26 +33,19 @@ from typing import Any, TypeVar
 import duckdb
 
 from dashboard import schema
-from dashboard.i18n import t
+from dashboard.errors import Explained
 
 T = TypeVar("T")
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "dashboard.duckdb"
 ENV_DB = "DASHBOARD_DB"
+ENV_MEMORY = "DASHBOARD_MEMORY_MB"
 # Bytes 8..12 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(Explained, RuntimeError):
     """A problem with the database file itself; ``message(lang)`` says what happened and what to do."""
-
-    def __init__(self, key: str, **kwargs: object):
-        super().__init__(t(key, "en", **kwargs))
-        self.key = key
-        self.kwargs = kwargs
-
-    def message(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **self.kwargs)
 
 
 class DatabaseBusy(DatabaseError):
@@ -60,6 +53,16 @@ class DatabaseBusy(DatabaseError):
 
     def __init__(self, path: object, seconds: float = 60.0):
         super().__init__("db_busy", path=path, seconds=f"{seconds:.0f}")
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for the dashboard's database ($DASHBOARD_MEMORY_MB, default 2 GB): past it,
+    large imports and queries spill to disk instead of growing with the data."""
+    try:
+        mb = int(os.environ.get(ENV_MEMORY) or 2048)
+    except ValueError:
+        mb = 2048
+    return f"{max(mb, 256)}MB"
 
 
 def default_path() -> Path:
@@ -176,7 +179,8 @@ class Database:
         delay = 0.02
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=self.read_only)
+                return duckdb.connect(str(self.path), read_only=self.read_only,
+                                      config={"memory_limit": memory_limit()})
             except duckdb.Error as exc:
                 transient = _is_lock_error(exc) or "Unique file handle conflict" in str(exc)
                 if not transient or time.monotonic() > deadline:
