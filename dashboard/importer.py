@@ -204,7 +204,8 @@ def resolve_mapping(raw: RawTable, stage: Stage, dataset: str, file_name: str, o
 
 def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str]) -> list[str]:
     """Type every value in SQL: table ``typed`` (values and error keys), ``errors`` (one row per bad cell,
-    with row, header, key and raw value) and ``good`` (the rows to store). Returns good's columns."""
+    with row, header, key and raw value) and ``good`` (the rows to store, with row_no; the value
+    columns are the dataset's). Returns good's columns."""
     con = stage.con
     columns = schema.DATASETS[dataset]
     required = schema.REQUIRED[dataset]
@@ -237,8 +238,12 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
     flags.append(f"({extra}) AS has_extra_fields")
     checks.append(("has_extra_fields", "SELECT row_no, ?, 'extra_fields', NULL FROM typed WHERE has_extra_fields", ""))
     names = ", ".join(name for name, *_ in fields)
-    # typed is a temporary table (memory, spilling to disk past the limit): only good and errors are kept
-    con.execute(f"CREATE TEMP TABLE typed AS SELECT row_no, {names}, {', '.join(flags)} "  # noqa: S608
+    if dataset == "usage":  # typed is temporary (memory, spilling past the limit): good is built from it
+        table = "CREATE TEMP TABLE typed"
+    else:  # typed becomes good itself once the rejected rows are out: the rows are written once
+        names += "".join(f", NULL AS {quote_ident(c)}" for c in columns if c not in plain)
+        table = "CREATE TABLE typed"
+    con.execute(f"{table} AS SELECT row_no, {names}, {', '.join(flags)} "  # noqa: S608
                 f"FROM (SELECT row_no, {values}, {raws}{', ' if stage.extra_columns else ''}"
                 f"{', '.join(stage.extra_columns)} FROM raw)")
     con.execute("CREATE TABLE errors (row_no BIGINT, header VARCHAR, key VARCHAR, value VARCHAR)")
@@ -266,9 +271,9 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
             [[name for name, _ in measures]])
         con.execute("DELETE FROM good WHERE value IS NULL")
     else:
-        select = ", ".join(quote_ident(c) if c in plain else f"NULL AS {quote_ident(c)}" for c in stored)
-        con.execute(f"CREATE TABLE good AS SELECT row_no, {select} FROM typed "  # noqa: S608
-                    "WHERE row_no NOT IN (SELECT row_no FROM errors)")
+        if con.execute("SELECT count(*) FROM errors").fetchone()[0]:
+            con.execute("DELETE FROM typed WHERE row_no IN (SELECT row_no FROM errors)")
+        con.execute("ALTER TABLE typed RENAME TO good")
     return stored
 
 
@@ -398,13 +403,13 @@ def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, la
                              [dataset]).fetchone()
         parent_id = parent[0] if parent else None
         good = f"{alias}.good"
-        fresh_sql = f"SELECT {cols} FROM {good}"  # noqa: S608
-        conflicts = 0
-        if mode in ("append", "upsert") and parent_id is not None:
-            fresh_sql = f"SELECT {cols} FROM {good} EXCEPT ALL SELECT {cols} FROM \"cur_{dataset}\""  # noqa: S608
-        con.execute(f"CREATE TEMP TABLE fresh AS {fresh_sql}")  # noqa: S608
-        incoming = con.execute(f"SELECT count(*) FROM {good}").fetchone()[0]  # noqa: S608
-        duplicate = incoming - con.execute("SELECT count(*) FROM fresh").fetchone()[0]
+        conflicts = duplicate = 0
+        merging = mode in ("append", "upsert") and parent_id is not None
+        if merging:  # the incoming rows that are not stored already
+            con.execute(f"CREATE TEMP TABLE fresh AS SELECT {cols} FROM {good} "  # noqa: S608
+                        f'EXCEPT ALL SELECT {cols} FROM "cur_{dataset}"')
+            incoming = con.execute(f"SELECT count(*) FROM {good}").fetchone()[0]  # noqa: S608
+            duplicate = incoming - con.execute("SELECT count(*) FROM fresh").fetchone()[0]
         if mode == "append" and key_cols and parent_id is not None:
             # a row whose key is stored with other values is not added (upsert replaces such rows)
             on = " AND ".join(f"f.{k} = c.{k}" for k in key_cols)
@@ -412,16 +417,15 @@ def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, la
             on = " AND ".join(f"fresh.{k} = c.{k}" for k in key_cols)
             con.execute(f"DELETE FROM fresh WHERE EXISTS (SELECT 1 FROM conflicts c WHERE {on})")  # noqa: S608
             conflicts = con.execute("SELECT count(*) FROM conflicts").fetchone()[0]
-        added = con.execute("SELECT count(*) FROM fresh").fetchone()[0]
-        if mode != "replace" and parent_id is not None and added == 0 and conflicts == 0:
+        added = con.execute("SELECT count(*) FROM fresh").fetchone()[0] if merging else plan.rows_loaded
+        if merging and added == 0 and conflicts == 0:
             return parent_id, True, duplicate, 0, 0  # every row is already there: nothing changes
-        rows_loaded = plan.rows_loaded if mode == "replace" or parent_id is None else added
         snapshot_id = con.execute(
             "INSERT INTO snapshots (dataset, file_name, content_hash, imported_at, imported_by, source_format, "
             "encoding, sheet, rows_read, rows_loaded, rows_rejected, mapping, mode, parent_id, rows_duplicate) "
             "VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING snapshot_id",
             [dataset, plan.file_name, plan.content_hash, imported_by, plan.raw.source_format,
-             plan.raw.encoding, plan.raw.sheet, plan.rows_read, rows_loaded, plan.rows_rejected + conflicts,
+             plan.raw.encoding, plan.raw.sheet, plan.rows_read, added, plan.rows_rejected + conflicts,
              mapping_json, mode, parent_id, duplicate]).fetchone()[0]
         if mode == "upsert" and parent_id is not None:
             on = " AND ".join(f"g.{k} = c.{k}" for k in key_cols)
@@ -429,8 +433,9 @@ def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, la
                         f"WHERE NOT EXISTS (SELECT 1 FROM {good} g WHERE {on})", [snapshot_id])
             con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM {good}', [snapshot_id])  # noqa: S608
             members = [snapshot_id]
-        else:
-            con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM fresh', [snapshot_id])  # noqa: S608
+        else:  # replace (or a first import): the file's rows straight from the stage, no copy in between
+            source = "fresh" if merging else good
+            con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM {source}', [snapshot_id])  # noqa: S608
             members = [snapshot_id]
             if mode == "append" and parent_id is not None:
                 members += [r[0] for r in con.execute(
@@ -442,13 +447,13 @@ def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, la
             [snapshot_id, *message_params, *headers])
         if conflicts:
             keys_text = " || ' / ' || ".join(f"CAST({k} AS VARCHAR)" for k in key_cols)
-            conflict_msg = MESSAGES["key_conflict"][lang if lang in ("ja", "en") else "en"]
+            conflict_msg = MESSAGES["key_conflict"][lang if lang in LANGS else default_lang()]
             con.execute(f"INSERT INTO rejected_rows SELECT ?, NULL, ?, replace(?, '{{value}}', {keys_text}), "  # noqa: S608
                         "NULL FROM conflicts", [snapshot_id, plan.mapping[schema.UNIQUE_KEY[dataset][0]], conflict_msg])
         con.execute("UPDATE snapshots SET is_current = (snapshot_id = ?) WHERE dataset = ?", [snapshot_id, dataset])
         con.execute("INSERT OR REPLACE INTO source_mappings VALUES (?, ?, ?::JSON, now()::TIMESTAMP)",
                     [dataset, mp.source_key(plan.raw.headers), mapping_json])
-        return snapshot_id, False, duplicate, conflicts, rows_loaded
+        return snapshot_id, False, duplicate, conflicts, added
 
     progress(0.75, "storing")
     try:
