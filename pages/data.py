@@ -115,9 +115,13 @@ st.subheader(ui.t("history"))
 snapshots = importer.list_snapshots(database)
 if len(snapshots):
     ja = lang == "ja"
-    st.dataframe(snapshots, hide_index=True, width="stretch", column_order=[
-        "snapshot_id", "is_current", "dataset", "file_name", "rows_loaded", "rows_rejected", "imported_at",
-        "imported_by", "source_format", "encoding", "sheet"], column_config={
+    shown = snapshots.assign(mode=snapshots["mode"].map(lambda m: ui.t(f"mode_{m}").split("（")[0].split(" (")[0]),
+                             encoding=snapshots["encoding"].fillna(""), sheet=snapshots["sheet"].fillna(""))
+    st.dataframe(shown, hide_index=True, width="stretch", column_order=[
+        "snapshot_id", "is_current", "dataset", "file_name", "mode", "rows_loaded", "rows_rejected",
+        "rows_duplicate", "imported_at", "imported_by", "source_format", "encoding", "sheet"], column_config={
+        "mode": ui.t("import_mode"),
+        "rows_duplicate": st.column_config.NumberColumn("重複" if ja else "Duplicate", format="localized"),
         "snapshot_id": "#", "is_current": st.column_config.CheckboxColumn("現在" if ja else "Current"),
         "dataset": ui.t("dataset"), "file_name": "ファイル" if ja else "File",
         "rows_loaded": st.column_config.NumberColumn("取込行" if ja else "Loaded", format="localized"),

@@ -189,3 +189,35 @@ def test_database_held_by_another_process_gets_a_clear_message(app_db, monkeypat
     at.run()
     assert not at.exception
     assert "他の処理（定期取り込みなど）" in at.error[0].value
+
+
+def test_a_partial_accounts_file_asks_before_replacing(app_db):
+    at = open_page("data")
+    at.selectbox(key="up_dataset").set_value("accounts").run()
+    body = "取引先ID,会社名,月額(税抜),備考\r\nC10001,株式会社テスト,50000,メモ\r\n".encode("cp932")
+    at.file_uploader(key="up_file").upload("顧客_一部.csv", body, "text/csv").run()
+    assert not at.exception
+    assert any("取り込まれない見出し: 備考" in c.value for c in at.caption)
+    assert any("キー320件のうち319件が消えます（ファイルには1件）" in w.value for w in at.warning), [w.value for w in at.warning]
+    commit = at.button[[b.label for b in at.button].index("この内容で取り込む")]
+    assert commit.disabled
+    before = Database(app_db).content_fingerprint()
+    at.checkbox(key="up_confirm_replace").check().run()
+    at.button[[b.label for b in at.button].index("この内容で取り込む")].click().run()
+    assert not at.exception
+    assert any("顧客_一部.csv を取り込みました: 1行" in s.value for s in at.success)
+    assert Database(app_db).content_fingerprint() != before
+    assert Database(app_db).query("SELECT account_id, mrr FROM cur_accounts").values.tolist() == [["C10001", 50000]]
+
+
+def test_append_mode_on_the_page(app_db):
+    at = open_page("data")
+    at.selectbox(key="up_dataset").set_value("touchpoints").run()
+    at.segmented_control(key="up_mode_touchpoints").set_value("append").run()
+    body = "取引先ID,接触日,対応種別\r\nC10001,2026/10/30,QBR\r\n".encode("cp932")
+    before = Database(app_db).query("SELECT count(*) AS n FROM cur_touchpoints")["n"][0]
+    at.file_uploader(key="up_file").upload("接点_10月末.csv", body, "text/csv").run()
+    at.button[[b.label for b in at.button].index("この内容で取り込む")].click().run()
+    assert not at.exception
+    after = Database(app_db).query("SELECT count(*) AS n FROM cur_touchpoints")["n"][0]
+    assert after == before + 1
