@@ -221,3 +221,23 @@ def test_append_mode_on_the_page(app_db):
     assert not at.exception
     after = Database(app_db).query("SELECT count(*) AS n FROM cur_touchpoints")["n"][0]
     assert after == before + 1
+
+
+def test_a_usd_workspace_shows_cents_exactly(tmp_path, monkeypatch):
+    from dashboard import settings
+
+    path = tmp_path / "usd.duckdb"
+    db = Database(path)
+    settings.put(db, "currency", "USD")
+    csv = tmp_path / "mrr.csv"
+    csv.write_text("account_id,month,mrr\nA1,2026-08,29.85\nA1,2026-09,29.85\nA2,2026-08,$100.10\n"
+                   "A2,2026-09,$100.10\nA2,2026-10,US$100.10\nA3,2026-10,\"US$1,234.50\"\n")
+    importer.import_file(db, csv, "mrr")
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    monkeypatch.setenv("DASHBOARD_USERS", str(tmp_path / "users.toml"))
+    monkeypatch.setenv("DASHBOARD_LANG", "en")
+    at = open_page("overview", lang="en")
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["MRR"] == "$1,334.60"  # 100.10 + 1,234.50 on Oct 31; A1 left at the end of September
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "$%{y:,.2f}" in json.dumps(spec)  # hover shows dollars and cents
