@@ -69,10 +69,14 @@ def browser():
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the script."""
+    """Wait until Streamlit has finished running the script and drawn what it sent: the running
+    indicator shows only after a moment, so give it that moment, then wait for it and for every
+    placeholder (a skeleton where a chart or metric is still coming) to be gone."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_timeout(400)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') "
+        "&& !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
     page.wait_for_timeout(600)
 
 
