@@ -152,8 +152,16 @@ def sidebar(user: auth.User) -> Filters | None:
             return None
         default_as_of = q("default_as_of")
         first = q("data_bounds")["first"] or default_as_of
-        _init("f_as_of", _param_date("as_of") or default_as_of)
-        _init("f_start", _param_date("from") or max(first, metrics.P.add_months(default_as_of.replace(day=1), -12)))
+        # A shared link's dates are kept within the data (a date before it would crash the date inputs).
+        wanted_as_of, wanted_start = _param_date("as_of"), _param_date("from")
+        as_of_default = min(max(wanted_as_of or default_as_of, first), dt.date(9999, 12, 31))
+        start_default = wanted_start or max(first, metrics.P.add_months(default_as_of.replace(day=1), -12))
+        start_default = min(max(start_default, first), as_of_default)
+        if "f_as_of" not in st.session_state and (
+                (wanted_as_of and wanted_as_of != as_of_default) or (wanted_start and wanted_start != start_default)):
+            st.toast(t("link_dates_adjusted", first=first.isoformat()), icon=":material/info:")
+        _init("f_as_of", as_of_default)
+        _init("f_start", start_default)
         _init("f_tiers", [v for v in st.query_params.get_all("tier") if v in metrics.TIERS])
         _init("f_owners", st.query_params.get_all("owner"))
         st.subheader(t("filters"))

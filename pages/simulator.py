@@ -13,16 +13,41 @@ ja = lang == "ja"
 DEFAULTS = {"aov": 8000, "purchases": "1:0.7,2:0.2,3.5:0.1", "margin": 50, "conv": 20, "roas": 1.0,
             "arpa": 100_000, "churn": 2.0, "smargin": 80, "cac": 1_000_000,
             "cost": 1_000_000, "newmrr": 130_000, "cschurn": 2.0, "acv": 1_200_000, "renew": 30, "rmargin": 80}
-NUMERIC = {k for k in DEFAULTS if k != "purchases"}
+# Each driver's widget range, defined once: the widgets use it and a shared link is kept inside it.
+RANGES = {"aov": (1000, 50000), "margin": (1, 100), "conv": (1, 100), "roas": (0.5, 5.0), "arpa": (1000, 10_000_000),
+          "churn": (0.1, 20.0), "smargin": (1, 100), "cac": (0, 100_000_000), "cost": (0, 10_000_000),
+          "newmrr": (0, 10_000_000), "cschurn": (0.1, 20.0), "acv": (0, 1_000_000_000), "renew": (0, 95),
+          "rmargin": (1, 100)}
+
+
+def _from_link(key: str, raw: str):
+    """A driver from a shared URL, clamped to its widget's range; None when it cannot be read."""
+    default = DEFAULTS[key]
+    try:
+        if key == "purchases":
+            buckets = simulator.parse_purchases(raw)
+            ok = buckets and all(k >= 1 and 0 <= v <= 1 for k, v in buckets.items()) and sum(buckets.values()) > 0
+            return raw if ok else None
+        value = float(raw)
+    except ValueError:
+        return None
+    if value != value:  # NaN
+        return None
+    low, high = RANGES[key]
+    return type(default)(min(max(value, low), high))
+
 
 # Drivers live in the session; a shared URL (?sim_aov=...) fills them on first load.
+adjusted = []
 for key, default in DEFAULTS.items():
     if f"sim_{key}" not in st.session_state:
         raw = st.query_params.get(f"sim_{key}")
-        try:
-            st.session_state[f"sim_{key}"] = (type(default)(float(raw)) if key in NUMERIC else raw) if raw else default
-        except ValueError:
-            st.session_state[f"sim_{key}"] = default
+        value = _from_link(key, raw) if raw else default
+        if raw and (value is None or str(value) != raw and not (key != "purchases" and float(value) == float(raw))):
+            adjusted.append(key)
+        st.session_state[f"sim_{key}"] = default if value is None else value
+if adjusted:
+    st.toast(ui.t("link_values_adjusted", keys=", ".join(adjusted)), icon=":material/info:")
 
 
 def calibrate():
@@ -56,7 +81,7 @@ tab_d2c, tab_saas, tab_cs, tab_renew, tab_scen = st.tabs(
 with tab_d2c:
     c1, c2 = st.columns([1, 1])
     with c1:
-        aov = st.slider("AOV（平均注文単価, 円）" if ja else "AOV (yen)", 1000, 50000, step=100, key="sim_aov")
+        aov = st.slider("AOV（平均注文単価, 円）" if ja else "AOV (yen)", *RANGES["aov"], step=100, key="sim_aov")
         buckets = pd.DataFrame([{"purchases": k, "share": v * 100}
                                 for k, v in simulator.parse_purchases(st.session_state["sim_purchases"]).items()])
         edited = st.data_editor(buckets, num_rows="dynamic", hide_index=True, key="sim_buckets", column_config={
@@ -66,9 +91,9 @@ with tab_d2c:
         edited = edited.dropna()
         purchases = {float(r.purchases): float(r.share) / 100 for r in edited.itertuples()} or {1.0: 1.0}
         st.session_state["sim_purchases"] = ",".join(f"{k:g}:{v:g}" for k, v in purchases.items())
-        margin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", 1, 100, key="sim_margin")
-        conv = st.slider("メール会員→初回購入の転換率 (%)" if ja else "Sign-up → first purchase (%)", 1, 100, key="sim_conv")
-        roas = st.slider("目標ROAS（1.0 = 損益分岐）" if ja else "Target return (1.0 = break-even)", 0.5, 5.0, step=0.1,
+        margin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", *RANGES["margin"], key="sim_margin")
+        conv = st.slider("メール会員→初回購入の転換率 (%)" if ja else "Sign-up → first purchase (%)", *RANGES["conv"], key="sim_conv")
+        roas = st.slider("目標ROAS（1.0 = 損益分岐）" if ja else "Target return (1.0 = break-even)", *RANGES["roas"], step=0.1,
                          key="sim_roas")
     try:
         r = simulator.d2c(aov, purchases, margin / 100, conv / 100, roas)
@@ -115,10 +140,10 @@ with tab_d2c:
 with tab_saas:
     c1, c2 = st.columns(2)
     with c1:
-        arpa = st.number_input("ARPA（円/月）" if ja else "ARPA (yen/month)", 1000, 10_000_000, step=1000, key="sim_arpa")
-        churn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", 0.1, 20.0, step=0.1, key="sim_churn")
-        smargin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", 1, 100, key="sim_smargin")
-        cac = st.number_input("CAC（円）" if ja else "CAC (yen)", 0, 100_000_000, step=10_000, key="sim_cac")
+        arpa = st.number_input("ARPA（円/月）" if ja else "ARPA (yen/month)", *RANGES["arpa"], step=1000, key="sim_arpa")
+        churn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", *RANGES["churn"], step=0.1, key="sim_churn")
+        smargin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", *RANGES["smargin"], key="sim_smargin")
+        cac = st.number_input("CAC（円）" if ja else "CAC (yen)", *RANGES["cac"], step=10_000, key="sim_cac")
     s = simulator.saas(arpa, churn / 100, smargin / 100, cac)
     with c2:
         m1 = m2 = st.container()
@@ -138,11 +163,11 @@ with tab_saas:
 with tab_cs:
     c1, c2 = st.columns(2)
     with c1:
-        cost = st.number_input("担当者1人の月額コスト（円）" if ja else "Cost of a rep per month (yen)", 0, 10_000_000,
-                               step=50_000, key="sim_cost")
-        newmrr = st.number_input("1人が毎月生む新規MRR（円）" if ja else "New MRR a rep creates per month (yen)", 0,
-                                 10_000_000, step=10_000, key="sim_newmrr")
-        cschurn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", 0.1, 20.0, step=0.1, key="sim_cschurn")
+        cost = st.number_input("担当者1人の月額コスト（円）" if ja else "Cost of a rep per month (yen)",
+                               *RANGES["cost"], step=50_000, key="sim_cost")
+        newmrr = st.number_input("1人が毎月生む新規MRR（円）" if ja else "New MRR a rep creates per month (yen)",
+                                 *RANGES["newmrr"], step=10_000, key="sim_newmrr")
+        cschurn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", *RANGES["cschurn"], step=0.1, key="sim_cschurn")
         plan_mrr = st.number_input("計画: 毎月の新規MRR目標（円）" if ja else "Plan: new MRR wanted per month (yen)", 0,
                                    100_000_000, value=650_000, step=50_000, key="sim_plan")
     c = simulator.cs_roi(cost, newmrr, cschurn / 100, plan_new_mrr=plan_mrr)
@@ -159,10 +184,10 @@ with tab_cs:
 with tab_renew:
     c1, c2 = st.columns(2)
     with c1:
-        acv = st.number_input("年間契約額（円）" if ja else "Annual contract value (yen)", 0, 1_000_000_000, step=100_000,
+        acv = st.number_input("年間契約額（円）" if ja else "Annual contract value (yen)", *RANGES["acv"], step=100_000,
                               key="sim_acv")
-        rate = st.slider("更新率 (%)" if ja else "Renewal rate (%)", 0, 95, key="sim_renew")
-        rmargin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", 1, 100, key="sim_rmargin")
+        rate = st.slider("更新率 (%)" if ja else "Renewal rate (%)", *RANGES["renew"], key="sim_renew")
+        rmargin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", *RANGES["rmargin"], key="sim_rmargin")
     rn = simulator.renewal(acv, rate / 100, rmargin / 100)
     base = simulator.renewal(acv, 0.10, rmargin / 100)
     with c2:

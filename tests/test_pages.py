@@ -241,3 +241,23 @@ def test_a_usd_workspace_shows_cents_exactly(tmp_path, monkeypatch):
     assert cards["MRR"] == "$1,334.60"  # 100.10 + 1,234.50 on Oct 31; A1 left at the end of September
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "$%{y:,.2f}" in json.dumps(spec)  # hover shows dollars and cents
+
+
+@pytest.mark.parametrize("page, params", [
+    ("churn", {"from": "2023-04-01"}),
+    ("churn", {"as_of": "2020-01-01"}),
+    ("churn", {"as_of": "garbage", "from": "2099-01-01"}),
+    ("simulator", {"sim_aov": "999999"}),
+    ("simulator", {"sim_churn": "0"}),
+    ("simulator", {"sim_purchases": "garbage"}),
+    ("simulator", {"sim_purchases": "1:-5", "sim_arpa": "nan", "sim_renew": "1e9"}),
+])
+def test_links_with_bad_parameters_never_crash(app_db, page, params):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    if page == "simulator":
+        assert at.slider(key="sim_aov").value <= 50000 and at.slider(key="sim_churn").value >= 0.1
