@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import importer, metrics, report  # noqa: E402
+from dashboard.auth import LOCAL_USER  # noqa: E402
 from dashboard.db import Database  # noqa: E402
 from dashboard.periods import add_months  # noqa: E402
 
@@ -61,8 +62,8 @@ def main() -> None:
         folder = Path(tmp)
         files = timed("generate files", lambda: generate(folder, args.accounts, args.months), results)
         db = Database(folder / "bench.duckdb")
-        mrr = timed("import mrr (CP932 CSV)", lambda: importer.import_file(db, files["mrr"], "mrr"), results)
-        usage = timed("import usage (CP932 CSV)", lambda: importer.import_file(db, files["usage"], "usage"), results)
+        mrr = timed("import mrr (CP932 CSV)", lambda: importer.import_file(db, files["mrr"], "mrr", by=LOCAL_USER), results)
+        usage = timed("import usage (CP932 CSV)", lambda: importer.import_file(db, files["usage"], "usage", by=LOCAL_USER), results)
         as_of = metrics.default_as_of(db)
         timed("report (month)", lambda: report.build(db, as_of=as_of), results)
         timed("churn by day, 1 year", lambda: metrics.churn(db, as_of, "day", as_of - dt.timedelta(days=365)), results)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from dashboard import metrics as M
 from dashboard.db import Database
+from dashboard.results import Scope
 
 
 def d2c_drivers(db: Database, as_of: dt.date, horizon_days: int = 365) -> dict | None:
@@ -25,17 +26,18 @@ def d2c_drivers(db: Database, as_of: dt.date, horizon_days: int = 365) -> dict |
     }
 
 
-def saas_drivers(db: Database, as_of: dt.date) -> dict | None:
-    """ARPA and monthly churn (mean of the last 6 complete months), plus the survival curve from cohorts."""
-    active = M.active_accounts(db, as_of)
+def saas_drivers(db: Database, as_of: dt.date, scope: Scope | None = None) -> dict | None:
+    """ARPA and monthly churn (mean of the last 6 complete months), plus the survival curve from cohorts,
+    over the accounts in ``scope``."""
+    active = M.active_accounts(db, as_of, scope=scope)
     if active.empty:
         return None
     first_incomplete = (as_of + dt.timedelta(days=1)).replace(day=1)
     start = M.P.add_months(first_incomplete, -6)
-    churn = M.churn(db, as_of, "month", start)
+    churn = M.churn(db, as_of, "month", start, scope=scope)
     churn = churn[churn["complete"] & churn["customer_churn_rate"].notna()].tail(6)
     monthly_churn = float(churn["customer_churn_rate"].mean()) if len(churn) else None
-    cohorts = M.cohorts(db, as_of)
+    cohorts = M.cohorts(db, as_of, scope=scope)
     survival = []
     if len(cohorts):
         # Logo survival by months since cohort, weighted over every cohort that has reached month k.

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard import auth, demo, export, importer, metrics, money, parsing, report, simulator
+from dashboard import auth, demo, export, importer, metrics, money, parsing, report, results, simulator
 from dashboard import settings as S
 from dashboard.db import Database, DatabaseError
 from dashboard.i18n import default_lang
@@ -56,6 +56,17 @@ def _progress():
     return show
 
 
+def _operator(name: str | None) -> auth.User:
+    """Who acts on the command line: whoever can run it on the server holds the files, so an editor."""
+    import getpass
+
+    try:
+        fallback = getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        fallback = "cli"
+    return auth.User(name or f"{fallback} (cli)", "editor")
+
+
 def _print(obj) -> None:
     print(json.dumps(report.jsonable(obj), ensure_ascii=False, indent=2))
 
@@ -83,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", type=_date)
     p.add_argument("--segment-by", choices=importer.schema.SEGMENT_COLUMNS)
     p.add_argument("--tier-thresholds", type=_thresholds)
+    p.add_argument("--filter", action="append", default=[], metavar="column=value", dest="filters",
+                   help="only accounts with this value, e.g. tier=Tier1 or owner=田中 (repeatable: values of one "
+                        f"column are OR, columns are AND; columns: {', '.join(results.scope.COLUMNS)})")
 
     p = sub.add_parser("export", help="write a list that opens safely in (Japanese) Excel")
     p.add_argument("what", choices=["accounts", "at-risk", "rejected"])
@@ -90,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--encoding", choices=export.ENCODINGS, default="utf-8-sig")
     p.add_argument("--as-of", type=_date)
+    p.add_argument("--filter", action="append", default=[], metavar="column=value", dest="filters",
+                   help="only accounts with this value (as for report)")
 
     p = sub.add_parser("snapshots", help="list snapshots")
     p = sub.add_parser("restore", help="make an earlier snapshot current again")
@@ -119,13 +135,18 @@ def run(args: argparse.Namespace) -> int:
             return 2
         _print({"user": args.name, "role": args.role, "file": str(auth.add_user(args.name, password, args.role))})
         return 0
+    try:
+        scope = results.Scope.parse(getattr(args, "filters", []))
+    except results.ScopeError as exc:
+        print(f"--filter: {exc}", file=sys.stderr)
+        return 2
     db = Database(args.db)
     lang = default_lang()
     money.use(S.get(db, "currency"))
     if args.command == "import":
         try:
             result = importer.import_file(db, args.file, args.dataset, sheet=args.sheet,
-                                          overrides=dict(args.map), imported_by=args.by, lang=lang, mode=args.mode,
+                                          overrides=dict(args.map), by=_operator(args.by), lang=lang, mode=args.mode,
                                           confirm_replace=args.confirm_replace, progress=_progress())
         except ImportRefused as exc:
             print(exc.message(lang), file=sys.stderr)
@@ -137,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
                                        "encoding", "sheet")})
     elif args.command == "report":
         _print(report.build(db, as_of=args.as_of, period=args.period, start=args.start,
-                            segment_by=args.segment_by, thresholds=args.tier_thresholds))
+                            segment_by=args.segment_by, thresholds=args.tier_thresholds, scope=scope))
     elif args.command == "export":
         if args.what == "rejected":
             if args.snapshot is None:
@@ -145,37 +166,32 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             frame = importer.rejected_rows(db, args.snapshot)
         else:
-            frame = at_risk_or_accounts(db, args.what, args.as_of)
+            frame = account_list(db, args.what, args.as_of, scope)
         Path(args.out).write_bytes(export.to_csv_bytes(frame, args.encoding))
         _print({"out": args.out, "rows": len(frame), "encoding": args.encoding})
     elif args.command == "snapshots":
         _print(report.records(importer.list_snapshots(db), list(importer.list_snapshots(db).columns)))
     elif args.command == "restore":
-        _print({"restored": args.snapshot, "dataset": importer.restore(db, args.snapshot)})
+        _print({"restored": args.snapshot, "dataset": importer.restore(db, args.snapshot, by=_operator(None))})
     elif args.command == "demo":
         if args.if_empty and not db.is_empty():
             _print({"demo": "skipped: the database already has data", "db": str(db.path)})
             return 0
-        results = demo.load(db)
-        _print([{k: r[k] for k in ("dataset", "snapshot", "rows_loaded", "rows_rejected")} for r in results])
+        loaded = demo.load(db, by=_operator(None))
+        _print([{k: r[k] for k in ("dataset", "snapshot", "rows_loaded", "rows_rejected")} for r in loaded])
     return 0
 
 
-def at_risk_or_accounts(db: Database, what: str, as_of: dt.date | None = None):
-    """The account list (with tier and health) or only the at-risk (red) accounts, lowest score first."""
+def account_list(db: Database, what: str, as_of: dt.date | None = None,
+                 scope: results.Scope | None = None):
+    """The account list (with tier and health, largest MRR first) or the at-risk list, as the pages show them,
+    with the columns labelled in the user's language."""
     as_of = as_of or metrics.default_as_of(db)
-    accounts, _ = report.tiers_as_of(db, as_of)
-    config = report.health_config(db)
-    if config["measures"]:
-        scores = metrics.health_scores(db, as_of, config, with_change=False)
-        accounts = accounts.merge(scores, on="account_id", how="left")
-    else:
-        accounts = accounts.assign(score=None, band=None)
-    columns = ["account_id", "name", "tier", "mrr", "score", "band", "owner", "plan", "industry", "renewal_date"]
-    accounts = accounts[columns].sort_values(["score", "mrr"], ascending=[True, False])
-    if what == "at-risk":
-        accounts = accounts[accounts["band"] == "red"]
-    return accounts.round({"score": 1}).reset_index(drop=True)
+    name = "at_risk" if what == "at-risk" else "accounts"
+    frame = results.run(db, name, scope, as_of=as_of)
+    columns = [c for c in results.RESULTS[name].columns if c.name in frame]
+    frame = frame[[c.name for c in columns]].round({"score": 1, "change": 1})
+    return frame.reset_index(drop=True)
 
 
 def main(argv: list[str] | None = None) -> int:

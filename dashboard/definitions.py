@@ -14,8 +14,12 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Customer churn rate", "Customers churned in [s, e) ÷ customers at start (started before s, not churned before s). Accounts that start and churn inside the period are counted apart. Paid → free (MRR to 0) is churn. Empty when the denominator is 0."),
     },
     "revenue_churn": {
-        "ja": ("レベニューチャーンレート", "月次: (解約 + 縮小) ÷ 期首MRR（グロス）、(解約 + 縮小 − 拡大) ÷ 期首MRR（ネット、マイナスもあり）。日次・週次: 解約顧客の最終MRR ÷ 期首顧客のMRR。"),
-        "en": ("Revenue churn rate", "Monthly: (churn + contraction) ÷ starting MRR (gross); (churn + contraction − expansion) ÷ starting MRR (net, can be negative). Day and week: last MRR of churned accounts ÷ MRR of accounts at start."),
+        "ja": ("レベニューチャーン（グロス / ネット）", "月次。グロス = (解約 + 縮小) ÷ 期首MRR、ネット = (解約 + 縮小 − 拡大) ÷ 期首MRR（マイナスもあり）。概要の「グロス・レベニューチャーン」と解約分析の同名の線は同じ値です。"),
+        "en": ("Revenue churn (gross / net)", "Monthly. Gross = (churn + contraction) ÷ starting MRR; net = (churn + contraction − expansion) ÷ starting MRR (can be negative). The Overview's \"Gross revenue churn\" and the Churn page's line of that name are the same figure."),
+    },
+    "churned_mrr": {
+        "ja": ("解約MRR率", "期間 [s, e) に解約した顧客の最終MRR ÷ 期首顧客のMRR。縮小は含みません（縮小を含むのはグロス・レベニューチャーン）。日・週・四半期・年度でも計算できます。"),
+        "en": ("Churned MRR rate", "Last MRR of the accounts that churned in [s, e) ÷ MRR of the accounts at start. Contraction is not included (gross revenue churn includes it). Available for any period: day, week, month, quarter, fiscal year."),
     },
     "nrr": {
         "ja": ("NRR / GRR（12か月）", "NRR = 1年前にMRRがあった顧客の現在MRR合計 ÷ 1年前のMRR合計（新規は除外）。GRR は各顧客のMRRを1年前の値で頭打ちにしたもの（GRR ≤ 1、GRR ≤ NRR）。"),
@@ -69,4 +73,21 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "ja": ("年間契約の更新（seed 004）", "更新率 r のとき期待契約年数 = 1 ÷ (1 − r)。10% → 1.11年、30% → 1.43年。LTV = 年額 × 粗利率 ÷ (1 − r)。"),
         "en": ("Annual renewal (seed 004)", "With renewal rate r the expected contract years = 1 ÷ (1 − r): 10% → 1.11, 30% → 1.43. LTV = annual value × margin ÷ (1 − r)."),
     },
+}
+
+
+# Every metric label shown on a page (a message key) and the one definition it stands for. A test checks
+# that each exists in both languages: a label without a definition, or two meanings under one name, fails.
+METRIC_LABELS: dict[str, str] = {
+    "kpi_active": "active_accounts",
+    "kpi_mrr": "mrr",
+    "kpi_arr": "mrr",
+    "kpi_nrr": "nrr",
+    "kpi_churn": "customer_churn",
+    "kpi_rev_churn": "revenue_churn",
+    "gross_revenue_churn": "revenue_churn",
+    "net_revenue_churn": "revenue_churn",
+    "churned_mrr_rate": "churned_mrr",
+    "kpi_red_share": "red_share",
+    "kpi_renewals": "renewals",
 }

@@ -12,7 +12,7 @@ import io
 import random
 from pathlib import Path
 
-from dashboard import importer
+from dashboard import auth, importer
 from dashboard.db import Database
 from dashboard.periods import add_months
 
@@ -216,8 +216,10 @@ def write_files(folder: Path, seed: int = 20261031) -> dict[str, Path]:
     return files
 
 
-def load(db: Database, folder: Path | None = None) -> list[dict]:
+def load(db: Database, folder: Path | None = None, *, by: auth.User) -> list[dict]:
     """Write the demo exports and import each through the normal import path."""
     folder = folder or db.path.parent / "demo"
     files = write_files(folder)
-    return [importer.import_file(db, path, dataset, imported_by="demo") for dataset, path in files.items()]
+    auth.require_editor(by)
+    demo = auth.User(f"{by.name} (demo)", by.role)
+    return [importer.import_file(db, path, dataset, by=demo) for dataset, path in files.items()]

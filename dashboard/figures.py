@@ -160,8 +160,8 @@ def churn_rates(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: s
     fig.add_scatter(x=frame["period_start"], y=frame["customer_churn_rate"], mode="lines+markers",
                     name=tr("kpi_churn", lang, month="").replace("（）", "").replace(" ()", ""),
                     line={"color": "#d64545"}, hovertemplate="%{y:.2%}")
-    fig.add_scatter(x=frame["period_start"], y=frame["revenue_churn_rate"], mode="lines+markers",
-                    name=tr("kpi_rev_churn", lang, month="").replace("（）", "").replace(" ()", ""),
+    fig.add_scatter(x=frame["period_start"], y=frame["churned_mrr_rate"], mode="lines+markers",
+                    name=tr("churned_mrr_rate", lang),
                     line={"color": "#1f4e79", "dash": "dot"}, hovertemplate="%{y:.2%}")
     fig.update_xaxes(tickformat=tickformat)
     fig = _layout(fig, title)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import auth, money, parsing, schema
 from dashboard import mapping as mp
-from dashboard import money, parsing, schema
 from dashboard import settings as S
 from dashboard.db import Database
 from dashboard.i18n import LANGS, MESSAGES, default_lang, t
@@ -375,9 +375,13 @@ def _message_sql(lang: str | None) -> tuple[str, list[str]]:
     return "CASE key " + " ".join(cases) + " ELSE key END", params
 
 
-def commit(db: Database, plan: ImportPlan, *, imported_by: str | None = None, lang: str | None = None,
+def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = None,
            confirm_replace: bool = False, progress: Progress | None = None) -> dict:
-    """Store the plan as the dataset's new current snapshot (one transaction). Same file twice: no-op."""
+    """Store the plan as the dataset's new current snapshot (one transaction). Same file twice: no-op.
+
+    ``by`` is who acts: only an editor may import (checked here, whatever page or command calls this)."""
+    auth.require_editor(by)
+    imported_by = by.name
     dataset, mode = plan.dataset, plan.mode
     progress = progress or (lambda fraction, step: None)
     mapping_json = json.dumps(plan.mapping, ensure_ascii=False, sort_keys=True)
@@ -508,15 +512,16 @@ def _find_same(con, dataset: str, plan: ImportPlan, mapping_json: str) -> int | 
 
 
 def import_file(db: Database, path: str | Path, dataset: str, *, sheet: str | None = None,
-                overrides: dict[str, str] | None = None, imported_by: str | None = None,
+                overrides: dict[str, str] | None = None, by: auth.User,
                 lang: str | None = None, mode: str = "replace", confirm_replace: bool = False,
                 progress: Progress | None = None) -> dict:
+    auth.require_editor(by)
     path = Path(path)
     if not path.is_file():
         raise ImportRefused("not_a_table", file=path.name, detail="no such file")
     plan = plan_import(path, path.name, dataset, db=db, sheet=sheet, overrides=overrides, mode=mode,
                        progress=progress)
-    return commit(db, plan, imported_by=imported_by, lang=lang, confirm_replace=confirm_replace, progress=progress)
+    return commit(db, plan, by=by, lang=lang, confirm_replace=confirm_replace, progress=progress)
 
 
 def list_snapshots(db: Database) -> pd.DataFrame:
@@ -526,8 +531,9 @@ def list_snapshots(db: Database) -> pd.DataFrame:
         "ORDER BY snapshot_id DESC")
 
 
-def restore(db: Database, snapshot_id: int) -> str:
-    """Make an earlier snapshot current again for its dataset."""
+def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
+    """Make an earlier snapshot current again for its dataset (editors only)."""
+    auth.require_editor(by)
     def write(con):
         row = con.execute("SELECT dataset FROM snapshots WHERE snapshot_id = ?", [snapshot_id]).fetchone()
         if not row:

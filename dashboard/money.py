@@ -99,3 +99,10 @@ def axis_title(prefix: str = "") -> str:
 def total(values) -> float:
     """The sum of amounts that reached pandas as floats, back to 4 decimals (0.1 + 0.2 -> 0.3)."""
     return round(float(sum(values) if not hasattr(values, "sum") else values.sum()), SCALE) + 0.0
+
+
+def column_format() -> str:
+    """The format of an amount column in a table (Streamlit's presets where one exists)."""
+    code = current().code
+    presets = {"JPY": "yen", "USD": "dollar", "EUR": "euro"}
+    return presets.get(code) or f"{current().symbol}%.{current().decimals}f"

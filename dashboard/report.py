@@ -10,7 +10,7 @@ import pandas as pd
 
 from dashboard import metrics as M
 from dashboard import money
-from dashboard import settings as S
+from dashboard import results as R
 from dashboard.db import Database
 
 
@@ -44,44 +44,37 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
 
 
 CHURN_COLUMNS = ["period_start", "period_end", "customers_at_start", "customers_churned", "customer_churn_rate",
-                 "retention_rate", "joined_and_churned", "mrr_at_start", "mrr_churned", "revenue_churn_rate",
+                 "retention_rate", "joined_and_churned", "mrr_at_start", "mrr_churned", "churned_mrr_rate",
                  "complete"]
 MOVEMENT_COLUMNS = ["month", "start", "new", "reactivation", "expansion", "contraction", "churn", "end",
                     "gross_revenue_churn_rate", "net_revenue_churn_rate", "quick_ratio", "nrr_12m", "grr_12m"]
 
 
-def tiers_as_of(db: Database, as_of: dt.date, thresholds: tuple[int, int] | None = None, rule: str | None = None):
-    """Active accounts with their tier, and the rule in force (settings unless given)."""
-    conf = S.get_all(db)
-    rule = rule or conf["tier_rule"]
-    thresholds = thresholds or (tuple(conf["tier_thresholds"]) if conf["tier_thresholds"] else None)
-    accounts = M.active_accounts(db, as_of)
-    return M.assign_tiers(accounts, rule, thresholds)
-
-
-def health_config(db: Database) -> dict:
-    return S.get(db, "health") or M.default_health_config(db)
-
-
 def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", start: dt.date | None = None,
-          segment_by: str | None = None, thresholds: tuple[int, int] | None = None) -> dict:
+          segment_by: str | None = None, thresholds: tuple[float, float] | None = None,
+          scope: R.Scope | None = None) -> dict:
+    """Every section over the accounts in ``scope`` (all accounts when empty)."""
     as_of = as_of or M.default_as_of(db)
-    fy = int(S.get(db, "fiscal_year_start"))
-    accounts, tier_rule = tiers_as_of(db, as_of, thresholds)
-    churn = M.churn(db, as_of, period, start, fy_start_month=fy)
-    movements = M.mrr_movements(db, as_of, start or M.P.add_months(as_of.replace(day=1), -12))
+    rule = R.tier_rule(db, as_of)
+    if thresholds:
+        rule = {**rule, "thresholds": [float(thresholds[0]), float(thresholds[1])], "auto": False}
+    accounts = R.run(db, "accounts", scope, as_of=as_of, tier_rule=rule)
+    churn = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, tier_rule=rule)
+    movements = M.mrr_movements(db, as_of, start or M.P.add_months(as_of.replace(day=1), -12), scope=scope)
     out: dict = {
         "as_of": as_of.isoformat(),
         "period": period,
+        "filters": scope.as_dict() if scope else {},
         "accounts_active": int(len(accounts)),
         "mrr": money.total(accounts["mrr"]),
         "churn": records(churn, CHURN_COLUMNS) if len(churn) else [],
         "mrr_movements": records(movements, MOVEMENT_COLUMNS) if len(movements) else [],
-        "tier_rule": tier_rule,
-        "tiers": records(M.tier_summary(accounts), ["tier", "accounts", "mrr", "mrr_share"]),
+        "tier_rule": rule,
+        "tiers": records(R.run(db, "tier_summary", scope, as_of=as_of, tier_rule=rule),
+                         ["tier", "accounts", "mrr", "mrr_share"]),
     }
-    config = health_config(db)
-    scores = M.health_scores(db, as_of, config, with_change=False) if config["measures"] else pd.DataFrame()
+    config = R.health_config(db)
+    scores = M.health_scores(db, as_of, config, with_change=False, scope=scope) if config["measures"] else pd.DataFrame()
     out["health"] = {
         "bands": {b: int((scores["band"] == b).sum()) if len(scores) else 0 for b in ("red", "yellow", "green")},
         "accounts": records(scores, ["account_id", "score", "band"]) if len(scores) else [],
@@ -92,8 +85,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
         out["d2c"] = jsonable({k: d2c[k] for k in ("customers", "orders", "revenue", "aov",
                                                    "purchase_distribution", "repeat_rate", "ltv")})
     if segment_by:
-        seg = M.churn(db, as_of, period, start, segment_by=segment_by, fy_start_month=fy,
-                      thresholds=tuple(tier_rule["thresholds"]))
+        seg = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, segment_by=segment_by, tier_rule=rule)
         out["segments"] = {
             "column": segment_by,
             "values": [{"segment": value, "churn": records(group, CHURN_COLUMNS)}

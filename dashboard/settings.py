@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dashboard import auth
 from dashboard.db import Database
 
 DEFAULTS: dict[str, Any] = {
@@ -31,7 +32,9 @@ def get(db: Database, key: str) -> Any:
     return get_all(db)[key]
 
 
-def put(db: Database, key: str, value: Any) -> None:
+def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
+    """Change a workspace setting; only an editor may (checked here, whoever calls)."""
+    auth.require_editor(by)
     if key not in DEFAULTS:
         raise KeyError(key)
     db.write(lambda con: con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)",

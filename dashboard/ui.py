@@ -10,8 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, metrics, money, report
-from dashboard import settings as S
+from dashboard import auth, export, metrics, money, results
 from dashboard.db import Database, default_path
 from dashboard.i18n import tr
 
@@ -26,41 +25,27 @@ def db() -> Database:
     return get_db(str(default_path().resolve()))
 
 
-@st.cache_data(show_spinner="計算中… / Computing…", max_entries=256)
-def _cached(fn: str, version: int, path: str, params: dict) -> Any:
+@st.cache_data(show_spinner="計算中… / Computing…", max_entries=512)
+def _cached(name: str, version: int, path: str, scope: results.Scope, params: dict) -> Any:
     # `version` is part of the key: a committed import or settings change makes every entry stale.
-    return _CALLS[fn](get_db(path), **params)
+    return results.call(get_db(path), name, scope, **params)
 
 
-_CALLS = {
-    "churn": metrics.churn,
-    "mrr_movements": metrics.mrr_movements,
-    "cohorts": metrics.cohorts,
-    "active_accounts": metrics.active_accounts,
-    "health_scores": metrics.health_scores,
-    "health_details": metrics.health_details,
-    "health_validation": metrics.health_validation,
-    "tier_migration": metrics.tier_migration,
-    "d2c_summary": metrics.d2c_summary,
-    "d2c_cohorts": metrics.d2c_cohorts,
-    "default_as_of": metrics.default_as_of,
-    "data_bounds": metrics.data_bounds,
-    "settings": S.get_all,
-    "health_config": report.health_config,
-    "loaded": lambda db: db.loaded_datasets(),
-    "tiers_as_of": report.tiers_as_of,
-    "opportunities": lambda db: db.query("SELECT * FROM cur_opportunities"),
-}
-
-
-def q(fn: str, **params: Any) -> Any:
-    """A cached call of a metric function; recomputed only when the data version changes."""
+def q(name: str, **params: Any) -> Any:
+    """A result (over the sidebar's filters, when it honours them) or a fact, by name; cached on the data
+    version, so a new import or a settings change refreshes every page and nothing else recomputes."""
     database = db()
     version = st.session_state.get("_data_version_this_run")
     if version is None:
         version = database.data_version()
         st.session_state["_data_version_this_run"] = version
-    return _cached(fn, version, str(database.path), params)
+    scope = scope_now() if results.runner.honours_filters(name) else results.Scope()
+    return _cached(name, version, str(database.path), scope, params)
+
+
+def scope_now() -> results.Scope:
+    f = st.session_state.get("_filters")
+    return f.scope if f is not None else results.Scope()
 
 
 def use_workspace_currency() -> None:
@@ -114,12 +99,11 @@ def gate() -> auth.User:
 
 
 # -- filters (session + URL) ------------------------------------------------------------------------
-@dataclass
+@dataclass(frozen=True)
 class Filters:
     as_of: dt.date
     start: dt.date
-    tiers: list[str]
-    owners: list[str]
+    scope: results.Scope  # tier, owner, plan, segment, industry, channel: applied in every result's SQL
 
 
 def _param_date(name: str) -> dt.date | None:
@@ -132,6 +116,11 @@ def _param_date(name: str) -> dt.date | None:
 def _init(key: str, value: Any) -> None:
     if key not in st.session_state:
         st.session_state[key] = value
+
+
+# The account filters in the sidebar, in order; a column appears when the data has values for it.
+FILTER_LABELS = {"tier": "tier_filter", "owner": "owner_filter", "plan": "plan_filter",
+                 "segment": "segment_filter", "industry": "industry_filter", "acquisition_channel": "channel_filter"}
 
 
 def sidebar(user: auth.User) -> Filters | None:
@@ -162,17 +151,26 @@ def sidebar(user: auth.User) -> Filters | None:
             st.toast(t("link_dates_adjusted", first=first.isoformat()), icon=":material/info:")
         _init("f_as_of", as_of_default)
         _init("f_start", start_default)
-        _init("f_tiers", [v for v in st.query_params.get_all("tier") if v in metrics.TIERS])
-        _init("f_owners", st.query_params.get_all("owner"))
         st.subheader(t("filters"))
         as_of = st.date_input(t("as_of"), key="f_as_of", min_value=first, format="YYYY/MM/DD")
         start = st.date_input(t("from"), key="f_start", min_value=first, max_value=as_of, format="YYYY/MM/DD")
-        tiers = st.multiselect(t("tier_filter"), list(metrics.TIERS), key="f_tiers", placeholder=t("all"))
-        accounts, _ = q("tiers_as_of", as_of=as_of)  # the same cached result every page reads
-        owners_all = sorted(o for o in accounts["owner"].dropna().unique())
-        st.session_state["f_owners"] = [o for o in st.session_state["f_owners"] if o in owners_all]
-        owners = st.multiselect(t("owner_filter"), owners_all, key="f_owners", placeholder=t("all"))
-    filters = Filters(as_of, min(start, as_of), tiers, owners)
+        options = {"tier": list(metrics.TIERS)}
+        values = q("filter_values")
+        for column, group in values.groupby("column_name", sort=False):
+            options[column] = sorted(group["value"].tolist())
+        selected, dropped = {}, []
+        for column, label in FILTER_LABELS.items():
+            if not options.get(column):
+                continue
+            key = f"f_{column}"
+            if key not in st.session_state:
+                wanted = st.query_params.get_all(column)
+                st.session_state[key] = [v for v in wanted if v in options[column]]
+                dropped += [v for v in wanted if v not in options[column]]
+            selected[column] = st.multiselect(t(label), options[column], key=key, placeholder=t("all"))
+        if dropped:
+            st.toast(t("link_filter_ignored", values=", ".join(dropped)), icon=":material/info:")
+    filters = Filters(as_of, min(start, as_of), results.Scope.of(selected))
     sync_url(filters)
     return filters
 
@@ -183,10 +181,36 @@ def sync_url(filters: Filters) -> None:
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
-    if st.query_params.get_all("tier") != filters.tiers:
-        st.query_params["tier"] = filters.tiers
-    if st.query_params.get_all("owner") != filters.owners:
-        st.query_params["owner"] = filters.owners
+    for column in FILTER_LABELS:
+        values = list(filters.scope.get(column))
+        if st.query_params.get_all(column) != values:
+            st.query_params[column] = values
+
+
+def filter_note(name: str) -> None:
+    """Under a figure that cannot honour the account filters while some are set: say so."""
+    if scope_now() and not results.runner.honours_filters(name):
+        st.caption(t("filters_not_applied"))
+
+
+def column_config(name: str, columns: list[str] | None = None) -> dict:
+    """Table columns of result ``name`` with their labels in the user's language and their formats."""
+    out = {}
+    for col in results.RESULTS[name].columns:
+        if columns is not None and col.name not in columns:
+            continue
+        label, fmt = col.label(lang()), col.fmt
+        out[col.name] = (
+            st.column_config.NumberColumn(label, format=money.column_format()) if fmt == "money" else
+            st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.0f") if fmt == "score" else
+            st.column_config.NumberColumn(label, format="%+.1f") if fmt == "delta" else
+            st.column_config.NumberColumn(label, format="percent") if fmt == "pct" else
+            st.column_config.NumberColumn(label, format="localized") if fmt in ("int", "days") else
+            st.column_config.NumberColumn(label, format="%.2f") if fmt == "float" else
+            st.column_config.DateColumn(label, format="YYYY/MM/DD") if fmt == "date" else
+            st.column_config.DateColumn(label, format="YYYY/MM") if fmt == "month" else
+            st.column_config.TextColumn(label))
+    return out
 
 
 def filters() -> Filters:
@@ -195,12 +219,6 @@ def filters() -> Filters:
 
 def user() -> auth.User:
     return st.session_state["_user"]
-
-
-def apply_account_filters(frame: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    from dashboard.views import apply_filters
-
-    return apply_filters(frame, f)
 
 
 # -- output helpers ---------------------------------------------------------------------------------
@@ -234,9 +252,8 @@ def empty_state(user: auth.User) -> None:
     if user.can_edit:
         c1, c2 = st.columns([1, 3])
         if c1.button(t("load_demo"), type="primary"):
-            auth.require_editor(user)
             from dashboard import demo
             with st.spinner("…"):
-                demo.load(db())
+                demo.load(db(), by=user)
             st.rerun()
         c2.page_link(st.session_state["_pages"]["data"], label=t("go_data"), icon=":material/upload:")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, figures, money, ui, views
+from dashboard import figures, money, ui, views
 from dashboard import settings as S
 
 st.title(ui.t("page_health"))
@@ -17,7 +17,8 @@ if not config["measures"]:
     st.info(ui.t("no_measures"))
     st.stop()
 
-accounts = ui.apply_account_filters(views.accounts_with_health(ui.q, f.as_of), f)
+accounts = ui.q("accounts", as_of=f.as_of)
+accounts = accounts[accounts["score"].notna()]
 title = ui.t("health_dist", date=f"{f.as_of:%Y/%m/%d}")
 ui.chart(figures.health_histogram(accounts, config["bands"], title, lang),
          accounts[["account_id", "tier", "score", "band"]], "health_distribution")
@@ -35,26 +36,24 @@ with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
     red = c2.number_input(ui.t("red"), 1, 99, int(config["bands"][0]), disabled=not user.can_edit)
     green = c3.number_input(ui.t("green"), 1, 100, int(config["bands"][1]), disabled=not user.can_edit)
     if user.can_edit and st.button(ui.t("save"), type="primary", key="save_health"):
-        auth.require_editor(ui.user())
         measures = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in edited.to_dict("records")]
         S.put(ui.db(), "health", {**config, "measures": measures, "window_days": int(window),
-                                  "bands": [float(min(red, green)), float(max(red, green))]})
+                                  "bands": [float(min(red, green)), float(max(red, green))]}, by=user)
         st.rerun()
 
-history = views.band_history(ui.q, f.as_of, f.start, config)
+history = views.band_history(ui.q, f.as_of, f.start)
 ui.chart(figures.band_trend(history, ui.t("band_trend"), lang), history, "health_band_trend")
 
 st.subheader(ui.t("lowest"))
-lowest = views.lowest_with_reasons(ui.q, f.as_of, config, f)
-st.dataframe(views.localize_bands(lowest[["account_id", "name", "tier", "mrr", "score", "band", "change", "reason", "owner"]], ui.t), hide_index=True,
-             width="stretch", column_config={**views.account_columns(lang), "reason": ui.t("measure")})
+lowest = views.localize_bands(ui.q("lowest_health", as_of=f.as_of), ui.t)
+st.dataframe(lowest, hide_index=True, width="stretch", column_config=ui.column_config("lowest_health"))
 
 st.subheader(ui.t("explain"))
 choices = accounts.sort_values("score")["account_id"].tolist()
 names = dict(zip(accounts["account_id"], accounts["name"].fillna(""), strict=True))
 account = st.selectbox(ui.t("choose_account"), choices, format_func=lambda a: f"{a}  {names.get(a, '')}", key="explain_account")
 if account:
-    details = ui.q("health_details", as_of=f.as_of, config=config)
+    details = ui.q("health_details", as_of=f.as_of)
     mine = details[details["account_id"] == account]
     row = accounts[accounts["account_id"] == account].iloc[0]
     c1, c2, c3 = st.columns(3)
@@ -64,7 +63,7 @@ if account:
     ui.chart(figures.contributions(mine, f"{account} {names.get(account, '')}", lang), mine, "health_explain")
 
 with st.expander(ui.t("validation"), icon=":material/fact_check:"):
-    check = ui.q("health_validation", as_of=f.as_of, config=config)
+    check = ui.q("health_validation_summary", as_of=f.as_of)
     if len(check["bands"]):
         c1, c2 = st.columns(2)
         c1.dataframe(check["bands"], hide_index=True, column_config={

@@ -11,7 +11,7 @@ if f is None:
     ui.empty_state(user)
     st.stop()
 
-k = views.kpis(ui.q, f.as_of)
+k = views.kpis(ui.q, f.as_of)  # every card over the sidebar's filters
 month = ui.t("month_label", y=k["churn_month"].year, m=k["churn_month"].month) if k["churn_month"] else "—"
 cards = st.columns(4)
 cards[0].metric(ui.t("kpi_active"), integer(k["active"]), delta=integer(k["active_delta"]),
@@ -24,7 +24,8 @@ cards[3].metric(ui.t("kpi_nrr"), pct(k["nrr"]), delta=pct(k["nrr_delta"]), help=
 cards = st.columns(4)
 cards[0].metric(ui.t("kpi_churn", month=month), pct(k["churn_rate"], 2), delta=pct(k["churn_rate_delta"], 2),
                 delta_color="inverse", help=ui.help_for("customer_churn"), border=True)
-cards[1].metric(ui.t("kpi_rev_churn", month=month), pct(k["revenue_churn"], 2), delta=pct(k["revenue_churn_delta"], 2),
+cards[1].metric(ui.t("kpi_rev_churn", month=month), pct(k["gross_revenue_churn"], 2),
+                delta=pct(k["gross_revenue_churn_delta"], 2),
                 delta_color="inverse", help=ui.help_for("revenue_churn"), border=True)
 cards[2].metric(ui.t("kpi_red_share"), pct(k["red_share"]), delta=pct(k["red_share_delta"]), delta_color="inverse",
                 help=ui.help_for("red_share"), border=True)
@@ -33,14 +34,14 @@ cards[3].metric(ui.t("kpi_renewals"), integer(k["renewals"]), delta=money.compac
                 border=True)
 st.caption(ui.t("vs_prev_month"))
 
-movements = ui.q("mrr_movements", as_of=f.as_of, start=f.start)
+movements = ui.q("mrr_movements", as_of=f.as_of, from_month=f.start.replace(day=1))
 left, right = st.columns([3, 2])
 with left:
     if len(movements):
         title = ui.t("mrr_trend", start=f"{f.start:%Y/%m}", end=f"{f.as_of:%Y/%m}")
         ui.chart(figures.mrr_trend(movements, title, lang), movements[["month", "end", "accounts"]], "mrr_trend")
 with right:
-    summary = views.tier_summary(ui.q, f.as_of)
+    summary = ui.q("tier_summary", as_of=f.as_of)
     ui.chart(figures.tier_mix(summary, ui.t("tier_mix", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tier_mix")
 
 if k["movement_month"] is not None:
@@ -50,6 +51,6 @@ if k["movement_month"] is not None:
     st.caption(ui.t("waterfall_note"))
 
 st.subheader(ui.t("at_risk_title"))
-at_risk = views.localize_bands(ui.apply_account_filters(views.at_risk(ui.q, f.as_of), f), ui.t)
-st.dataframe(at_risk.head(20), hide_index=True, width="stretch", column_config=views.account_columns(lang))
+at_risk = views.localize_bands(ui.q("at_risk", as_of=f.as_of), ui.t)
+st.dataframe(at_risk.head(20), hide_index=True, width="stretch", column_config=ui.column_config("at_risk"))
 ui.definitions(["active_accounts", "mrr", "customer_churn", "revenue_churn", "nrr", "red_share", "renewals", "movements"])

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import calibration, figures, money, simulator, ui
+from dashboard import figures, money, simulator, ui
 from dashboard.definitions import DEFINITIONS
 
 st.title(ui.t("page_simulator"))
@@ -52,8 +52,8 @@ if adjusted:
 
 def calibrate():
     """Fill drivers from the loaded data (button callback)."""
-    d2c = calibration.d2c_drivers(ui.db(), f.as_of) if f else None
-    saas = calibration.saas_drivers(ui.db(), f.as_of) if f else None
+    d2c = ui.q("d2c_drivers", as_of=f.as_of) if f else None
+    saas = ui.q("saas_drivers", as_of=f.as_of) if f else None
     sources = {}
     if d2c:
         st.session_state["sim_aov"] = int(round(d2c["aov"]))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import auth, figures, metrics, money, ui, views
+from dashboard import figures, metrics, money, results, ui, views
 from dashboard import settings as S
 
 st.title(ui.t("page_tiers"))
@@ -13,7 +13,7 @@ if f is None:
     ui.empty_state(user)
     st.stop()
 
-accounts, rule = ui.q("tiers_as_of", as_of=f.as_of)
+rule = ui.q("tier_rule", as_of=f.as_of)
 t1, t2 = rule["thresholds"]
 with st.container(border=True):
     st.markdown(f"**{ui.t('tier_rule')}**: " + (
@@ -28,56 +28,47 @@ with st.container(border=True):
                 new_t2 = st.number_input(f"T2 ({money.current().symbol})", min_value=0, value=int(t2), step=10_000)
                 reset = st.checkbox(ui.t("reset_default"))
                 if st.form_submit_button(ui.t("save"), type="primary"):
-                    auth.require_editor(ui.user())
-                    S.put(ui.db(), "tier_rule", new_rule)
-                    S.put(ui.db(), "tier_thresholds", None if reset else sorted([new_t1, new_t2], reverse=True))
+                    S.put(ui.db(), "tier_rule", new_rule, by=user)
+                    S.put(ui.db(), "tier_thresholds", None if reset else sorted([new_t1, new_t2], reverse=True), by=user)
                     st.rerun()
 
-summary = metrics.tier_summary(accounts)
+summary = ui.q("tier_summary", as_of=f.as_of)
 left, right = st.columns(2)
 with left:
     ui.chart(figures.tier_bars(summary, ui.t("tier_accounts_mrr", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tiers")
 with right:
-    mix = views.health_mix_by_tier(ui.q, f.as_of)
+    mix = ui.q("tier_health_mix", as_of=f.as_of)
     if len(mix):
         ui.chart(figures.stacked_bands(mix, "tier", ui.t("tier_health_mix"), lang), mix, "tier_health_mix")
     else:
         st.info(ui.t("no_measures"))
 
-churn = ui.q("churn", as_of=f.as_of, grain="month", start=f.start, segment_by="tier", thresholds=(t1, t2))
+churn = ui.q("churn", as_of=f.as_of, grain="month", start=f.start, segment_by="tier")
 ui.chart(figures.segment_rates(churn, ui.t("tier_churn")), churn, "tier_churn")
 
 st.subheader(ui.t("tier_playbook"))
-kpis = views.tier_kpis(ui.q, accounts, f.start, f.as_of)
+kpis = views.tier_kpis(ui.q, f.start, f.as_of)
 kpis["coverage"] = kpis["coverage"].map(lambda c: ui.t(f"coverage_{c}"))
 st.dataframe(kpis, hide_index=True, width="stretch", column_config={
-    "tier": ui.t("tier_filter"), "coverage": st.column_config.TextColumn(ui.t("tier_playbook"), width="medium"),
-    "accounts": st.column_config.NumberColumn("#", format="localized"),
-    "mrr": st.column_config.NumberColumn("MRR", format="yen"),
-    "arpa": st.column_config.NumberColumn("ARPA", format="yen"),
-    "upsell_won": st.column_config.NumberColumn(ui.t("upsell_won"), format="yen"),
-    "pipeline_amount": st.column_config.NumberColumn(ui.t("pipeline"), format="yen"),
-    "pipeline_count": st.column_config.NumberColumn(ui.t("pipeline_count"), format="localized"),
-})
+    **ui.column_config("tier_summary"), **ui.column_config("tier_opportunities"),
+    "coverage": st.column_config.TextColumn(ui.t("tier_playbook"), width="medium")})
 
 default_from = max(f.start, f.as_of - dt.timedelta(days=365))
 d1 = st.date_input(ui.t("migration_from"), value=default_from, max_value=f.as_of, format="YYYY/MM/DD", key="mig_from")
-migration = ui.q("tier_migration", d1=d1, d2=f.as_of, rule=rule["rule"], thresholds=(t1, t2))
+migration = ui.q("tier_migration", d1=d1, as_of=f.as_of)
 left, right = st.columns([2, 3])
 title = ui.t("tier_migration", d1=f"{d1:%Y/%m/%d}", d2=f"{f.as_of:%Y/%m/%d}")
 with left:
     ui.chart(figures.migration_matrix(migration, title, lang), migration, "tier_migration")
 with right:
     st.dataframe(migration, hide_index=True, width="stretch", column_config={
-        "tier_from": f"{d1:%Y/%m/%d}", "tier_to": f"{f.as_of:%Y/%m/%d}",
-        "accounts": st.column_config.NumberColumn("#", format="localized"),
-        "mrr_from": st.column_config.NumberColumn(f"MRR {d1:%Y/%m/%d}", format="yen"),
-        "mrr_to": st.column_config.NumberColumn(f"MRR {f.as_of:%Y/%m/%d}", format="yen")})
+        **ui.column_config("tier_migration"), "tier_from": f"{d1:%Y/%m/%d}", "tier_to": f"{f.as_of:%Y/%m/%d}"})
 
 tier = st.segmented_control(ui.t("tier_filter"), list(metrics.TIERS), default="Tier1", key="tier_list")
-listing = views.accounts_with_health(ui.q, f.as_of)
-listing = ui.apply_account_filters(listing[listing["tier"] == (tier or "Tier1")], f).sort_values("mrr", ascending=False)
+listing = ui.q("accounts", as_of=f.as_of)
+listing = listing[listing["tier"] == (tier or "Tier1")]
 st.subheader(ui.t("tier_accounts", tier=tier or "Tier1"))
-st.dataframe(views.localize_bands(listing[[c for c in views.ACCOUNT_COLUMNS if c in listing]], ui.t), hide_index=True, width="stretch",
-             column_config=views.account_columns(lang))
+shown = [c.name for c in results.RESULTS["at_risk"].columns]
+st.dataframe(views.localize_bands(listing[shown], ui.t), hide_index=True, width="stretch",
+             column_config=ui.column_config("accounts", shown))
 ui.definitions(["tiers", "tier_migration", "customer_churn", "health"])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import demo, importer
+from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
 
 
@@ -20,7 +21,7 @@ def db(tmp_path: Path) -> Database:
 @pytest.fixture(scope="session")
 def demo_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo.load(Database(path))
+    demo.load(Database(path), by=EDITOR)
     return path
 
 
@@ -41,7 +42,7 @@ def load(db: Database, tmp_path: Path):
     def _load(dataset: str, text: str, name: str | None = None, encoding: str = "utf-8", **kwargs):
         path = tmp_path / (name or f"{dataset}.csv")
         path.write_bytes(text.encode(encoding))
-        return importer.import_file(db, path, dataset, **kwargs)
+        return importer.import_file(db, path, dataset, **kwargs, by=EDITOR)
     return _load
 
 

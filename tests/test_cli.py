@@ -60,7 +60,7 @@ def test_report_shape_and_values(tmp_path, capsys):
     assert (r["as_of"], r["accounts_active"], r["mrr"]) == ("2024-03-31", 1, 3000)
     march = r["churn"][0]
     assert (march["period_start"], march["customers_at_start"], march["customers_churned"]) == ("2024-03-01", 2, 1)
-    assert march["customer_churn_rate"] == 0.5 and march["revenue_churn_rate"] == 0.25
+    assert march["customer_churn_rate"] == 0.5 and march["churned_mrr_rate"] == 0.25
     assert r["mrr_movements"][-1]["month"] == "2024-03-01" and r["mrr_movements"][-1]["churn"] == 1000
     assert r["tiers"][0] == {"tier": "Tier1", "accounts": 1, "mrr": 3000, "mrr_share": 1.0}
     assert [s["segment"] for s in r["segments"]["values"]] == ["x", "y"]

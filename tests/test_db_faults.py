@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import importer
+from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
 from dashboard.db import Database, DatabaseError
 
@@ -29,7 +30,7 @@ def loaded_db(folder: Path) -> Path:
     path = folder / "dash.duckdb"
     csv = folder / "accounts.csv"
     csv.write_text(ACCOUNTS)
-    importer.import_file(Database(path), csv, "accounts")
+    importer.import_file(Database(path), csv, "accounts", by=EDITOR)
     return path
 
 

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard import importer, parsing, workbook
+from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
 from dashboard.readers import ImportRefused
 from tests.conftest import crafted_xlsx
@@ -109,7 +110,7 @@ def test_twenty_thousand_columns_csv_is_refused(db, tmp_path):
     path.write_text(header + "\n" + ",".join(["A1", "100"] + ["x"] * 20_000) + "\n")
     before = db.content_fingerprint()
     with pytest.raises(ImportRefused) as info:
-        importer.import_file(db, path, "accounts")
+        importer.import_file(db, path, "accounts", by=EDITOR)
     assert info.value.key == "too_many_columns"
     assert "wide.csv: 20,002 columns (the limit is 1,000" in info.value.message("en")
     assert db.content_fingerprint() == before
@@ -129,7 +130,7 @@ def test_wide_workbook_and_parquet_are_refused():
 def test_limits_are_a_workspace_setting(db):
     from dashboard import settings
 
-    settings.put(db, "import_limits", {"max_columns": 3})
+    settings.put(db, "import_limits", {"max_columns": 3}, by=EDITOR)
     with pytest.raises(ImportRefused) as info:
         importer.plan_import("取引先ID,月額,業種,プラン\nA1,1,x,y\n".encode(), "four.csv", "accounts", db=db)
     assert "limit is 3" in info.value.message("en")
@@ -155,7 +156,7 @@ def test_absurd_amounts_are_rejected_rows(load, value, key):
 def test_absurd_numbers_from_a_workbook_are_rejected_rows(db, tmp_path):
     path = tmp_path / "big.xlsx"
     path.write_bytes(crafted_xlsx({**HEADER, "A4": "A3", "B4": "1e21", "A5": "A4", "B5": 1e30}))
-    result = importer.import_file(db, path, "accounts")
+    result = importer.import_file(db, path, "accounts", by=EDITOR)
     assert (result["rows_loaded"], result["rows_rejected"]) == (2, 2)
     assert [(e["row"], e["message"][:15]) for e in result["errors"]] == [(4, "not a number: \""),
                                                                           (5, "number too larg")]
@@ -174,7 +175,7 @@ def test_parquet_timestamps_out_of_range_are_rejected_rows(db, tmp_path):
     table = pa.table({"account_id": ["A1", "A2"], "mrr": [1000, 2000], "contract_start": starts})
     path = tmp_path / "far.parquet"
     pq.write_table(table, path)
-    result = importer.import_file(db, path, "accounts")
+    result = importer.import_file(db, path, "accounts", by=EDITOR)
     assert (result["rows_loaded"], result["rows_rejected"]) == (1, 1)
     assert (result["errors"][0]["row"], result["errors"][0]["column"]) == (3, "contract_start")
     assert result["errors"][0]["message"].startswith('not a date: "2018')  # the year 201837
@@ -185,7 +186,7 @@ def test_bom_followed_by_cp932_is_refused_with_the_row(db, tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + "取引先ID,会社名\nA1,Acme\nA2,株式会社①\n".encode("cp932"))
     before = db.content_fingerprint()
     with pytest.raises(ImportRefused) as info:
-        importer.import_file(db, path, "accounts")
+        importer.import_file(db, path, "accounts", by=EDITOR)
     assert info.value.key == "mixed_encoding" and info.value.kwargs["row"] == 1
     assert db.content_fingerprint() == before
 
@@ -194,7 +195,7 @@ def test_utf8_file_with_one_cp932_row_is_refused_with_that_row(db, tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_bytes("取引先ID,会社名\nA1,株式会社あいう\nA2,髙橋商店\n".encode() + "A3,山﨑商事\n".encode("cp932"))
     with pytest.raises(ImportRefused) as info:
-        importer.import_file(db, path, "accounts")
+        importer.import_file(db, path, "accounts", by=EDITOR)
     assert info.value.key == "mixed_encoding" and info.value.kwargs["row"] == 4
 
 

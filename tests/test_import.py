@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard import importer
+from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.readers import ImportRefused
 from tests.conftest import xlsx_bytes
 
@@ -73,7 +74,7 @@ def test_workbook_with_several_sheets_picks_the_matching_one(db, tmp_path):
     })
     path = tmp_path / "usage.xlsx"
     path.write_bytes(data)
-    result = importer.import_file(db, path, "usage")
+    result = importer.import_file(db, path, "usage", by=EDITOR)
     assert result["sheet"] == "利用状況"
     assert result["mapping"] == {"account_id": "取引先ID", "date": "対象月", "logins": "ログイン数", "page_views": "表示数"}
     rows = db.query("SELECT account_id, date, measure, value FROM cur_usage ORDER BY 1, 2, 3")
@@ -82,7 +83,7 @@ def test_workbook_with_several_sheets_picks_the_matching_one(db, tmp_path):
         ("A1", dt.date(2024, 5, 1), "logins", 12.0),
         ("A2", dt.date(2024, 4, 1), "logins", 3.0), ("A2", dt.date(2024, 4, 1), "page_views", 30.0)]
     with pytest.raises(ImportRefused) as err:
-        importer.import_file(db, path, "usage", sheet="Sheet9")
+        importer.import_file(db, path, "usage", sheet="Sheet9", by=EDITOR)
     assert "Sheet9" in str(err.value) and "利用状況" in str(err.value)
 
 
@@ -90,7 +91,7 @@ def test_parquet(db, tmp_path):
     frame = pd.DataFrame({"account_id": ["A1", "A2"], "month": ["2024-04", "2024-05"], "mrr": [1000, 2000]})
     path = tmp_path / "mrr.parquet"
     frame.to_parquet(path)
-    result = importer.import_file(db, path, "mrr")
+    result = importer.import_file(db, path, "mrr", by=EDITOR)
     assert result["rows_loaded"] == 2
     assert db.query("SELECT sum(mrr) AS s FROM cur_mrr")["s"][0] == 3000
 
@@ -111,7 +112,7 @@ def test_full_export_replaces_and_restore_brings_back(db, load):
     assert current(db, "accounts")["mrr"].tolist() == [150]
     snaps = importer.list_snapshots(db)
     assert snaps["is_current"].tolist() == [True, False]
-    importer.restore(db, first["snapshot"])
+    importer.restore(db, first["snapshot"], by=EDITOR)
     assert current(db, "accounts")["mrr"].tolist() == [100, 200]
     assert second["snapshot"] != first["snapshot"]
 
@@ -143,7 +144,7 @@ def test_refused_file_names_the_problem_and_changes_nothing(db, load, tmp_path, 
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(ImportRefused) as err:
-        importer.import_file(db, path, "accounts")
+        importer.import_file(db, path, "accounts", by=EDITOR)
     assert name in err.value.message("en") and says in err.value.message("en")
     assert db.content_fingerprint() == before and db.data_version() == version
 

@@ -12,6 +12,7 @@ import pytest
 
 from dashboard import importer, report
 from dashboard import settings as S
+from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
 from dashboard.readers import ImportRefused
 
@@ -76,7 +77,7 @@ def test_append_adds_new_rows_and_the_same_file_twice_changes_nothing(db, load):
     assert current(db, "touchpoints", "account_id, kind", "1, 2") == [
         ["A1", "QBR"], ["A2", "電話"], ["A2", "電話"], ["A3", "メール"]]
     assert len(importer.list_snapshots(db)) == 2
-    importer.restore(db, first["snapshot"])  # an append's parent is still whole
+    importer.restore(db, first["snapshot"], by=EDITOR)  # an append's parent is still whole
     assert len(current(db, "touchpoints")) == 3
 
 
@@ -129,7 +130,7 @@ def test_bracketed_qualifiers_are_ignored_in_matching(load, header):
 
 # -- money exact in the workspace currency ---------------------------------------------------------
 def test_usd_orders_and_mrr_come_back_exact_to_the_cent(db, load):
-    S.put(db, "currency", "USD")
+    S.put(db, "currency", "USD", by=EDITOR)
     load("orders", "customer_id,order_date,amount\nC1,2024-01-05,11.77\nC1,2024-02-01,$12.00\n"
                    "C2,2024-01-10,29.85\nC3,2024-03-01,\"US$1,234.50\"\n")
     load("mrr", "account_id,month,mrr\nA1,2024-01,29.85\nA1,2024-02,29.85\nA2,2024-01,100.10\nA2,2024-02,100.10\n"
@@ -160,7 +161,8 @@ def test_a_million_row_cp932_file_imports_in_bounded_memory(tmp_path):
         for i in range(1_000_000):
             fh.write(f"A{i % 20_000:05d},2024/{1 + i // 20_000 % 12}/{1 + i // 240_000},{i % 17},{i % 101}\r\n")
     code = ("import json, sys; from dashboard.db import Database; from dashboard import importer; "
-            "r = importer.import_file(Database(sys.argv[1]), sys.argv[2], 'usage'); "
+            "from dashboard.auth import LOCAL_USER as EDITOR; "
+            "r = importer.import_file(Database(sys.argv[1]), sys.argv[2], 'usage', by=EDITOR); "
             "out = {k: r[k] for k in ('rows_read', 'rows_loaded', 'rows_rejected', 'encoding')}; "
             # VmHWM: this process's own peak (ru_maxrss would carry the forking test process's watermark)
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; "

@@ -6,6 +6,9 @@ import pandas as pd
 import pytest
 
 from dashboard import metrics as M
+from dashboard import results as R
+from dashboard import settings as S
+from dashboard.auth import LOCAL_USER as EDITOR
 
 D = dt.date
 
@@ -40,7 +43,7 @@ def test_monthly_customer_and_revenue_churn(accounts_db):
     assert march.customer_churn_rate == pytest.approx(1 / 3)
     assert march.retention_rate == pytest.approx(2 / 3)
     # MRR at start 10,000 + 20,000 + 30,000; X4's last MRR 30,000 -> 0.5
-    assert (march.mrr_at_start, march.mrr_churned, march.revenue_churn_rate) == (60_000, 30_000, 0.5)
+    assert (march.mrr_at_start, march.mrr_churned, march.churned_mrr_rate) == (60_000, 30_000, 0.5)
     april = row(frame, D(2024, 4, 1))
     # at start: X1 (churn Apr 3 >= Apr 1), X2. X4 left on Mar 31; X5 starts on Apr 1 (not < Apr 1).
     assert (april.customers_at_start, april.customers_churned) == (2, 1)
@@ -54,7 +57,7 @@ def test_iso_week_crossing_a_month_end(accounts_db):
     # active on Jan 28: X1, X4, X6; X6 churns Fri 2 Feb
     assert (week.customers_at_start, week.customers_churned) == (3, 1)
     assert (week.mrr_at_start, week.mrr_churned) == (47_000, 7_000)
-    assert week.revenue_churn_rate == pytest.approx(7_000 / 47_000)
+    assert week.churned_mrr_rate == pytest.approx(7_000 / 47_000)
 
 
 def test_fiscal_year_boundaries_and_an_empty_period(accounts_db):
@@ -146,26 +149,36 @@ def test_segments_split_churn(accounts_db):
 
 
 @pytest.mark.parametrize("value, expected", [(187_300, 190_000), (52_345, 52_000), (80_000, 80_000), (999, 1_000), (7, 7)])
-def test_round_figure(value, expected):
-    assert M.round_figure(value) == expected
+def test_round_figure(db, value, expected):
+    # the tier thresholds' rounding, a macro of the database (base_macros.sql)
+    assert db.query("SELECT round_figure($v) AS r", {"v": value})["r"][0] == expected
 
 
 def test_tiers_by_mrr_bracket_and_manual_column(db, load):
     load("accounts", "id,mrr,contract_start,tier\nA,300000,2024-01-01,\nB,100000,2024-01-01,ティア1\n"
-                     "C,50000,2024-01-01,\nD,10000,2024-01-01,Tier 2\nE,80000,2024-01-01,\n")
-    active = M.active_accounts(db, D(2024, 6, 30))
-    # percentiles of [10k, 50k, 80k, 100k, 300k]: p80 = 140,000, p50 = 80,000
-    assert M.default_thresholds(active["mrr"]) == (140_000, 80_000)
-    tiered, rule = M.assign_tiers(active)
+                     "C,50000,2024-01-01,\nD,10000,2024-01-01,Tier 2\nE,80000,2024-01-01,\nF,20000,2024-01-01,Ｃ\n")
+    as_of = D(2024, 6, 30)
+    # percentiles of [10k, 20k, 50k, 80k, 100k, 300k]: p80 = 100k + 0 = 100,000; p50 = 65,000
+    rule = R.tier_rule(db, as_of)
+    assert rule == {"rule": "mrr", "thresholds": [100_000, 65_000], "auto": True}
+    tiered = M.active_accounts(db, as_of)
     assert dict(zip(tiered.account_id, tiered.tier, strict=True)) == {
-        "A": "Tier1", "B": "Tier2", "C": "Tier3", "D": "Tier3", "E": "Tier2"}
-    assert rule == {"rule": "mrr", "thresholds": [140_000, 80_000], "auto": True}
-    manual, rule = M.assign_tiers(active, "manual", (140_000, 80_000))
-    assert dict(zip(manual.account_id, manual.tier, strict=True))["B"] == "Tier1"
-    assert dict(zip(manual.account_id, manual.tier, strict=True))["D"] == "Tier2"
-    summary = M.tier_summary(tiered).set_index("tier")
-    assert summary.loc["Tier2", "mrr"] == 180_000 and summary.loc["Tier2", "accounts"] == 2
-    assert summary.loc["Tier1", "mrr_share"] == pytest.approx(300 / 540)
+        "A": "Tier1", "B": "Tier1", "C": "Tier3", "D": "Tier3", "E": "Tier2", "F": "Tier3"}
+    # the manual rule: the export's label wins (ティア1, Tier 2, full-width Ｃ), brackets for the rest
+    S.put(db, "tier_rule", "manual", by=EDITOR)
+    S.put(db, "tier_thresholds", [140_000, 80_000], by=EDITOR)
+    assert R.tier_rule(db, as_of) == {"rule": "manual", "thresholds": [140_000, 80_000], "fallback": "mrr",
+                                      "manual_accounts": 3}
+    manual = M.active_accounts(db, as_of)
+    assert dict(zip(manual.account_id, manual.tier, strict=True)) == {
+        "A": "Tier1", "B": "Tier1", "C": "Tier3", "D": "Tier2", "E": "Tier2", "F": "Tier3"}
+    summary = M.tier_summary(db, as_of).set_index("tier")
+    assert summary.loc["Tier1", "mrr"] == 400_000 and summary.loc["Tier1", "accounts"] == 2
+    assert summary.loc["Tier2", "mrr"] == 90_000 and summary.loc["Tier2", "accounts"] == 2
+    assert summary.loc["Tier1", "mrr_share"] == pytest.approx(400 / 560)
+    # churn by tier uses the same rule: every tier figure follows the rule in force
+    by_tier = M.churn(db, as_of, "month", D(2024, 6, 1), segment_by="tier")
+    assert by_tier.set_index("segment")["customers_at_start"].to_dict() == {"Tier1": 2, "Tier2": 2, "Tier3": 2}
 
 
 def test_tier_migration(db, load):

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth, importer, money, report
+from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
 from dashboard.i18n import integer
 
@@ -77,7 +78,7 @@ def test_filters_go_into_the_url_and_come_back(app_db):
     again.query_params["tier"] = ["Tier1"]
     again.run()
     assert again.date_input(key="f_as_of").value.isoformat() == "2026-06-30"
-    assert again.multiselect(key="f_tiers").value == ["Tier1"]
+    assert again.multiselect(key="f_tier").value == ["Tier1"]
 
 
 def test_churn_grain_switch(app_db):
@@ -121,7 +122,7 @@ def test_login_is_required_when_users_exist(app_db, users):
 def test_viewer_cannot_upload_restore_or_change_settings(app_db, users, tmp_path):
     newer = tmp_path / "accounts_next.csv"  # an earlier snapshot now exists, so there is something to restore
     newer.write_text("id,mrr,contract_start\nA,100,2024-01-01\n")
-    importer.import_file(Database(app_db), newer, "accounts", confirm_replace=True)
+    importer.import_file(Database(app_db), newer, "accounts", confirm_replace=True, by=EDITOR)
     at = open_page("data", user=auth.User("exec", "viewer"))
     assert not at.file_uploader
     assert "閲覧者はデータの取り込み" in at.info[0].value
@@ -228,11 +229,11 @@ def test_a_usd_workspace_shows_cents_exactly(tmp_path, monkeypatch):
 
     path = tmp_path / "usd.duckdb"
     db = Database(path)
-    settings.put(db, "currency", "USD")
+    settings.put(db, "currency", "USD", by=EDITOR)
     csv = tmp_path / "mrr.csv"
     csv.write_text("account_id,month,mrr\nA1,2026-08,29.85\nA1,2026-09,29.85\nA2,2026-08,$100.10\n"
                    "A2,2026-09,$100.10\nA2,2026-10,US$100.10\nA3,2026-10,\"US$1,234.50\"\n")
-    importer.import_file(db, csv, "mrr")
+    importer.import_file(db, csv, "mrr", by=EDITOR)
     monkeypatch.setenv("DASHBOARD_DB", str(path))
     monkeypatch.setenv("DASHBOARD_USERS", str(tmp_path / "users.toml"))
     monkeypatch.setenv("DASHBOARD_LANG", "en")

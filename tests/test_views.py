@@ -2,11 +2,8 @@
 
 import datetime as dt
 
-from dashboard import ui, views
-
-
-def caller(db):
-    return lambda fn, **params: ui._CALLS[fn](db, **params)
+from dashboard import views
+from dashboard.views import caller
 
 
 def test_kpis_compare_with_the_end_of_the_previous_month(db, load):

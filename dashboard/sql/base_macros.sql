@@ -63,3 +63,64 @@ CREATE OR REPLACE MACRO account_attrs() AS TABLE
     FROM cur_mrr
     WHERE account_id NOT IN (SELECT account_id FROM cur_accounts)
     GROUP BY account_id;
+
+-- "Active on day" and "MRR on day", once: the accounts that are customers on `day` (a spell covers it)
+-- with their MRR then (the latest positive monthly MRR of that spell) and their attributes.
+CREATE OR REPLACE MACRO accounts_on_day(day, as_of) AS TABLE
+    WITH active AS (
+        SELECT account_id, spell_start, day::DATE AS day
+        FROM spells(as_of) WHERE spell_start <= day AND (spell_end IS NULL OR day < spell_end)
+    ),
+    with_mrr AS (
+        SELECT a.account_id, a.spell_start,
+               CASE WHEN pt.month >= date_trunc('month', a.spell_start) THEN pt.mrr ELSE 0 END AS mrr
+        FROM active a ASOF LEFT JOIN mrr_points(as_of) pt ON pt.account_id = a.account_id AND pt.month <= a.day
+    )
+    SELECT w.account_id, w.spell_start, coalesce(w.mrr, 0)::DECIMAL(18,4) AS mrr,
+           attrs.name, attrs.owner, attrs.plan, attrs.industry, attrs.segment, attrs.tier AS tier_column,
+           attrs.acquisition_channel, attrs.status, attrs.renewal_date
+    FROM with_mrr w LEFT JOIN account_attrs() attrs USING (account_id);
+
+-- The tier rule, once (METRICS.md "Tiers"). A manual tier label read from the export's tier column:
+-- the first of 1, 2, 3 it contains (full-width too), or A/B/C; anything else is no label.
+CREATE OR REPLACE MACRO tier_label(v) AS
+    CASE WHEN v IS NULL THEN NULL
+         WHEN contains(translate(v, '１２３', '123'), '1') THEN 'Tier1'
+         WHEN contains(translate(v, '１２３', '123'), '2') THEN 'Tier2'
+         WHEN contains(translate(v, '１２３', '123'), '3') THEN 'Tier3'
+         WHEN upper(trim(translate(v, 'ＡＢＣａｂｃ', 'ABCabc'))) = 'A' THEN 'Tier1'
+         WHEN upper(trim(translate(v, 'ＡＢＣａｂｃ', 'ABCabc'))) = 'B' THEN 'Tier2'
+         WHEN upper(trim(translate(v, 'ＡＢＣａｂｃ', 'ABCabc'))) = 'C' THEN 'Tier3'
+    END;
+
+-- MRR brackets (Tier1 = MRR >= t1, Tier2 = MRR >= t2, else Tier3); with the manual rule an account's own
+-- label wins and the brackets are the fallback.
+CREATE OR REPLACE MACRO tier_of(mrr, tier_column, t1, t2, manual) AS
+    CASE WHEN manual AND tier_label(tier_column) IS NOT NULL THEN tier_label(tier_column)
+         WHEN mrr >= t1 THEN 'Tier1' WHEN mrr >= t2 THEN 'Tier2' ELSE 'Tier3' END;
+
+-- A round figure near x: two significant digits, halves to even (187,300 -> 190,000; 52,345 -> 52,000).
+CREATE OR REPLACE MACRO round_figure(x) AS
+    CASE WHEN x IS NULL OR x <= 0 THEN 0
+         ELSE round_even(x / pow(10, greatest(floor(log10(x)) - 1, 0)), 0) * pow(10, greatest(floor(log10(x)) - 1, 0))
+    END;
+
+-- Every account that has been a customer by as_of, with its tier on its last active day up to as_of:
+-- the tier today for customers, the tier when they left for former customers. This is the tier the
+-- tier filter selects on.
+CREATE OR REPLACE MACRO account_tiers(as_of, t1, t2, manual) AS TABLE
+    WITH last_spell AS (
+        SELECT account_id, max(spell_start) AS spell_start,
+               nullif(arg_max(coalesce(spell_end, DATE '9999-12-31'), spell_start), DATE '9999-12-31') AS spell_end
+        FROM spells(as_of) WHERE spell_start <= as_of GROUP BY account_id
+    ),
+    with_mrr AS (
+        SELECT l.account_id,
+               CASE WHEN pt.month >= date_trunc('month', l.spell_start) THEN pt.mrr ELSE 0 END AS mrr
+        FROM (SELECT account_id, spell_start,
+                     CASE WHEN spell_end IS NULL OR spell_end > as_of THEN as_of ELSE spell_end - 1 END::DATE AS day
+              FROM last_spell) l
+        ASOF LEFT JOIN mrr_points(as_of) pt ON pt.account_id = l.account_id AND pt.month <= l.day
+    )
+    SELECT w.account_id, tier_of(coalesce(w.mrr, 0), attrs.tier, t1, t2, manual) AS tier
+    FROM with_mrr w LEFT JOIN account_attrs() attrs USING (account_id);

@@ -5,7 +5,7 @@
 --   contraction:  prev > 0, 0 < cur < prev                     -> prev - cur
 --   churn:        prev > 0, cur = 0                            -> prev
 -- Identity, to the yen: start + new + reactivation + expansion - contraction - churn = end.
-WITH points AS (SELECT * FROM mrr_points($as_of)),
+WITH {scope} points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),
 attrs AS (SELECT * FROM account_attrs()),
 first_month AS (SELECT account_id, min(month) AS first_month FROM points GROUP BY account_id),
 months AS (
@@ -34,7 +34,8 @@ classified AS (
         abs(cur - prev) AS amount
     FROM account_month
 ),
-seg AS (SELECT c.*, {segment} AS segment FROM classified c LEFT JOIN attrs USING (account_id))
+seg AS (SELECT c.*, {segment} AS segment FROM classified c LEFT JOIN attrs USING (account_id)),
+totals AS (
 SELECT month, segment,
        sum(prev)::DECIMAL(38,4) AS start,
        coalesce(sum(amount) FILTER (WHERE movement = 'new'), 0)::DECIMAL(38,4) AS new,
@@ -50,4 +51,15 @@ SELECT month, segment,
 FROM seg
 WHERE month >= $from_month
 GROUP BY ALL
+)
+-- Rates (METRICS.md): gross revenue churn = (churn + contraction) / start; net subtracts expansion (can be
+-- negative); quick ratio = (new + reactivation + expansion) / (contraction + churn); NRR and GRR over the
+-- accounts that had MRR twelve months earlier.
+SELECT month, segment, start, new, reactivation, expansion, contraction, churn, "end", accounts,
+       (churn + contraction) / nullif(start, 0) AS gross_revenue_churn_rate,
+       (churn + contraction - expansion) / nullif(start, 0) AS net_revenue_churn_rate,
+       (new + reactivation + expansion) / nullif(contraction + churn, 0) AS quick_ratio,
+       nrr_numerator / nullif(year_ago_mrr, 0) AS nrr_12m,
+       grr_numerator / nullif(year_ago_mrr, 0) AS grr_12m
+FROM totals
 ORDER BY segment NULLS LAST, month

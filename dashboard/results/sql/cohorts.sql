@@ -1,6 +1,6 @@
 -- Cohort retention triangle (METRICS.md): an account's cohort is the month of its first MRR; for each
 -- cohort and k months later, logos with MRR > 0 and the MRR retained against the cohort month.
-WITH points AS (SELECT * FROM mrr_points($as_of)),
+WITH {scope} points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),
 cohort AS (SELECT account_id, min(month) AS cohort FROM points GROUP BY account_id),
 base AS (
     SELECT c.cohort, count(*) AS logos, sum(p.mrr) AS mrr

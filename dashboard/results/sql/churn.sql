@@ -2,11 +2,13 @@
 --   customers_at_start = accounts with contract_start < s and (churn_date empty or churn_date >= s)
 --   customers_churned  = those of customers_at_start with s <= churn_date < e
 --   customer_churn_rate = customers_churned / customers_at_start (empty when the denominator is 0)
---   revenue churn (any grain) = last MRR of the churned accounts / MRR of the accounts at start
+--   churned_mrr_rate (any grain) = last MRR of the churned accounts / MRR of the accounts at start
+--   (not the gross revenue churn of mrr_movements, which adds contraction)
 -- Accounts that start and churn inside the same period are counted apart (joined_and_churned).
--- {segment} is a whitelisted expression over attrs (or a constant); never user text.
-WITH periods AS (
-    SELECT unnest($starts::DATE[]) AS s, unnest($ends::DATE[]) AS e
+-- The segment is a whitelisted expression over attrs (or a constant); never user text. By tier, an
+-- account's tier is its tier on day s - 1 under the rule in force.
+WITH {scope} periods AS (
+    SELECT unnest($starts::DATE[]) AS s, unnest($ends::DATE[]) AS e, unnest($completes::BOOLEAN[]) AS complete
 ),
 sp AS (SELECT * FROM spells($as_of)),
 attrs AS (SELECT * FROM account_attrs()),
@@ -15,6 +17,7 @@ at_start AS (
     -- the spell covering day s - 1
     SELECT p.s, p.e, sp.account_id, sp.spell_start, sp.spell_end, (p.s - 1)::DATE AS day
     FROM periods p JOIN sp ON sp.spell_start < p.s AND (sp.spell_end IS NULL OR sp.spell_end >= p.s)
+    WHERE {in_scope:sp.account_id}
 ),
 start_mrr AS (
     SELECT x.*, CASE WHEN pt.month >= date_trunc('month', x.spell_start) THEN pt.mrr ELSE 0 END AS mrr_start
@@ -29,13 +32,14 @@ churned AS (
 joined_churned AS (
     SELECT p.s, sp.account_id
     FROM periods p JOIN sp ON sp.spell_start >= p.s AND sp.spell_end < p.e
+    WHERE {in_scope:sp.account_id}
 ),
 per_account AS (
     SELECT s.s, s.account_id, s.mrr_start, c.account_id IS NOT NULL AS churned, coalesce(c.mrr_last, 0) AS mrr_last
     FROM start_mrr s LEFT JOIN churned c ON c.s = s.s AND c.account_id = s.account_id
 ),
 seg AS (
-    SELECT pa.*, {segment} AS segment FROM per_account pa LEFT JOIN attrs USING (account_id)
+    SELECT pa.*, {segment_at_start} AS segment FROM per_account pa LEFT JOIN attrs USING (account_id)
 ),
 jc AS (
     SELECT j.s, {segment} AS segment, count(*) AS n
@@ -54,7 +58,8 @@ SELECT p.s AS period_start, p.e AS period_end, k.segment,
        coalesce(jc.n, 0) AS joined_and_churned,
        coalesce(t.mrr_at_start, 0) AS mrr_at_start,
        coalesce(t.mrr_churned, 0) AS mrr_churned,
-       coalesce(t.mrr_churned, 0) / nullif(t.mrr_at_start, 0) AS revenue_churn_rate
+       coalesce(t.mrr_churned, 0) / nullif(t.mrr_at_start, 0) AS churned_mrr_rate,
+       p.complete
 FROM periods p
 CROSS JOIN (SELECT DISTINCT segment FROM seg UNION SELECT DISTINCT segment FROM jc) k
 LEFT JOIN totals t ON t.s = p.s AND t.segment IS NOT DISTINCT FROM k.segment

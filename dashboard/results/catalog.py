@@ -1,0 +1,126 @@
+"""Every result the product shows: its SQL file, parameters, whether it honours the account filters,
+and its columns with Japanese and English labels, formats and the definition each figure follows.
+
+Adding an account list is one SQL file in ``sql/``, one ``Result`` below and its page section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    ja: str
+    en: str
+    fmt: str = "text"  # text | id | int | money | pct | score | delta | date | month | days | float
+    definition: str | None = None  # a key of definitions.DEFINITIONS: the one meaning of this figure
+
+    def label(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    params: tuple[str, ...]  # required parameters (dates as datetime.date)
+    columns: tuple[Column, ...] = ()
+    filters: bool = True  # honours the account filters (applied in its SQL)
+    defaults: dict = field(default_factory=dict)
+    doc: str = ""
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+def _c(name: str, ja: str, en: str, fmt: str = "text", definition: str | None = None) -> Column:
+    return Column(name, ja, en, fmt, definition)
+
+
+# Shared column declarations (one label per meaning).
+ACCOUNT_ID = _c("account_id", "ID", "ID", "id")
+NAME = _c("name", "会社名", "Company")
+TIER = _c("tier", "ティア", "Tier", definition="tiers")
+MRR = _c("mrr", "MRR", "MRR", "money", "mrr")
+SCORE = _c("score", "スコア", "Score", "score", "health")
+BAND = _c("band", "区分", "Band", definition="health")
+CHANGE = _c("change", "前回比", "Change", "delta", "health")
+OWNER = _c("owner", "担当CSM", "Owner")
+PLAN = _c("plan", "プラン", "Plan")
+INDUSTRY = _c("industry", "業種", "Industry")
+SEGMENT = _c("segment", "セグメント", "Segment")
+RENEWAL = _c("renewal_date", "更新日", "Renewal", "date", "renewals")
+DAYS_TO_RENEWAL = _c("days_to_renewal", "更新まで（日）", "Days to renewal", "days", "renewals")
+
+ACCOUNT_LIST = (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE, OWNER, PLAN, RENEWAL)
+
+RESULTS: dict[str, Result] = {r.name: r for r in [
+    Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL),
+           doc="Active accounts on the as-of day with tier, MRR and health."),
+    Result("at_risk", ("as_of",), ACCOUNT_LIST, doc="Red accounts, largest MRR first: the calls to make today."),
+    Result("renewals_due", ("as_of", "within_days"), (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, OWNER, RENEWAL,
+                                               DAYS_TO_RENEWAL), defaults={"within_days": 90},
+           doc="Active accounts renewing in (as_of, as_of + within_days]."),
+    Result("tier_summary", ("as_of",), (
+        TIER, _c("accounts", "顧客数", "Accounts", "int", "active_accounts"), MRR,
+        _c("mrr_share", "MRR比率", "MRR share", "pct", "mrr"), _c("arpa", "ARPA", "ARPA", "money", "saas_ltv"))),
+    Result("tier_thresholds", ("as_of",), filters=False, doc="Default T1/T2 on the as-of day."),
+    Result("tier_migration", ("d1", "as_of"), (
+        _c("tier_from", "移動元", "From"), _c("tier_to", "移動先", "To"),
+        _c("accounts", "顧客数", "Accounts", "int", "tier_migration"),
+        _c("mrr_from", "MRR（移動元）", "MRR (from)", "money", "tier_migration"),
+        _c("mrr_to", "MRR（移動先）", "MRR (to)", "money", "tier_migration"))),
+    Result("tier_opportunities", ("start", "as_of"), (
+        TIER, _c("upsell_won", "アップセル受注額", "Upsell won", "money", "tiers"),
+        _c("pipeline_amount", "商談中の金額", "Open pipeline", "money", "tiers"),
+        _c("pipeline_count", "商談数", "Open deals", "int", "tiers"))),
+    Result("churn", ("as_of", "start", "grain"), (
+        _c("period_start", "期間開始", "Period start", "date"), _c("period_end", "期間終了", "Period end", "date"),
+        _c("customers_at_start", "期首顧客数", "Customers at start", "int", "customer_churn"),
+        _c("customers_churned", "解約顧客数", "Customers churned", "int", "customer_churn"),
+        _c("customer_churn_rate", "顧客解約率", "Customer churn rate", "pct", "customer_churn"),
+        _c("retention_rate", "顧客継続率", "Customer retention rate", "pct", "customer_churn"),
+        _c("joined_and_churned", "期間内に開始・解約", "Joined and churned", "int", "customer_churn"),
+        _c("mrr_at_start", "期首MRR", "MRR at start", "money", "churned_mrr"),
+        _c("mrr_churned", "解約顧客のMRR", "MRR of churned accounts", "money", "churned_mrr"),
+        _c("churned_mrr_rate", "解約MRR率", "Churned MRR rate", "pct", "churned_mrr"),
+        _c("complete", "完了した期間", "Complete period")),
+        defaults={"segment_by": None}),
+    Result("mrr_movements", ("as_of", "from_month"), (
+        _c("month", "月", "Month", "month"), _c("start", "期首MRR", "Starting MRR", "money", "movements"),
+        _c("new", "新規", "New", "money", "movements"), _c("reactivation", "復活", "Reactivation", "money", "movements"),
+        _c("expansion", "拡大", "Expansion", "money", "movements"),
+        _c("contraction", "縮小", "Contraction", "money", "movements"),
+        _c("churn", "解約", "Churn", "money", "movements"), _c("end", "期末MRR", "Ending MRR", "money", "movements"),
+        _c("accounts", "有料顧客数", "Paying accounts", "int", "active_accounts"),
+        _c("gross_revenue_churn_rate", "グロス・レベニューチャーン", "Gross revenue churn", "pct", "revenue_churn"),
+        _c("net_revenue_churn_rate", "ネット・レベニューチャーン", "Net revenue churn", "pct", "revenue_churn"),
+        _c("quick_ratio", "クイックレシオ", "Quick ratio", "float", "movements"),
+        _c("nrr_12m", "NRR（12か月）", "NRR (12 months)", "pct", "nrr"),
+        _c("grr_12m", "GRR（12か月）", "GRR (12 months)", "pct", "nrr")),
+        defaults={"segment_by": None}),
+    Result("cohorts", ("as_of", "from_month"), (
+        _c("cohort", "コホート", "Cohort", "month", "cohorts"), _c("k", "経過月", "Months since", "int", "cohorts"),
+        _c("logo_retention", "顧客継続率", "Logo retention", "pct", "cohorts"),
+        _c("revenue_retention", "売上継続率", "Revenue retention", "pct", "cohorts"))),
+    Result("health_details", ("as_of",), (
+        ACCOUNT_ID, _c("measure", "測定項目", "Measure", definition="health"),
+        _c("raw", "値", "Value", "float", "health"), _c("measure_score", "項目スコア", "Measure score", "score", "health"),
+        _c("weight", "重み", "Weight", "float", "health"), _c("contribution", "寄与", "Contribution", "float", "health"))),
+    Result("tier_health_mix", ("as_of",), (TIER, BAND, _c("accounts", "顧客数", "Accounts", "int", "health"))),
+    Result("lowest_health", ("as_of",), (
+        ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE,
+        _c("reason_measure", "最も低い項目", "Weakest measure", definition="health"),
+        _c("reason_value", "その値", "Its value", "float", "health"), OWNER)),
+    Result("health_scores", ("as_of", "days"), (_c("day", "日付", "Day", "date"), ACCOUNT_ID, SCORE, BAND)),
+    Result("band_history", ("as_of", "days"), (
+        _c("as_of", "日付", "Day", "date"), BAND, _c("accounts", "顧客数", "Accounts", "int", "health"))),
+    Result("health_validation", ("as_of", "days", "horizon_days"), defaults={"horizon_days": 90}),
+    Result("d2c_customers", ("as_of", "horizon_days", "from"), filters=False,
+           doc="Customers of the orders file are not accounts: the account filters do not apply."),
+    Result("d2c_cohorts", ("as_of", "from"), filters=False,
+           doc="Customers of the orders file are not accounts: the account filters do not apply."),
+    Result("data_bounds", (), filters=False),
+    Result("filter_values", (), filters=False),
+]}

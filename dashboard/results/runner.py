@@ -1,0 +1,209 @@
+"""Run a result by name: read its SQL, include the shared blocks, add the account filters as a ``scope``
+CTE, fill in the workspace's rules (tier thresholds, health measures, fiscal year), bind the parameters
+and return a DataFrame. The app caches these calls on (result, parameters, filters, data version).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dashboard import periods as P
+from dashboard import settings as S
+from dashboard.db import Database
+from dashboard.results.catalog import RESULTS
+from dashboard.results.scope import Scope
+
+SQL_DIR = Path(__file__).parent / "sql"
+_INCLUDE = re.compile(r"\{include:(_[a-z_]+)\}")
+_IN_SCOPE = re.compile(r"\{in_scope:([A-Za-z_][A-Za-z_.]*)\}")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+# Whitelisted segment expressions (a column of account_attrs(); never user text).
+SEGMENT_COLUMNS = ("plan", "industry", "owner", "segment", "tier", "acquisition_channel", "status")
+
+
+class ResultError(ValueError):
+    """A result asked for with a missing or impossible parameter."""
+
+
+@cache
+def sql_text(name: str) -> str:
+    """The SQL of a result with its building blocks included (our own files only)."""
+    text = (SQL_DIR / f"{name}.sql").read_text()
+    return _INCLUDE.sub(lambda m: sql_text(m.group(1)), text)
+
+
+def tier_rule(db: Database, as_of: dt.date, conf: dict | None = None) -> dict:
+    """The tier rule in force on ``as_of``: the setting's rule and thresholds, else round figures near the
+    80th/50th percentile of active MRR that day."""
+    conf = conf or S.get_all(db)
+    manual = conf["tier_rule"] == "manual"
+    row = db.query(sql_text("tier_thresholds"), {"as_of": as_of}).iloc[0]
+    if conf["tier_thresholds"]:
+        t1, t2 = (float(v) for v in conf["tier_thresholds"])
+        auto = False
+    else:
+        t1, t2, auto = float(row["t1"]), float(row["t2"]), True
+    info: dict[str, Any] = {"rule": "manual" if manual else "mrr", "thresholds": [t1, t2]}
+    if manual:
+        info |= {"fallback": "mrr", "manual_accounts": int(row["manual_accounts"])}
+    else:
+        info["auto"] = auto
+    return info
+
+
+def health_params(config: dict, as_of: dt.date) -> dict:
+    """A health configuration as the bound lists _health.sql reads."""
+    measures = [m for m in config["measures"] if m.get("weight", 0) > 0]
+    red, green = config["bands"]
+    return {
+        "window_days": int(config["window_days"]), "red": float(red), "green": float(green),
+        "before": as_of - dt.timedelta(days=int(config.get("compare_days", 30))),
+        "names": [m["name"] for m in measures], "sources": [m["source"] for m in measures],
+        "aggs": [m.get("agg", "sum") for m in measures], "weights": [float(m["weight"]) for m in measures],
+        "higher": [bool(m.get("higher_is_better", True)) for m in measures],
+        "methods": [m.get("method", "percentile") for m in measures],
+        "floors": [float(m.get("floor") or 0.0) for m in measures],
+        "targets": [None if m.get("target") is None else float(m["target"]) for m in measures],
+    }
+
+
+def health_config(db: Database, conf: dict | None = None) -> dict:
+    """The health measures in force: the saved setting, else defaults derived from the loaded data."""
+    conf = conf or S.get_all(db)
+    if conf["health"]:
+        return conf["health"]
+    measures = []
+    names = db.read(lambda con: con.execute("SELECT DISTINCT measure FROM cur_usage ORDER BY 1").fetchall())
+    for (name,) in names:
+        agg = "avg" if "user" in name or "seat" in name else "sum"
+        measures.append({"name": name, "source": "usage", "weight": 2.0 if name == "page_views" else 1.0,
+                         "agg": agg, "higher_is_better": True, "method": "percentile",
+                         "floor": 0.0, "target": None})
+    if db.read(lambda con: con.execute("SELECT count(*) FROM cur_touchpoints").fetchone()[0]):
+        measures.append({"name": "days_since_contact", "source": "touchpoints", "weight": 1.0, "agg": "last",
+                         "higher_is_better": False, "method": "linear", "floor": 90.0, "target": 14.0})
+    return {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": measures}
+
+
+def _segment(segment_by: str | None) -> str:
+    if segment_by is None:
+        return "'all'"
+    if segment_by not in SEGMENT_COLUMNS:
+        raise ResultError(f"cannot segment by {segment_by!r}; choose one of {', '.join(SEGMENT_COLUMNS)}")
+    return f'coalesce(attrs."{segment_by}", \'(none)\')'
+
+
+def _churn_periods(params: dict, conf: dict) -> dict:
+    grain = params["grain"]
+    if grain not in P.GRAINS:
+        raise ResultError(f"unknown period {grain!r}; choose one of {', '.join(P.GRAINS)}")
+    as_of = params["as_of"]
+    start = params.get("start") or P.add_months(as_of.replace(day=1), -12)
+    spans = P.periods(start, as_of, grain, int(params.get("fy_start_month") or conf["fiscal_year_start"]))
+    return {"starts": [s for s, _ in spans], "ends": [e for _, e in spans],
+            "completes": [P.is_complete(s, e, grain) for s, e in spans]}
+
+
+def run(db: Database, name: str, scope: Scope | None = None, **params: Any) -> pd.DataFrame:
+    """Run result ``name`` over the accounts in ``scope`` (every account when empty)."""
+    if name not in RESULTS:
+        raise ResultError(f"there is no result {name!r}")
+    result = RESULTS[name]
+    params = {**result.defaults, **params}
+    missing = [p for p in result.params if p not in params]
+    if missing:
+        raise ResultError(f"result {name!r} needs {', '.join(missing)}")
+    scope = scope if (scope and result.filters) else Scope()
+    text = sql_text(name)
+    conf = S.get_all(db)
+    bound: dict[str, Any] = dict(params)
+
+    # The account filters: a scope CTE of account ids, or nothing at all.
+    if scope:
+        cte, values = scope.cte()
+        bound |= values
+    text = text.replace("{scope}", cte if scope else "")
+    # the expression comes from our SQL file and matches _IN_SCOPE (a column reference)
+    text = _IN_SCOPE.sub(lambda m: f"{m.group(1)} IN (SELECT account_id FROM scope)" if scope else "TRUE", text)  # noqa: S608
+
+    # Segments (whitelisted expressions); by tier, the rule in force at the start of each period.
+    if "{segment" in text:
+        segment_by = bound.pop("segment_by", None)
+        if segment_by == "tier":
+            text = text.replace("{segment_at_start}", "tier_of(pa.mrr_start, attrs.tier, $t1, $t2, $manual)")
+            text = text.replace("{segment}", "tier_of(coalesce(attrs.mrr, 0), attrs.tier, $t1, $t2, $manual)")
+        else:
+            text = text.replace("{segment_at_start}", _segment(segment_by)).replace("{segment}", _segment(segment_by))
+    if name == "churn":
+        bound |= _churn_periods(bound, conf)
+
+    wanted = set(_PARAM.findall(text))
+    if wanted & {"t1", "t2", "manual"} and "t1" not in bound:
+        rule = bound.pop("tier_rule", None) or tier_rule(db, bound["as_of"], conf)
+        bound |= {"t1": rule["thresholds"][0], "t2": rule["thresholds"][1], "manual": rule["rule"] == "manual"}
+    if wanted & {"names", "red"} and "names" not in bound:
+        config = bound.pop("config", None) or health_config(db, conf)
+        bound = {**health_params(config, bound["as_of"]), **bound}
+        bound.setdefault("days", [bound["as_of"], bound["before"]])
+    absent = sorted(wanted - set(bound))
+    if absent:
+        raise ResultError(f"result {name!r} needs {', '.join(absent)}")
+    return db.query(text, {k: v for k, v in bound.items() if k in wanted})
+
+
+def _data_bounds(db: Database) -> dict:
+    row = run(db, "data_bounds").iloc[0]
+    return {k: (None if pd.isna(row[k]) else pd.Timestamp(row[k]).date()) for k in ("first", "last")}
+
+
+def _default_as_of(db: Database) -> dt.date:
+    """Today, unless the data ends earlier (a demo or an old export): then the data's last day."""
+    last = _data_bounds(db)["last"]
+    return min(dt.date.today(), last) if last else dt.date.today()
+
+
+# Facts about the workspace that are not tables: read through the same call (and the same cache).
+FACTS = {
+    "settings": lambda db: S.get_all(db),
+    "health_config": health_config,
+    "tier_rule": tier_rule,
+    "data_bounds": _data_bounds,
+    "default_as_of": _default_as_of,
+    "loaded": lambda db: db.loaded_datasets(),
+}
+
+
+# Small summaries computed in Python from results (ROC AUC, the D2C purchase distribution, the simulator's
+# drivers): name -> (module, function, honours the filters); a filtered one takes scope=.
+COMPOSITES = {
+    "health_validation_summary": ("metrics", "health_validation", True),
+    "d2c_summary": ("metrics", "d2c_summary", False),
+    "d2c_drivers": ("calibration", "d2c_drivers", False),
+    "saas_drivers": ("calibration", "saas_drivers", True),
+}
+
+
+def honours_filters(name: str) -> bool:
+    if name in COMPOSITES:
+        return COMPOSITES[name][2]
+    return name in RESULTS and RESULTS[name].filters
+
+
+def call(db: Database, name: str, scope: Scope | None = None, **params: Any) -> Any:
+    """A result (a DataFrame over the accounts in scope), a summary of one, or a fact of the workspace."""
+    if name in FACTS:
+        return FACTS[name](db, **params)
+    if name in COMPOSITES:
+        import importlib
+
+        module, function, filtered = COMPOSITES[name]
+        fn = getattr(importlib.import_module(f"dashboard.{module}"), function)
+        return fn(db, **params, **({"scope": scope} if filtered else {}))
+    return run(db, name, scope, **params)

@@ -1,0 +1,53 @@
+-- Building block (included, not a result): the health score of every account active on each of $days
+-- (METRICS.md, seed 002). Each measure over the trailing window (day - window, day], scored 0-100 by
+-- percentile among the accounts active that day or linearly between a floor and a target, and combined
+-- as score = sum(w_i * s_i) / sum(w_i). An active account with no usage in the window scores 0 on that
+-- measure (silence is a risk, not a gap); never contacted scores 0 on days since contact.
+-- Scores are computed over all active accounts: a filter selects accounts, it never re-ranks them.
+SELECT * FROM (
+    WITH m AS (
+        SELECT unnest($names::VARCHAR[]) AS name, unnest($sources::VARCHAR[]) AS source,
+               unnest($aggs::VARCHAR[]) AS agg, unnest($weights::DOUBLE[]) AS weight,
+               unnest($higher::BOOLEAN[]) AS higher, unnest($methods::VARCHAR[]) AS method,
+               unnest($floors::DOUBLE[]) AS floor, unnest($targets::DOUBLE[]) AS target
+    ),
+    days AS (SELECT DISTINCT unnest($days::DATE[]) AS day),
+    active AS (
+        SELECT d.day, s.account_id
+        FROM days d JOIN spells($as_of) s ON s.spell_start <= d.day AND (s.spell_end IS NULL OR d.day < s.spell_end)
+    ),
+    usage_w AS (
+        SELECT d.day, u.account_id, u.measure, sum(u.value) AS total, sum(u.value) / count(DISTINCT u.date) AS mean
+        FROM days d JOIN cur_usage u ON u.date > d.day - $window_days::INTEGER AND u.date <= d.day
+        WHERE u.measure IN (SELECT name FROM m WHERE source = 'usage')
+        GROUP BY ALL
+    ),
+    contact AS (
+        SELECT d.day, t.account_id, datediff('day', max(t.date), d.day) AS days
+        FROM days d JOIN cur_touchpoints t ON t.date <= d.day
+        WHERE EXISTS (SELECT 1 FROM m WHERE source = 'touchpoints')
+        GROUP BY d.day, t.account_id
+    ),
+    raw AS (
+        SELECT a.day, a.account_id, m.*,
+               CASE WHEN m.source = 'touchpoints' THEN c.days
+                    WHEN m.agg = 'avg' THEN coalesce(u.mean, 0) ELSE coalesce(u.total, 0) END::DOUBLE AS raw
+        FROM active a CROSS JOIN m
+        LEFT JOIN usage_w u ON u.day = a.day AND u.account_id = a.account_id AND u.measure = m.name AND m.source = 'usage'
+        LEFT JOIN contact c ON c.day = a.day AND c.account_id = a.account_id AND m.source = 'touchpoints'
+    ),
+    scored AS (
+        SELECT *,
+            CASE WHEN raw IS NULL THEN 0
+                 WHEN higher AND raw <= 0 THEN 0
+                 WHEN method = 'linear' AND target IS NOT NULL AND target <> floor
+                      THEN 100 * greatest(0, least(1, (raw - floor) / (target - floor)))
+                 WHEN higher THEN 100 * percent_rank() OVER (PARTITION BY day, name ORDER BY raw ASC NULLS FIRST)
+                 ELSE 100 * percent_rank() OVER (PARTITION BY day, name ORDER BY raw DESC NULLS FIRST)
+            END AS measure_score
+        FROM raw
+    )
+    SELECT day, account_id, name AS measure, raw, measure_score, weight,
+           weight * measure_score / sum(weight) OVER (PARTITION BY day, account_id) AS contribution
+    FROM scored
+)
