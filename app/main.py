@@ -29,7 +29,18 @@ pages = {
     "data": st.Page(PAGES / "data.py", title=ui.t("page_data"), icon=":material/upload_file:", url_path="data"),
 }
 st.session_state["_pages"] = pages
-navigation = st.navigation(list(pages.values()))
+
+navigation = st.navigation({
+    ui.t("nav_executive"): [pages["overview"]],
+    ui.t("nav_analysis"): [pages["tiers"], pages["health"], pages["churn"]],
+    ui.t("nav_planning"): [pages["simulator"]],
+    ui.t("nav_data"): [pages["data"]],
+})
+# KPI cards stay readable in narrow windows (1024 px with the sidebar open): values shrink with the
+# window instead of being cut off, and labels wrap instead of ending in "…".
+st.html("<style>[data-testid='stMetricValue']{font-size:clamp(1.35rem,0.55rem + 1.45vw,2.25rem)}"
+        "[data-testid='stMetricLabel'] *{white-space:normal!important;overflow:visible!important;"
+        "text-overflow:clip!important}</style>")
 try:
     ui.use_workspace_currency()
     st.session_state["_filters"] = ui.sidebar(user)

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import money
-from dashboard.i18n import tr
+from dashboard.i18n import t as tr
 
 BAND_COLORS = {"red": "#d64545", "yellow": "#e6b422", "green": "#2e9e5b"}
 TIER_COLORS = {"Tier1": "#1f4e79", "Tier2": "#4a90c2", "Tier3": "#a9cce3", "none": "#cccccc"}
@@ -42,7 +42,7 @@ def mrr_trend(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.Figur
     fig = go.Figure(go.Scatter(x=movements["month"], y=movements["end"], mode="lines+markers", fill="tozeroy",
                                line={"color": "#1f4e79", "width": 2}, name="MRR",
                                hovertemplate=money.d3("y") + "<extra></extra>"))
-    fig.update_xaxes(dtick="M1", tickformat="%Y/%m")
+    fig.update_xaxes(tickformat="%Y/%m", nticks=8)  # monthly points; fewer labels where space is short
     return _layout(fig, title, yaxis_title=money.axis_title())
 
 
@@ -72,7 +72,7 @@ def movements_bars(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.
     for key in ("contraction", "churn"):
         fig.add_bar(x=movements["month"], y=-movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
     fig.update_layout(barmode="relative")
-    fig.update_xaxes(dtick="M1", tickformat="%Y/%m")
+    fig.update_xaxes(tickformat="%Y/%m", nticks=8)  # monthly points; fewer labels where space is short
     return _layout(fig, title, yaxis_title=money.axis_title())
 
 
@@ -88,7 +88,7 @@ def tier_mix(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
 def tier_bars(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=summary["tier"], y=summary["mrr"], name="MRR", marker_color=[TIER_COLORS[t] for t in summary["tier"]],
-                text=[f"{money.fmt(v)}<br>{n:,}社" if lang == "ja" else f"{money.fmt(v)}<br>{n:,} accts"
+                text=[f"{money.fmt(v)}<br>" + tr("fig_accounts_count", lang, n=f"{n:,}")
                       for v, n in zip(summary["mrr"], summary["accounts"], strict=True)],
                 textposition="outside", textangle=0, cliponaxis=False,
                 hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>")
@@ -199,7 +199,7 @@ def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja"
                                texttemplate="%{text}", textfont={"size": 9},
                                hovertemplate="%{y} +%{x}: %{z:.1%}<extra></extra>", colorbar={"tickformat": ".0%"}))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text="k（か月後）" if lang == "ja" else "months since cohort (k)", type="category")
+    fig.update_xaxes(title_text=tr("fig_months_since", lang), type="category")
     fig = _layout(fig, title, height=max(360, 22 * len(labels) + 120))
     fig.update_layout(hovermode="closest")
     return fig
@@ -209,7 +209,8 @@ def migration_matrix(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Fi
     order = ["Tier1", "Tier2", "Tier3", "none"]
     pivot = frame.pivot_table(index="tier_from", columns="tier_to", values="accounts", aggfunc="sum", fill_value=0)
     pivot = pivot.reindex(index=order, columns=order, fill_value=0)
-    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=[f"→ {c}" for c in order], y=order, colorscale="Blues",
+    names = [tr("tier_none", lang) if c == "none" else c for c in order]
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=[f"→ {c}" for c in names], y=names, colorscale="Blues",
                                text=pivot.to_numpy(), texttemplate="%{text}",
                                hovertemplate="%{y} %{x}: %{z}<extra></extra>", showscale=False))
     fig.update_yaxes(autorange="reversed")
@@ -261,7 +262,7 @@ def grid_heatmap(z: list[list[float]], x: list[float], y: list[float], x_label: 
 
 
 def purchase_distribution(dist: dict[str, float], title: str, lang: str = "ja") -> go.Figure:
-    labels = [f"{k}回" if lang == "ja" else f"{k}×" for k in dist]
+    labels = [tr("fig_times", lang, k=k) for k in dist]
     fig = go.Figure(go.Bar(x=labels, y=list(dist.values()), marker_color="#4a90c2",
                            text=[f"{v:.0%}" for v in dist.values()], textposition="auto"))
     fig = _layout(fig, title)

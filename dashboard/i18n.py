@@ -7,7 +7,7 @@ import os
 
 LANGS = ("ja", "en")
 
-MESSAGES: dict[str, dict[str, str]] = {
+_ERRORS: dict[str, dict[str, str]] = {
     # import refusals and row errors
     "empty_file": {"ja": "{file}: ファイルが空です。", "en": "{file}: the file is empty."},
     "no_rows": {"ja": "{file}: 見出し行の下にデータ行がありません。", "en": "{file}: there are no data rows below the header."},
@@ -23,7 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "en": "{file}: no sheet has the columns {dataset} needs (sheets: {sheets})."},
     "missing_column": {"ja": "{file} 1行目: 必須列「{column}」に当たる見出しがありません（見出し: {headers}）。",
                        "en": "{file} row 1: no header maps to the required column \"{column}\" (headers: {headers})."},
-    "unknown_header": {"ja": "{file} 1行目: 指定された見出し「{header}」がファイルにありません。",
+    "unknown_header": {"ja": "{file} 1行目: {column} に指定された見出し「{header}」がファイルにありません。",
                        "en": "{file} row 1: the header \"{header}\" given for {column} is not in the file."},
     "unknown_column": {"ja": "{dataset} に列「{column}」はありません。", "en": "{dataset} has no column \"{column}\"."},
     "unknown_dataset": {"ja": "データセット「{dataset}」はありません。", "en": "there is no dataset \"{dataset}\"."},
@@ -100,9 +100,9 @@ def default_lang() -> str:
 def t(key: str, lang: str | None = None, **kwargs: object) -> str:
     lang = lang if lang in LANGS else default_lang()
     entry = MESSAGES.get(key)
-    if entry is None:
+    if entry is None:  # a missing key shows itself (tests/test_text.py fails on any)
         return key
-    return entry[lang].format(**kwargs)
+    return entry[lang].format(**kwargs) if kwargs else entry[lang]
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -118,7 +118,7 @@ def integer(value: float | int | None) -> str:
 
 
 # -- interface text: key -> (日本語, English) ---------------------------------------------------------------
-UI: dict[str, tuple[str, str]] = {
+_INTERFACE: dict[str, tuple[str, str]] = {
     "app_title": ("カスタマーサクセス ダッシュボード", "Customer Success Dashboard"),
     "page_overview": ("概要", "Overview"),
     "page_tiers": ("ティア分析", "Tiers"),
@@ -126,6 +126,10 @@ UI: dict[str, tuple[str, str]] = {
     "page_churn": ("解約・継続", "Churn"),
     "page_simulator": ("LTV/CPA シミュレーター", "LTV/CPA simulator"),
     "page_data": ("データ", "Data"),
+    "nav_executive": ("経営", "Executive"),
+    "nav_analysis": ("分析", "Analysis"),
+    "nav_planning": ("計画", "Planning"),
+    "nav_data": ("データ管理", "Data management"),
     "language": ("言語 / Language", "言語 / Language"),
     "filters": ("表示条件", "Filters"),
     "as_of": ("基準日", "As of"),
@@ -136,6 +140,7 @@ UI: dict[str, tuple[str, str]] = {
     "segment_filter": ("セグメント", "Segment"),
     "industry_filter": ("業種", "Industry"),
     "channel_filter": ("獲得チャネル", "Acquisition channel"),
+    "status_filter": ("ステータス", "Status"),
     "link_filter_ignored": ("リンクの絞り込み値 {values} はデータにないため無視しました。", "The link's filter values {values} are not in the data and were ignored."),
     "filters_not_applied": ("この図は顧客の絞り込みに対応していません（注文データの購入者は顧客一覧の顧客ではないため）。全体の値です。", "This figure ignores the account filters (buyers in the orders file are not accounts): it shows everyone."),
     "all": ("すべて", "All"),
@@ -220,7 +225,7 @@ UI: dict[str, tuple[str, str]] = {
     "raw": ("実績値", "Raw value"), "score": ("スコア", "Score"), "contribution": ("寄与", "Contribution"),
     "band": ("区分", "Band"), "change": ("前回比", "Change"),
     "red": ("赤（要注意）", "red"), "yellow": ("黄", "yellow"), "green": ("緑（良好）", "green"),
-    "no_measures": ("ヘルススコアに使える利用状況・接点データがありません。「データ」ページで取り込んでください。",
+    "no_health_measures": ("ヘルススコアに使える利用状況・接点データがありません。「データ」ページで取り込んでください。",
                     "No usage or touchpoint data to score health with. Import some on the Data page."),
     # churn
     "grain": ("集計単位", "Period"),
@@ -255,8 +260,8 @@ UI: dict[str, tuple[str, str]] = {
     "rejected_preview": ("取り込めない行: {n}行", "Rows that cannot be read: {n}"),
     "commit": ("この内容で取り込む", "Import"),
     "import_mode": ("取り込み方法", "Import mode"),
-    "link_dates_adjusted": ("リンクの日付をデータの範囲（{first} 以降）に合わせました。",
-                            "The link's dates were moved into the data's range (from {first})."),
+    "link_dates_adjusted": ("リンクの日付をデータの範囲（{first} 〜 {last}）に合わせました。",
+                            "The link's dates were moved into the data's range ({first} to {last})."),
     "link_values_adjusted": ("リンクの値のうち範囲外・読めないものを調整しました: {keys}",
                              "Some of the link's values were out of range or unreadable and were adjusted: {keys}"),
     "sheet": ("シート", "Sheet"),
@@ -303,16 +308,74 @@ UI: dict[str, tuple[str, str]] = {
     "compare": ("比較", "Compare"),
     "share_url": ("この状態を共有するURL", "A URL that reopens this state"),
     "formulas": ("計算式", "Formulas"),
+    "fig_accounts_count": ("{n}社", "{n} accts"),
+    # usage measures with a canonical name (others keep the header they were imported with)
+    "measure_logins": ("ログイン数", "Logins"),
+    "measure_page_views": ("表示数", "Page views"),
+    "measure_active_users": ("アクティブユーザー数", "Active users"),
+    "measure_days_since_contact": ("最終接触からの日数", "Days since last contact"),
+    "tier_none": ("顧客でない", "not a customer"),
+    "fig_months_since": ("k（か月後）", "months since cohort (k)"),
+    "fig_times": ("{k}回", "{k}×"),
+    # simulator and data page labels
+    "sim_shares_normalised": ("割合の合計が {total} です。100% になるよう正規化して計算しています。", "Shares add up to {total}; they are normalised to 100%."),
+    "sim_actual_distribution": ("実データ: 購入回数の分布（初回購入から365日、{n}人）", "From the data: purchase counts (365 days from the first order, {n} customers)"),
+    "sim_reps_cost": ("月額コスト {cost}", "cost {cost}/month"),
+    "data_fy_month": ("{m}月", "month {m}"),
+    "sim_aov": ("AOV（平均注文単価, {cur}）", "AOV ({cur})"),
+    "sim_purchases": ("購入回数", "Purchases"),
+    "sim_share_of_customers": ("顧客の割合 (%)", "Share of customers (%)"),
+    "sim_gross_margin": ("粗利率 (%)", "Gross margin (%)"),
+    "sim_sign_up_first_purchase": ("メール会員→初回購入の転換率 (%)", "Sign-up → first purchase (%)"),
+    "sim_target_return_1_0_break_even": ("目標ROAS（1.0 = 損益分岐）", "Target return (1.0 = break-even)"),
+    "sim_purchases_per_customer": ("1人あたり購入回数", "Purchases per customer"),
+    "sim_ltv_revenue": ("LTV（売上）", "LTV (revenue)"),
+    "sim_gross_profit_ltv": ("粗利LTV", "Gross-profit LTV"),
+    "sim_allowable_cpa": ("許容CPA", "Allowable CPA"),
+    "sim_allowable_cost_per_sign_up": ("許容できるメール会員獲得単価", "Allowable cost per sign-up"),
+    "sim_repeat_rate": ("リピート率", "Repeat rate"),
+    "sim_empirical_ltv": ("実績LTV（売上）", "Empirical LTV"),
+    "sim_purchase_count_distribution": ("購入回数の分布", "Purchase-count distribution"),
+    "sim_margin": ("粗利率", "Margin"),
+    "sim_arpa_month": ("ARPA（{cur}/月）", "ARPA ({cur}/month)"),
+    "sim_monthly_churn": ("月次解約率 (%)", "Monthly churn (%)"),
+    "sim_cac": ("CAC（{cur}）", "CAC ({cur})"),
+    "sim_cac_payback_months": ("CAC回収月数", "CAC payback (months)"),
+    "sim_expected_lifetime_months": ("平均継続月数", "Expected lifetime (months)"),
+    "sim_ltv_observed_retention_curve": ("LTV（実データの継続曲線）", "LTV (observed retention curve)"),
+    "sim_cost_of_a_rep_per_month": ("担当者1人の月額コスト（{cur}）", "Cost of a rep per month ({cur})"),
+    "sim_new_mrr_a_rep_creates_per_month": ("1人が毎月生む新規MRR（{cur}）", "New MRR a rep creates per month ({cur})"),
+    "sim_plan_new_mrr_wanted_per_month": ("計画: 毎月の新規MRR目標（{cur}）", "Plan: new MRR wanted per month ({cur})"),
+    "sim_ltv_created_per_month": ("毎月生まれるLTV", "LTV created per month"),
+    "sim_roi_multiple_of_cost": ("ROI（コストに対する倍率）", "ROI (multiple of cost)"),
+    "sim_reps_the_plan_needs": ("計画に必要な担当者数", "Reps the plan needs"),
+    "sim_annual_contract_value": ("年間契約額（{cur}）", "Annual contract value ({cur})"),
+    "sim_renewal_rate": ("更新率 (%)", "Renewal rate (%)"),
+    "sim_expected_contract_years": ("期待契約年数", "Expected contract years"),
+    "sim_ltv_gross_profit": ("LTV（粗利）", "LTV (gross profit)"),
+    "data_duplicate": ("重複", "Duplicate"),
+    "data_current": ("現在", "Current"),
+    "data_file": ("ファイル", "File"),
+    "data_loaded": ("取込行", "Loaded"),
+    "data_rejected": ("除外行", "Rejected"),
+    "data_imported": ("取込日時", "Imported"),
+    "data_by": ("取込者", "By"),
+    "data_format": ("形式", "Format"),
+    "data_encoding": ("文字コード", "Encoding"),
+    "data_sheet": ("シート", "Sheet"),
 }
 
 
-def tr(key: str, lang: str = "ja", **kwargs: object) -> str:
-    pair = UI.get(key)
-    if pair is None:
-        return key
-    text = pair[0] if lang == "ja" else pair[1]
-    return text.format(**kwargs) if kwargs else text
+# The one message catalogue: key -> {"ja": ..., "en": ...}. Every user-facing text goes through t().
+assert not set(_ERRORS) & set(_INTERFACE), set(_ERRORS) & set(_INTERFACE)
+MESSAGES: dict[str, dict[str, str]] = {**_ERRORS, **{k: {"ja": ja, "en": en} for k, (ja, en) in _INTERFACE.items()}}
+
+
+def measure_label(name: str, lang: str = "ja") -> str:
+    """A usage measure in the user's language ('page_views' -> '表示数'); an imported header stays as it is."""
+    key = f"measure_{name}"
+    return t(key, lang) if key in MESSAGES else name
 
 
 def month_label(day, lang: str = "ja") -> str:
-    return tr("month_label", lang, y=day.year, m=day.month)
+    return t("month_label", lang, y=day.year, m=day.month)

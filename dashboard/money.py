@@ -86,6 +86,13 @@ def compact(value: float | int | Decimal | None, lang: str = "ja") -> str:
     return f"{sign}{c.symbol}{v:,.{c.decimals}f}"
 
 
+def card(value: float | int | Decimal | None, lang: str = "ja", width: int = 9) -> str:
+    """A KPI card's value: exact when it fits in ``width`` characters ('$1,334.60'), else compact
+    ('¥3,990万'); the card's help carries the exact figure."""
+    exact = fmt(value, lang)
+    return exact if len(exact) <= width else compact(value, lang)
+
+
 def d3(field: str) -> str:
     """A Plotly hover/text template for an amount: '¥%{y:,.0f}' or '$%{y:,.2f}'."""
     c = current()

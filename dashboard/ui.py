@@ -10,9 +10,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, metrics, money, results
+from dashboard import auth, export, i18n, metrics, money, results
 from dashboard.db import Database, default_path
-from dashboard.i18n import tr
 
 
 @st.cache_resource
@@ -68,7 +67,8 @@ def lang() -> str:
 
 
 def t(key: str, **kwargs: Any) -> str:
-    return tr(key, lang(), **kwargs)
+    """User text in the session's language, from the one catalogue (dashboard.i18n.MESSAGES)."""
+    return i18n.t(key, lang(), **kwargs)
 
 
 # -- access -----------------------------------------------------------------------------------------
@@ -123,6 +123,11 @@ FILTER_LABELS = {"tier": "tier_filter", "owner": "owner_filter", "plan": "plan_f
                  "segment": "segment_filter", "industry": "industry_filter", "acquisition_channel": "channel_filter"}
 
 
+def column_label(column: str) -> str:
+    """An account column's name in the user's language (plan -> プラン)."""
+    return t({**FILTER_LABELS, "status": "status_filter"}.get(column, column))
+
+
 def sidebar(user: auth.User) -> Filters | None:
     """Language, the signed-in user and the filters every page shares. Returns None for an empty database."""
     with st.sidebar:
@@ -140,19 +145,22 @@ def sidebar(user: auth.User) -> Filters | None:
         if db().is_empty():
             return None
         default_as_of = q("default_as_of")
-        first = q("data_bounds")["first"] or default_as_of
-        # A shared link's dates are kept within the data (a date before it would crash the date inputs).
+        bounds = q("data_bounds")
+        first = bounds["first"] or default_as_of
+        last = max(bounds["last"] or default_as_of, dt.date.today())  # the data's end, or today if later
+        # A shared link's dates are kept within the data (a date before it would crash the date inputs,
+        # one decades ahead would draw empty months up to it).
         wanted_as_of, wanted_start = _param_date("as_of"), _param_date("from")
-        as_of_default = min(max(wanted_as_of or default_as_of, first), dt.date(9999, 12, 31))
+        as_of_default = min(max(wanted_as_of or default_as_of, first), last)
         start_default = wanted_start or max(first, metrics.P.add_months(default_as_of.replace(day=1), -12))
         start_default = min(max(start_default, first), as_of_default)
         if "f_as_of" not in st.session_state and (
                 (wanted_as_of and wanted_as_of != as_of_default) or (wanted_start and wanted_start != start_default)):
-            st.toast(t("link_dates_adjusted", first=first.isoformat()), icon=":material/info:")
+            st.toast(t("link_dates_adjusted", first=first.isoformat(), last=last.isoformat()), icon=":material/info:")
         _init("f_as_of", as_of_default)
         _init("f_start", start_default)
         st.subheader(t("filters"))
-        as_of = st.date_input(t("as_of"), key="f_as_of", min_value=first, format="YYYY/MM/DD")
+        as_of = st.date_input(t("as_of"), key="f_as_of", min_value=first, max_value=last, format="YYYY/MM/DD")
         start = st.date_input(t("from"), key="f_start", min_value=first, max_value=as_of, format="YYYY/MM/DD")
         options = {"tier": list(metrics.TIERS)}
         values = q("filter_values")

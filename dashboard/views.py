@@ -14,6 +14,7 @@ import pandas as pd
 
 from dashboard import money
 from dashboard import periods as P
+from dashboard.i18n import measure_label
 from dashboard.metrics import TIER_PLAYBOOK, month_ends
 from dashboard.results import Scope, call
 
@@ -106,4 +107,11 @@ def localize_bands(frame: pd.DataFrame, t) -> pd.DataFrame:
     """Band names in the user's language for tables."""
     if "band" in frame:
         frame = frame.assign(band=frame["band"].map(lambda b: t(b) if isinstance(b, str) else b))
+    return frame
+
+
+def localize_measures(frame: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:
+    """Usage measure names in the user's language (canonical ones; imported headers stay)."""
+    if column in frame:
+        frame = frame.assign(**{column: frame[column].map(lambda m: measure_label(m, lang) if isinstance(m, str) else m)})
     return frame

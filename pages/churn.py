@@ -36,9 +36,9 @@ if len(movements):
                  movements[["month", "nrr_12m", "grr_12m"]], "nrr_grr")
     with right:
         segment = st.selectbox(ui.t("segment_by"), [c for c in schema.SEGMENT_COLUMNS if c != "tier"],
-                               key="churn_segment")
+                               format_func=ui.column_label, key="churn_segment")
         by_segment = ui.q("churn", as_of=f.as_of, grain="month", start=f.start, segment_by=segment)
-        ui.chart(figures.segment_rates(by_segment, ui.t("by_segment", column=segment)), by_segment, "churn_by_segment")
+        ui.chart(figures.segment_rates(by_segment, ui.t("by_segment", column=ui.column_label(segment))), by_segment, "churn_by_segment")
 
 cohorts = ui.q("cohorts", as_of=f.as_of, from_month=f.start.replace(day=1))
 if len(cohorts):

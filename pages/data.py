@@ -113,21 +113,20 @@ else:
 st.subheader(ui.t("history"))
 snapshots = importer.list_snapshots(database)
 if len(snapshots):
-    ja = lang == "ja"
     shown = snapshots.assign(mode=snapshots["mode"].map(lambda m: ui.t(f"mode_{m}").split("（")[0].split(" (")[0]),
                              encoding=snapshots["encoding"].fillna(""), sheet=snapshots["sheet"].fillna(""))
     st.dataframe(shown, hide_index=True, width="stretch", column_order=[
         "snapshot_id", "is_current", "dataset", "file_name", "mode", "rows_loaded", "rows_rejected",
         "rows_duplicate", "imported_at", "imported_by", "source_format", "encoding", "sheet"], column_config={
         "mode": ui.t("import_mode"),
-        "rows_duplicate": st.column_config.NumberColumn("重複" if ja else "Duplicate", format="localized"),
-        "snapshot_id": "#", "is_current": st.column_config.CheckboxColumn("現在" if ja else "Current"),
-        "dataset": ui.t("dataset"), "file_name": "ファイル" if ja else "File",
-        "rows_loaded": st.column_config.NumberColumn("取込行" if ja else "Loaded", format="localized"),
-        "rows_rejected": st.column_config.NumberColumn("除外行" if ja else "Rejected", format="localized"),
-        "imported_at": st.column_config.DatetimeColumn("取込日時" if ja else "Imported", format="YYYY/MM/DD HH:mm"),
-        "imported_by": "取込者" if ja else "By", "source_format": "形式" if ja else "Format",
-        "encoding": "文字コード" if ja else "Encoding", "sheet": "シート" if ja else "Sheet"})
+        "rows_duplicate": st.column_config.NumberColumn(ui.t("data_duplicate"), format="localized"),
+        "snapshot_id": "#", "is_current": st.column_config.CheckboxColumn(ui.t("data_current")),
+        "dataset": ui.t("dataset"), "file_name": ui.t("data_file"),
+        "rows_loaded": st.column_config.NumberColumn(ui.t("data_loaded"), format="localized"),
+        "rows_rejected": st.column_config.NumberColumn(ui.t("data_rejected"), format="localized"),
+        "imported_at": st.column_config.DatetimeColumn(ui.t("data_imported"), format="YYYY/MM/DD HH:mm"),
+        "imported_by": ui.t("data_by"), "source_format": ui.t("data_format"),
+        "encoding": ui.t("data_encoding"), "sheet": ui.t("data_sheet")})
     if user.can_edit:
         old = snapshots[~snapshots["is_current"]]
         if len(old):
@@ -149,7 +148,7 @@ conf = ui.q("settings")
 with st.form("settings"):
     c1, c2, c3 = st.columns(3)
     fy = c1.selectbox(ui.t("fy_start"), list(range(1, 13)), index=int(conf["fiscal_year_start"]) - 1,
-                      format_func=lambda m: f"{m}月" if lang == "ja" else f"month {m}", disabled=not user.can_edit)
+                      format_func=lambda m: ui.t("data_fy_month", m=m), disabled=not user.can_edit)
     codes = list(money.CURRENCIES)
     currency = c2.selectbox(ui.t("currency"), codes, index=codes.index(conf["currency"]) if conf["currency"] in codes else 0,
                             format_func=lambda c: getattr(money.CURRENCIES[c], f"label_{lang}"), disabled=not user.can_edit)

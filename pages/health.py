@@ -14,7 +14,7 @@ if f is None:
 
 config = ui.q("health_config")
 if not config["measures"]:
-    st.info(ui.t("no_measures"))
+    st.info(ui.t("no_health_measures"))
     st.stop()
 
 accounts = ui.q("accounts", as_of=f.as_of)
@@ -45,7 +45,7 @@ history = views.band_history(ui.q, f.as_of, f.start)
 ui.chart(figures.band_trend(history, ui.t("band_trend"), lang), history, "health_band_trend")
 
 st.subheader(ui.t("lowest"))
-lowest = views.localize_bands(ui.q("lowest_health", as_of=f.as_of), ui.t)
+lowest = views.localize_measures(views.localize_bands(ui.q("lowest_health", as_of=f.as_of), ui.t), "reason_measure", lang)
 st.dataframe(lowest, hide_index=True, width="stretch", column_config=ui.column_config("lowest_health"))
 
 st.subheader(ui.t("explain"))
@@ -54,7 +54,7 @@ names = dict(zip(accounts["account_id"], accounts["name"].fillna(""), strict=Tru
 account = st.selectbox(ui.t("choose_account"), choices, format_func=lambda a: f"{a}  {names.get(a, '')}", key="explain_account")
 if account:
     details = ui.q("health_details", as_of=f.as_of)
-    mine = details[details["account_id"] == account]
+    mine = views.localize_measures(details[details["account_id"] == account], "measure", lang)
     row = accounts[accounts["account_id"] == account].iloc[0]
     c1, c2, c3 = st.columns(3)
     c1.metric(ui.t("score"), f"{row['score']:.1f}", delta=None if pd.isna(row.get("change")) else f"{row['change']:+.1f}")
@@ -68,5 +68,5 @@ with st.expander(ui.t("validation"), icon=":material/fact_check:"):
         c1, c2 = st.columns(2)
         c1.dataframe(check["bands"], hide_index=True, column_config={
             "churn_rate_90d": st.column_config.NumberColumn(format="percent")})
-        c2.dataframe(check["auc"], hide_index=True, column_config={"auc": st.column_config.NumberColumn("ROC AUC", format="%.2f")})
+        c2.dataframe(views.localize_measures(check["auc"], "measure", lang), hide_index=True, column_config={"auc": st.column_config.NumberColumn("ROC AUC", format="%.2f")})
 ui.definitions(["health", "health_validation"])

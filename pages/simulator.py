@@ -8,7 +8,6 @@ from dashboard.definitions import DEFINITIONS
 
 st.title(ui.t("page_simulator"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
-ja = lang == "ja"
 
 DEFAULTS = {"aov": 8000, "purchases": "1:0.7,2:0.2,3.5:0.1", "margin": 50, "conv": 20, "roas": 1.0,
             "arpa": 100_000, "churn": 2.0, "smargin": 80, "cac": 1_000_000,
@@ -81,19 +80,19 @@ tab_d2c, tab_saas, tab_cs, tab_renew, tab_scen = st.tabs(
 with tab_d2c:
     c1, c2 = st.columns([1, 1])
     with c1:
-        aov = st.slider("AOV（平均注文単価, 円）" if ja else "AOV (yen)", *RANGES["aov"], step=100, key="sim_aov")
+        aov = st.slider(ui.t("sim_aov", cur=money.current().symbol), *RANGES["aov"], step=100, key="sim_aov")
         buckets = pd.DataFrame([{"purchases": k, "share": v * 100}
                                 for k, v in simulator.parse_purchases(st.session_state["sim_purchases"]).items()])
         edited = st.data_editor(buckets, num_rows="dynamic", hide_index=True, key="sim_buckets", column_config={
-            "purchases": st.column_config.NumberColumn("購入回数" if ja else "Purchases", min_value=1.0, step=0.5),
-            "share": st.column_config.NumberColumn("顧客の割合 (%)" if ja else "Share of customers (%)", min_value=0.0,
+            "purchases": st.column_config.NumberColumn(ui.t("sim_purchases"), min_value=1.0, step=0.5),
+            "share": st.column_config.NumberColumn(ui.t("sim_share_of_customers"), min_value=0.0,
                                                    max_value=100.0, step=1.0)})
         edited = edited.dropna()
         purchases = {float(r.purchases): float(r.share) / 100 for r in edited.itertuples()} or {1.0: 1.0}
         st.session_state["sim_purchases"] = ",".join(f"{k:g}:{v:g}" for k, v in purchases.items())
-        margin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", *RANGES["margin"], key="sim_margin")
-        conv = st.slider("メール会員→初回購入の転換率 (%)" if ja else "Sign-up → first purchase (%)", *RANGES["conv"], key="sim_conv")
-        roas = st.slider("目標ROAS（1.0 = 損益分岐）" if ja else "Target return (1.0 = break-even)", *RANGES["roas"], step=0.1,
+        margin = st.slider(ui.t("sim_gross_margin"), *RANGES["margin"], key="sim_margin")
+        conv = st.slider(ui.t("sim_sign_up_first_purchase"), *RANGES["conv"], key="sim_conv")
+        roas = st.slider(ui.t("sim_target_return_1_0_break_even"), *RANGES["roas"], step=0.1,
                          key="sim_roas")
     try:
         r = simulator.d2c(aov, purchases, margin / 100, conv / 100, roas)
@@ -102,30 +101,28 @@ with tab_d2c:
         st.stop()
     with c2:
         if abs(r["shares_total"] - 1) > 1e-6:
-            st.warning(("割合の合計が {:.0%} です。100% になるよう正規化して計算しています。" if ja else
-                        "Shares add up to {:.0%}; they are normalised to 100%.").format(r["shares_total"]))
+            st.warning(ui.t("sim_shares_normalised", total=f"{r['shares_total']:.0%}"))
         m1 = m2 = st.container()
-        m1.metric("1人あたり購入回数" if ja else "Purchases per customer", f"{r['purchases_per_customer']:.2f}", border=True)
-        m2.metric("LTV（売上）" if ja else "LTV (revenue)", money.fmt(r["ltv"]), border=True)
-        m1.metric("粗利LTV" if ja else "Gross-profit LTV", money.fmt(r["gross_profit_ltv"]), border=True)
-        m2.metric("許容CPA" if ja else "Allowable CPA", money.fmt(r["allowable_cpa"]), border=True)
-        m1.metric("許容できるメール会員獲得単価" if ja else "Allowable cost per sign-up", money.fmt(r["allowable_cost_per_lead"]),
+        m1.metric(ui.t("sim_purchases_per_customer"), f"{r['purchases_per_customer']:.2f}", border=True)
+        m2.metric(ui.t("sim_ltv_revenue"), money.fmt(r["ltv"]), border=True)
+        m1.metric(ui.t("sim_gross_profit_ltv"), money.fmt(r["gross_profit_ltv"]), border=True)
+        m2.metric(ui.t("sim_allowable_cpa"), money.fmt(r["allowable_cpa"]), border=True)
+        m1.metric(ui.t("sim_allowable_cost_per_sign_up"), money.fmt(r["allowable_cost_per_lead"]),
                   border=True)
     actual = ui.q("d2c_summary", as_of=f.as_of) if f else None
     if actual:
-        with st.expander(("実データ: 購入回数の分布（初回購入から365日、{n:,}人）" if ja else
-                          "From the data: purchase counts (365 days from the first order, {n:,} customers)")
-                         .format(n=actual["customers"]), icon=":material/shopping_cart:"):
+        with st.expander(ui.t("sim_actual_distribution", n=f"{actual['customers']:,}"),
+                         icon=":material/shopping_cart:"):
             a1, a2, a3, a4 = st.columns(4)
             a1.metric("AOV", money.fmt(actual["aov"]))
-            a2.metric("リピート率" if ja else "Repeat rate", f"{actual['repeat_rate']:.1%}")
-            a3.metric("1人あたり購入回数" if ja else "Purchases per customer", f"{actual['purchases_per_customer']:.2f}")
-            a4.metric("実績LTV（売上）" if ja else "Empirical LTV", money.fmt(actual["ltv"]))
+            a2.metric(ui.t("sim_repeat_rate"), f"{actual['repeat_rate']:.1%}")
+            a3.metric(ui.t("sim_purchases_per_customer"), f"{actual['purchases_per_customer']:.2f}")
+            a4.metric(ui.t("sim_empirical_ltv"), money.fmt(actual["ltv"]))
             dist = actual["purchase_distribution_fine"]
-            ui.chart(figures.purchase_distribution(dist, "購入回数の分布" if ja else "Purchase-count distribution", lang),
+            ui.chart(figures.purchase_distribution(dist, ui.t("sim_purchase_count_distribution"), lang),
                      pd.DataFrame({"purchases": list(dist), "share": list(dist.values())}), "d2c_distribution")
     rows = simulator.d2c_sensitivity(aov, purchases, margin / 100, roas)
-    labels = {"aov": "AOV", "repeat": "購入回数" if ja else "Purchases", "gross_margin": "粗利率" if ja else "Margin",
+    labels = {"aov": "AOV", "repeat": ui.t("sim_purchases"), "gross_margin": ui.t("sim_margin"),
               "target_roas": "ROAS"}
     for row in rows:
         row["driver"] = labels[row["driver"]]
@@ -133,29 +130,29 @@ with tab_d2c:
     xs, ys = simulator.steps(aov), [m / 100 for m in simulator.steps(margin, 5, 0.4)]
     z = simulator.grid(simulator.d2c, "allowable_cpa", ("aov", xs), ("gross_margin", [min(y, 1) for y in ys]),
                        {"purchases": purchases, "target_roas": roas})
-    ui.chart(figures.grid_heatmap(z, xs, ys, "AOV", "粗利率" if ja else "Margin",
+    ui.chart(figures.grid_heatmap(z, xs, ys, "AOV", ui.t("sim_margin"),
                                   ui.t("heatmap")),
          pd.DataFrame(z, columns=[round(x) for x in xs]).assign(gross_margin=ys), "d2c_heatmap")
 
 with tab_saas:
     c1, c2 = st.columns(2)
     with c1:
-        arpa = st.number_input("ARPA（円/月）" if ja else "ARPA (yen/month)", *RANGES["arpa"], step=1000, key="sim_arpa")
-        churn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", *RANGES["churn"], step=0.1, key="sim_churn")
-        smargin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", *RANGES["smargin"], key="sim_smargin")
-        cac = st.number_input("CAC（円）" if ja else "CAC (yen)", *RANGES["cac"], step=10_000, key="sim_cac")
+        arpa = st.number_input(ui.t("sim_arpa_month", cur=money.current().symbol), *RANGES["arpa"], step=1000, key="sim_arpa")
+        churn = st.slider(ui.t("sim_monthly_churn"), *RANGES["churn"], step=0.1, key="sim_churn")
+        smargin = st.slider(ui.t("sim_gross_margin"), *RANGES["smargin"], key="sim_smargin")
+        cac = st.number_input(ui.t("sim_cac", cur=money.current().symbol), *RANGES["cac"], step=10_000, key="sim_cac")
     s = simulator.saas(arpa, churn / 100, smargin / 100, cac)
     with c2:
         m1 = m2 = st.container()
         m1.metric("LTV", money.fmt(s["ltv"]), border=True, help=ui.help_for("saas_ltv"))
         m2.metric("LTV / CAC", f"{s['ltv_to_cac']:.1f}×" if s["ltv_to_cac"] else "—", border=True)
-        m1.metric("CAC回収月数" if ja else "CAC payback (months)",
+        m1.metric(ui.t("sim_cac_payback_months"),
                   f"{s['cac_payback_months']:.1f}" if s["cac_payback_months"] else "—", border=True)
-        m2.metric("平均継続月数" if ja else "Expected lifetime (months)", f"{s['expected_lifetime_months']:.1f}", border=True)
+        m2.metric(ui.t("sim_expected_lifetime_months"), f"{s['expected_lifetime_months']:.1f}", border=True)
         survival = st.session_state.get("sim_survival")
         if survival:
             curve_ltv = simulator.saas_from_curve(arpa, survival, smargin / 100, churn / 100)
-            st.metric("LTV（実データの継続曲線）" if ja else "LTV (observed retention curve)", money.fmt(curve_ltv), border=True)
+            st.metric(ui.t("sim_ltv_observed_retention_curve"), money.fmt(curve_ltv), border=True)
     rows = simulator.saas_sensitivity(arpa, churn / 100, smargin / 100)
     ui.chart(figures.tornado(rows, ui.t("sensitivity_saas")),
              pd.DataFrame(rows), "saas_tornado")
@@ -163,38 +160,38 @@ with tab_saas:
 with tab_cs:
     c1, c2 = st.columns(2)
     with c1:
-        cost = st.number_input("担当者1人の月額コスト（円）" if ja else "Cost of a rep per month (yen)",
+        cost = st.number_input(ui.t("sim_cost_of_a_rep_per_month", cur=money.current().symbol),
                                *RANGES["cost"], step=50_000, key="sim_cost")
-        newmrr = st.number_input("1人が毎月生む新規MRR（円）" if ja else "New MRR a rep creates per month (yen)",
+        newmrr = st.number_input(ui.t("sim_new_mrr_a_rep_creates_per_month", cur=money.current().symbol),
                                  *RANGES["newmrr"], step=10_000, key="sim_newmrr")
-        cschurn = st.slider("月次解約率 (%)" if ja else "Monthly churn (%)", *RANGES["cschurn"], step=0.1, key="sim_cschurn")
-        plan_mrr = st.number_input("計画: 毎月の新規MRR目標（円）" if ja else "Plan: new MRR wanted per month (yen)", 0,
+        cschurn = st.slider(ui.t("sim_monthly_churn"), *RANGES["cschurn"], step=0.1, key="sim_cschurn")
+        plan_mrr = st.number_input(ui.t("sim_plan_new_mrr_wanted_per_month", cur=money.current().symbol), 0,
                                    100_000_000, value=650_000, step=50_000, key="sim_plan")
     c = simulator.cs_roi(cost, newmrr, cschurn / 100, plan_new_mrr=plan_mrr)
     with c2:
-        st.metric("毎月生まれるLTV" if ja else "LTV created per month", money.fmt(c["ltv_created_per_month"]), border=True,
+        st.metric(ui.t("sim_ltv_created_per_month"), money.fmt(c["ltv_created_per_month"]), border=True,
                   help=ui.help_for("cs_roi"))
-        st.metric("ROI（コストに対する倍率）" if ja else "ROI (multiple of cost)", f"{c['roi']:.1f}×" if c["roi"] else "—",
+        st.metric(ui.t("sim_roi_multiple_of_cost"), f"{c['roi']:.1f}×" if c["roi"] else "—",
                   border=True)
         if c.get("reps_needed") is not None:
-            st.metric("計画に必要な担当者数" if ja else "Reps the plan needs", f"{c['reps_needed']:.1f}",
-                      delta=(f"月額コスト {money.fmt(c['reps_needed'] * cost)}" if ja else f"cost {money.fmt(c['reps_needed'] * cost)}/month"),
+            st.metric(ui.t("sim_reps_the_plan_needs"), f"{c['reps_needed']:.1f}",
+                      delta=ui.t("sim_reps_cost", cost=money.fmt(c["reps_needed"] * cost)),
                       delta_color="off", delta_arrow="off", border=True)
 
 with tab_renew:
     c1, c2 = st.columns(2)
     with c1:
-        acv = st.number_input("年間契約額（円）" if ja else "Annual contract value (yen)", *RANGES["acv"], step=100_000,
+        acv = st.number_input(ui.t("sim_annual_contract_value", cur=money.current().symbol), *RANGES["acv"], step=100_000,
                               key="sim_acv")
-        rate = st.slider("更新率 (%)" if ja else "Renewal rate (%)", *RANGES["renew"], key="sim_renew")
-        rmargin = st.slider("粗利率 (%)" if ja else "Gross margin (%)", *RANGES["rmargin"], key="sim_rmargin")
+        rate = st.slider(ui.t("sim_renewal_rate"), *RANGES["renew"], key="sim_renew")
+        rmargin = st.slider(ui.t("sim_gross_margin"), *RANGES["rmargin"], key="sim_rmargin")
     rn = simulator.renewal(acv, rate / 100, rmargin / 100)
     base = simulator.renewal(acv, 0.10, rmargin / 100)
     with c2:
-        st.metric("期待契約年数" if ja else "Expected contract years", f"{rn['expected_years']:.2f}",
+        st.metric(ui.t("sim_expected_contract_years"), f"{rn['expected_years']:.2f}",
                   delta=f"{rn['expected_years'] - base['expected_years']:+.2f} vs 10%", border=True,
                   help=ui.help_for("renewal"))
-        st.metric("LTV（粗利）" if ja else "LTV (gross profit)", money.fmt(rn["ltv"]),
+        st.metric(ui.t("sim_ltv_gross_profit"), money.fmt(rn["ltv"]),
                   delta=money.fmt(rn["ltv"] - base["ltv"]) + " vs 10%", border=True)
 
 state = {k: st.session_state[f"sim_{k}"] for k in DEFAULTS}

@@ -41,7 +41,7 @@ with right:
     if len(mix):
         ui.chart(figures.stacked_bands(mix, "tier", ui.t("tier_health_mix"), lang), mix, "tier_health_mix")
     else:
-        st.info(ui.t("no_measures"))
+        st.info(ui.t("no_health_measures"))
 
 churn = ui.q("churn", as_of=f.as_of, grain="month", start=f.start, segment_by="tier")
 ui.chart(figures.segment_rates(churn, ui.t("tier_churn")), churn, "tier_churn")
@@ -61,7 +61,8 @@ title = ui.t("tier_migration", d1=f"{d1:%Y/%m/%d}", d2=f"{f.as_of:%Y/%m/%d}")
 with left:
     ui.chart(figures.migration_matrix(migration, title, lang), migration, "tier_migration")
 with right:
-    st.dataframe(migration, hide_index=True, width="stretch", column_config={
+    none = {"none": ui.t("tier_none")}
+    st.dataframe(migration.replace({"tier_from": none, "tier_to": none}), hide_index=True, width="stretch", column_config={
         **ui.column_config("tier_migration"), "tier_from": f"{d1:%Y/%m/%d}", "tier_to": f"{f.as_of:%Y/%m/%d}"})
 
 tier = st.segmented_control(ui.t("tier_filter"), list(metrics.TIERS), default="Tier1", key="tier_list")

@@ -142,7 +142,7 @@ def test_overview_with_a_tier_filter_shows_the_tiers_own_kpis(tier1, monkeypatch
     k = views.kpis(views.caller(subset), as_of)
     shown = {m.label: m.value for m in at.metric}
     assert shown["有効顧客数"] == integer(k["active"])
-    assert shown["MRR"] == money.fmt(k["mrr"])
+    assert shown["MRR"] == money.card(k["mrr"], "ja")
     month = f"{k['churn_month'].year}/{k['churn_month'].month:02d}"
     assert shown[f"顧客解約率（{month}）"] == pct(k["churn_rate"], 2)
     assert shown[f"グロス・レベニューチャーン（{month}）"] == pct(k["gross_revenue_churn"], 2)

@@ -82,7 +82,7 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         _c("customer_churn_rate", "顧客解約率", "Customer churn rate", "pct", "customer_churn"),
         _c("retention_rate", "顧客継続率", "Customer retention rate", "pct", "customer_churn"),
         _c("joined_and_churned", "期間内に開始・解約", "Joined and churned", "int", "customer_churn"),
-        _c("mrr_at_start", "期首MRR", "MRR at start", "money", "churned_mrr"),
+        _c("mrr_at_start", "期首顧客のMRR", "MRR of customers at start", "money", "churned_mrr"),
         _c("mrr_churned", "解約顧客のMRR", "MRR of churned accounts", "money", "churned_mrr"),
         _c("churned_mrr_rate", "解約MRR率", "Churned MRR rate", "pct", "churned_mrr"),
         _c("complete", "完了した期間", "Complete period")),
@@ -102,8 +102,8 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         defaults={"segment_by": None}),
     Result("cohorts", ("as_of", "from_month"), (
         _c("cohort", "コホート", "Cohort", "month", "cohorts"), _c("k", "経過月", "Months since", "int", "cohorts"),
-        _c("logo_retention", "顧客継続率", "Logo retention", "pct", "cohorts"),
-        _c("revenue_retention", "売上継続率", "Revenue retention", "pct", "cohorts"))),
+        _c("logo_retention", "コホートの顧客継続率", "Cohort logo retention", "pct", "cohorts"),
+        _c("revenue_retention", "コホートの売上継続率", "Cohort revenue retention", "pct", "cohorts"))),
     Result("health_details", ("as_of",), (
         ACCOUNT_ID, _c("measure", "測定項目", "Measure", definition="health"),
         _c("raw", "値", "Value", "float", "health"), _c("measure_score", "項目スコア", "Measure score", "score", "health"),
