@@ -6,8 +6,12 @@ Design (after datasette's database.py):
   for writing, and a scheduled ``python -m dashboard import`` while the app is running is a normal day:
   each side waits (with back-off) for the other's short lock instead of failing.
 - Inside a process there is one DuckDB instance per file, shared by every call that runs at the same
-  time: each call gets its own cursor of it (never a shared connection), and the instance is closed
-  when the last call ends. Opening and closing happen under one process-wide lock, because DuckDB's
+  time: each call gets its own cursor of it (never a shared connection). In the app the instance stays
+  open for a moment after the last call ends (``linger``), so the dozen queries of one page run reuse
+  it and its cache instead of opening the file a dozen times; elsewhere it closes with the last call. Another process that needs the file for
+  writing (a scheduled import) leaves a ``<db>.write-wanted`` note while it waits: on seeing it, this
+  process lets go as soon as its running calls end and starts no new call until the writer has the
+  file, so an import gets in even while many sessions keep the app busy. Opening and closing happen under one process-wide lock, because DuckDB's
   instance cache races when one thread attaches a file while another detaches it ("Unique file handle
   conflict"). Writes are serialised and each runs in one transaction; a committed write bumps
   ``data_version``, which keys every cached result.
@@ -40,6 +44,7 @@ T = TypeVar("T")
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "dashboard.duckdb"
 ENV_DB = "DASHBOARD_DB"
 ENV_MEMORY = "DASHBOARD_MEMORY_MB"
+APP_LINGER_SECONDS = 2.0  # how long the app keeps an idle instance open (a page run's queries reuse it)
 # Bytes 8..12 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
 
@@ -100,6 +105,7 @@ class _Instance:
     root: duckdb.DuckDBPyConnection | None = None
     users: int = 0
     read_only: bool = False
+    idle_since: int = 0  # bumped whenever the instance becomes idle; a linger timer closes only its own
 
 
 _INSTANCES: dict[str, _Instance] = {}
@@ -144,9 +150,10 @@ class Database:
     """The dashboard's DuckDB database file."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, wait_seconds: float = 60.0,
-                 read_only: bool | None = None):
+                 read_only: bool | None = None, linger: float = 0.0):
         self.path = Path(path) if path is not None else default_path()
         self.wait_seconds = wait_seconds
+        self.linger = linger
         check_file(self.path)
         if not self.path.exists():
             try:
@@ -179,14 +186,31 @@ class Database:
         delay = 0.02
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=self.read_only,
-                                      config={"memory_limit": memory_limit()})
+                con = duckdb.connect(str(self.path), read_only=self.read_only,
+                                     config={"memory_limit": memory_limit()})
             except duckdb.Error as exc:
                 transient = _is_lock_error(exc) or "Unique file handle conflict" in str(exc)
                 if not transient or time.monotonic() > deadline:
+                    self._withdraw_note()
                     raise self._translate(exc, opening=True) from exc
+                if not self.read_only and _is_lock_error(exc):
+                    self._leave_note()  # ask the process holding the file to let go (see _connect)
                 time.sleep(delay + random.random() * delay)
                 delay = min(delay * 2, 0.5)
+            else:
+                self._withdraw_note()
+                return con
+
+    def _leave_note(self) -> None:
+        with contextlib.suppress(OSError):  # touched on every retry: another waiter may have removed it
+            self._wanted_path.touch()
+            self._noted = True
+
+    def _withdraw_note(self) -> None:
+        if getattr(self, "_noted", False):
+            with contextlib.suppress(OSError):
+                self._wanted_path.unlink()
+            self._noted = False
 
     def _translate(self, exc: BaseException, *, opening: bool = False) -> BaseException:
         """The DatabaseError a user can act on for a fault of the file; else the error itself."""
@@ -204,9 +228,39 @@ class Database:
             return DatabaseError("db_corrupt", path=self.path, detail=detail)
         return exc
 
+    @property
+    def _wanted_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".write-wanted")
+
+    def _write_wanted(self) -> bool:
+        """Whether another process is waiting to write this file (a note younger than its patience)."""
+        try:
+            age = time.time() - self._wanted_path.stat().st_mtime
+        except OSError:
+            return False
+        return age < self.wait_seconds + 5
+
+    def _close_idle(self, shared: _Instance, generation: int | None = None) -> None:
+        """Close the instance if no call uses it (and, for a linger timer, it has stayed idle since)."""
+        with shared.lock:
+            if shared.users == 0 and shared.root is not None and generation in (None, shared.idle_since):
+                root, shared.root = shared.root, None
+                with contextlib.suppress(duckdb.Error):
+                    root.close()  # let go of the file, so another process may write
+
+    def release(self) -> None:
+        """Let go of the file now if no call is running (instead of after the linger)."""
+        self._close_idle(self._shared)
+
     @contextlib.contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         shared = self._shared
+        if self._write_wanted():  # a writer is waiting: let it in before starting anything new
+            deadline = time.monotonic() + self.wait_seconds
+            self._close_idle(shared)
+            while self._write_wanted() and time.monotonic() < deadline:
+                time.sleep(0.02)
+                self._close_idle(shared)
         with shared.lock:
             if shared.root is None:
                 shared.root = self._open()
@@ -219,10 +273,17 @@ class Database:
                 cursor.close()
             with shared.lock:
                 shared.users -= 1
-                if shared.users == 0 and shared.root is not None:
-                    root, shared.root = shared.root, None
-                    with contextlib.suppress(duckdb.Error):
-                        root.close()  # the last call lets go of the file, so another process may write
+                idle = shared.users == 0
+                if idle:
+                    shared.idle_since += 1
+                    generation = shared.idle_since
+            if idle:
+                if self._write_wanted() or self.linger <= 0:
+                    self._close_idle(shared)
+                else:
+                    timer = threading.Timer(self.linger, self._close_idle, (shared, generation))
+                    timer.daemon = True
+                    timer.start()
 
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn(connection)`` for reading; the connection is this call's own."""

@@ -11,12 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, export, i18n, metrics, money, results
-from dashboard.db import Database, default_path
+from dashboard.db import APP_LINGER_SECONDS, Database, default_path
 
 
 @st.cache_resource
 def get_db(path: str) -> Database:
-    return Database(path)
+    # kept open between the queries of a page run; let go when idle or when an import waits (db.py)
+    return Database(path, linger=APP_LINGER_SECONDS)
 
 
 def db() -> Database:
@@ -27,7 +28,12 @@ def db() -> Database:
 @st.cache_data(show_spinner="計算中… / Computing…", max_entries=512)
 def _cached(name: str, version: int, path: str, scope: results.Scope, params: dict) -> Any:
     # `version` is part of the key: a committed import or settings change makes every entry stale.
-    return results.call(get_db(path), name, scope, **params)
+    # What a result builds on (tier rule, health measures, the list a derived result reads) comes
+    # through this same cache, so it is computed once per data version, not once per result.
+    def fetch(other: str, **more: Any) -> Any:
+        other_scope = scope if results.runner.honours_filters(other) else results.Scope()
+        return _cached(other, version, path, other_scope, more)
+    return results.call(get_db(path), name, scope, fetch=fetch, **params)
 
 
 def q(name: str, **params: Any) -> Any:
@@ -39,7 +45,10 @@ def q(name: str, **params: Any) -> Any:
         version = database.data_version()
         st.session_state["_data_version_this_run"] = version
     scope = scope_now() if results.runner.honours_filters(name) else results.Scope()
-    return _cached(name, version, str(database.path), scope, params)
+    value = _cached(name, version, str(database.path), scope, params)
+    if isinstance(value, pd.DataFrame):  # remember where it came from: figure() keys on that, not on the rows
+        st.session_state.setdefault("_origins", {})[id(value)] = (value, (name, version, scope, params))
+    return value
 
 
 def scope_now() -> results.Scope:
@@ -55,6 +64,7 @@ def use_workspace_currency() -> None:
 def new_run() -> None:
     """Read the data version once per script run (every page sees the same version)."""
     st.session_state.pop("_data_version_this_run", None)
+    st.session_state.pop("_origins", None)
 
 
 # -- language ---------------------------------------------------------------------------------------
@@ -230,13 +240,41 @@ def user() -> auth.User:
 
 
 # -- output helpers ---------------------------------------------------------------------------------
+class _Args:
+    """The figure's real inputs, passed along but not hashed (the key stands for them)."""
+
+    def __init__(self, args: tuple, kwargs: dict):
+        self.args, self.kwargs = args, kwargs
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(builder: str, currency: str, key_args: tuple, key_kwargs: dict, _real: _Args):
+    from dashboard import figures
+
+    return getattr(figures, builder)(*_real.args, **_real.kwargs)
+
+
+def figure(builder, *args: Any, **kwargs: Any):
+    """``builder(*args)`` from dashboard.figures, built once per distinct input and shared: a rerun with
+    the same data reuses the figure instead of rebuilding it (Plotly's validation is the slow part of a
+    warm page run). The amounts' currency is part of the key; the figure is never changed afterwards."""
+    origins = st.session_state.get("_origins", {})
+
+    def key(value: Any) -> Any:  # a result of q() this run stands for itself by its key (no hashing of rows)
+        found = origins.get(id(value))
+        return ("result", found[1]) if found is not None and found[0] is value else value
+    return _figure(builder.__name__, money.current().code, tuple(key(a) for a in args),
+                   {k: key(v) for k, v in kwargs.items()}, _Args(args, kwargs))
+
 def chart(fig, data: pd.DataFrame | None = None, name: str = "chart", key: str | None = None) -> None:
     """A Plotly chart (its toolbar saves a PNG) with its data as a CSV download underneath."""
     st.plotly_chart(fig, width="stretch", key=key, config={
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}})
     if data is not None and len(data):
-        st.download_button(t("download_csv"), export.to_csv_bytes(data), file_name=f"{name}.csv",
-                           mime="text/csv", key=f"dl_{key or name}", type="tertiary", icon=":material/download:")
+        # the CSV is written when the button is pressed, not on every rerun; downloading does not rerun the page
+        st.download_button(t("download_csv"), lambda: export.to_csv_bytes(data), file_name=f"{name}.csv",
+                           mime="text/csv", key=f"dl_{key or name}", type="tertiary", icon=":material/download:",
+                           on_click="ignore")
 
 
 def definitions(keys: list[str]) -> None:

@@ -20,7 +20,7 @@ if not config["measures"]:
 accounts = ui.q("accounts", as_of=f.as_of)
 accounts = accounts[accounts["score"].notna()]
 title = ui.t("health_dist", date=f"{f.as_of:%Y/%m/%d}")
-ui.chart(figures.health_histogram(accounts, config["bands"], title, lang),
+ui.chart(ui.figure(figures.health_histogram, accounts, config["bands"], title, lang),
          accounts[["account_id", "tier", "score", "band"]], "health_distribution")
 
 with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
@@ -42,7 +42,7 @@ with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
         st.rerun()
 
 history = views.band_history(ui.q, f.as_of, f.start)
-ui.chart(figures.band_trend(history, ui.t("band_trend"), lang), history, "health_band_trend")
+ui.chart(ui.figure(figures.band_trend, history, ui.t("band_trend"), lang), history, "health_band_trend")
 
 st.subheader(ui.t("lowest"))
 lowest = views.localize_measures(views.localize_bands(ui.q("lowest_health", as_of=f.as_of), ui.t), "reason_measure", lang)
@@ -60,7 +60,7 @@ if account:
     c1.metric(ui.t("score"), f"{row['score']:.1f}", delta=None if pd.isna(row.get("change")) else f"{row['change']:+.1f}")
     c2.metric(ui.t("band"), ui.t(row["band"]))
     c3.metric("MRR", money.fmt(row['mrr']))
-    ui.chart(figures.contributions(mine, f"{account} {names.get(account, '')}", lang), mine, "health_explain")
+    ui.chart(ui.figure(figures.contributions, mine, f"{account} {names.get(account, '')}", lang), mine, "health_explain")
 
 with st.expander(ui.t("validation"), icon=":material/fact_check:"):
     check = ui.q("health_validation_summary", as_of=f.as_of)

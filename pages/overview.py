@@ -39,15 +39,15 @@ left, right = st.columns([3, 2])
 with left:
     if len(movements):
         title = ui.t("mrr_trend", start=f"{f.start:%Y/%m}", end=f"{f.as_of:%Y/%m}")
-        ui.chart(figures.mrr_trend(movements, title, lang), movements[["month", "end", "accounts"]], "mrr_trend")
+        ui.chart(ui.figure(figures.mrr_trend, movements, title, lang), movements[["month", "end", "accounts"]], "mrr_trend")
 with right:
     summary = ui.q("tier_summary", as_of=f.as_of)
-    ui.chart(figures.tier_mix(summary, ui.t("tier_mix", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tier_mix")
+    ui.chart(ui.figure(figures.tier_mix, summary, ui.t("tier_mix", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tier_mix")
 
 if k["movement_month"] is not None:
     row = movements[movements["month"] == k["movement_month"]].iloc[0]
     title = ui.t("waterfall", month=ui.t("month_label", y=row["month"].year, m=row["month"].month))
-    ui.chart(figures.waterfall(row, title, lang), movements, "mrr_waterfall")
+    ui.chart(ui.figure(figures.waterfall, row, title, lang), movements, "mrr_waterfall")
     st.caption(ui.t("waterfall_note"))
 
 st.subheader(ui.t("at_risk_title"))

@@ -74,10 +74,21 @@ if st.session_state.get("sim_sources"):
         for name, source in st.session_state["sim_sources"].items():
             st.markdown(f"- **{name}**: {source}")
 
+def _sync_url() -> dict:
+    """The URL always reopens this state."""
+    state = {k: st.session_state[f"sim_{k}"] for k in DEFAULTS}
+    for key, value in state.items():
+        if st.query_params.get(f"sim_{key}") != str(value):
+            st.query_params[f"sim_{key}"] = str(value)
+    return state
+
+
 tab_d2c, tab_saas, tab_cs, tab_renew, tab_scen = st.tabs(
     [ui.t("sim_d2c"), ui.t("sim_saas"), ui.t("sim_cs"), ui.t("sim_renewal"), ui.t("scenarios")])
 
-with tab_d2c:
+@st.fragment
+def _d2c_tab():
+    """Reruns alone when one of its drivers moves (the rest of the page stays)."""
     c1, c2 = st.columns([1, 1])
     with c1:
         aov = st.slider(ui.t("sim_aov", cur=money.current().symbol), *RANGES["aov"], step=100, key="sim_aov")
@@ -119,22 +130,29 @@ with tab_d2c:
             a3.metric(ui.t("sim_purchases_per_customer"), f"{actual['purchases_per_customer']:.2f}")
             a4.metric(ui.t("sim_empirical_ltv"), money.fmt(actual["ltv"]))
             dist = actual["purchase_distribution_fine"]
-            ui.chart(figures.purchase_distribution(dist, ui.t("sim_purchase_count_distribution"), lang),
+            ui.chart(ui.figure(figures.purchase_distribution, dist, ui.t("sim_purchase_count_distribution"), lang),
                      pd.DataFrame({"purchases": list(dist), "share": list(dist.values())}), "d2c_distribution")
     rows = simulator.d2c_sensitivity(aov, purchases, margin / 100, roas)
     labels = {"aov": "AOV", "repeat": ui.t("sim_purchases"), "gross_margin": ui.t("sim_margin"),
               "target_roas": "ROAS"}
     for row in rows:
         row["driver"] = labels[row["driver"]]
-    ui.chart(figures.tornado(rows, ui.t("sensitivity")), pd.DataFrame(rows), "d2c_tornado")
+    ui.chart(ui.figure(figures.tornado, rows, ui.t("sensitivity")), pd.DataFrame(rows), "d2c_tornado")
     xs, ys = simulator.steps(aov), [m / 100 for m in simulator.steps(margin, 5, 0.4)]
     z = simulator.grid(simulator.d2c, "allowable_cpa", ("aov", xs), ("gross_margin", [min(y, 1) for y in ys]),
                        {"purchases": purchases, "target_roas": roas})
-    ui.chart(figures.grid_heatmap(z, xs, ys, "AOV", ui.t("sim_margin"),
+    ui.chart(ui.figure(figures.grid_heatmap, z, xs, ys, "AOV", ui.t("sim_margin"),
                                   ui.t("heatmap")),
          pd.DataFrame(z, columns=[round(x) for x in xs]).assign(gross_margin=ys), "d2c_heatmap")
+    _sync_url()
 
-with tab_saas:
+
+with tab_d2c:
+    _d2c_tab()
+
+@st.fragment
+def _saas_tab():
+    """Reruns alone when one of its drivers moves (the rest of the page stays)."""
     c1, c2 = st.columns(2)
     with c1:
         arpa = st.number_input(ui.t("sim_arpa_month", cur=money.current().symbol), *RANGES["arpa"], step=1000, key="sim_arpa")
@@ -154,10 +172,17 @@ with tab_saas:
             curve_ltv = simulator.saas_from_curve(arpa, survival, smargin / 100, churn / 100)
             st.metric(ui.t("sim_ltv_observed_retention_curve"), money.fmt(curve_ltv), border=True)
     rows = simulator.saas_sensitivity(arpa, churn / 100, smargin / 100)
-    ui.chart(figures.tornado(rows, ui.t("sensitivity_saas")),
+    ui.chart(ui.figure(figures.tornado, rows, ui.t("sensitivity_saas")),
              pd.DataFrame(rows), "saas_tornado")
+    _sync_url()
 
-with tab_cs:
+
+with tab_saas:
+    _saas_tab()
+
+@st.fragment
+def _cs_tab():
+    """Reruns alone when one of its drivers moves (the rest of the page stays)."""
     c1, c2 = st.columns(2)
     with c1:
         cost = st.number_input(ui.t("sim_cost_of_a_rep_per_month", cur=money.current().symbol),
@@ -177,8 +202,15 @@ with tab_cs:
             st.metric(ui.t("sim_reps_the_plan_needs"), f"{c['reps_needed']:.1f}",
                       delta=ui.t("sim_reps_cost", cost=money.fmt(c["reps_needed"] * cost)),
                       delta_color="off", delta_arrow="off", border=True)
+    _sync_url()
 
-with tab_renew:
+
+with tab_cs:
+    _cs_tab()
+
+@st.fragment
+def _renewal_tab():
+    """Reruns alone when one of its drivers moves (the rest of the page stays)."""
     c1, c2 = st.columns(2)
     with c1:
         acv = st.number_input(ui.t("sim_annual_contract_value", cur=money.current().symbol), *RANGES["acv"], step=100_000,
@@ -193,11 +225,13 @@ with tab_renew:
                   help=ui.help_for("renewal"))
         st.metric(ui.t("sim_ltv_gross_profit"), money.fmt(rn["ltv"]),
                   delta=money.fmt(rn["ltv"] - base["ltv"]) + " vs 10%", border=True)
+    _sync_url()
 
-state = {k: st.session_state[f"sim_{k}"] for k in DEFAULTS}
-for key, value in state.items():  # the URL always reopens this state
-    if st.query_params.get(f"sim_{key}") != str(value):
-        st.query_params[f"sim_{key}"] = str(value)
+
+with tab_renew:
+    _renewal_tab()
+
+state = _sync_url()
 
 with tab_scen:
     saved = st.session_state.setdefault("scenarios", {})

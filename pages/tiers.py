@@ -35,16 +35,16 @@ with st.container(border=True):
 summary = ui.q("tier_summary", as_of=f.as_of)
 left, right = st.columns(2)
 with left:
-    ui.chart(figures.tier_bars(summary, ui.t("tier_accounts_mrr", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tiers")
+    ui.chart(ui.figure(figures.tier_bars, summary, ui.t("tier_accounts_mrr", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tiers")
 with right:
     mix = ui.q("tier_health_mix", as_of=f.as_of)
     if len(mix):
-        ui.chart(figures.stacked_bands(mix, "tier", ui.t("tier_health_mix"), lang), mix, "tier_health_mix")
+        ui.chart(ui.figure(figures.stacked_bands, mix, "tier", ui.t("tier_health_mix"), lang), mix, "tier_health_mix")
     else:
         st.info(ui.t("no_health_measures"))
 
 churn = ui.q("churn", as_of=f.as_of, grain="month", start=f.start, segment_by="tier")
-ui.chart(figures.segment_rates(churn, ui.t("tier_churn")), churn, "tier_churn")
+ui.chart(ui.figure(figures.segment_rates, churn, ui.t("tier_churn")), churn, "tier_churn")
 
 st.subheader(ui.t("tier_playbook"))
 kpis = views.tier_kpis(ui.q, f.start, f.as_of)
@@ -59,7 +59,7 @@ migration = ui.q("tier_migration", d1=d1, as_of=f.as_of)
 left, right = st.columns([2, 3])
 title = ui.t("tier_migration", d1=f"{d1:%Y/%m/%d}", d2=f"{f.as_of:%Y/%m/%d}")
 with left:
-    ui.chart(figures.migration_matrix(migration, title, lang), migration, "tier_migration")
+    ui.chart(ui.figure(figures.migration_matrix, migration, title, lang), migration, "tier_migration")
 with right:
     none = {"none": ui.t("tier_none")}
     st.dataframe(migration.replace({"tier_from": none, "tier_to": none}), hide_index=True, width="stretch", column_config={

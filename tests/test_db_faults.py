@@ -186,3 +186,41 @@ def test_full_disk_gives_a_clear_message_and_changes_nothing(tmp_path, capsys):
         assert Database(path).content_fingerprint() == before
     finally:
         subprocess.run(["umount", str(small)], check=False)
+
+
+def test_an_import_gets_in_while_the_app_keeps_the_file_busy(tmp_path):
+    """The app keeps its instance open between queries (linger); sessions reading without pause never leave
+    it idle. A command-line import in another process still gets the file (its note asks the app to let go),
+    and the app sees the new data version afterwards without a restart."""
+    import sys
+
+    path = loaded_db(tmp_path)
+    app = Database(path, linger=30)
+    before = app.data_version()
+    stop, errors, reads = threading.Event(), [], [0]
+
+    def browse():
+        while not stop.is_set():
+            try:
+                app.query("SELECT count(*) AS n FROM cur_accounts")
+                reads[0] += 1
+            except Exception as exc:  # noqa: BLE001 - counted, the test fails on any
+                errors.append(exc)
+
+    threads = [threading.Thread(target=browse) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    csv = tmp_path / "more.csv"
+    csv.write_text("取引先ID,会社名,月額,契約開始日\nA3,新規商事,50000,2024/6/1\n")
+    done = subprocess.run([sys.executable, "-m", "dashboard", "--db", str(path), "import", str(csv),
+                           "--dataset", "accounts", "--mode", "upsert"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert not errors and reads[0] > 10
+    assert app.data_version() > before
+    assert app.query("SELECT count(*) AS n FROM cur_accounts")["n"][0] == 3
+    assert not path.with_name(path.name + ".write-wanted").exists()
+    app.release()

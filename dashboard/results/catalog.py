@@ -29,6 +29,7 @@ class Result:
     filters: bool = True  # honours the account filters (applied in its SQL)
     defaults: dict = field(default_factory=dict)
     doc: str = ""
+    source: str | None = None  # a result this one's SQL reads (registered under its name), not the store
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -58,9 +59,10 @@ ACCOUNT_LIST = (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE, OWNER, PLAN, R
 RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL),
            doc="Active accounts on the as-of day with tier, MRR and health."),
-    Result("at_risk", ("as_of",), ACCOUNT_LIST, doc="Red accounts, largest MRR first: the calls to make today."),
+    Result("at_risk", ("as_of",), ACCOUNT_LIST, source="accounts",
+           doc="Red accounts, largest MRR first: the calls to make today."),
     Result("renewals_due", ("as_of", "within_days"), (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, OWNER, RENEWAL,
-                                               DAYS_TO_RENEWAL), defaults={"within_days": 90},
+                                               DAYS_TO_RENEWAL), defaults={"within_days": 90}, source="accounts",
            doc="Active accounts renewing in (as_of, as_of + within_days]."),
     Result("tier_summary", ("as_of",), (
         TIER, _c("accounts", "顧客数", "Accounts", "int", "active_accounts"), MRR,
@@ -108,7 +110,8 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         ACCOUNT_ID, _c("measure", "測定項目", "Measure", definition="health"),
         _c("raw", "値", "Value", "float", "health"), _c("measure_score", "項目スコア", "Measure score", "score", "health"),
         _c("weight", "重み", "Weight", "float", "health"), _c("contribution", "寄与", "Contribution", "float", "health"))),
-    Result("tier_health_mix", ("as_of",), (TIER, BAND, _c("accounts", "顧客数", "Accounts", "int", "health"))),
+    Result("tier_health_mix", ("as_of",), (TIER, BAND, _c("accounts", "顧客数", "Accounts", "int", "health")),
+           source="accounts"),
     Result("lowest_health", ("as_of",), (
         ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE,
         _c("reason_measure", "最も低い項目", "Weakest measure", definition="health"),

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from dashboard import periods as P
@@ -111,8 +113,15 @@ def _churn_periods(params: dict, conf: dict) -> dict:
             "completes": [P.is_complete(s, e, grain) for s, e in spans]}
 
 
-def run(db: Database, name: str, scope: Scope | None = None, **params: Any) -> pd.DataFrame:
-    """Run result ``name`` over the accounts in ``scope`` (every account when empty)."""
+Fetch = Callable[..., Any]
+
+
+def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | None = None,
+        **params: Any) -> pd.DataFrame:
+    """Run result ``name`` over the accounts in ``scope`` (every account when empty).
+
+    ``fetch(name, **params)`` supplies what a result builds on (the tier rule, the health measures, the
+    result a derived result reads) and is the app's cache there; by default they are computed here."""
     if name not in RESULTS:
         raise ResultError(f"there is no result {name!r}")
     result = RESULTS[name]
@@ -121,8 +130,11 @@ def run(db: Database, name: str, scope: Scope | None = None, **params: Any) -> p
     if missing:
         raise ResultError(f"result {name!r} needs {', '.join(missing)}")
     scope = scope if (scope and result.filters) else Scope()
+    fetch = fetch or (lambda other, **p: call(db, other, scope, **p))
+    if result.source:
+        return _derived(result, fetch, params)
     text = sql_text(name)
-    conf = S.get_all(db)
+    conf = fetch("settings")
     bound: dict[str, Any] = dict(params)
 
     # The account filters: a scope CTE of account ids, or nothing at all.
@@ -146,16 +158,31 @@ def run(db: Database, name: str, scope: Scope | None = None, **params: Any) -> p
 
     wanted = set(_PARAM.findall(text))
     if wanted & {"t1", "t2", "manual"} and "t1" not in bound:
-        rule = bound.pop("tier_rule", None) or tier_rule(db, bound["as_of"], conf)
+        rule = bound.pop("tier_rule", None) or fetch("tier_rule", as_of=bound["as_of"])
         bound |= {"t1": rule["thresholds"][0], "t2": rule["thresholds"][1], "manual": rule["rule"] == "manual"}
     if wanted & {"names", "red"} and "names" not in bound:
-        config = bound.pop("config", None) or health_config(db, conf)
+        config = bound.pop("config", None) or fetch("health_config")
         bound = {**health_params(config, bound["as_of"]), **bound}
         bound.setdefault("days", [bound["as_of"], bound["before"]])
     absent = sorted(wanted - set(bound))
     if absent:
         raise ResultError(f"result {name!r} needs {', '.join(absent)}")
     return db.query(text, {k: v for k, v in bound.items() if k in wanted})
+
+
+def _derived(result, fetch: Fetch, params: dict) -> pd.DataFrame:
+    """A result over another result (``source``): its SQL reads the source's rows, which the caller has
+    usually cached already (the at-risk list is a view of the account list, not a second health run)."""
+    parent = RESULTS[result.source]
+    own = set(_PARAM.findall(sql_text(result.name)))
+    source = fetch(result.source, **{k: v for k, v in params.items()
+                                     if k in parent.params or k in parent.defaults or k in ("config", "tier_rule")})
+    con = duckdb.connect()
+    try:
+        con.register(result.source, source)
+        return con.execute(sql_text(result.name), {k: v for k, v in params.items() if k in own}).df()
+    finally:
+        con.close()
 
 
 def _data_bounds(db: Database) -> dict:
@@ -196,7 +223,7 @@ def honours_filters(name: str) -> bool:
     return name in RESULTS and RESULTS[name].filters
 
 
-def call(db: Database, name: str, scope: Scope | None = None, **params: Any) -> Any:
+def call(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | None = None, **params: Any) -> Any:
     """A result (a DataFrame over the accounts in scope), a summary of one, or a fact of the workspace."""
     if name in FACTS:
         return FACTS[name](db, **params)
@@ -206,4 +233,4 @@ def call(db: Database, name: str, scope: Scope | None = None, **params: Any) -> 
         module, function, filtered = COMPOSITES[name]
         fn = getattr(importlib.import_module(f"dashboard.{module}"), function)
         return fn(db, **params, **({"scope": scope} if filtered else {}))
-    return run(db, name, scope, **params)
+    return run(db, name, scope, fetch=fetch, **params)

@@ -17,7 +17,9 @@ SELECT * FROM (
         FROM days d JOIN spells($as_of) s ON s.spell_start <= d.day AND (s.spell_end IS NULL OR d.day < s.spell_end)
     ),
     usage_w AS (
-        SELECT d.day, u.account_id, u.measure, sum(u.value) AS total, sum(u.value) / count(DISTINCT u.date) AS mean
+        -- count(*) is the number of days with a value: usage holds one row per account, day and measure
+        -- (its unique key), and counting rows is several times faster than count(DISTINCT date)
+        SELECT d.day, u.account_id, u.measure, sum(u.value) AS total, sum(u.value) / count(*) AS mean
         FROM days d JOIN cur_usage u ON u.date > d.day - $window_days::INTEGER AND u.date <= d.day
         WHERE u.measure IN (SELECT name FROM m WHERE source = 'usage')
         GROUP BY ALL

@@ -1,5 +1,5 @@
 -- The calls to make today: active accounts whose health is red, largest MRR first, then lowest score.
-WITH {scope} a AS ({include:_account_list})
+-- Reads the account list (result "accounts", already over the filters).
 SELECT account_id, name, tier, mrr, score, band, change, owner, plan, renewal_date
-FROM a WHERE band = 'red' AND {in_scope:account_id}
+FROM accounts WHERE band = 'red'
 ORDER BY mrr DESC, score, account_id

@@ -1,0 +1,242 @@
+"""Page speed: every page's server run cold (right after an import) and warm, and a simulator slider move,
+next to the floor: the same SQL the page ran, replayed on a bare DuckDB connection.
+
+    .venv/bin/python benchmarks/pages.py --sizes demo M      # writes the table into benchmarks/RESULTS.md
+
+A page run is the real entry script, sidebar and page, driven by streamlit.testing.v1.AppTest in this
+process and timed around the script's execution (server time, without AppTest's polling). Cold: the result cache is cleared first, as a committed import does. Warm: the same run again.
+The floor records every query the cold run sent to DuckDB (through Database.query) and runs them again,
+one after another, on one plain connection, fetching all rows: the time DuckDB itself needs for the
+figures. The ratio cold / floor is what the layer (runner, pandas, Streamlit) adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+
+from benchmarks.imports import SIZES, generate, machine  # noqa: E402
+from dashboard import demo, importer  # noqa: E402
+from dashboard.auth import LOCAL_USER  # noqa: E402
+from dashboard.db import Database, memory_limit  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+BEGIN, END = "<!-- pages:begin -->", "<!-- pages:end -->"
+PAGES = ["overview", "tiers", "health", "churn", "simulator", "data"]
+# The generated exports' usage covers 2026-01-01 to 2026-04-10: look at the data as of its last day
+# (as a user would), with a year of history.
+LINKS = {"M": {"as_of": "2026-04-10", "from": "2025-04-01"}, "L": {"as_of": "2026-02-19", "from": "2025-04-01"}}
+APP = str(ROOT / "app" / "main.py")
+
+
+def build(size: str, folder: Path) -> Path:
+    """A database with the demo data, or the import benchmark's generated exports of that size."""
+    path = folder / f"pages_{size}.duckdb"
+    if path.exists():
+        return path
+    db = Database(path)
+    if size == "demo":
+        demo.load(db, folder / "demo", by=LOCAL_USER)
+        return path
+    for dataset, kind, file in generate(folder, SIZES[size]):
+        if kind in ("csv", "cp932") and not (dataset == "usage" and kind == "cp932"):
+            t0 = time.perf_counter()
+            importer.import_file(db, file, dataset, by=LOCAL_USER, mode="replace", confirm_replace=True)
+            print(f"  imported {dataset} ({kind}) in {time.perf_counter() - t0:.0f} s", flush=True)
+        file.unlink()
+    return path
+
+
+class Recorder:
+    """Records the SQL a page run sends to DuckDB (to replay it as the floor)."""
+
+    def __init__(self):
+        self.queries: list[tuple[str, object]] = []
+        self._query = Database.query
+
+    def __enter__(self):
+        recorder, original = self, self._query
+
+        def query(db, sql, params=None):
+            recorder.queries.append((sql, params))
+            return original(db, sql, params)
+        Database.query = query
+        return self
+
+    def __exit__(self, *exc):
+        Database.query = self._query
+
+
+def floor(path: Path, queries) -> float:
+    """The recorded queries on one bare connection, each fetched in full (best of three)."""
+    best = float("inf")
+    for _ in range(3):
+        # the same configuration as the app's instance (DuckDB shares one instance per file in a process)
+        con = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
+        t0 = time.perf_counter()
+        for sql, params in queries:
+            con.execute(sql, params or {}).fetchall()
+        best = min(best, time.perf_counter() - t0)
+        con.close()
+    return best
+
+
+class ScriptClock:
+    """The server time of each script run: AppTest runs the script in a thread and polls it, so the time
+    around at.run() includes its polling; this wraps the script's own execution instead."""
+
+    def __init__(self):
+        from streamlit.runtime.scriptrunner import script_runner
+
+        self.module, self.last = script_runner, 0.0
+        original = script_runner.exec_func_with_error_handling
+
+        def timed(func, ctx):
+            t0 = time.perf_counter()
+            try:
+                return original(func, ctx)
+            finally:
+                self.last = time.perf_counter() - t0
+        script_runner.exec_func_with_error_handling = timed
+
+    def run(self, at) -> float:
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return self.last
+
+
+FRAGMENT_TIMES: dict[str, float] = {}
+
+
+def time_fragments(st) -> None:
+    """A widget inside an st.fragment reruns only that fragment on a real server (AppTest reruns the whole
+    script): record each fragment function's own time, which is the server time of such a move."""
+    original = st.fragment
+
+    def fragment(func=None, **kwargs):
+        if func is None:
+            return lambda f: fragment(f, **kwargs)
+
+        def timed(*args, **kw):
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kw)
+            finally:
+                FRAGMENT_TIMES[func.__name__] = time.perf_counter() - t0
+        timed.__name__ = timed.__qualname__ = func.__name__
+        return original(timed, **kwargs)
+    st.fragment = fragment
+
+
+def time_pages(path: Path, repeat: int = 3, link: dict | None = None) -> list[dict]:
+    import logging
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest outside a server warns on every call
+    os.environ["DASHBOARD_DB"] = str(path)
+    os.environ["DASHBOARD_USERS"] = str(path.parent / "no-users.toml")
+    clock = ScriptClock()
+    time_fragments(st)
+    rows = []
+    for page in PAGES:
+        colds, warms, floors, counts = [], [], [], []
+        for _ in range(repeat):
+            at = AppTest.from_file(APP, default_timeout=600)
+            for key, value in (link or {}).items():
+                at.query_params[key] = value
+            at.run()
+            if page != "overview":
+                at.switch_page(str(ROOT / "pages" / f"{page}.py")).run()
+            assert not at.exception, [e.message for e in at.exception]
+            st.cache_data.clear()  # what a committed import does to every cached result
+            with Recorder() as rec:
+                colds.append(clock.run(at))
+            warms.append(clock.run(at))
+            floors.append(floor(path, rec.queries))
+            counts.append(len(rec.queries))
+        row = {"page": page, "cold": statistics.median(colds), "warm": statistics.median(warms),
+               "floor": statistics.median(floors), "queries": counts[0]}
+        if page == "simulator":
+            moves = []
+            for value in (5000, 7000, 9000):
+                at.slider(key="sim_aov").set_value(value)
+                clock.run(at)
+                moves.append(FRAGMENT_TIMES["_d2c_tab"])
+            row["slider"] = statistics.median(moves)
+        rows.append(row)
+        print(f"  {page:<10} cold {row['cold']:6.2f} s  floor {row['floor']:6.2f} s  warm {row['warm'] * 1000:6.0f} ms"
+              f"  ({row['queries']} queries)" + (f"  slider {row['slider'] * 1000:.0f} ms" if "slider" in row else ""),
+              flush=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    out = ["| size | page | queries | floor s | cold s | cold / floor | target cold | warm ms | target warm | slider ms |",
+           "|---|---|---:|---:|---:|---:|---|---:|---|---:|"]
+    for r in rows:
+        ratio = r["cold"] / r["floor"] if r["floor"] else float("inf")
+        cold_ok = "✅" if ratio <= 3 and r["cold"] < 1 else "❌"
+        warm_ok = "✅" if r["warm"] < 0.05 else "❌"
+        slider = f"{r['slider'] * 1000:.0f} {'✅' if r['slider'] < 0.1 else '❌'}" if "slider" in r else ""
+        out.append(f"| {r['size']} | {r['page']} | {r['queries']} | {r['floor']:.2f} | {r['cold']:.2f} | {ratio:.1f} | "
+                   f"{cold_ok} ≤ 3× and < 1 s | {r['warm'] * 1000:.0f} | {warm_ok} < 50 | {slider} |")
+    return "\n".join(out)
+
+
+def write_results(rows: list[dict], sizes: list[str], path: Path = RESULTS) -> None:
+    import pandas
+    import streamlit
+
+    section = "\n".join([
+        BEGIN,
+        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}; Python {sys.version.split()[0]}, "
+        f"duckdb {duckdb.__version__}, streamlit {streamlit.__version__}, pandas {pandas.__version__}.",
+        f"Command: `.venv/bin/python benchmarks/pages.py --sizes {' '.join(sizes)}` (median of 3 runs).",
+        "",
+        table(rows),
+        END,
+    ])
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n## Pages (issue: one way from data to every figure)\n\n" + section + "\n"
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", choices=["demo", *SIZES], default=["demo", "M"])
+    parser.add_argument("--work", type=Path, help="keep the built databases here (reused by the next run)")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.work or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for size in args.sizes:
+            t0 = time.perf_counter()
+            path = build(size, folder)
+            print(f"{size}: database ready in {time.perf_counter() - t0:.0f} s", flush=True)
+            rows += [{"size": size, **r} for r in time_pages(path, args.repeat, LINKS.get(size))]
+    write_results(rows, args.sizes, args.results)
+    print(table(rows))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
