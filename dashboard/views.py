@@ -35,7 +35,7 @@ def kpis(q: Q, as_of: dt.date) -> dict:
     """KPI cards and their change against the previous period: the end of the month before as_of's month."""
     prev_day = as_of.replace(day=1) - dt.timedelta(days=1)
     accounts = q("accounts", as_of=as_of)
-    prev_accounts = q("accounts", as_of=prev_day)
+    prev_accounts = q("accounts", as_of=prev_day, compare=False)  # counts, MRR and red share only
     churn_month = last_complete_month(as_of)
     churn = q("churn", as_of=as_of, grain="month", start=P.add_months(churn_month, -1))
     churn = churn[churn["complete"]]

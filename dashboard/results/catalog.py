@@ -57,8 +57,8 @@ DAYS_TO_RENEWAL = _c("days_to_renewal", "更新まで（日）", "Days to renewa
 ACCOUNT_LIST = (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE, OWNER, PLAN, RENEWAL)
 
 RESULTS: dict[str, Result] = {r.name: r for r in [
-    Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL),
-           doc="Active accounts on the as-of day with tier, MRR and health."),
+    Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL), defaults={"compare": True},
+           doc="Active accounts on the as-of day with tier, MRR and health (compare=False: without the change)."),
     Result("at_risk", ("as_of",), ACCOUNT_LIST, source="accounts",
            doc="Red accounts, largest MRR first: the calls to make today."),
     Result("renewals_due", ("as_of", "within_days"), (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, OWNER, RENEWAL,

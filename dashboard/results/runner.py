@@ -163,7 +163,9 @@ def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | N
     if wanted & {"names", "red"} and "names" not in bound:
         config = bound.pop("config", None) or fetch("health_config")
         bound = {**health_params(config, bound["as_of"]), **bound}
-        bound.setdefault("days", [bound["as_of"], bound["before"]])
+        if bound.pop("compare", True) is False:  # no change column wanted: score the as-of day only
+            bound["before"] = None
+        bound.setdefault("days", [bound["as_of"]] + ([bound["before"]] if bound["before"] else []))
     absent = sorted(wanted - set(bound))
     if absent:
         raise ResultError(f"result {name!r} needs {', '.join(absent)}")
