@@ -72,12 +72,12 @@ else:
                 st.session_state.setdefault("up_overrides", {})[(upload.file_id, dataset)] = wanted
                 st.rerun()
             st.markdown(f"**{ui.t('preview')}**")
-            st.dataframe(plan.frame, hide_index=True, width="stretch")
+            st.dataframe(plan.frame, hide_index=True, placeholder="", width="stretch")
             if plan.rows_rejected:
                 with st.expander(ui.t("rejected_preview", n=f"{plan.rows_rejected:,}"), icon=":material/warning:",
                                  expanded=True):
                     errors = pd.DataFrame([e.as_dict(lang) for e in plan.errors])
-                    st.dataframe(errors.head(200), hide_index=True, width="stretch")
+                    st.dataframe(errors.head(200), hide_index=True, placeholder="", width="stretch")
                     st.download_button(ui.t("rejected_download"), export.to_csv_bytes(errors),
                                        file_name="rejected_rows.csv", mime="text/csv")
             st.caption(ui.t("rows_summary", read=f"{plan.rows_read:,}", loaded=f"{plan.rows_loaded:,}",
@@ -115,7 +115,7 @@ snapshots = importer.list_snapshots(database)
 if len(snapshots):
     shown = snapshots.assign(mode=snapshots["mode"].map(lambda m: ui.t(f"mode_{m}").split("（")[0].split(" (")[0]),
                              encoding=snapshots["encoding"].fillna(""), sheet=snapshots["sheet"].fillna(""))
-    st.dataframe(shown, hide_index=True, width="stretch", column_order=[
+    st.dataframe(shown, hide_index=True, placeholder="", width="stretch", column_order=[
         "snapshot_id", "is_current", "dataset", "file_name", "mode", "rows_loaded", "rows_rejected",
         "rows_duplicate", "imported_at", "imported_by", "source_format", "encoding", "sheet"], column_config={
         "mode": ui.t("import_mode"),

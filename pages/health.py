@@ -46,7 +46,7 @@ ui.chart(ui.figure(figures.band_trend, history, ui.t("band_trend"), lang), histo
 
 st.subheader(ui.t("lowest"))
 lowest = views.localize_measures(views.localize_bands(ui.q("lowest_health", as_of=f.as_of), ui.t), "reason_measure", lang)
-st.dataframe(lowest, hide_index=True, width="stretch", column_config=ui.column_config("lowest_health"))
+st.dataframe(lowest, hide_index=True, placeholder="", width="stretch", column_config=ui.column_config("lowest_health"))
 
 st.subheader(ui.t("explain"))
 choices = accounts.sort_values("score")["account_id"].tolist()
@@ -66,7 +66,7 @@ with st.expander(ui.t("validation"), icon=":material/fact_check:"):
     check = ui.q("health_validation_summary", as_of=f.as_of)
     if len(check["bands"]):
         c1, c2 = st.columns(2)
-        c1.dataframe(check["bands"], hide_index=True, column_config={
+        c1.dataframe(views.localize_bands(check["bands"], ui.t), hide_index=True, placeholder="", column_config={
             "churn_rate_90d": st.column_config.NumberColumn(format="percent")})
-        c2.dataframe(views.localize_measures(check["auc"], "measure", lang), hide_index=True, column_config={"auc": st.column_config.NumberColumn("ROC AUC", format="%.2f")})
+        c2.dataframe(views.localize_measures(check["auc"], "measure", lang), hide_index=True, placeholder="", column_config={"auc": st.column_config.NumberColumn("ROC AUC", format="%.2f")})
 ui.definitions(["health", "health_validation"])

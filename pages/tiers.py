@@ -49,7 +49,7 @@ ui.chart(ui.figure(figures.segment_rates, churn, ui.t("tier_churn")), churn, "ti
 st.subheader(ui.t("tier_playbook"))
 kpis = views.tier_kpis(ui.q, f.start, f.as_of)
 kpis["coverage"] = kpis["coverage"].map(lambda c: ui.t(f"coverage_{c}"))
-st.dataframe(kpis, hide_index=True, width="stretch", column_config={
+st.dataframe(kpis, hide_index=True, placeholder="", width="stretch", column_config={
     **ui.column_config("tier_summary"), **ui.column_config("tier_opportunities"),
     "coverage": st.column_config.TextColumn(ui.t("tier_playbook"), width="medium")})
 
@@ -62,7 +62,7 @@ with left:
     ui.chart(ui.figure(figures.migration_matrix, migration, title, lang), migration, "tier_migration")
 with right:
     none = {"none": ui.t("tier_none")}
-    st.dataframe(migration.replace({"tier_from": none, "tier_to": none}), hide_index=True, width="stretch", column_config={
+    st.dataframe(migration.replace({"tier_from": none, "tier_to": none}), hide_index=True, placeholder="", width="stretch", column_config={
         **ui.column_config("tier_migration"), "tier_from": f"{d1:%Y/%m/%d}", "tier_to": f"{f.as_of:%Y/%m/%d}"})
 
 tier = st.segmented_control(ui.t("tier_filter"), list(metrics.TIERS), default="Tier1", key="tier_list")
@@ -70,6 +70,6 @@ listing = ui.q("accounts", as_of=f.as_of)
 listing = listing[listing["tier"] == (tier or "Tier1")]
 st.subheader(ui.t("tier_accounts", tier=tier or "Tier1"))
 shown = [c.name for c in results.RESULTS["at_risk"].columns]
-st.dataframe(views.localize_bands(listing[shown], ui.t), hide_index=True, width="stretch",
+st.dataframe(views.localize_bands(listing[shown], ui.t), hide_index=True, placeholder="", width="stretch",
              column_config=ui.column_config("accounts", shown))
 ui.definitions(["tiers", "tier_migration", "customer_churn", "health"])
