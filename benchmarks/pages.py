@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 
 from benchmarks.imports import SIZES, generate, machine  # noqa: E402
-from dashboard import demo, importer  # noqa: E402
+from dashboard import demo, importer, ui  # noqa: E402
 from dashboard.auth import LOCAL_USER  # noqa: E402
 from dashboard.db import Database, memory_limit  # noqa: E402
 
@@ -161,7 +161,8 @@ def time_pages(path: Path, repeat: int = 3, link: dict | None = None) -> list[di
             if page != "overview":
                 at.switch_page(str(ROOT / "pages" / f"{page}.py")).run()
             assert not at.exception, [e.message for e in at.exception]
-            st.cache_data.clear()  # what a committed import does to every cached result
+            ui._cached.clear()  # what a committed import does to every cached result (and figure)
+            ui._figure.clear()
             with Recorder() as rec:
                 colds.append(clock.run(at))
             warms.append(clock.run(at))

@@ -3,6 +3,7 @@ on the data version, the login gate, language, and filters kept in the session a
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,10 @@ def db() -> Database:
     return get_db(str(default_path().resolve()))
 
 
-@st.cache_data(show_spinner="計算中… / Computing…", max_entries=512)
+# Results are kept once per process and shared by every session (cache_resource): a rerun does not copy a
+# 100k-row account list out of the cache. Callers get a shallow copy (q below): with pandas' copy-on-write
+# nothing a page does to it reaches the shared result.
+@st.cache_resource(show_spinner="計算中… / Computing…", max_entries=512)
 def _cached(name: str, version: int, path: str, scope: results.Scope, params: dict) -> Any:
     # `version` is part of the key: a committed import or settings change makes every entry stale.
     # What a result builds on (tier rule, health measures, the list a derived result reads) comes
@@ -46,6 +50,7 @@ def q(name: str, **params: Any) -> Any:
         st.session_state["_data_version_this_run"] = version
     scope = scope_now() if results.runner.honours_filters(name) else results.Scope()
     value = _cached(name, version, str(database.path), scope, params)
+    value = value.copy(deep=False) if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
     if isinstance(value, pd.DataFrame):  # remember where it came from: figure() keys on that, not on the rows
         st.session_state.setdefault("_origins", {})[id(value)] = (value, (name, version, scope, params))
     return value

@@ -105,13 +105,15 @@ def band_history(q: Q, as_of: dt.date, start: dt.date) -> pd.DataFrame:
 
 def localize_bands(frame: pd.DataFrame, t) -> pd.DataFrame:
     """Band names in the user's language for tables."""
-    if "band" in frame:
-        frame = frame.assign(band=frame["band"].map(lambda b: t(b) if isinstance(b, str) else b))
+    if "band" in frame:  # three names, translated once (not once per row: 100k rows at M)
+        names = {b: t(b) for b in ("red", "yellow", "green")}
+        frame = frame.assign(band=frame["band"].map(lambda b: names.get(b, b)))
     return frame
 
 
 def localize_measures(frame: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:
     """Usage measure names in the user's language (canonical ones; imported headers stay)."""
     if column in frame:
-        frame = frame.assign(**{column: frame[column].map(lambda m: measure_label(m, lang) if isinstance(m, str) else m)})
+        names = {m: measure_label(m, lang) for m in frame[column].dropna().unique()}
+        frame = frame.assign(**{column: frame[column].map(lambda m: names.get(m, m))})
     return frame

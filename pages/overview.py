@@ -51,6 +51,6 @@ if k["movement_month"] is not None:
     st.caption(ui.t("waterfall_note"))
 
 st.subheader(ui.t("at_risk_title"))
-at_risk = views.localize_bands(ui.q("at_risk", as_of=f.as_of), ui.t)
-st.dataframe(at_risk.head(20), hide_index=True, placeholder="", width="stretch", column_config=ui.column_config("at_risk"))
+at_risk = views.localize_bands(ui.q("at_risk", as_of=f.as_of).head(20), ui.t)
+st.dataframe(at_risk, hide_index=True, placeholder="", width="stretch", column_config=ui.column_config("at_risk"))
 ui.definitions(["active_accounts", "mrr", "customer_churn", "revenue_churn", "nrr", "red_share", "renewals", "movements"])
