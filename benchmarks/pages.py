@@ -197,15 +197,14 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def write_results(rows: list[dict], sizes: list[str], path: Path = RESULTS) -> None:
-    import pandas
+def write_results(rows: list[dict], sizes: list[str], path: Path = RESULTS, repeat: int = 3) -> None:
     import streamlit
 
     section = "\n".join([
         BEGIN,
-        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}; Python {sys.version.split()[0]}, "
-        f"duckdb {duckdb.__version__}, streamlit {streamlit.__version__}, pandas {pandas.__version__}.",
-        f"Command: `.venv/bin/python benchmarks/pages.py --sizes {' '.join(sizes)}` (median of 3 runs).",
+        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}, streamlit {streamlit.__version__}.",
+        f"Command: `.venv/bin/python benchmarks/pages.py --sizes {' '.join(sizes)} --repeat {repeat}` "
+        f"(median of {repeat} run{'s' if repeat > 1 else ''}).",
         "",
         table(rows),
         END,
@@ -234,7 +233,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             path = build(size, folder)
             print(f"{size}: database ready in {time.perf_counter() - t0:.0f} s", flush=True)
             rows += [{"size": size, **r} for r in time_pages(path, args.repeat, LINKS.get(size))]
-    write_results(rows, args.sizes, args.results)
+    write_results(rows, args.sizes, args.results, args.repeat)
     print(table(rows))
     return rows
 
