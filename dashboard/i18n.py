@@ -309,6 +309,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "share_url": ("この状態を共有するURL", "A URL that reopens this state"),
     "formulas": ("計算式", "Formulas"),
     "fig_accounts_count": ("{n}社", "{n} accts"),
+    "explain_lowest_only": ("スコアの低い {n} 社から選べます（全 {total} 社）。サイドバーで絞り込むと他の顧客も選べます。", "Choose among the {n} lowest-scoring accounts (of {total}); narrow with the sidebar's filters to reach others."),
     # usage measures with a canonical name (others keep the header they were imported with)
     "measure_logins": ("ログイン数", "Logins"),
     "measure_page_views": ("表示数", "Page views"),

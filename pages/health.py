@@ -17,10 +17,11 @@ if not config["measures"]:
     st.info(ui.t("no_health_measures"))
     st.stop()
 
-accounts = ui.q("accounts", as_of=f.as_of)
-accounts = accounts[accounts["score"].notna()]
+listed = ui.q("accounts", as_of=f.as_of)
+accounts = listed[listed["score"].notna()]
 title = ui.t("health_dist", date=f"{f.as_of:%Y/%m/%d}")
-ui.chart(ui.figure(figures.health_histogram, accounts, config["bands"], title, lang),
+# the figure gets the result itself (keyed by the result, not by hashing 100k rows; unscored rows are skipped)
+ui.chart(ui.figure(figures.health_histogram, listed, config["bands"], title, lang),
          accounts[["account_id", "tier", "score", "band"]], "health_distribution")
 
 with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
@@ -49,9 +50,16 @@ lowest = views.localize_measures(views.localize_bands(ui.q("lowest_health", as_o
 st.dataframe(lowest, hide_index=True, placeholder="", width="stretch", column_config=ui.column_config("lowest_health"))
 
 st.subheader(ui.t("explain"))
-choices = accounts.sort_values("score")["account_id"].tolist()
-names = dict(zip(accounts["account_id"], accounts["name"].fillna(""), strict=True))
-account = st.selectbox(ui.t("choose_account"), choices, format_func=lambda a: f"{a}  {names.get(a, '')}", key="explain_account")
+# The lowest-scoring accounts first; at most EXPLAIN_CHOICES of them (a 100k-entry list takes half a second
+# to send on every rerun and nobody scrolls it: the sidebar's filters narrow it instead).
+EXPLAIN_CHOICES = 1000
+lowest_first = accounts.nsmallest(EXPLAIN_CHOICES, "score")
+labels = (lowest_first["account_id"] + "  " + lowest_first["name"].fillna("")).tolist()
+by_label = dict(zip(labels, lowest_first["account_id"], strict=True))
+if len(accounts) > EXPLAIN_CHOICES:
+    st.caption(ui.t("explain_lowest_only", n=f"{EXPLAIN_CHOICES:,}", total=f"{len(accounts):,}"))
+picked = st.selectbox(ui.t("choose_account"), labels, key="explain_account")
+account = by_label.get(picked)
 if account:
     details = ui.q("health_details", as_of=f.as_of)
     mine = views.localize_measures(details[details["account_id"] == account], "measure", lang)
@@ -60,7 +68,7 @@ if account:
     c1.metric(ui.t("score"), f"{row['score']:.1f}", delta=None if pd.isna(row.get("change")) else f"{row['change']:+.1f}")
     c2.metric(ui.t("band"), ui.t(row["band"]))
     c3.metric("MRR", money.fmt(row['mrr']))
-    ui.chart(ui.figure(figures.contributions, mine, f"{account} {names.get(account, '')}", lang), mine, "health_explain")
+    ui.chart(ui.figure(figures.contributions, mine, picked, lang), mine, "health_explain")
 
 with st.expander(ui.t("validation"), icon=":material/fact_check:"):
     check = ui.q("health_validation_summary", as_of=f.as_of)
