@@ -201,11 +201,16 @@ def write_results(rows: list[dict], sizes: list[str], path: Path = RESULTS) -> N
         table(rows),
         END,
     ])
+    write_section(path, BEGIN, END, section, "## Import (issue: import at the speed of DuckDB)")
+
+
+def write_section(path: Path, begin: str, end: str, section: str, heading: str) -> None:
+    """Replace the part of the results file between ``begin`` and ``end`` (or append it under ``heading``)."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end):]
     else:
-        text = text.rstrip("\n") + "\n\n## Import (issue: import at the speed of DuckDB)\n\n" + section + "\n"
+        text = text.rstrip("\n") + f"\n\n{heading}\n\n" + section + "\n"
     path.write_text(text)
 
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from benchmarks.imports import SIZES, generate, machine  # noqa: E402
+from benchmarks.imports import SIZES, generate, machine, write_section  # noqa: E402
 from dashboard import demo, importer, ui  # noqa: E402
 from dashboard.auth import LOCAL_USER  # noqa: E402
 from dashboard.db import Database, memory_limit  # noqa: E402
@@ -209,12 +209,7 @@ def write_results(rows: list[dict], sizes: list[str], path: Path = RESULTS, repe
         table(rows),
         END,
     ])
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n## Pages (issue: one way from data to every figure)\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(path, BEGIN, END, section, "## Pages (issue: one way from data to every figure)")
 
 
 def main(argv: list[str] | None = None) -> list[dict]:

@@ -154,6 +154,7 @@ class Database:
         self.path = Path(path) if path is not None else default_path()
         self.wait_seconds = wait_seconds
         self.linger = linger
+        self._noted = False  # this object left a write-wanted note while waiting for the file
         check_file(self.path)
         if not self.path.exists():
             try:
@@ -207,7 +208,7 @@ class Database:
             self._noted = True
 
     def _withdraw_note(self) -> None:
-        if getattr(self, "_noted", False):
+        if self._noted:
             with contextlib.suppress(OSError):
                 self._wanted_path.unlink()
             self._noted = False

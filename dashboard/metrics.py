@@ -15,8 +15,9 @@ from dashboard import periods as P
 from dashboard import results as R
 from dashboard import settings as S
 from dashboard.db import Database
+from dashboard.results.scope import TIERS as TIER_NAMES
 
-TIERS = ("Tier1", "Tier2", "Tier3")
+TIERS = TIER_NAMES  # one list of tiers (the filters validate against it)
 
 # Coverage model and KPIs per tier, as seeds 003 and 004 describe them.
 TIER_PLAYBOOK = {

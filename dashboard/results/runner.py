@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from dashboard import periods as P
+from dashboard import schema
 from dashboard import settings as S
 from dashboard.db import Database
 from dashboard.results.catalog import RESULTS
@@ -26,8 +27,8 @@ _INCLUDE = re.compile(r"\{include:(_[a-z_]+)\}")
 _IN_SCOPE = re.compile(r"\{in_scope:([A-Za-z_][A-Za-z_.]*)\}")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
-# Whitelisted segment expressions (a column of account_attrs(); never user text).
-SEGMENT_COLUMNS = ("plan", "industry", "owner", "segment", "tier", "acquisition_channel", "status")
+# Whitelisted segment expressions: a column of account_attrs(), never user text.
+SEGMENT_COLUMNS = schema.SEGMENT_COLUMNS
 
 
 class ResultError(ValueError):
