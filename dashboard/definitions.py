@@ -57,6 +57,10 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "ja": ("コホート", "顧客の初回MRRの月がコホート。k か月後に有料の顧客の割合（顧客数）と、コホート月のMRRに対する k か月後のMRRの割合（売上）。"),
         "en": ("Cohorts", "An account's cohort is the month of its first MRR; share of logos paying k months later, and MRR k months later against the cohort month's MRR."),
     },
+    "coverage": {
+        "ja": ("接触状況（カバレッジ）", "最終接触からの日数 = 基準日 − 基準日以前で最後の接点（接点履歴）の日付。担当者のカバレッジ = 直近90日（基準日−89日〜基準日）に接触した有効顧客 ÷ 担当の有効顧客。接触のない顧客は空欄（一度も接触なし）。"),
+        "en": ("Contact coverage", "Days since contact = as-of day − the date of the last touchpoint on or before it. An owner's coverage = their active accounts contacted in the last 90 days (as-of − 89 days to as-of) ÷ their active accounts. Blank when never contacted."),
+    },
     "d2c": {
         "ja": ("D2C LTV", "AOV = 売上 ÷ 注文数。初回購入から一定期間の購入回数分布、リピート率 = 2回以上購入した顧客 ÷ 顧客。LTV = AOV × 1人あたり購入回数、粗利LTV = LTV × 粗利率 = 許容CPA（損益分岐）。"),
         "en": ("D2C LTV", "AOV = revenue ÷ orders. Purchase-count distribution over a horizon from the first purchase; repeat rate = customers with ≥ 2 orders ÷ customers. LTV = AOV × purchases per customer; gross-profit LTV = LTV × margin = allowable CPA (break-even)."),

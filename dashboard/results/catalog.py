@@ -53,12 +53,22 @@ INDUSTRY = _c("industry", "業種", "Industry")
 SEGMENT = _c("segment", "セグメント", "Segment")
 RENEWAL = _c("renewal_date", "更新日", "Renewal", "date", "renewals")
 DAYS_TO_RENEWAL = _c("days_to_renewal", "更新まで（日）", "Days to renewal", "days", "renewals")
+LAST_CONTACT = _c("last_contact", "最終接触日", "Last contact", "date", "coverage")
+DAYS_SINCE_CONTACT = _c("days_since_contact", "最終接触から（日）", "Days since contact", "days", "coverage")
+REASON_MEASURE = _c("reason_measure", "最も低い項目", "Weakest measure", definition="health")
+REASON_VALUE = _c("reason_value", "その値", "Its value", "float", "health")
+USAGE_MEASURE = _c("usage_measure", "最も低い利用項目", "Weakest usage measure", definition="health")
+USAGE_VALUE = _c("usage_value", "その値", "Its value", "float", "health")
+USAGE_SCORE = _c("usage_score", "その項目スコア", "Its measure score", "score", "health")
 
 ACCOUNT_LIST = (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE, OWNER, PLAN, RENEWAL)
 
 RESULTS: dict[str, Result] = {r.name: r for r in [
-    Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL), defaults={"compare": True},
-           doc="Active accounts on the as-of day with tier, MRR and health (compare=False: without the change)."),
+    Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL, LAST_CONTACT,
+                                    DAYS_SINCE_CONTACT, REASON_MEASURE, REASON_VALUE, USAGE_MEASURE, USAGE_VALUE,
+                                    USAGE_SCORE), defaults={"compare": True},
+           doc="Active accounts on the as-of day with tier, MRR, health, its weakest measures and the last "
+               "contact (compare=False: without the change)."),
     Result("at_risk", ("as_of",), ACCOUNT_LIST, source="accounts",
            doc="Red accounts, largest MRR first: the calls to make today."),
     Result("renewals_due", ("as_of", "within_days"), (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, OWNER, RENEWAL,
@@ -113,9 +123,8 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("tier_health_mix", ("as_of",), (TIER, BAND, _c("accounts", "顧客数", "Accounts", "int", "health")),
            source="accounts"),
     Result("lowest_health", ("as_of",), (
-        ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE,
-        _c("reason_measure", "最も低い項目", "Weakest measure", definition="health"),
-        _c("reason_value", "その値", "Its value", "float", "health"), OWNER)),
+        ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE, REASON_MEASURE, REASON_VALUE, OWNER), source="accounts",
+           doc="The 30 lowest health scores with the measure that pulls each down most."),
     Result("health_scores", ("as_of", "days"), (_c("day", "日付", "Day", "date"), ACCOUNT_ID, SCORE, BAND)),
     Result("band_history", ("as_of", "days"), (
         _c("as_of", "日付", "Day", "date"), BAND, _c("accounts", "顧客数", "Accounts", "int", "health"))),

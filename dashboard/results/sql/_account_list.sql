@@ -1,9 +1,23 @@
 -- Building block (included, not a result): the accounts active on $as_of with their tier under the rule
--- in force, their MRR then, their health score and band on $as_of and the change since $before.
+-- in force, their MRR then, their health score and band on $as_of and the change since $before; the
+-- measure that pulls the score down most (largest weight x (100 - measure score)), overall and among the
+-- usage measures, with its value and score; and the days since the last contact (touchpoints).
 SELECT * FROM (
     WITH h AS ({include:_health}),
     score AS (
         SELECT day, account_id, sum(contribution) AS score FROM h GROUP BY ALL
+    ),
+    weakest AS (
+        SELECT account_id,
+               arg_max(measure, weight * (100 - measure_score)) AS reason_measure,
+               arg_max(raw, weight * (100 - measure_score)) AS reason_value,
+               arg_max(measure, weight * (100 - measure_score)) FILTER (WHERE source = 'usage') AS usage_measure,
+               arg_max(raw, weight * (100 - measure_score)) FILTER (WHERE source = 'usage') AS usage_value,
+               arg_max(measure_score, weight * (100 - measure_score)) FILTER (WHERE source = 'usage') AS usage_score
+        FROM h WHERE day = $as_of GROUP BY account_id
+    ),
+    contact AS (
+        SELECT account_id, max(date) AS last_contact FROM cur_touchpoints WHERE date <= $as_of GROUP BY ALL
     )
     SELECT a.account_id, a.name, tier_of(a.mrr, a.tier_column, $t1, $t2, $manual) AS tier, a.mrr,
            s.score,
@@ -11,8 +25,12 @@ SELECT * FROM (
                 WHEN s.score IS NOT NULL THEN 'green' END AS band,
            s.score - b.score AS change,
            a.owner, a.plan, a.industry, a.segment, a.acquisition_channel, a.renewal_date, a.spell_start,
-           datediff('day', $as_of::DATE, a.renewal_date) AS days_to_renewal
+           datediff('day', $as_of::DATE, a.renewal_date) AS days_to_renewal,
+           c.last_contact, datediff('day', c.last_contact, $as_of::DATE) AS days_since_contact,
+           w.reason_measure, w.reason_value, w.usage_measure, w.usage_value, w.usage_score
     FROM accounts_on_day($as_of, $as_of) a
     LEFT JOIN score s ON s.account_id = a.account_id AND s.day = $as_of
     LEFT JOIN score b ON b.account_id = a.account_id AND b.day = $before
+    LEFT JOIN weakest w ON w.account_id = a.account_id
+    LEFT JOIN contact c ON c.account_id = a.account_id
 )

@@ -16,12 +16,31 @@ SELECT * FROM (
         SELECT d.day, s.account_id
         FROM days d JOIN spells($as_of) s ON s.spell_start <= d.day AND (s.spell_end IS NULL OR d.day < s.spell_end)
     ),
-    usage_w AS (
-        -- count(*) is the number of days with a value: usage holds one row per account, day and measure
-        -- (its unique key), and counting rows is several times faster than count(DISTINCT date)
-        SELECT d.day, u.account_id, u.measure, sum(u.value) AS total, sum(u.value) / count(*) AS mean
-        FROM days d JOIN cur_usage u ON u.date > d.day - $window_days::INTEGER AND u.date <= d.day
+    -- Usage over each day's window (day - window, day], in one pass over the usage table however many
+    -- days: the days and their window starts cut the calendar into segments, usage is summed per account,
+    -- measure and segment, and a day's window is the sum of the segments inside it. count(*) is the
+    -- number of days with a value: usage holds one row per account, day and measure (its unique key).
+    edges AS (
+        SELECT DISTINCT x FROM (SELECT day AS x FROM days UNION ALL SELECT day - $window_days::INTEGER FROM days)
+    ),
+    segments AS (
+        SELECT x AS lo, lead(x) OVER (ORDER BY x) AS hi, row_number() OVER (ORDER BY x)::USMALLINT AS seg
+        FROM edges
+    ),
+    calendar AS (
+        SELECT unnest(generate_series(lo + 1, hi, INTERVAL 1 DAY))::DATE AS date, seg
+        FROM segments WHERE hi IS NOT NULL
+    ),
+    usage_seg AS (
+        SELECT u.account_id, u.measure, c.seg, sum(u.value) AS total, count(*) AS n
+        FROM cur_usage u JOIN calendar c USING (date)
         WHERE u.measure IN (SELECT name FROM m WHERE source = 'usage')
+        GROUP BY ALL
+    ),
+    usage_w AS (
+        SELECT d.day, s.account_id, s.measure, sum(s.total) AS total, sum(s.total) / sum(s.n) AS mean
+        FROM days d JOIN segments g ON g.lo >= d.day - $window_days::INTEGER AND g.hi <= d.day
+        JOIN usage_seg s ON s.seg = g.seg
         GROUP BY ALL
     ),
     contact AS (
@@ -49,7 +68,7 @@ SELECT * FROM (
             END AS measure_score
         FROM raw
     )
-    SELECT day, account_id, name AS measure, raw, measure_score, weight,
+    SELECT day, account_id, name AS measure, source, raw, measure_score, weight,
            weight * measure_score / sum(weight) OVER (PARTITION BY day, account_id) AS contribution
     FROM scored
 )
