@@ -61,6 +61,14 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "ja": ("接触状況（カバレッジ）", "最終接触からの日数 = 基準日 − 基準日以前で最後の接点（接点履歴）の日付。担当者のカバレッジ = 直近90日（基準日−89日〜基準日）に接触した有効顧客 ÷ 担当の有効顧客。接触のない顧客は空欄（一度も接触なし）。"),
         "en": ("Contact coverage", "Days since contact = as-of day − the date of the last touchpoint on or before it. An owner's coverage = their active accounts contacted in the last 90 days (as-of − 89 days to as-of) ÷ their active accounts. Blank when never contacted."),
     },
+    "at_risk": {
+        "ja": ("要対応リスト", "ヘルス区分（既定は赤）の有効顧客を、赤→黄→緑、MRRの大きい順、スコアの低い順に並べます。理由: 最も低い利用項目が下位25%未満（集計期間の値とパーセンタイル）、最終接触から60日以上（または接触記録なし）、更新まで90日以内、スコアが比較日から10点以上低下。次のアクションは編集できるルールの上から最初に当てはまるもの。"),
+        "en": ("At-risk list", "Active accounts in the chosen health bands (red by default), red before yellow before green, largest MRR first, then lowest score. Reasons: the weakest usage measure below the 25th percentile (its value over the window and percentile), 60+ days since the last contact (or none on record), renewal within 90 days, score down 10+ points since the comparison day. The next action is the first matching rule in the editable list."),
+    },
+    "upsell": {
+        "ja": ("アップセル / クロスセル（seed 000, 003）", "商談中 = 基準日までに作成され、基準日時点で未完了の商談。アップセル率 = 期間内に完了したアップセル受注のある顧客 ÷ 期首の有効顧客（クロスセルも同様）。ティアは期首前日のティア。"),
+        "en": ("Upsell / cross-sell (seeds 000, 003)", "Open = created by the as-of day and not closed by then. Upsell rate = accounts with a won upsell deal closed in the period ÷ accounts active at the period's start (cross-sell likewise). Tier: the account's tier on the day before the period starts."),
+    },
     "d2c": {
         "ja": ("D2C LTV", "AOV = 売上 ÷ 注文数。初回購入から一定期間の購入回数分布、リピート率 = 2回以上購入した顧客 ÷ 顧客。LTV = AOV × 1人あたり購入回数、粗利LTV = LTV × 粗利率 = 許容CPA（損益分岐）。"),
         "en": ("D2C LTV", "AOV = revenue ÷ orders. Purchase-count distribution over a horizon from the first purchase; repeat rate = customers with ≥ 2 orders ÷ customers. LTV = AOV × purchases per customer; gross-profit LTV = LTV × margin = allowable CPA (break-even)."),

@@ -9,9 +9,11 @@ from decimal import Decimal
 import pandas as pd
 
 from dashboard import metrics as M
-from dashboard import money
+from dashboard import money, views
+from dashboard import periods as P
 from dashboard import results as R
 from dashboard.db import Database
+from dashboard.i18n import default_lang
 
 
 def jsonable(value):
@@ -52,7 +54,7 @@ MOVEMENT_COLUMNS = ["month", "start", "new", "reactivation", "expansion", "contr
 
 def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", start: dt.date | None = None,
           segment_by: str | None = None, thresholds: tuple[float, float] | None = None,
-          scope: R.Scope | None = None) -> dict:
+          scope: R.Scope | None = None, lang: str | None = None) -> dict:
     """Every section over the accounts in ``scope`` (all accounts when empty)."""
     as_of = as_of or M.default_as_of(db)
     rule = R.tier_rule(db, as_of)
@@ -84,11 +86,57 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     if d2c:
         out["d2c"] = jsonable({k: d2c[k] for k in ("customers", "orders", "revenue", "aov",
                                                    "purchase_distribution", "repeat_rate", "ltv")})
+    out |= operations(db, as_of, scope, lang or default_lang())
     if segment_by:
         seg = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, segment_by=segment_by, tier_rule=rule)
         out["segments"] = {
             "column": segment_by,
             "values": [{"segment": value, "churn": records(group, CHURN_COLUMNS)}
                        for value, group in seg.groupby("segment", sort=True)],
+        }
+    return out
+
+
+AT_RISK_FIELDS = {"account_id": "account_id", "name": "name", "tier": "tier", "owner": "owner", "mrr": "mrr",
+                  "score": "score", "band": "band", "score_change": "change", "renewal_date": "renewal_date",
+                  "days_to_renewal": "days_to_renewal", "days_since_contact": "days_since_contact",
+                  "reasons": "reasons", "next_action": "next_action"}
+
+
+def operations(db: Database, as_of: dt.date, scope: R.Scope | None, lang: str) -> dict:
+    """The CS-operations sections, each present when its data is loaded: at_risk and renewals (accounts with
+    health), coverage (touchpoints), upsell (opportunities)."""
+    q = views.caller(db, scope)
+    loaded = q("loaded")
+    out: dict = {}
+    if not R.health_config(db)["measures"]:
+        return out
+    calls = views.at_risk_actions(q, as_of, lang)
+    out["at_risk"] = [{field: jsonable(row[column]) if field != "reasons" else list(row[column])
+                       for field, column in AT_RISK_FIELDS.items()} for _, row in calls.iterrows()]
+    windows = views.renewal_windows(q, as_of)
+    owners = q("renewals_by_owner", as_of=as_of)
+    out["renewals"] = {"due": {str(days): v for days, v in windows.items()},
+                       "by_owner": records(owners, ["owner", "due_90_accounts", "due_90_mrr"])}
+    if "touchpoints" in loaded:
+        accounts = q("accounts", as_of=as_of)
+        contacts = views.contacts_180d(q, as_of)
+        out["coverage"] = {
+            "days_since_contact": [{"account_id": a, "days": jsonable(d)} for a, d in
+                                   zip(accounts["account_id"], accounts["days_since_contact"], strict=True)],
+            "key_accounts_without_contact": list(q("key_accounts_uncontacted", as_of=as_of)["account_id"]),
+            "contacts_180d": {k: v["mean"] for k, v in contacts.items()},
+            "by_owner": records(q("coverage_by_owner", as_of=as_of),
+                                ["owner", "active_accounts", "contacted_90d", "coverage"]),
+        }
+    if "opportunities" in loaded:
+        pipe = q("pipeline", as_of=as_of)
+        by_tier = (pipe.groupby("tier", sort=True)[["open_amount", "open_count"]].sum().reset_index()
+                   if len(pipe) else pipe)
+        rates = q("upsell_rates", as_of=as_of, grain="quarter", start=P.add_months(as_of.replace(day=1), -12))
+        out["upsell"] = {
+            "pipeline": records(by_tier, ["tier", "open_amount", "open_count"]) if len(by_tier) else [],
+            "rates": records(rates, ["period_start", "tier", "accounts_at_start", "upsell_accounts", "upsell_rate",
+                                     "cross_sell_accounts", "cross_sell_rate"]),
         }
     return out

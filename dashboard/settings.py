@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "tier_rule": "mrr",  # "mrr" brackets, or "manual" (the export's tier column)
     "tier_thresholds": None,  # [T1, T2] in yen; None = round figures near the 80th/50th percentile
     "health": None,  # None = defaults derived from the loaded data (see health.default_config)
+    "action_rules": None,  # None = actions.DEFAULT_RULES (the call list's next actions, first match wins)
     # What one file may ask of the machine: max_columns, max_cells, max_unzipped_mb, reader_memory_mb,
     # reader_seconds (see workbook.Limits for the defaults). Empty = the defaults.
     "import_limits": {},

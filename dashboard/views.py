@@ -117,3 +117,43 @@ def localize_measures(frame: pd.DataFrame, column: str, lang: str) -> pd.DataFra
         names = {m: measure_label(m, lang) for m in frame[column].dropna().unique()}
         frame = frame.assign(**{column: frame[column].map(lambda m: names.get(m, m))})
     return frame
+
+
+# -- CS operations (the Accounts page, `report`, `export at-risk`) ----------------------------------------
+def at_risk_actions(q: Q, as_of: dt.date, lang: str, *, bands: tuple[str, ...] = ("red",),
+                    within_days: int | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The at-risk list with each account's reasons in words and its next action (the first ``limit`` rows:
+    words are written only for the rows shown; the CSV asks for all)."""
+    from dashboard import actions
+
+    frame = q("at_risk", as_of=as_of, bands=list(bands), within_days=within_days)
+    if limit is not None:
+        frame = frame.head(limit)
+    return actions.annotate(frame, settings=q("settings"), health_config=q("health_config"),
+                            contacts_loaded="touchpoints" in q("loaded"), lang=lang)
+
+
+def at_risk_download(frame: pd.DataFrame) -> pd.DataFrame:
+    """The call list as the CSV has it: the declared columns, reasons joined with ' / '."""
+    from dashboard.results import RESULTS
+
+    columns = [c.name for c in RESULTS["at_risk"].columns if c.name in frame]
+    out = frame[columns].copy()
+    out["reasons"] = out["reasons"].map(" / ".join)
+    return out.round({"score": 1, "change": 1})
+
+
+def renewal_windows(q: Q, as_of: dt.date) -> dict[int, dict]:
+    """Accounts and MRR due in 30 / 60 / 90 days (all bands)."""
+    summary = q("renewals_summary", as_of=as_of)
+    out = {}
+    for days, group in summary.groupby("within_days", sort=True):
+        out[int(days)] = {"accounts": int(group["accounts"].sum()), "mrr": money.total(group["mrr"])}
+    return out
+
+
+def contacts_180d(q: Q, as_of: dt.date) -> dict[str, dict]:
+    """Seed 002's comparison: contacts per account before churn vs for retained accounts."""
+    frame = q("contacts_before_churn", as_of=as_of)
+    return {row["group"]: {"accounts": int(row["accounts"]), "mean": _num(row["contacts_per_account"])}
+            for _, row in frame.iterrows()}

@@ -14,7 +14,7 @@ class Column:
     name: str
     ja: str
     en: str
-    fmt: str = "text"  # text | id | int | money | pct | score | delta | date | month | days | float
+    fmt: str = "text"  # text | id | int | money | pct | score | delta | date | month | days | float | list
     definition: str | None = None  # a key of definitions.DEFINITIONS: the one meaning of this figure
 
     def label(self, lang: str) -> str:
@@ -62,18 +62,67 @@ USAGE_VALUE = _c("usage_value", "その値", "Its value", "float", "health")
 USAGE_SCORE = _c("usage_score", "その項目スコア", "Its measure score", "score", "health")
 
 ACCOUNT_LIST = (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, CHANGE, OWNER, PLAN, RENEWAL)
+OPEN_DEALS = _c("open_deals", "商談中", "Open deals", "int", "upsell")
+OPEN_AMOUNT = _c("open_amount", "商談中の金額", "Open amount", "money", "upsell")
+REASONS = _c("reasons", "理由", "Reasons", "list", "at_risk")
+NEXT_ACTION = _c("next_action", "次のアクション", "Next action", definition="at_risk")
+AT_RISK = (ACCOUNT_ID, NAME, TIER, OWNER, MRR, SCORE, BAND, CHANGE, RENEWAL, DAYS_TO_RENEWAL, DAYS_SINCE_CONTACT,
+           REASONS, NEXT_ACTION)
 
 RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL, LAST_CONTACT,
-                                    DAYS_SINCE_CONTACT, REASON_MEASURE, REASON_VALUE, USAGE_MEASURE, USAGE_VALUE,
+                                    DAYS_SINCE_CONTACT, OPEN_DEALS, OPEN_AMOUNT, REASON_MEASURE, REASON_VALUE, USAGE_MEASURE, USAGE_VALUE,
                                     USAGE_SCORE), defaults={"compare": True},
            doc="Active accounts on the as-of day with tier, MRR, health, its weakest measures and the last "
                "contact (compare=False: without the change)."),
-    Result("at_risk", ("as_of",), ACCOUNT_LIST, source="accounts",
-           doc="Red accounts, largest MRR first: the calls to make today."),
-    Result("renewals_due", ("as_of", "within_days"), (ACCOUNT_ID, NAME, TIER, MRR, SCORE, BAND, OWNER, RENEWAL,
-                                               DAYS_TO_RENEWAL), defaults={"within_days": 90}, source="accounts",
-           doc="Active accounts renewing in (as_of, as_of + within_days]."),
+    Result("at_risk", ("as_of",), AT_RISK, source="accounts", defaults={"bands": ["red"], "within_days": None},
+           doc="The calls to make: accounts in the bands asked for (red by default), red first, largest MRR "
+               "first; within_days keeps renewals in (as_of, as_of + within_days]."),
+    Result("renewals_due", ("as_of", "within_days"), (
+        ACCOUNT_ID, NAME, TIER, OWNER, MRR, RENEWAL, DAYS_TO_RENEWAL, SCORE, BAND, CHANGE, LAST_CONTACT,
+        DAYS_SINCE_CONTACT, OPEN_DEALS, OPEN_AMOUNT), defaults={"within_days": 90}, source="accounts",
+           doc="The hand-off list for sales: active accounts renewing in (as_of, as_of + within_days]."),
+    Result("renewals_summary", ("as_of",), (
+        _c("within_days", "期間（日）", "Within (days)", "int", "renewals"), BAND,
+        _c("accounts", "顧客数", "Accounts", "int", "renewals"), _c("mrr", "MRR", "MRR", "money", "renewals")),
+        source="accounts", doc="Renewals due in 30 / 60 / 90 days by health band, with the MRR at stake."),
+    Result("renewals_by_owner", ("as_of",), (
+        OWNER, _c("due_30_accounts", "30日以内", "In 30 days", "int", "renewals"),
+        _c("due_30_mrr", "30日以内のMRR", "MRR in 30 days", "money", "renewals"),
+        _c("due_60_accounts", "60日以内", "In 60 days", "int", "renewals"),
+        _c("due_60_mrr", "60日以内のMRR", "MRR in 60 days", "money", "renewals"),
+        _c("due_90_accounts", "90日以内", "In 90 days", "int", "renewals"),
+        _c("due_90_mrr", "90日以内のMRR", "MRR in 90 days", "money", "renewals")),
+        source="accounts", doc="Renewals due in 30 / 60 / 90 days per owner."),
+    Result("coverage_by_owner", ("as_of",), (
+        OWNER, _c("active_accounts", "有効顧客数", "Active accounts", "int", "coverage"),
+        _c("contacted_90d", "90日以内に接触", "Contacted in 90 days", "int", "coverage"),
+        _c("coverage", "カバレッジ", "Coverage", "pct", "coverage")),
+        source="accounts", doc="Share of each owner's active accounts contacted in the last 90 days."),
+    Result("key_accounts_uncontacted", ("as_of",), (
+        ACCOUNT_ID, NAME, OWNER, MRR, SCORE, BAND, LAST_CONTACT, DAYS_SINCE_CONTACT, RENEWAL), source="accounts",
+        doc="Tier1 accounts without a contact in the current calendar quarter."),
+    Result("contacts_before_churn", ("as_of",), (
+        _c("group", "区分", "Group"), _c("accounts", "顧客数", "Accounts", "int", "coverage"),
+        _c("contacts_per_account", "1社あたり接触数（180日）", "Contacts per account (180 days)", "float", "coverage"),
+        _c("accounts_without_contact", "接触なしの顧客", "Accounts without contact", "int", "coverage")),
+        doc="Contacts per account in the 180 days before churn vs in the 180 days to the as-of day."),
+    Result("pipeline", ("as_of",), (
+        TIER, OWNER, _c("stage", "フェーズ", "Stage"), _c("kind", "種別", "Kind"),
+        _c("open_amount", "商談中の金額", "Open amount", "money", "upsell"),
+        _c("open_count", "商談数", "Open deals", "int", "upsell")),
+        doc="Deals open on the as-of day per tier, owner, stage and kind."),
+    Result("won_by_month", ("as_of", "from_month"), (
+        _c("month", "月", "Month", "month"), _c("kind", "種別", "Kind"),
+        _c("won_amount", "受注額", "Won amount", "money", "upsell"), _c("won_count", "受注数", "Deals won", "int", "upsell"))),
+    Result("upsell_rates", ("as_of", "start", "grain"), (
+        _c("period_start", "期間開始", "Period start", "date"), _c("period_end", "期間終了", "Period end", "date"), TIER,
+        _c("accounts_at_start", "期首顧客数", "Accounts at start", "int", "upsell"),
+        _c("upsell_accounts", "アップセル顧客数", "Upsell accounts", "int", "upsell"),
+        _c("upsell_rate", "アップセル率", "Upsell rate", "pct", "upsell"),
+        _c("cross_sell_accounts", "クロスセル顧客数", "Cross-sell accounts", "int", "upsell"),
+        _c("cross_sell_rate", "クロスセル率", "Cross-sell rate", "pct", "upsell"),
+        _c("complete", "完了した期間", "Complete period"))),
     Result("tier_summary", ("as_of",), (
         TIER, _c("accounts", "顧客数", "Accounts", "int", "active_accounts"), MRR,
         _c("mrr_share", "MRR比率", "MRR share", "pct", "mrr"), _c("arpa", "ARPA", "ARPA", "money", "saas_ltv"))),

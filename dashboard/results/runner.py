@@ -103,7 +103,7 @@ def _segment(segment_by: str | None) -> str:
     return f'coalesce(attrs."{segment_by}", \'(none)\')'
 
 
-def _churn_periods(params: dict, conf: dict) -> dict:
+def _periods(params: dict, conf: dict) -> dict:
     grain = params["grain"]
     if grain not in P.GRAINS:
         raise ResultError(f"unknown period {grain!r}; choose one of {', '.join(P.GRAINS)}")
@@ -154,8 +154,8 @@ def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | N
             text = text.replace("{segment}", "tier_of(coalesce(attrs.mrr, 0), attrs.tier, $t1, $t2, $manual)")
         else:
             text = text.replace("{segment_at_start}", _segment(segment_by)).replace("{segment}", _segment(segment_by))
-    if name == "churn":
-        bound |= _churn_periods(bound, conf)
+    if "$starts" in text:  # a result per period (churn, upsell rates): the periods of $grain from $start
+        bound |= _periods(bound, conf)
 
     wanted = set(_PARAM.findall(text))
     if wanted & {"t1", "t2", "manual"} and "t1" not in bound:

@@ -124,3 +124,26 @@ CREATE OR REPLACE MACRO account_tiers(as_of, t1, t2, manual) AS TABLE
     )
     SELECT w.account_id, tier_of(coalesce(w.mrr, 0), attrs.tier, t1, t2, manual) AS tier
     FROM with_mrr w LEFT JOIN account_attrs() attrs USING (account_id);
+
+-- An opportunity's stage and kind in canonical words (exports say 受注 / won / 成約, アップセル / upsell):
+-- won, lost, open (an open stage name, or any other stage without a close date), else 'other'.
+CREATE OR REPLACE MACRO opp_stage(stage, closed) AS
+    CASE WHEN lower(trim(coalesce(stage, ''))) IN ('won', 'closed won', 'closed-won', '受注', '成約', '受注済', '受注済み')
+              THEN 'won'
+         WHEN lower(trim(coalesce(stage, ''))) IN ('lost', 'closed lost', 'closed-lost', '失注', '見送り')
+              THEN 'lost'
+         WHEN lower(trim(coalesce(stage, ''))) IN ('open', '商談中', '提案中', '進行中', '交渉中') OR closed IS NULL
+              THEN 'open'
+         ELSE 'other' END;
+
+CREATE OR REPLACE MACRO opp_kind(kind) AS
+    CASE WHEN lower(replace(replace(trim(coalesce(kind, '')), '-', ''), ' ', '')) IN ('upsell', 'アップセル') THEN 'upsell'
+         WHEN lower(replace(replace(replace(trim(coalesce(kind, '')), '-', ''), ' ', ''), '_', ''))
+              IN ('crosssell', 'クロスセル') THEN 'cross_sell'
+         ELSE 'other' END;
+
+-- Open on day d: created by d and not closed by then (a deal with no close date is open while its stage is).
+CREATE OR REPLACE MACRO opp_open_on(stage, created, closed, d) AS
+    CASE WHEN created > d THEN false
+         WHEN closed IS NOT NULL THEN closed > d
+         ELSE opp_stage(stage, closed) = 'open' END;

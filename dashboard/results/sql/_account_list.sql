@@ -1,7 +1,8 @@
 -- Building block (included, not a result): the accounts active on $as_of with their tier under the rule
 -- in force, their MRR then, their health score and band on $as_of and the change since $before; the
 -- measure that pulls the score down most (largest weight x (100 - measure score)), overall and among the
--- usage measures, with its value and score; and the days since the last contact (touchpoints).
+-- usage measures, with its value and score; the days since the last contact (touchpoints); and the
+-- deals open on $as_of (opportunities).
 SELECT * FROM (
     WITH h AS ({include:_health}),
     score AS (
@@ -16,6 +17,10 @@ SELECT * FROM (
                arg_max(measure_score, weight * (100 - measure_score)) FILTER (WHERE source = 'usage') AS usage_score
         FROM h WHERE day = $as_of GROUP BY account_id
     ),
+    deals AS (
+        SELECT account_id, count(*) AS open_deals, sum(amount)::DECIMAL(38,4) AS open_amount
+        FROM cur_opportunities WHERE opp_open_on(stage, created, closed, $as_of::DATE) GROUP BY ALL
+    ),
     contact AS (
         SELECT account_id, max(date) AS last_contact FROM cur_touchpoints WHERE date <= $as_of GROUP BY ALL
     )
@@ -27,10 +32,12 @@ SELECT * FROM (
            a.owner, a.plan, a.industry, a.segment, a.acquisition_channel, a.renewal_date, a.spell_start,
            datediff('day', $as_of::DATE, a.renewal_date) AS days_to_renewal,
            c.last_contact, datediff('day', c.last_contact, $as_of::DATE) AS days_since_contact,
+           coalesce(o.open_deals, 0) AS open_deals, coalesce(o.open_amount, 0)::DECIMAL(38,4) AS open_amount,
            w.reason_measure, w.reason_value, w.usage_measure, w.usage_value, w.usage_score
     FROM accounts_on_day($as_of, $as_of) a
     LEFT JOIN score s ON s.account_id = a.account_id AND s.day = $as_of
     LEFT JOIN score b ON b.account_id = a.account_id AND b.day = $before
     LEFT JOIN weakest w ON w.account_id = a.account_id
     LEFT JOIN contact c ON c.account_id = a.account_id
+    LEFT JOIN deals o ON o.account_id = a.account_id
 )

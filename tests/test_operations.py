@@ -1,0 +1,183 @@
+"""CS operations on hand-built data: the call list with reasons and next actions, renewals, contact
+coverage, upsell. Every expected figure is worked out in the comments from the rows below."""
+
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+
+from dashboard import actions, export, report, views
+from dashboard import settings as S
+from dashboard.auth import LOCAL_USER as EDITOR
+from dashboard.results import Scope, run
+from dashboard.views import caller
+
+AS_OF = dt.date(2024, 10, 15)  # Q4 (calendar) started on Oct 1
+
+# A  Tier1 (500k), renews 2025-01-12 = as_of + 89 days, last contact Sep 20 (previous quarter)
+# B  Tier1 (400k), renews 2025-01-14 = as_of + 91 days, contacted Oct 2
+# F  Tier2 (100k), no renewal date, no contact since April
+# D  Tier3 (10k), a customer since Sep 1 (44 days), no usage, never contacted
+# C  churned 2024-08-01 after a silent half year (last contact 2023-12-01)
+# E  churned 2024-05-01, two contacts in the 180 days before
+ACCOUNTS = """取引先ID,会社名,MRR,契約開始日,解約日,更新日,担当者
+A,=HYPERLINK("http://x"),500000,2023-01-01,,2025-01-12,田中
+B,ベータ株式会社,400000,2023-01-01,,2025-01-14,佐藤
+F,エフ商事,100000,2023-06-01,,,佐藤
+D,ディー合同会社,10000,2024-09-01,,2025-09-01,田中
+C,シー工業,60000,2023-01-01,2024-08-01,,田中
+E,イー物産,20000,2023-01-01,2024-05-01,,佐藤
+"""
+# page views in the 90 days to Oct 15: B 100, F 50, A 5, D none. On the comparison day (Sep 15) only
+# B and F had used the product: A scored 0 then.
+USAGE = "取引先ID,日付,表示数\nB,2024-10-01,100\nF,2024-10-01,50\nA,2024-10-10,5\nB,2024-09-01,80\nF,2024-09-01,40\n"
+TOUCH = ("取引先ID,接触日,対応種別\nA,2024-09-20,電話\nB,2024-10-02,定例MTG\nF,2024-04-01,メール\n"
+         "C,2023-12-01,メール\nE,2024-01-10,電話\nE,2024-03-01,電話\nE,2023-09-01,電話\n")
+# August: A wins an upsell, F a cross-sell, B loses one. B has a deal open; one created after as_of.
+OPPS = ("取引先ID,商談金額,商談種別,フェーズ,作成日,完了日\n"
+        "A,300000,アップセル,受注,2024-07-01,2024-08-10\n"
+        "F,50000,クロスセル,受注,2024-07-15,2024-08-20\n"
+        "B,120000,アップセル,失注,2024-07-01,2024-08-20\n"
+        "B,200000,アップセル,商談中,2024-09-01,\n"
+        "A,999000,アップセル,商談中,2024-11-01,\n")
+HEALTH = {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": [
+    {"name": "page_views", "source": "usage", "weight": 1.0, "agg": "sum", "higher_is_better": True,
+     "method": "percentile", "floor": 0.0, "target": None}]}
+
+
+@pytest.fixture
+def ops(db, load):
+    load("accounts", ACCOUNTS)
+    load("usage", USAGE)
+    load("touchpoints", TOUCH)
+    load("opportunities", OPPS)
+    S.put(db, "tier_thresholds", [300000, 50000], by=EDITOR)
+    S.put(db, "health", HEALTH, by=EDITOR)
+    return db
+
+
+def test_account_list_carries_contact_deals_and_weakest_usage(ops):
+    a = run(ops, "accounts", as_of=AS_OF).set_index("account_id")
+    assert sorted(a.index) == ["A", "B", "D", "F"]
+    # percentile among the 4 active accounts: D 0 (no usage), A 1/3, F 2/3, B 1
+    assert a.loc["A", "score"] == pytest.approx(100 / 3) and a.loc["D", "score"] == 0
+    assert list(a.loc[["A", "B", "F", "D"], "band"]) == ["red", "green", "yellow", "red"]
+    assert a.loc["A", "days_since_contact"] == 25 and pd.isna(a.loc["D", "days_since_contact"])
+    assert a.loc["F", "days_since_contact"] == 197
+    assert (a.loc["B", "open_deals"], a.loc["B", "open_amount"]) == (1, 200000)  # the November deal is not yet open
+    assert a.loc["A", "open_deals"] == 0
+    assert (a.loc["A", "usage_measure"], a.loc["A", "usage_value"]) == ("page_views", 5)
+
+
+def test_call_list_reasons_and_next_actions(ops):
+    q = caller(ops)
+    calls = views.at_risk_actions(q, AS_OF, "ja").set_index("account_id")
+    # red only, largest MRR first: A (500k) then D (10k)
+    assert list(calls.index) == ["A", "D"]
+    # A: Tier1, red, renewal in 89 days -> executive contact; its only reason is the renewal
+    assert calls.loc["A", "reasons"] == ["更新まで89日"]
+    assert calls.loc["A", "next_action"] == "役員から連絡（更新前のエグゼクティブ面談）"
+    # D: new (44 days) with no usage -> onboarding, although it is Tier3 (the onboarding rule comes first)
+    assert calls.loc["D", "reasons"] == ["表示数 90日で0", "接触記録なし"]
+    assert calls.loc["D", "next_action"] == "オンボーディング支援（初期設定と活用の伴走）"
+    en = views.at_risk_actions(q, AS_OF, "en", bands=("red", "yellow")).set_index("account_id")
+    # F (yellow, 2/3 percentile): 197 days without contact -> check-in call
+    assert en.loc["F", "reasons"] == ["197 days since the last contact"]
+    assert en.loc["F", "next_action"] == "Check-in call"
+    # renewal window: only A renews within 90 days
+    assert list(views.at_risk_actions(q, AS_OF, "ja", bands=("red", "yellow", "green"), within_days=90)
+                ["account_id"]) == ["A"]
+
+
+def test_edited_rules_change_the_action_and_bad_rules_are_refused(ops):
+    rules = [{"tiers": "Tier3", "action_ja": "メール", "action_en": "Mail"}, {"action_ja": "電話"}]
+    S.put(ops, "action_rules", actions.clean_rules(rules), by=EDITOR)
+    calls = views.at_risk_actions(caller(ops), AS_OF, "en").set_index("account_id")
+    assert calls.loc["D", "next_action"] == "Mail"
+    assert calls.loc["A", "next_action"] == "電話"  # only Japanese given: used for both languages
+    with pytest.raises(actions.RuleError, match="rule 1: tiers"):
+        actions.clean_rules([{"tiers": "Tier4", "action_ja": "x"}])
+    with pytest.raises(actions.RuleError, match="rule 1: max_days_to_renewal"):
+        actions.clean_rules([{"max_days_to_renewal": -1, "action_ja": "x"}])
+
+
+def test_call_list_csv_round_trips_in_japanese_excel_encodings(ops):
+    frame = views.at_risk_download(views.at_risk_actions(caller(ops), AS_OF, "ja"))
+    for encoding in ("utf-8-sig", "cp932"):
+        data = export.to_csv_bytes(frame, encoding)
+        back = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False)
+        assert list(back["name"]) == ["'=HYPERLINK(\"http://x\")", "ディー合同会社"]
+        assert back.loc[1, "reasons"] == "表示数 90日で0 / 接触記録なし"
+        assert back.loc[0, "next_action"] == "役員から連絡（更新前のエグゼクティブ面談）"
+    assert export.to_csv_bytes(frame).startswith(b"\xef\xbb\xbf")
+
+
+def test_renewals_89_days_in_91_days_out(ops):
+    q = caller(ops)
+    assert views.renewal_windows(q, AS_OF) == {30: {"accounts": 0, "mrr": 0}, 60: {"accounts": 0, "mrr": 0},
+                                              90: {"accounts": 1, "mrr": 500000}}
+    by_band = run(ops, "renewals_summary", as_of=AS_OF)
+    assert by_band[(by_band["within_days"] == 90) & (by_band["band"] == "red")]["mrr"].iloc[0] == 500000
+    owners = run(ops, "renewals_by_owner", as_of=AS_OF)
+    assert owners.to_dict("records") == [{"owner": "田中", "due_30_accounts": 0, "due_30_mrr": 0,
+                                          "due_60_accounts": 0, "due_60_mrr": 0, "due_90_accounts": 1,
+                                          "due_90_mrr": 500000}]
+    handoff = run(ops, "renewals_due", as_of=AS_OF, within_days=90)
+    assert list(handoff["account_id"]) == ["A"] and handoff["last_contact"].iloc[0] == pd.Timestamp("2024-09-20")
+
+
+def test_contact_coverage(ops):
+    q = caller(ops)
+    # Tier1 without a contact since Oct 1: A (Sep 20); B was contacted Oct 2
+    assert list(run(ops, "key_accounts_uncontacted", as_of=AS_OF)["account_id"]) == ["A"]
+    # churned in the 12 months to as_of: C (Aug 1; nothing in [2024-02-03, 2024-08-01)) and E (May 1; Jan 10 and
+    # Mar 1 in [2023-11-03, 2024-05-01), not Sep 2023) -> (0 + 2) / 2. Retained: active through
+    # (2024-04-18, 2024-10-15]: A (Sep 20), B (Oct 2), F (Apr 1 is before) -> 2 / 3; D is too new.
+    c = views.contacts_180d(q, AS_OF)
+    assert c["churned"] == {"accounts": 2, "mean": 1.0}
+    assert c["retained"]["accounts"] == 3 and c["retained"]["mean"] == pytest.approx(2 / 3)
+    # per owner, contacted in the last 90 days (since Jul 18): 田中 A yes, D no -> 1/2; 佐藤 B yes, F no -> 1/2
+    cov = run(ops, "coverage_by_owner", as_of=AS_OF).set_index("owner")
+    assert cov.loc["田中", ["active_accounts", "contacted_90d"]].tolist() == [2, 1]
+    assert cov.loc["佐藤", "coverage"] == 0.5
+
+
+def test_upsell_pipeline_and_rates(ops):
+    pipe = run(ops, "pipeline", as_of=AS_OF)
+    assert pipe[["tier", "owner", "stage", "kind", "open_amount", "open_count"]].to_dict("records") == [
+        {"tier": "Tier1", "owner": "佐藤", "stage": "商談中", "kind": "upsell", "open_amount": 200000, "open_count": 1}]
+    won = run(ops, "won_by_month", as_of=AS_OF, from_month=dt.date(2024, 8, 1))
+    aug = won[won["month"] == pd.Timestamp("2024-08-01")].set_index("kind")
+    assert aug.loc["upsell", "won_amount"] == 300000 and aug.loc["cross_sell", "won_amount"] == 50000
+    assert won[won["month"] == pd.Timestamp("2024-09-01")]["won_count"].sum() == 0
+    # August, accounts active on Jul 31: Tier1 A, B (A won an upsell, B lost one) -> 1/2;
+    # Tier2 F, C (F won a cross-sell) -> 1/2; E had churned, D not yet a customer
+    rates = run(ops, "upsell_rates", as_of=AS_OF, grain="month", start=dt.date(2024, 8, 1))
+    aug = rates[rates["period_start"] == pd.Timestamp("2024-08-01")].set_index("tier")
+    assert aug.loc["Tier1", ["accounts_at_start", "upsell_accounts", "upsell_rate"]].tolist() == [2, 1, 0.5]
+    assert aug.loc["Tier2", ["accounts_at_start", "cross_sell_accounts", "cross_sell_rate"]].tolist() == [2, 1, 0.5]
+    assert aug.loc["Tier1", "cross_sell_rate"] == 0 and pd.isna(aug.loc["Tier3", "upsell_rate"])
+
+
+def test_filters_apply_to_operations(ops):
+    scope = Scope.of(owner=["佐藤"])
+    assert list(run(ops, "coverage_by_owner", scope, as_of=AS_OF)["owner"]) == ["佐藤"]
+    assert run(ops, "renewals_by_owner", scope, as_of=AS_OF).empty
+    assert views.at_risk_actions(caller(ops, scope), AS_OF, "ja").empty
+
+
+def test_report_sections(ops):
+    out = report.build(ops, as_of=AS_OF)
+    assert [r["account_id"] for r in out["at_risk"]] == ["A", "D"]
+    assert out["at_risk"][0]["reasons"] == ["更新まで89日"] or out["at_risk"][0]["reasons"] == ["Renewal in 89 days"]
+    assert set(out["at_risk"][0]) == {"account_id", "name", "tier", "owner", "mrr", "score", "band", "score_change",
+                                      "renewal_date", "days_to_renewal", "days_since_contact", "reasons",
+                                      "next_action"}
+    assert out["renewals"]["due"] == {"30": {"accounts": 0, "mrr": 0}, "60": {"accounts": 0, "mrr": 0},
+                                      "90": {"accounts": 1, "mrr": 500000}}
+    assert out["renewals"]["by_owner"] == [{"owner": "田中", "due_90_accounts": 1, "due_90_mrr": 500000}]
+    assert out["coverage"]["key_accounts_without_contact"] == ["A"]
+    assert out["coverage"]["contacts_180d"]["churned"] == 1.0
+    assert {"account_id": "D", "days": None} in out["coverage"]["days_since_contact"]
+    assert out["upsell"]["pipeline"][0] == {"tier": "Tier1", "open_amount": 200000, "open_count": 1}
