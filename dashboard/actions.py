@@ -133,7 +133,8 @@ def reasons(frame: pd.DataFrame, lang: str, *, window_days: int, methods: dict[s
     cols = ("usage_measure", "usage_value", "usage_score", "days_since_contact", "days_to_renewal", "change")
     for measure, value, score, quiet, renewal, change in zip(*(frame[c] for c in cols), strict=True):
         found: list[str] = []
-        if measure is not None and not pd.isna(score) and score < LOW_USAGE_SCORE:
+        weak = measure is not None and not pd.isna(score)
+        if weak and score < LOW_USAGE_SCORE:
             label = measure_label(measure, lang)
             key = "reason_usage_avg" if aggs.get(measure) == "avg" else "reason_usage"
             text = t(key, lang, measure=label, days=window_days, value=_fmt_number(float(value)))
@@ -152,6 +153,8 @@ def reasons(frame: pd.DataFrame, lang: str, *, window_days: int, methods: dict[s
             found.append(t("reason_renewal", lang, days=int(renewal)))
         if not pd.isna(change) and change <= SCORE_DROP:
             found.append(t("reason_score_drop", lang, change=f"{change:+.0f}".replace("-", "−")))
+        if not found and weak:  # nothing crosses a line: name the measure that pulls the score down most
+            found.append(t("reason_weakest", lang, measure=measure_label(measure, lang), score=f"{score:.0f}"))
         out.append(found)
     return out
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard import auth, demo, export, importer, metrics, money, parsing, report, results, simulator
+from dashboard import auth, demo, export, importer, metrics, money, parsing, report, results, simulator, views
 from dashboard import settings as S
 from dashboard.db import Database, DatabaseError
 from dashboard.i18n import default_lang
@@ -183,13 +183,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def account_list(db: Database, what: str, as_of: dt.date | None = None,
-                 scope: results.Scope | None = None):
-    """The account list (with tier and health, largest MRR first) or the at-risk list, as the pages show them,
-    with the columns labelled in the user's language."""
+                 scope: results.Scope | None = None, lang: str | None = None):
+    """The account list (with tier and health, largest MRR first) or the call list (with reasons and the
+    next action), as the pages show them."""
     as_of = as_of or metrics.default_as_of(db)
-    name = "at_risk" if what == "at-risk" else "accounts"
-    frame = results.run(db, name, scope, as_of=as_of)
-    columns = [c for c in results.RESULTS[name].columns if c.name in frame]
+    if what == "at-risk":
+        return views.at_risk_download(views.at_risk_actions(views.caller(db, scope), as_of, lang or default_lang()))
+    frame = results.run(db, "accounts", scope, as_of=as_of)
+    columns = [c for c in results.RESULTS["accounts"].columns if c.name in frame]
     frame = frame[[c.name for c in columns]].round({"score": 1, "change": 1})
     return frame.reset_index(drop=True)
 

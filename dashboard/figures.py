@@ -269,3 +269,85 @@ def purchase_distribution(dist: dict[str, float], title: str, lang: str = "ja") 
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(hovermode="closest")
     return fig
+
+
+# -- CS operations ------------------------------------------------------------------------------------
+KIND_COLORS = {"upsell": "#1f4e79", "cross_sell": "#4a90c2", "other": "#a9cce3"}
+NO_SCORE_COLOR = "#bbbbbb"
+
+
+def renewals_by_band(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    """MRR due for renewal in 30 / 60 / 90 days, stacked by health band (frame: within_days, band, mrr)."""
+    fig = go.Figure()
+    x = [tr("within_days_label", lang, days=int(d)) for d in sorted(summary["within_days"].unique())]
+    for band in ("red", "yellow", "green", "none"):
+        rows = summary[summary["band"] == band].sort_values("within_days")
+        if rows.empty or not rows["mrr"].astype(float).any():
+            continue
+        fig.add_bar(x=x, y=rows["mrr"].astype(float), name=tr(band if band != "none" else "none_band", lang),
+                    marker_color=BAND_COLORS.get(band, NO_SCORE_COLOR),
+                    customdata=rows["accounts"], hovertemplate=money.d3("y") + " (%{customdata:,})")
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title, yaxis_title=money.axis_title("MRR"))
+
+
+def coverage_bars(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    """Share of each owner's active accounts contacted in the last 90 days (lowest first, from the top)."""
+    frame = frame.sort_values("coverage", ascending=False)
+    fig = go.Figure(go.Bar(
+        y=frame["owner"].replace("", "—"), x=frame["coverage"], orientation="h", marker_color="#4a90c2",
+        text=[tr("fig_coverage_text", lang, c=f"{c:.0%}", n=f"{n:,}", a=f"{a:,}")
+              for c, n, a in zip(frame["coverage"], frame["contacted_90d"], frame["active_accounts"], strict=True)],
+        textposition="auto", hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
+    fig = _layout(fig, title, height=max(240, 60 + 32 * len(frame)))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(tickformat=None)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def pipeline_bars(frame: pd.DataFrame, by: str, title: str, lang: str = "ja") -> go.Figure:
+    """Open pipeline amount per ``by`` (tier, owner or stage), largest first; deal counts on the bars."""
+    grouped = frame.groupby(by, sort=False)[["open_amount", "open_count"]].sum().reset_index()
+    grouped = grouped.sort_values(by if by == "tier" else "open_amount", ascending=by == "tier")
+    colors = [TIER_COLORS.get(v, "#4a90c2") for v in grouped[by]] if by == "tier" else "#4a90c2"
+    fig = go.Figure(go.Bar(
+        x=grouped[by].replace("", "—"), y=grouped["open_amount"].astype(float), marker_color=colors,
+        text=[tr("fig_deals_count", lang, n=f"{n:,}") for n in grouped["open_count"]], textposition="outside",
+        cliponaxis=False, hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>"))
+    fig.update_yaxes(range=[0, float(grouped["open_amount"].max() or 1) * 1.2])
+    fig = _layout(fig, title, yaxis_title=money.axis_title(tr("pipeline_axis", lang)))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def won_by_month(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    """Won amount per month, stacked by kind (upsell, cross-sell, other)."""
+    fig = go.Figure()
+    for kind in ("upsell", "cross_sell", "other"):
+        rows = frame[frame["kind"] == kind]
+        if rows.empty or not rows["won_amount"].astype(float).any():
+            continue
+        fig.add_bar(x=rows["month"], y=rows["won_amount"].astype(float), name=tr(f"kind_{kind}", lang),
+                    marker_color=KIND_COLORS[kind], customdata=rows["won_count"],
+                    hovertemplate=money.d3("y") + " (%{customdata:,})")
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, yaxis_title=money.axis_title(tr("won_axis", lang)))
+    fig.update_xaxes(tickformat="%Y/%m")
+    return fig
+
+
+def rate_by_tier(frame: pd.DataFrame, column: str, title: str, lang: str = "ja") -> go.Figure:
+    """A rate per period, bars grouped by tier (frame: period_start, tier, accounts_at_start, column)."""
+    fig = go.Figure()
+    for tier in ("Tier1", "Tier2", "Tier3"):
+        rows = frame[frame["tier"] == tier]
+        if rows["accounts_at_start"].sum() == 0:
+            continue
+        labels = [f"{d:%Y/%m}" for d in rows["period_start"]]
+        fig.add_bar(x=labels, y=rows[column], name=tier, marker_color=TIER_COLORS[tier],
+                    customdata=rows["accounts_at_start"], hovertemplate="%{y:.1%} (n=%{customdata:,})")
+    fig.update_layout(barmode="group")
+    fig = _layout(fig, title)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig

@@ -232,6 +232,7 @@ def column_config(name: str, columns: list[str] | None = None) -> dict:
             st.column_config.NumberColumn(label, format="%.2f") if fmt == "float" else
             st.column_config.DateColumn(label, format="YYYY/MM/DD") if fmt == "date" else
             st.column_config.DateColumn(label, format="YYYY/MM") if fmt == "month" else
+            st.column_config.ListColumn(label, width="large") if fmt == "list" else
             st.column_config.TextColumn(label))
     return out
 
@@ -276,10 +277,15 @@ def chart(fig, data: pd.DataFrame | None = None, name: str = "chart", key: str |
     st.plotly_chart(fig, width="stretch", key=key, config={
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}})
     if data is not None and len(data):
-        # the CSV is written when the button is pressed, not on every rerun; downloading does not rerun the page
-        st.download_button(t("download_csv"), lambda: export.to_csv_bytes(data), file_name=f"{name}.csv",
-                           mime="text/csv", key=f"dl_{key or name}", type="tertiary", icon=":material/download:",
-                           on_click="ignore")
+        download(data, name, key=key)
+
+
+def download(data: pd.DataFrame, name: str, key: str | None = None) -> None:
+    """A table's rows as a CSV download (UTF-8 with BOM, formula-looking cells neutralised). The CSV is
+    written when the button is pressed, not on every rerun; downloading does not rerun the page."""
+    st.download_button(t("download_csv"), lambda: export.to_csv_bytes(data), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"dl_{key or name}", type="tertiary", icon=":material/download:",
+                       on_click="ignore")
 
 
 def definitions(keys: list[str]) -> None:

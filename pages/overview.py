@@ -51,6 +51,9 @@ if k["movement_month"] is not None:
     st.caption(ui.t("waterfall_note"))
 
 st.subheader(ui.t("at_risk_title"))
-at_risk = views.localize_bands(ui.q("at_risk", as_of=f.as_of).head(20), ui.t)
-st.dataframe(at_risk, hide_index=True, placeholder="", width="stretch", column_config=ui.column_config("at_risk"))
+calls = views.at_risk_actions(ui.q, f.as_of, lang, limit=20)
+columns = ["name", "mrr", "score", "next_action", "reasons", "tier", "owner", "days_to_renewal"]
+st.dataframe(calls[columns], hide_index=True, placeholder="", width="stretch",
+             column_config=ui.column_config("at_risk", columns))
+st.page_link(st.session_state["_pages"]["accounts"], label=ui.t("all_calls"), icon=":material/arrow_forward:")
 ui.definitions(["active_accounts", "mrr", "customer_churn", "revenue_churn", "nrr", "red_share", "renewals", "movements"])

@@ -181,3 +181,17 @@ def test_report_sections(ops):
     assert out["coverage"]["contacts_180d"]["churned"] == 1.0
     assert {"account_id": "D", "days": None} in out["coverage"]["days_since_contact"]
     assert out["upsell"]["pipeline"][0] == {"tier": "Tier1", "open_amount": 200000, "open_count": 1}
+
+
+def test_cli_export_at_risk_writes_the_call_list(ops, tmp_path, monkeypatch, capsys):
+    from dashboard import cli
+
+    monkeypatch.setenv("DASHBOARD_LANG", "ja")
+    out = tmp_path / "calls.csv"
+    assert cli.main(["--db", str(ops.path), "export", "at-risk", "--out", str(out), "--as-of", "2024-10-15",
+                     "--encoding", "cp932"]) == 0
+    back = pd.read_csv(out, encoding="cp932", dtype=str, keep_default_na=False)
+    assert list(back.columns) == ["account_id", "name", "tier", "owner", "mrr", "score", "band", "change",
+                                  "renewal_date", "days_to_renewal", "days_since_contact", "reasons", "next_action"]
+    assert list(back["account_id"]) == ["A", "D"]
+    assert back.loc[1, "next_action"] == "オンボーディング支援（初期設定と活用の伴走）"

@@ -13,7 +13,7 @@ from dashboard.db import Database
 from dashboard.i18n import integer
 
 APP = "../app/main.py"
-PAGES = ["overview", "tiers", "health", "churn", "simulator", "data"]
+PAGES = ["overview", "accounts", "tiers", "health", "churn", "simulator", "data"]
 
 
 def open_page(page: str, **session) -> AppTest:
@@ -34,7 +34,7 @@ def test_every_page_renders_with_charts(app_db, page):
         assert len(at.get("plotly_chart")) >= 1
         spec = json.loads(at.get("plotly_chart")[0].proto.spec)
         assert spec["layout"]["title"]["text"]  # every chart is titled
-    assert at.title[0].value in {"概要", "ティア分析", "ヘルススコア", "解約・継続", "LTV/CPA シミュレーター", "データ"}
+    assert at.title[0].value in {"概要", "要対応", "ティア分析", "ヘルススコア", "解約・継続", "LTV/CPA シミュレーター", "データ"}
 
 
 def test_overview_kpis_match_the_metric_engine(app_db):
@@ -262,3 +262,37 @@ def test_links_with_bad_parameters_never_crash(app_db, page, params):
     assert not at.exception, [e.message for e in at.exception]
     if page == "simulator":
         assert at.slider(key="sim_aov").value <= 50000 and at.slider(key="sim_churn").value >= 0.1
+
+
+def test_accounts_page_call_list_matches_the_results_and_filters(app_db):
+    from dashboard import views
+
+    db = Database(app_db)
+    q = views.caller(db)
+    as_of = report.M.default_as_of(db)
+    at = open_page("accounts")
+    calls = q("at_risk", as_of=as_of)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["対象の顧客"] == integer(len(calls)) and len(calls) > 0
+    table = at.dataframe[0].value
+    expected = views.at_risk_actions(q, as_of, "ja", limit=200)
+    assert list(table["name"]) == list(expected["name"])
+    assert table["next_action"].str.len().gt(0).all()  # every account gets an action
+    assert all(len(r) > 0 for r in table["reasons"])  # and at least one reason in words
+    # yellow too, renewing within 30 days: the list is the result's, nothing else
+    at.session_state["calls_bands"] = ["red", "yellow"]
+    at.session_state["calls_window"] = 30
+    at.run()
+    narrowed = q("at_risk", as_of=as_of, bands=["red", "yellow"], within_days=30)
+    assert {m.label: m.value for m in at.metric}["対象の顧客"] == integer(len(narrowed))
+    assert set(at.dataframe[0].value["days_to_renewal"]) <= set(range(1, 31))
+    # renewals tab: the 90-day card is the renewals result
+    due = views.renewal_windows(q, as_of)
+    assert {m.label: m.value for m in at.metric}["更新予定（90日以内）"] == integer(due[90]["accounts"])
+
+
+def test_viewer_sees_the_rules_but_cannot_edit_them(app_db, users):
+    at = open_page("accounts", user=auth.User("exec", "viewer"))
+    assert not at.get("data_editor") and not [b for b in at.button if b.key == "rules_save"]
+    editor = open_page("accounts", user=auth.User("lead", "editor"))
+    assert [b for b in editor.button if b.key == "rules_save"]

@@ -84,7 +84,7 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
            doc="The hand-off list for sales: active accounts renewing in (as_of, as_of + within_days]."),
     Result("renewals_summary", ("as_of",), (
         _c("within_days", "期間（日）", "Within (days)", "int", "renewals"), BAND,
-        _c("accounts", "顧客数", "Accounts", "int", "renewals"), _c("mrr", "MRR", "MRR", "money", "renewals")),
+        _c("accounts", "顧客数", "Accounts", "int", "renewals"), MRR),
         source="accounts", doc="Renewals due in 30 / 60 / 90 days by health band, with the MRR at stake."),
     Result("renewals_by_owner", ("as_of",), (
         OWNER, _c("due_30_accounts", "30日以内", "In 30 days", "int", "renewals"),
@@ -134,8 +134,8 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         _c("mrr_to", "MRR（移動先）", "MRR (to)", "money", "tier_migration"))),
     Result("tier_opportunities", ("start", "as_of"), (
         TIER, _c("upsell_won", "アップセル受注額", "Upsell won", "money", "tiers"),
-        _c("pipeline_amount", "商談中の金額", "Open pipeline", "money", "tiers"),
-        _c("pipeline_count", "商談数", "Open deals", "int", "tiers"))),
+        _c("pipeline_amount", "商談中の金額", "Open pipeline", "money", "upsell"),
+        _c("pipeline_count", "商談数", "Open deals", "int", "upsell"))),
     Result("churn", ("as_of", "start", "grain"), (
         _c("period_start", "期間開始", "Period start", "date"), _c("period_end", "期間終了", "Period end", "date"),
         _c("customers_at_start", "期首顧客数", "Customers at start", "int", "customer_churn"),
