@@ -351,3 +351,18 @@ def rate_by_tier(frame: pd.DataFrame, column: str, title: str, lang: str = "ja")
     fig = _layout(fig, title)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
+
+
+def score_history(scores: pd.DataFrame, bands: list[float], title: str, lang: str = "ja") -> go.Figure:
+    """One account's score at each month end, over the red / yellow / green bands."""
+    fig = go.Figure()
+    red, green = bands
+    for low, high, band in ((0, red, "red"), (red, green, "yellow"), (green, 100, "green")):
+        fig.add_hrect(y0=low, y1=high, fillcolor=BAND_COLORS[band], opacity=0.08, line_width=0)
+    fig.add_scatter(x=scores["day"], y=scores["score"], mode="lines+markers", name=tr("score", lang),
+                    line={"color": "#1f4e79"}, hovertemplate="%{x|%Y/%m/%d}: %{y:.1f}<extra></extra>")
+    fig = _layout(fig, title)
+    fig.update_yaxes(range=[0, 100])
+    fig.update_xaxes(tickformat="%Y/%m")
+    fig.update_layout(showlegend=False, hovermode="closest")
+    return fig

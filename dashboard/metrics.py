@@ -150,18 +150,67 @@ def health_validation(db: Database, as_of: dt.date, config: dict | None = None, 
     config = config or R.health_config(db)
     days = [past for k in range(months_back, 0, -1)
             if (past := P.add_months(as_of.replace(day=1), -k - 3)) + dt.timedelta(days=horizon_days) <= as_of]
+    empty = {"bands": pd.DataFrame(), "auc": pd.DataFrame(), "suggested": pd.DataFrame()}
     if not days or not config["measures"]:
-        return {"bands": pd.DataFrame(), "auc": pd.DataFrame()}
+        return empty
     rows = R.run(db, "health_validation", scope, as_of=as_of, days=days, horizon_days=horizon_days, config=config)
     if rows.empty:
-        return {"bands": pd.DataFrame(), "auc": pd.DataFrame()}
+        return empty
     per_account = rows.groupby(["day", "account_id"], as_index=False).agg(
         score=("contribution", "sum"), churned=("churned", "first"))
     per_account["band"] = [band(s, config["bands"]) for s in per_account["score"]]
     bands = per_account.groupby("band", as_index=False).agg(accounts=("churned", "size"), churned=("churned", "sum"))
     bands["churn_rate_90d"] = bands["churned"] / bands["accounts"]
-    auc = [{"measure": name, "auc": roc_auc(g["measure_score"], g["churned"])} for name, g in rows.groupby("measure")]
-    return {"bands": bands, "auc": pd.DataFrame(auc)}
+    auc = pd.DataFrame([{"measure": name, "auc": roc_auc(g["measure_score"], g["churned"])}
+                        for name, g in rows.groupby("measure")])
+    return {"bands": bands, "auc": auc, "suggested": suggest_weights(auc, config)}
+
+
+SUGGESTED_TOP_WEIGHT = 3.0
+
+
+def measures_from_rows(rows: list[dict]) -> list[dict]:
+    """Health measures as the editor left them: the source follows the name (days since contact reads
+    touchpoints, anything else a usage column), blanks take the defaults; a name given twice counts once."""
+    out, seen = [], set()
+    for row in rows:
+        name = str(row["name"])
+        if name in seen:
+            continue
+        seen.add(name)
+        contact = name == "days_since_contact"
+        out.append({
+            "name": name, "source": "touchpoints" if contact else "usage",
+            "weight": float(row.get("weight") if row.get("weight") is not None else 1.0),
+            "method": row.get("method") or ("linear" if contact else "percentile"),
+            "agg": row.get("agg") or ("last" if contact else "sum"),
+            "higher_is_better": bool(row["higher_is_better"]) if row.get("higher_is_better") is not None else not contact,
+            "floor": float(row["floor"]) if row.get("floor") is not None else (90.0 if contact else 0.0),
+            "target": float(row["target"]) if row.get("target") is not None else (14.0 if contact else None),
+        })
+    return out
+
+
+def suggest_weights(auc: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Weights that follow the validation: each measure's weight in proportion to how much better than chance
+    it separates the accounts that churned (AUC − 0.5), the best one at 3, rounded to halves; a measure no
+    better than chance gets 0 (switched off). Empty when no measure beats chance."""
+    current = {m["name"]: float(m.get("weight", 0)) for m in config["measures"]}
+    if auc.empty:
+        return pd.DataFrame(columns=["measure", "auc", "weight", "suggested"])
+    lift = {m: max(0.0, (a or 0.5) - 0.5) for m, a in zip(auc["measure"], auc["auc"], strict=True)}
+    best = max(lift.values())
+    if best <= 0:
+        return pd.DataFrame(columns=["measure", "auc", "weight", "suggested"])
+    out = auc.assign(weight=[current.get(m, 0.0) for m in auc["measure"]],
+                     suggested=[round(lift[m] / best * SUGGESTED_TOP_WEIGHT * 2) / 2 for m in auc["measure"]])
+    return out.sort_values(["suggested", "measure"], ascending=[False, True], ignore_index=True)
+
+
+def with_weights(config: dict, weights: dict[str, float]) -> dict:
+    """The health configuration with new weights for the measures named (the others unchanged)."""
+    return {**config, "measures": [{**m, "weight": float(weights.get(m["name"], m.get("weight", 0)))}
+                                   for m in config["measures"]]}
 
 
 def roc_auc(scores: pd.Series, churned: pd.Series) -> float | None:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, money, ui, views
+from dashboard import figures, metrics, money, ui, views
 from dashboard import settings as S
 
 st.title(ui.t("page_health"))
@@ -25,19 +25,27 @@ ui.chart(ui.figure(figures.health_histogram, listed, config["bands"], title, lan
          accounts[["account_id", "tier", "score", "band"]], "health_distribution")
 
 with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
-    table = pd.DataFrame(config["measures"])[["name", "source", "weight", "method", "agg", "higher_is_better", "floor", "target"]]
-    edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not user.can_edit or ["name", "source"],
+    # every loaded usage column can be a measure (add a row and pick it); days since contact with touchpoints
+    choices = ui.q("usage_measures") + (["days_since_contact"] if "touchpoints" in ui.q("loaded") else [])
+    table = pd.DataFrame(config["measures"])[["name", "weight", "method", "agg", "higher_is_better", "floor", "target"]]
+    edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not user.can_edit,
+                            num_rows="dynamic" if user.can_edit else "fixed",
                             column_config={
-                                "name": ui.t("measure"), "weight": st.column_config.NumberColumn(ui.t("weight"), min_value=0.0, step=0.5),
-                                "method": st.column_config.SelectboxColumn(ui.t("method"), options=["percentile", "linear"]),
-                                "agg": st.column_config.SelectboxColumn("agg", options=["sum", "avg", "last"]),
+                                "name": st.column_config.SelectboxColumn(ui.t("measure"), options=choices, required=True),
+                                "weight": st.column_config.NumberColumn(ui.t("weight"), min_value=0.0, step=0.5, default=1.0),
+                                "method": st.column_config.SelectboxColumn(ui.t("method"), options=["percentile", "linear"],
+                                                                           default="percentile"),
+                                "agg": st.column_config.SelectboxColumn("agg", options=["sum", "avg", "last"], default="sum"),
+                                "higher_is_better": st.column_config.CheckboxColumn(ui.t("higher_is_better"), default=True),
                             }, key="health_editor")
     c1, c2, c3 = st.columns(3)
     window = c1.number_input(ui.t("window_days"), 7, 365, int(config["window_days"]), disabled=not user.can_edit)
     red = c2.number_input(ui.t("red"), 1, 99, int(config["bands"][0]), disabled=not user.can_edit)
     green = c3.number_input(ui.t("green"), 1, 100, int(config["bands"][1]), disabled=not user.can_edit)
     if user.can_edit and st.button(ui.t("save"), type="primary", key="save_health"):
-        measures = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in edited.to_dict("records")]
+        rows = [{k: (None if not isinstance(v, bool) and pd.isna(v) else v) for k, v in row.items()}
+                for row in edited.to_dict("records") if row.get("name")]
+        measures = metrics.measures_from_rows(rows)
         S.put(ui.db(), "health", {**config, "measures": measures, "window_days": int(window),
                                   "bands": [float(min(red, green)), float(max(red, green))]}, by=user)
         st.rerun()
@@ -68,7 +76,14 @@ if account:
     c1.metric(ui.t("score"), f"{row['score']:.1f}", delta=None if pd.isna(row.get("change")) else f"{row['change']:+.1f}")
     c2.metric(ui.t("band"), ui.t(row["band"]))
     c3.metric("MRR", money.fmt(row['mrr']))
-    ui.chart(ui.figure(figures.contributions, mine, picked, lang), mine, "health_explain")
+    left, right = st.columns(2)
+    with left:
+        ui.chart(ui.figure(figures.contributions, mine, picked, lang), mine, "health_explain")
+    with right:  # the same month-end scores as the band trend above (one cached result)
+        scores = ui.q("health_scores", as_of=f.as_of, days=views.month_ends(f.start, f.as_of))
+        own = scores[scores["account_id"] == account]
+        ui.chart(ui.figure(figures.score_history, own, config["bands"], ui.t("score_history", name=row["name"] or account),
+                           lang), own, "health_score_history")
 
 with st.expander(ui.t("validation"), icon=":material/fact_check:"):
     check = ui.q("health_validation_summary", as_of=f.as_of)
@@ -77,4 +92,17 @@ with st.expander(ui.t("validation"), icon=":material/fact_check:"):
         c1.dataframe(views.localize_bands(check["bands"], ui.t), hide_index=True, placeholder="", column_config={
             "churn_rate_90d": st.column_config.NumberColumn(format="percent")})
         c2.dataframe(views.localize_measures(check["auc"], "measure", lang), hide_index=True, placeholder="", column_config={"auc": st.column_config.NumberColumn("ROC AUC", format="%.2f")})
+    suggested = check.get("suggested")
+    if suggested is not None and len(suggested):
+        st.markdown(f"**{ui.t('suggested_weights')}**")
+        st.caption(ui.t("suggested_weights_help"))
+        st.dataframe(views.localize_measures(suggested, "measure", lang), hide_index=True, placeholder="", column_config={
+            "measure": ui.t("measure"), "auc": st.column_config.NumberColumn("ROC AUC", format="%.2f"),
+            "weight": st.column_config.NumberColumn(ui.t("weight_now"), format="%.1f"),
+            "suggested": st.column_config.NumberColumn(ui.t("weight_suggested"), format="%.1f")})
+        changed = (suggested["suggested"] != suggested["weight"]).any()
+        if user.can_edit and changed and st.button(ui.t("accept_weights"), type="primary", key="accept_weights"):
+            weights = dict(zip(suggested["measure"], suggested["suggested"], strict=True))
+            S.put(ui.db(), "health", metrics.with_weights(config, weights), by=user)
+            st.rerun()
 ui.definitions(["health", "health_validation"])

@@ -195,3 +195,71 @@ def test_cli_export_at_risk_writes_the_call_list(ops, tmp_path, monkeypatch, cap
                                   "renewal_date", "days_to_renewal", "days_since_contact", "reasons", "next_action"]
     assert list(back["account_id"]) == ["A", "D"]
     assert back.loc[1, "next_action"] == "オンボーディング支援（初期設定と活用の伴走）"
+
+
+def test_planted_predictor_gets_the_higher_auc_and_the_weight(db, load):
+    """20 accounts since 2023; the 10 with few logins churn on 2024-06-15; everyone has the same page views.
+    Validation days: the 1st of March to August. Logins score 0 for the 10 low accounts and 52.6 for the
+    others while all 20 are active (Mar-Jun); in Jul and Aug the 10 left all tie at 0. Churned within 90
+    days: the low 10 on Apr 1, May 1, Jun 1 (30 rows, score 0). Stayed: 70 rows, 40 scoring 52.6 and 30
+    tied at 0 (the low 10 on Mar 1, the rest in Jul and Aug) -> AUC = (40 + 30 / 2) / 70 = 11/14.
+    Page views tie everywhere -> 0.5."""
+    from dashboard import metrics
+
+    accounts = ["id,mrr,contract_start,churn_date"]
+    usage = ["id,date,logins,page_views"]
+    for i in range(20):
+        churns = i < 10
+        accounts.append(f"X{i:02d},10000,2023-01-01,{'2024-06-15' if churns else ''}")
+        for month in range(1, 13):
+            day = f"2024-{month:02d}-05"
+            if churns and month >= 7:
+                continue
+            usage.append(f"X{i:02d},{day},{1 if churns else 10},20")
+    load("accounts", "\n".join(accounts) + "\n")
+    load("usage", "\n".join(usage) + "\n")
+    config = {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": [
+        {"name": n, "source": "usage", "weight": 1.0, "agg": "sum", "higher_is_better": True, "method": "percentile",
+         "floor": 0.0, "target": None} for n in ("logins", "page_views")]}
+    S.put(db, "health", config, by=EDITOR)
+    check = metrics.health_validation(db, dt.date(2024, 12, 31))
+    auc = dict(zip(check["auc"]["measure"], check["auc"]["auc"], strict=True))
+    assert auc["logins"] == pytest.approx(11 / 14) and auc["page_views"] == pytest.approx(0.5)
+    suggested = dict(zip(check["suggested"]["measure"], check["suggested"]["suggested"], strict=True))
+    assert suggested == {"logins": 3.0, "page_views": 0.0}
+    # accepted: page views switched off, logins weighs 3. Before, every score was below 40 (26.3 or 0): one red
+    # band with all 100 rows and the 30 churns
+    S.put(db, "health", metrics.with_weights(config, suggested), by=EDITOR)
+    weights = {m["name"]: m["weight"] for m in S.get(db, "health")["measures"]}
+    assert weights == {"logins": 3.0, "page_views": 0.0}
+    bands = check["bands"].set_index("band")
+    assert bands.to_dict("index") == {"red": {"accounts": 100, "churned": 30, "churn_rate_90d": 0.3}}
+
+
+def test_measures_added_in_the_editor_get_their_source_and_defaults():
+    from dashboard import metrics
+
+    rows = [{"name": "logins", "weight": 2.0, "method": None, "agg": None, "higher_is_better": None,
+             "floor": None, "target": None},
+            {"name": "days_since_contact", "weight": None, "method": None, "agg": None, "higher_is_better": None,
+             "floor": None, "target": None},
+            {"name": "logins", "weight": 9.0}]
+    out = metrics.measures_from_rows(rows)
+    assert out == [
+        {"name": "logins", "source": "usage", "weight": 2.0, "method": "percentile", "agg": "sum",
+         "higher_is_better": True, "floor": 0.0, "target": None},
+        {"name": "days_since_contact", "source": "touchpoints", "weight": 1.0, "method": "linear", "agg": "last",
+         "higher_is_better": False, "floor": 90.0, "target": 14.0}]
+
+
+def test_score_history_and_band_trend_share_the_month_end_scores(ops):
+    from dashboard.metrics import month_ends
+
+    days = month_ends(dt.date(2024, 8, 1), AS_OF)  # Aug 31, Sep 30, Oct 15
+    scores = run(ops, "health_scores", as_of=AS_OF, days=days)
+    a = scores[scores["account_id"] == "A"].set_index("day")["score"]
+    # A's only page views are on Oct 10: 0 at the end of August and September, 1/3 percentile on Oct 15
+    assert list(a.round(6)) == [0.0, 0.0, round(100 / 3, 6)]
+    trend = run(ops, "band_history", as_of=AS_OF, days=days)
+    oct15 = trend[trend["as_of"] == pd.Timestamp(AS_OF)].set_index("band")["accounts"].to_dict()
+    assert oct15 == {"red": 2, "yellow": 1, "green": 1}

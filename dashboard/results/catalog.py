@@ -176,7 +176,8 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
            doc="The 30 lowest health scores with the measure that pulls each down most."),
     Result("health_scores", ("as_of", "days"), (_c("day", "日付", "Day", "date"), ACCOUNT_ID, SCORE, BAND)),
     Result("band_history", ("as_of", "days"), (
-        _c("as_of", "日付", "Day", "date"), BAND, _c("accounts", "顧客数", "Accounts", "int", "health"))),
+        _c("as_of", "日付", "Day", "date"), BAND, _c("accounts", "顧客数", "Accounts", "int", "health")),
+           source="health_scores", doc="Accounts per band on each day (the scores are shared with score histories)."),
     Result("health_validation", ("as_of", "days", "horizon_days"), defaults={"horizon_days": 90}),
     Result("d2c_customers", ("as_of", "horizon_days", "from"), filters=False,
            doc="Customers of the orders file are not accounts: the account filters do not apply."),

@@ -207,6 +207,8 @@ FACTS = {
     "data_bounds": _data_bounds,
     "default_as_of": _default_as_of,
     "loaded": lambda db: db.loaded_datasets(),
+    "usage_measures": lambda db: [r[0] for r in db.read(
+        lambda con: con.execute("SELECT DISTINCT measure FROM cur_usage ORDER BY 1").fetchall())],
 }
 
 
