@@ -26,6 +26,7 @@ pages = {
     "tiers": st.Page(PAGES / "tiers.py", title=ui.t("page_tiers"), icon=":material/stairs:", url_path="tiers"),
     "health": st.Page(PAGES / "health.py", title=ui.t("page_health"), icon=":material/ecg_heart:", url_path="health"),
     "churn": st.Page(PAGES / "churn.py", title=ui.t("page_churn"), icon=":material/trending_down:", url_path="churn"),
+    "d2c": st.Page(PAGES / "d2c.py", title=ui.t("page_d2c"), icon=":material/shopping_cart:", url_path="d2c"),
     "simulator": st.Page(PAGES / "simulator.py", title=ui.t("page_simulator"), icon=":material/calculate:",
                          url_path="simulator"),
     "data": st.Page(PAGES / "data.py", title=ui.t("page_data"), icon=":material/upload_file:", url_path="data"),
@@ -35,7 +36,7 @@ st.session_state["_pages"] = pages
 navigation = st.navigation({
     ui.t("nav_executive"): [pages["overview"]],
     ui.t("nav_operations"): [pages["accounts"]],
-    ui.t("nav_analysis"): [pages["tiers"], pages["health"], pages["churn"]],
+    ui.t("nav_analysis"): [pages["tiers"], pages["health"], pages["churn"], pages["d2c"]],
     ui.t("nav_planning"): [pages["simulator"]],
     ui.t("nav_data"): [pages["data"]],
 })

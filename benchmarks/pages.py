@@ -33,7 +33,7 @@ from dashboard.db import Database, memory_limit  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 BEGIN, END = "<!-- pages:begin -->", "<!-- pages:end -->"
-PAGES = ["overview", "accounts", "tiers", "health", "churn", "simulator", "data"]
+PAGES = ["overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"]
 # The generated exports' usage covers 2026-01-01 to 2026-04-10: look at the data as of its last day
 # (as a user would), with a year of history.
 LINKS = {"M": {"as_of": "2026-04-10", "from": "2025-04-01"}, "L": {"as_of": "2026-02-19", "from": "2025-04-01"}}

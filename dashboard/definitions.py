@@ -65,6 +65,10 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "ja": ("要対応リスト", "ヘルス区分（既定は赤）の有効顧客を、赤→黄→緑、MRRの大きい順、スコアの低い順に並べます。理由: 最も低い利用項目が下位25%未満（集計期間の値とパーセンタイル）、最終接触から60日以上（または接触記録なし）、更新まで90日以内、スコアが比較日から10点以上低下。次のアクションは編集できるルールの上から最初に当てはまるもの。"),
         "en": ("At-risk list", "Active accounts in the chosen health bands (red by default), red before yellow before green, largest MRR first, then lowest score. Reasons: the weakest usage measure below the 25th percentile (its value over the window and percentile), 60+ days since the last contact (or none on record), renewal within 90 days, score down 10+ points since the comparison day. The next action is the first matching rule in the editable list."),
     },
+    "renewal_rate": {
+        "ja": ("更新率", "契約開始日の応当日（1年後、2年後…）が期間内にある顧客のうち、応当日の31日前に顧客だったもの = 更新対象。そのうち応当日にも顧客であるもの = 更新。更新率 = 更新 ÷ 更新対象。応当日前の最後の1か月の解約は「更新しなかった」に数えます。ティアは31日前のティア。"),
+        "en": ("Renewal rate", "Accounts whose contract anniversary (1, 2, … years after contract start) falls in the period and that were customers 31 days before it = renewals due; those still customers on the anniversary = renewed. Renewal rate = renewed ÷ due. A churn in the last month before the anniversary counts as not renewed. Tier: 31 days before."),
+    },
     "upsell": {
         "ja": ("アップセル / クロスセル（seed 000, 003）", "商談中 = 基準日までに作成され、基準日時点で未完了の商談。アップセル率 = 期間内に完了したアップセル受注のある顧客 ÷ 期首の有効顧客（クロスセルも同様）。ティアは期首前日のティア。"),
         "en": ("Upsell / cross-sell (seeds 000, 003)", "Open = created by the as-of day and not closed by then. Upsell rate = accounts with a won upsell deal closed in the period ÷ accounts active at the period's start (cross-sell likewise). Tier: the account's tier on the day before the period starts."),

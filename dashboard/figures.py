@@ -337,16 +337,17 @@ def won_by_month(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure
     return fig
 
 
-def rate_by_tier(frame: pd.DataFrame, column: str, title: str, lang: str = "ja") -> go.Figure:
-    """A rate per period, bars grouped by tier (frame: period_start, tier, accounts_at_start, column)."""
+def rate_by_tier(frame: pd.DataFrame, column: str, title: str, lang: str = "ja",
+                 base: str = "accounts_at_start") -> go.Figure:
+    """A rate per period, bars grouped by tier (frame: period_start, tier, the rate and its denominator)."""
     fig = go.Figure()
     for tier in ("Tier1", "Tier2", "Tier3"):
         rows = frame[frame["tier"] == tier]
-        if rows["accounts_at_start"].sum() == 0:
+        if rows[base].sum() == 0:
             continue
         labels = [f"{d:%Y/%m}" for d in rows["period_start"]]
         fig.add_bar(x=labels, y=rows[column], name=tier, marker_color=TIER_COLORS[tier],
-                    customdata=rows["accounts_at_start"], hovertemplate="%{y:.1%} (n=%{customdata:,})")
+                    customdata=rows[base], hovertemplate="%{y:.1%} (n=%{customdata:,})")
     fig.update_layout(barmode="group")
     fig = _layout(fig, title)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
@@ -365,4 +366,35 @@ def score_history(scores: pd.DataFrame, bands: list[float], title: str, lang: st
     fig.update_yaxes(range=[0, 100])
     fig.update_xaxes(tickformat="%Y/%m")
     fig.update_layout(showlegend=False, hovermode="closest")
+    return fig
+
+
+def money_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja") -> go.Figure:
+    """Amounts per cohort (rows) and months since (columns), e.g. cumulative revenue per customer."""
+    pivot = frame.pivot_table(index="cohort", columns="k", values=value)
+    labels = [f"{c:%Y/%m}" for c in pivot.index]
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=[str(k) for k in pivot.columns], y=labels, colorscale="Blues",
+                               zmin=0, text=[[("" if pd.isna(v) else money.compact(v, lang)) for v in row]
+                                             for row in pivot.to_numpy()],
+                               texttemplate="%{text}", textfont={"size": 9},
+                               hovertemplate="%{y} +%{x}: " + money.d3("z") + "<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(title_text=tr("fig_months_since", lang), type="category")
+    fig = _layout(fig, title, height=max(360, 22 * len(labels) + 120))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def d2c_channels(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    """Revenue per customer over the horizon by first-order channel, with the repeat rate on the bars."""
+    frame = frame.sort_values("revenue_per_customer")
+    fig = go.Figure(go.Bar(
+        y=frame["channel"], x=frame["revenue_per_customer"].astype(float), orientation="h", marker_color="#4a90c2",
+        text=[tr("fig_channel_text", lang, repeat=f"{r:.0%}", n=f"{n:,}")
+              for r, n in zip(frame["repeat_rate"], frame["customers"], strict=True)],
+        textposition="auto", hovertemplate="%{y}: " + money.d3("x") + "<extra></extra>"))
+    fig = _layout(fig, title, height=max(260, 80 + 40 * len(frame)))
+    fig.update_xaxes(title_text=money.axis_title(tr("fig_revenue_per_customer", lang)), tickformat=",")
+    fig.update_yaxes(tickformat=None, type="category")
+    fig.update_layout(hovermode="closest")
     return fig

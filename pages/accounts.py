@@ -117,6 +117,11 @@ with renewals_tab:
         st.dataframe(owners[by_owner], hide_index=True, width="stretch", placeholder="",
                      column_config=ui.column_config("renewals_by_owner", by_owner))
         ui.download(owners, "renewals_by_owner")
+    rates = ui.q("renewal_rates", as_of=f.as_of, grain="quarter", start=periods.add_months(f.as_of.replace(day=1), -24))
+    if rates["renewals_due"].sum():
+        title = ui.t("renewal_rate_title", grain=ui.t("grain_quarter_label"))
+        ui.chart(ui.figure(figures.rate_by_tier, rates, "renewal_rate", title, lang, base="renewals_due"), rates,
+                 "renewal_rates")
     st.subheader(ui.t("handoff_title"))
     handoff = views.localize_bands(ui.q("renewals_due", as_of=f.as_of, within_days=90), ui.t)
     if handoff.empty:
@@ -184,4 +189,4 @@ with upsell_tab:
                 title = ui.t("rate_by_tier_title", kind=ui.t(kind), grain=ui.t("grain_quarter_label"))
                 ui.chart(ui.figure(figures.rate_by_tier, rates, column, title, lang), rates, column)
 
-ui.definitions(["at_risk", "renewals", "coverage", "upsell", "health"])
+ui.definitions(["at_risk", "renewals", "renewal_rate", "coverage", "upsell", "health"])

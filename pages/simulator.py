@@ -121,17 +121,10 @@ def _d2c_tab():
         m1.metric(ui.t("sim_allowable_cost_per_sign_up"), money.fmt(r["allowable_cost_per_lead"]),
                   border=True)
     actual = ui.q("d2c_summary", as_of=f.as_of) if f else None
-    if actual:
-        with st.expander(ui.t("sim_actual_distribution", n=f"{actual['customers']:,}"),
-                         icon=":material/shopping_cart:"):
-            a1, a2, a3, a4 = st.columns(4)
-            a1.metric("AOV", money.fmt(actual["aov"]))
-            a2.metric(ui.t("sim_repeat_rate"), f"{actual['repeat_rate']:.1%}")
-            a3.metric(ui.t("sim_purchases_per_customer"), f"{actual['purchases_per_customer']:.2f}")
-            a4.metric(ui.t("sim_empirical_ltv"), money.fmt(actual["ltv"]))
-            dist = actual["purchase_distribution_fine"]
-            ui.chart(ui.figure(figures.purchase_distribution, dist, ui.t("sim_purchase_count_distribution"), lang),
-                     pd.DataFrame({"purchases": list(dist), "share": list(dist.values())}), "d2c_distribution")
+    if actual:  # the orders themselves have their own page; here the figures the sliders started from
+        st.caption(ui.t("sim_actual_summary", n=f"{actual['customers']:,}", aov=money.fmt(actual["aov"]),
+                        repeat=f"{actual['repeat_rate']:.1%}", ltv=money.fmt(actual["ltv"])))
+        st.page_link(st.session_state["_pages"]["d2c"], label=ui.t("sim_to_d2c"), icon=":material/shopping_cart:")
     rows = simulator.d2c_sensitivity(aov, purchases, margin / 100, roas)
     labels = {"aov": "AOV", "repeat": ui.t("sim_purchases"), "gross_margin": ui.t("sim_margin"),
               "target_roas": "ROAS"}

@@ -92,7 +92,7 @@ def login(page, url: str, name: str, password: str, path: str = "") -> None:
 
 def goto(page, slug: str) -> None:
     """Navigate inside the session (a full page load would start a new, logged-out session)."""
-    order = ["overview", "accounts", "tiers", "health", "churn", "simulator", "data"]
+    order = ["overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"]
     page.locator('[data-testid="stSidebarNav"] a').nth(order.index(slug)).click()
     if slug != "overview":  # the default page's URL is the root
         page.wait_for_url(f"**/{slug}**", timeout=30_000)
@@ -146,7 +146,7 @@ def test_editor_uploads_cp932_and_visits_every_page(server, browser):
     for lang, label in (("ja", "English"), ("en", "日本語")):
         for width in (1440, 1024):
             page.set_viewport_size({"width": width, "height": 900})
-            for slug in ("overview", "accounts", "tiers", "health", "churn", "simulator", "data"):
+            for slug in ("overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"):
                 goto(page, slug)
                 no_exception(page)
                 page.screenshot(path=str(SHOTS / f"{lang}_{width}_{slug}.png"))  # what a user sees first

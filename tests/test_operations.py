@@ -263,3 +263,29 @@ def test_score_history_and_band_trend_share_the_month_end_scores(ops):
     trend = run(ops, "band_history", as_of=AS_OF, days=days)
     oct15 = trend[trend["as_of"] == pd.Timestamp(AS_OF)].set_index("band")["accounts"].to_dict()
     assert oct15 == {"red": 2, "yellow": 1, "green": 1}
+
+
+def test_renewal_rate_from_anniversaries_and_churn_dates(db, load):
+    # Q1 2024 anniversaries: P (Jan 10, renewed), Q (Feb 1; churned Jan 20, in the month before -> not renewed),
+    # R (Mar 5; churned 2023-09-01, mid-term -> not due), S (started 2023-04-01: anniversary in Q2).
+    load("accounts", "id,mrr,contract_start,churn_date\nP,100,2023-01-10,\nQ,100,2023-02-01,2024-01-20\n"
+                     "R,100,2023-03-05,2023-09-01\nS,100,2023-04-01,\n")
+    S.put(db, "tier_thresholds", [1000, 500], by=EDITOR)  # all Tier3
+    rates = run(db, "renewal_rates", as_of=dt.date(2024, 6, 30), grain="quarter", start=dt.date(2024, 1, 1))
+    t3 = rates[rates["tier"] == "Tier3"].set_index("period_start")
+    assert t3.loc["2024-01-01", ["renewals_due", "renewed", "renewal_rate"]].tolist() == [2, 1, 0.5]
+    assert t3.loc["2024-04-01", ["renewals_due", "renewed", "renewal_rate"]].tolist() == [1, 1, 1.0]
+
+
+def test_d2c_channels_by_first_order(db, load):
+    # M1 first buys on the web, then in the store (still a web customer); M2 web once; M3 store once
+    load("orders", "customer_id,order_date,amount,channel\nM1,2024-01-05,1000,web\nM1,2024-03-01,2000,store\n"
+                   "M2,2024-02-01,500,web\nM3,2024-02-10,3000,store\n")
+    ch = run(db, "d2c_channels", as_of=dt.date(2024, 12, 31), horizon_days=365).set_index("channel")
+    assert ch.loc["web", ["customers", "orders", "revenue", "repeat_rate", "revenue_per_customer"]].tolist() == [
+        2, 3, 3500, 0.5, 1750]
+    assert ch.loc["web", "aov"] == pytest.approx(3500 / 3)
+    assert ch.loc["store", ["customers", "orders", "revenue", "repeat_rate"]].tolist() == [1, 1, 3000, 0]
+    # a 30-day horizon drops M1's second order
+    short = run(db, "d2c_channels", as_of=dt.date(2024, 12, 31), horizon_days=30).set_index("channel")
+    assert short.loc["web", ["orders", "revenue"]].tolist() == [2, 1500]

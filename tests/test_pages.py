@@ -13,7 +13,7 @@ from dashboard.db import Database
 from dashboard.i18n import integer
 
 APP = "../app/main.py"
-PAGES = ["overview", "accounts", "tiers", "health", "churn", "simulator", "data"]
+PAGES = ["overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"]
 
 
 def open_page(page: str, **session) -> AppTest:
@@ -34,7 +34,7 @@ def test_every_page_renders_with_charts(app_db, page):
         assert len(at.get("plotly_chart")) >= 1
         spec = json.loads(at.get("plotly_chart")[0].proto.spec)
         assert spec["layout"]["title"]["text"]  # every chart is titled
-    assert at.title[0].value in {"概要", "要対応", "ティア分析", "ヘルススコア", "解約・継続", "LTV/CPA シミュレーター", "データ"}
+    assert at.title[0].value in {"概要", "要対応", "D2C リピート購入", "ティア分析", "ヘルススコア", "解約・継続", "LTV/CPA シミュレーター", "データ"}
 
 
 def test_overview_kpis_match_the_metric_engine(app_db):
@@ -150,7 +150,7 @@ def test_simulator_sliders_and_shared_url(app_db):
     assert cards["許容できるメール会員獲得単価"] == "¥1,160"
     assert cards["ROI（コストに対する倍率）"] == "6.5×" and cards["期待契約年数"] == "1.43"
     assert cards["計画に必要な担当者数"] == "5.0"  # 650,000 planned new MRR / 130,000 per rep
-    assert any("購入回数の分布" in e.label for e in at.expander)  # the demo's orders, beside the model
+    assert any("AOV" in c.value and "リピート率" in c.value for c in at.caption)  # the demo's orders, beside the model
     at.slider(key="sim_aov").set_value(10_000).run()
     assert {m.label: m.value for m in at.metric}["LTV（売上）"] == "¥14,500"
     assert at.query_params["sim_aov"] in ("10000", ["10000"])
@@ -296,3 +296,24 @@ def test_viewer_sees_the_rules_but_cannot_edit_them(app_db, users):
     assert not at.get("data_editor") and not [b for b in at.button if b.key == "rules_save"]
     editor = open_page("accounts", user=auth.User("lead", "editor"))
     assert [b for b in editor.button if b.key == "rules_save"]
+
+
+def test_d2c_page_shows_the_same_figures_as_the_results(app_db):
+    from dashboard import metrics
+
+    db = Database(app_db)
+    as_of = metrics.default_as_of(db)
+    at = open_page("d2c")
+    cards = {m.label: m.value for m in at.metric}
+    s365 = metrics.d2c_summary(db, as_of, 365)
+    assert cards["顧客数"] == f"{s365['customers']:,}" and cards["リピート率"] == f"{s365['repeat_rate']:.1%}"
+    assert cards["AOV"] == money.card(s365["aov"], "ja")
+    at.session_state["d2c_horizon"] = 90
+    at.session_state["d2c_mature"] = True
+    at.run()
+    s90 = metrics.d2c_summary(db, as_of, 90, mature_only=True)
+    assert {m.label: m.value for m in at.metric}["リピート率"] == f"{s90['repeat_rate']:.1%}"
+    assert s90["repeat_rate"] != s365["repeat_rate"]
+    # channels: one row per first-order channel, customers adding up to the (unfiltered) 90-day summary
+    channels = at.dataframe[0].value
+    assert channels["customers"].sum() == metrics.d2c_summary(db, as_of, 90)["customers"]

@@ -6,6 +6,7 @@ Adding an account list is one SQL file in ``sql/``, one ``Result`` below and its
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 
@@ -94,6 +95,13 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         _c("due_90_accounts", "90日以内", "In 90 days", "int", "renewals"),
         _c("due_90_mrr", "90日以内のMRR", "MRR in 90 days", "money", "renewals")),
         source="accounts", doc="Renewals due in 30 / 60 / 90 days per owner."),
+    Result("renewal_rates", ("as_of", "start", "grain"), (
+        _c("period_start", "期間開始", "Period start", "date"), _c("period_end", "期間終了", "Period end", "date"), TIER,
+        _c("renewals_due", "更新対象", "Renewals due", "int", "renewal_rate"),
+        _c("renewed", "更新した顧客", "Renewed", "int", "renewal_rate"),
+        _c("renewal_rate", "更新率", "Renewal rate", "pct", "renewal_rate"),
+        _c("complete", "完了した期間", "Complete period")),
+        doc="Contract anniversaries in each period and how many renewed, per tier."),
     Result("coverage_by_owner", ("as_of",), (
         OWNER, _c("active_accounts", "有効顧客数", "Active accounts", "int", "coverage"),
         _c("contacted_90d", "90日以内に接触", "Contacted in 90 days", "int", "coverage"),
@@ -181,6 +189,13 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("health_validation", ("as_of", "days", "horizon_days"), defaults={"horizon_days": 90}),
     Result("d2c_customers", ("as_of", "horizon_days", "from"), filters=False,
            doc="Customers of the orders file are not accounts: the account filters do not apply."),
+    Result("d2c_channels", ("as_of", "horizon_days", "from"), (
+        _c("channel", "初回購入チャネル", "First-order channel"), _c("customers", "顧客数", "Customers", "int", "d2c"),
+        _c("orders", "注文数", "Orders", "int", "d2c"), _c("revenue", "売上", "Revenue", "money", "d2c"),
+        _c("aov", "AOV", "AOV", "money", "d2c"), _c("repeat_rate", "リピート率", "Repeat rate", "pct", "d2c"),
+        _c("revenue_per_customer", "顧客あたり売上（LTV）", "Revenue per customer (LTV)", "money", "d2c")),
+        filters=False, defaults={"from": dt.date(1900, 1, 1)},
+        doc="Customers of the orders file are not accounts: the account filters do not apply."),
     Result("d2c_cohorts", ("as_of", "from"), filters=False,
            doc="Customers of the orders file are not accounts: the account filters do not apply."),
     Result("data_bounds", (), filters=False),
