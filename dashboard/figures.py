@@ -364,7 +364,7 @@ def score_history(scores: pd.DataFrame, bands: list[float], title: str, lang: st
                     line={"color": "#1f4e79"}, hovertemplate="%{x|%Y/%m/%d}: %{y:.1f}<extra></extra>")
     fig = _layout(fig, title)
     fig.update_yaxes(range=[0, 100])
-    fig.update_xaxes(tickformat="%Y/%m")
+    fig.update_xaxes(tickformat="%Y/%m", dtick="M1")  # one tick per month end, even for a single point
     fig.update_layout(showlegend=False, hovermode="closest")
     return fig
 

@@ -251,3 +251,5 @@ def test_d2c_repeat_purchase(db, load):
     jan = cohorts[cohorts["cohort"] == pd.Timestamp("2024-01-01")].set_index("k")
     assert jan.loc[0, "cumulative_revenue_per_customer"] == 8_000  # (8,000 + 8,000) / 2
     assert jan.loc[2, "cumulative_revenue_per_customer"] == 11_000  # + 6,000 in March / 2
+    # February had no January-cohort orders: the total carries forward; every month to Dec 2025 is there
+    assert jan.loc[1, "cumulative_revenue_per_customer"] == 8_000 and jan.index.max() == 23
