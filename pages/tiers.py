@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import figures, metrics, money, results, ui, views
+from dashboard import figures, metrics, money, ui, views
 from dashboard import settings as S
 
 st.title(ui.t("page_tiers"))
@@ -69,7 +69,7 @@ tier = st.segmented_control(ui.t("tier_filter"), list(metrics.TIERS), default="T
 listing = ui.q("accounts", as_of=f.as_of)
 listing = listing[listing["tier"] == (tier or "Tier1")]
 st.subheader(ui.t("tier_accounts", tier=tier or "Tier1"))
-shown = [c.name for c in results.RESULTS["at_risk"].columns]
+shown = ["account_id", "name", "mrr", "score", "band", "change", "owner", "plan", "renewal_date", "days_since_contact"]
 st.dataframe(views.localize_bands(listing[shown], ui.t), hide_index=True, placeholder="", width="stretch",
              column_config=ui.column_config("accounts", shown))
 ui.definitions(["tiers", "tier_migration", "customer_churn", "health"])
