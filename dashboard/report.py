@@ -104,16 +104,15 @@ AT_RISK_FIELDS = {"account_id": "account_id", "name": "name", "tier": "tier", "o
 
 
 def operations(db: Database, as_of: dt.date, scope: R.Scope | None, lang: str) -> dict:
-    """The CS-operations sections, each present when its data is loaded: at_risk and renewals (accounts with
-    health), coverage (touchpoints), upsell (opportunities)."""
+    """The CS-operations sections, each present when its data is loaded: at_risk (health can be scored),
+    renewals (accounts), coverage (touchpoints), upsell (opportunities)."""
     q = views.caller(db, scope)
     loaded = q("loaded")
     out: dict = {}
-    if not R.health_config(db)["measures"]:
-        return out
-    calls = views.at_risk_actions(q, as_of, lang)
-    out["at_risk"] = [{field: jsonable(row[column]) if field != "reasons" else list(row[column])
-                       for field, column in AT_RISK_FIELDS.items()} for _, row in calls.iterrows()]
+    if R.health_config(db)["measures"]:  # the call list ranks by health
+        calls = views.at_risk_actions(q, as_of, lang)
+        out["at_risk"] = [{field: jsonable(row[column]) if field != "reasons" else list(row[column])
+                           for field, column in AT_RISK_FIELDS.items()} for _, row in calls.iterrows()]
     windows = views.renewal_windows(q, as_of)
     owners = q("renewals_by_owner", as_of=as_of)
     out["renewals"] = {"due": {str(days): v for days, v in windows.items()},

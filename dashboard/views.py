@@ -22,8 +22,17 @@ Q = Callable[..., object]
 
 
 def caller(db, scope: Scope | None = None) -> Q:
-    """A plain (uncached) q over ``db`` and ``scope``."""
-    return lambda name, **params: call(db, name, scope, **params)
+    """A plain q over ``db`` and ``scope`` for the command line and tests: each result is computed once per
+    caller, and what results build on (the account list under the call list, renewals and coverage) comes
+    through the same memo. pandas' copy-on-write keeps a caller's changes out of the shared frame."""
+    memo: dict = {}
+
+    def q(name: str, **params):
+        key = (name, repr(sorted(params.items())))
+        if key not in memo:
+            memo[key] = call(db, name, scope, fetch=q, **params)
+        return memo[key]
+    return q
 
 
 def last_complete_month(as_of: dt.date) -> dt.date:
