@@ -60,6 +60,12 @@ class DatabaseBusy(DatabaseError):
         super().__init__("db_busy", path=path, seconds=f"{seconds:.0f}")
 
 
+# ASOF joins always by sort-merge: DuckDB picks a nested loop when it estimates the left side under 64 rows,
+# and after unnest/generate_series its estimate can be 35 where there are 900k (the renewal rates at M took
+# 327 s in a nested loop, under 2 s without).
+CONNECTION_SETTINGS = {"asof_loop_join_threshold": 0}
+
+
 def memory_limit() -> str:
     """DuckDB's memory limit for the dashboard's database ($DASHBOARD_MEMORY_MB, default 2 GB): past it,
     large imports and queries spill to disk instead of growing with the data."""
@@ -188,7 +194,7 @@ class Database:
         while True:
             try:
                 con = duckdb.connect(str(self.path), read_only=self.read_only,
-                                     config={"memory_limit": memory_limit()})
+                                     config=CONNECTION_SETTINGS | {"memory_limit": memory_limit()})
             except duckdb.Error as exc:
                 transient = _is_lock_error(exc) or "Unique file handle conflict" in str(exc)
                 if not transient or time.monotonic() > deadline:

@@ -9,11 +9,11 @@ WITH {scope} periods AS (
 ),
 sp AS (SELECT * FROM spells($as_of)),
 points AS (SELECT * FROM mrr_points($as_of)),
+first_spell AS (SELECT account_id, min(spell_start) AS first_start FROM sp GROUP BY ALL),
 attrs AS (
-    SELECT account_id, tier, coalesce(contract_start, (SELECT min(spell_start) FROM sp WHERE sp.account_id = a.account_id))
-               AS contract_start
-    FROM account_attrs() a
-    WHERE {in_scope:account_id}
+    SELECT a.account_id, a.tier, coalesce(a.contract_start, f.first_start) AS contract_start
+    FROM account_attrs() a LEFT JOIN first_spell f USING (account_id)
+    WHERE {in_scope:a.account_id}
 ),
 anniversaries AS (
     SELECT account_id, tier, (contract_start + to_years(k::INTEGER))::DATE AS anniversary
@@ -22,17 +22,17 @@ anniversaries AS (
 ),
 due AS (
     SELECT p.s, n.account_id, n.tier AS tier_column, n.anniversary, (n.anniversary - 31)::DATE AS before_day,
-           sp.spell_start
+           sp.spell_start, sp.spell_end
     FROM anniversaries n JOIN periods p ON n.anniversary >= p.s AND n.anniversary < p.e AND n.anniversary <= $as_of
     JOIN sp ON sp.account_id = n.account_id AND sp.spell_start <= n.anniversary - 31
           AND (sp.spell_end IS NULL OR n.anniversary - 31 < sp.spell_end)
 ),
 with_tier AS (
+    -- renewed: the spell that covered the day 31 days before still covers the anniversary
     SELECT d.s, d.account_id, d.anniversary,
            tier_of(CASE WHEN pt.month >= date_trunc('month', d.spell_start) THEN pt.mrr ELSE 0 END,
                    d.tier_column, $t1, $t2, $manual) AS tier,
-           EXISTS (SELECT 1 FROM sp WHERE sp.account_id = d.account_id AND sp.spell_start <= d.anniversary
-                     AND (sp.spell_end IS NULL OR d.anniversary < sp.spell_end)) AS renewed
+           d.spell_end IS NULL OR d.anniversary < d.spell_end AS renewed
     FROM due d ASOF LEFT JOIN points pt ON pt.account_id = d.account_id AND pt.month <= d.before_day
 ),
 tiers AS (SELECT unnest(['Tier1', 'Tier2', 'Tier3']) AS tier)
