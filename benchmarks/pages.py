@@ -29,7 +29,7 @@ import duckdb  # noqa: E402
 from benchmarks.imports import SIZES, generate, machine, write_section  # noqa: E402
 from dashboard import demo, importer, ui  # noqa: E402
 from dashboard.auth import LOCAL_USER  # noqa: E402
-from dashboard.db import Database, memory_limit  # noqa: E402
+from dashboard.db import CONNECTION_SETTINGS, Database, memory_limit  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 BEGIN, END = "<!-- pages:begin -->", "<!-- pages:end -->"
@@ -83,7 +83,7 @@ def floor(path: Path, queries, tries: int = 3) -> float:
     best = float("inf")
     for _ in range(tries):
         # the same configuration as the app's instance (DuckDB shares one instance per file in a process)
-        con = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
+        con = duckdb.connect(str(path), config=CONNECTION_SETTINGS | {"memory_limit": memory_limit()})
         t0 = time.perf_counter()
         for sql, params in queries:
             con.execute(sql, params or {}).fetchall()
