@@ -142,6 +142,13 @@ def at_risk_actions(q: Q, as_of: dt.date, lang: str, *, bands: tuple[str, ...] =
                             contacts_loaded="touchpoints" in q("loaded"), lang=lang)
 
 
+def call_list(db, as_of: dt.date, lang: str, bands: tuple[str, ...] = ("red",), within_days: int | None = None,
+              limit: int | None = None, scope: Scope | None = None, fetch: Q | None = None) -> pd.DataFrame:
+    """The call list as a result of its own (``call_list``): the app caches the words with the rows."""
+    return at_risk_actions(fetch or caller(db, scope), as_of, lang, bands=tuple(bands), within_days=within_days,
+                           limit=limit)
+
+
 def at_risk_download(frame: pd.DataFrame) -> pd.DataFrame:
     """The call list as the CSV has it: the declared columns, reasons joined with ' / '."""
     from dashboard.results import RESULTS

@@ -46,7 +46,7 @@ with calls_tab:
         st.info(ui.t("calls_none"))
     else:
         shown = views.localize_bands(
-            views.at_risk_actions(ui.q, f.as_of, lang, bands=ordered, within_days=window, limit=SHOWN), ui.t)
+            ui.q("call_list", as_of=f.as_of, lang=lang, bands=ordered, within_days=window, limit=SHOWN), ui.t)
         # what a CS lead reads first: who, how big, why and what to do; the CSV has every column
         columns = ["name", "mrr", "score", "next_action", "reasons", "tier", "owner", "days_to_renewal",
                    "days_since_contact", "change", "account_id"]
@@ -57,10 +57,10 @@ with calls_tab:
         enc_col, dl_col = st.columns([3, 2], vertical_alignment="bottom")
         encoding = enc_col.radio(ui.t("csv_encoding"), list(export.ENCODINGS), horizontal=True, key="calls_encoding",
                                  format_func=lambda e: ui.t("enc_utf8" if e == "utf-8-sig" else "enc_cp932"))
-        as_of, q = f.as_of, ui.q
+        as_of = f.as_of
 
         def call_list_csv() -> bytes:  # written when the button is pressed, every row
-            frame = views.at_risk_actions(q, as_of, lang, bands=ordered, within_days=window)
+            frame = ui.q("call_list", as_of=as_of, lang=lang, bands=ordered, within_days=window)
             return export.to_csv_bytes(views.at_risk_download(frame), encoding)
 
         dl_col.download_button(ui.t("download_calls"), call_list_csv, file_name=f"call_list_{f.as_of:%Y%m%d}.csv",

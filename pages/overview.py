@@ -51,7 +51,7 @@ if k["movement_month"] is not None:
     st.caption(ui.t("waterfall_note"))
 
 st.subheader(ui.t("at_risk_title"))
-calls = views.at_risk_actions(ui.q, f.as_of, lang, limit=20)
+calls = ui.q("call_list", as_of=f.as_of, lang=lang, limit=20)
 columns = ["name", "mrr", "score", "next_action", "reasons", "tier", "owner", "days_to_renewal"]
 st.dataframe(calls[columns], hide_index=True, placeholder="", width="stretch",
              column_config=ui.column_config("at_risk", columns))

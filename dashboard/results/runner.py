@@ -6,6 +6,7 @@ and return a DataFrame. The app caches these calls on (result, parameters, filte
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Callable
 from functools import cache
@@ -219,6 +220,7 @@ COMPOSITES = {
     "d2c_summary": ("metrics", "d2c_summary", False),
     "d2c_drivers": ("calibration", "d2c_drivers", False),
     "saas_drivers": ("calibration", "saas_drivers", True),
+    "call_list": ("views", "call_list", True),
 }
 
 
@@ -237,5 +239,8 @@ def call(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | 
 
         module, function, filtered = COMPOSITES[name]
         fn = getattr(importlib.import_module(f"dashboard.{module}"), function)
-        return fn(db, **params, **({"scope": scope} if filtered else {}))
+        extra: dict[str, Any] = {"scope": scope} if filtered else {}
+        if "fetch" in inspect.signature(fn).parameters:  # builds on other results: through the caller's cache
+            extra["fetch"] = fetch
+        return fn(db, **params, **extra)
     return run(db, name, scope, fetch=fetch, **params)
