@@ -115,10 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true", help="only when the database has no data")
 
     p = sub.add_parser("user", help="manage who may log in (creates data/users.toml)")
-    p.add_argument("action", choices=["add"])
-    p.add_argument("name")
+    p.add_argument("action", choices=["add", "list", "remove", "passwd"])
+    p.add_argument("name", nargs="?")
     p.add_argument("--role", choices=auth.ROLES, default="viewer")
-    p.add_argument("--password", help="the password (default: read from standard input)")
+    p.add_argument("--password", help=f"the password, at least {auth.MIN_PASSWORD_LENGTH} characters "
+                                      "(default: read from standard input)")
 
     simulator.add_cli(sub)
     return parser
@@ -129,12 +130,7 @@ def run(args: argparse.Namespace) -> int:
         _print(simulator.run_cli(args))
         return 0
     if args.command == "user":
-        password = args.password or sys.stdin.readline().rstrip("\n")
-        if not password:
-            print("a password is required", file=sys.stderr)
-            return 2
-        _print({"user": args.name, "role": args.role, "file": str(auth.add_user(args.name, password, args.role))})
-        return 0
+        return _user(args)
     try:
         scope = results.Scope.parse(getattr(args, "filters", []))
     except results.ScopeError as exc:
@@ -179,6 +175,32 @@ def run(args: argparse.Namespace) -> int:
             return 0
         loaded = demo.load(db, by=_operator(None))
         _print([{k: r[k] for k in ("dataset", "snapshot", "rows_loaded", "rows_rejected")} for r in loaded])
+    return 0
+
+
+def _user(args: argparse.Namespace) -> int:
+    """user add|list|remove|passwd: the users file, never a password on the screen."""
+    if args.action == "list":
+        _print(auth.list_users())
+        return 0
+    if not args.name:
+        print(f"user {args.action} needs a NAME", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "remove":
+            _print({"removed": args.name, "file": str(auth.remove_user(args.name))})
+            return 0
+        password = args.password or sys.stdin.readline().rstrip("\n")
+        if args.action == "passwd":
+            _print({"user": args.name, "password": "changed", "file": str(auth.set_password(args.name, password))})
+        else:
+            _print({"user": args.name, "role": args.role, "file": str(auth.add_user(args.name, password, args.role))})
+    except KeyError:
+        print(f"there is no user {args.name!r} (see `user list`)", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     return 0
 
 

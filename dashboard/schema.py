@@ -50,7 +50,7 @@ SEGMENT_COLUMNS = ("plan", "industry", "owner", "segment", "tier", "acquisition_
 _SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "DECIMAL(18,4)", "date": "DATE", "month": "DATE",
               "number": "DOUBLE"}
 
-ALL_TABLES = ("meta", "settings", "snapshots", "snapshot_members", "source_mappings", "rejected_rows", *DATASETS)
+ALL_TABLES = ("meta", "settings", "settings_log", "snapshots", "snapshot_members", "source_mappings", "rejected_rows", *DATASETS)
 
 
 def column_sql_type(dataset: str, column: str) -> str:
@@ -61,6 +61,9 @@ def _create_statements() -> list[str]:
     stmts = [
         "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
         "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value JSON)",
+        # Every settings change: who, when, which key and the value it got (null = back to the default).
+        """CREATE TABLE IF NOT EXISTS settings_log (
+            changed_at TIMESTAMP NOT NULL, changed_by VARCHAR NOT NULL, key VARCHAR NOT NULL, value JSON)""",
         "CREATE SEQUENCE IF NOT EXISTS snapshot_ids START 1",
         """CREATE TABLE IF NOT EXISTS snapshots (
             snapshot_id BIGINT PRIMARY KEY DEFAULT nextval('snapshot_ids'),

@@ -38,5 +38,17 @@ def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
     auth.require_editor(by)
     if key not in DEFAULTS:
         raise KeyError(key)
-    db.write(lambda con: con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)",
-                                     [key, json.dumps(value, ensure_ascii=False)]), bump=True)
+    text = json.dumps(value, ensure_ascii=False)
+
+    def change(con) -> None:  # the value and who changed it, in one transaction
+        con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, text])
+        con.execute("INSERT INTO settings_log VALUES (now()::TIMESTAMP, ?, ?, ?::JSON)", [by.name, key, text])
+    db.write(change, bump=True)
+
+
+def history(db: Database, limit: int = 200) -> list[dict]:
+    """The latest settings changes, newest first: when, who, which setting, the value it got."""
+    rows = db.read(lambda con: con.execute(
+        "SELECT changed_at, changed_by, key, value FROM settings_log ORDER BY changed_at DESC, rowid DESC LIMIT ?",
+        [limit]).fetchall())
+    return [{"changed_at": at, "changed_by": who, "key": key, "value": json.loads(value)} for at, who, key, value in rows]

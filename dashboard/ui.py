@@ -105,7 +105,11 @@ def gate() -> auth.User:
         password = st.text_input(t("password"), type="password")
         submitted = st.form_submit_button(t("login"), type="primary")
     if submitted:
-        found = auth.authenticate(name, password)
+        try:
+            found = auth.authenticate(name, password)
+        except auth.Locked as exc:
+            st.error(t("login_locked", minutes=max(1, -(-exc.seconds // 60))))
+            st.stop()
         if found:
             st.session_state["user"] = found
             st.rerun()

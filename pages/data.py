@@ -159,3 +159,14 @@ with st.form("settings"):
         S.put(database, "currency", currency, by=user)
         S.put(database, "time_zone", tz, by=user)
         st.success(ui.t("saved"))
+
+with st.expander(ui.t("settings_history"), icon=":material/history:"):
+    changes = S.history(database)
+    if changes:
+        table = pd.DataFrame(changes).assign(value=lambda d: d["value"].map(
+            lambda v: ui.t("default_value") if v is None else json.dumps(v, ensure_ascii=False)[:120]))
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="", column_config={
+            "changed_at": st.column_config.DatetimeColumn(ui.t("changed_at"), format="YYYY/MM/DD HH:mm"),
+            "changed_by": ui.t("changed_by"), "key": ui.t("setting"), "value": ui.t("value")})
+    else:
+        st.caption(ui.t("no_settings_changes"))

@@ -35,8 +35,8 @@ def free_port() -> int:
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     users = tmp / "users.toml"
-    auth.add_user("lead", "lead-pass", "editor", users)
-    auth.add_user("exec", "exec-pass", "viewer", users)
+    auth.add_user("lead", "lead-pass-2026", "editor", users)
+    auth.add_user("exec", "exec-pass-2026", "viewer", users)
     port = free_port()
     env = {**os.environ, "DASHBOARD_DB": str(tmp / "app.duckdb"), "DASHBOARD_USERS": str(users)}
     log = open(tmp / "server.log", "w")  # noqa: SIM115
@@ -126,7 +126,7 @@ def test_no_page_without_login(server, browser):
 def test_editor_uploads_cp932_and_visits_every_page(server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="ja-JP")  # Japanese by default
-    login(page, server["url"], "lead", "lead-pass")
+    login(page, server["url"], "lead", "lead-pass-2026")
     goto(page, "data")
     # next month's CP932 export: the demo's accounts plus one new account and one unreadable row
     exported = next((server["tmp"] / "demo").glob("顧客一覧*.csv")).read_bytes().rstrip(b"\r\n")
@@ -162,7 +162,7 @@ def test_editor_uploads_cp932_and_visits_every_page(server, browser):
 
 def test_viewer_reads_but_cannot_upload(server, browser):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
-    login(page, server["url"], "exec", "exec-pass")
+    login(page, server["url"], "exec", "exec-pass-2026")
     goto(page, "data")
     assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
     assert page.get_by_text("閲覧者はデータの取り込み").count() + page.get_by_text("Viewers cannot").count() >= 1
@@ -183,13 +183,13 @@ HOSTILE = [
 def test_hostile_links_never_crash_a_page(server, browser):
     """Out-of-range, malformed and unknown query parameters and paths: every page still draws, no exception."""
     page = browser.new_page(viewport={"width": 1024, "height": 900})
-    login(page, server["url"], "exec", "exec-pass")
+    login(page, server["url"], "exec", "exec-pass-2026")
     for i, path in enumerate(HOSTILE):
         page.goto(f"{server['url']}/{path}")
         page.wait_for_selector('input[type=password], [data-testid="stSidebarNav"]', timeout=60_000)
         if page.locator("input[type=password]").count():  # a fresh load is a new session: log in again
             page.locator("input[type=text]").first.fill("exec")
-            page.locator("input[type=password]").fill("exec-pass")
+            page.locator("input[type=password]").fill("exec-pass-2026")
             page.locator('[data-testid="stFormSubmitButton"] button').click()
             page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
         try:

@@ -289,3 +289,13 @@ def test_d2c_channels_by_first_order(db, load):
     # a 30-day horizon drops M1's second order
     short = run(db, "d2c_channels", as_of=dt.date(2024, 12, 31), horizon_days=30).set_index("channel")
     assert short.loc["web", ["orders", "revenue"]].tolist() == [2, 1500]
+
+
+def test_settings_changes_record_who_made_them(db):
+    from dashboard.auth import User
+
+    S.put(db, "tier_thresholds", [300000, 50000], by=EDITOR)
+    S.put(db, "action_rules", None, by=User("tanaka", "editor"))
+    log = S.history(db)
+    assert [(e["changed_by"], e["key"], e["value"]) for e in log] == [
+        ("tanaka", "action_rules", None), (EDITOR.name, "tier_thresholds", [300000, 50000])]

@@ -101,8 +101,8 @@ def test_empty_database_shows_the_way_in(tmp_path, monkeypatch):
 @pytest.fixture
 def users(tmp_path, monkeypatch):
     path = tmp_path / "users.toml"
-    auth.add_user("lead", "pw-lead", "editor", path)
-    auth.add_user("exec", "pw-exec", "viewer", path)
+    auth.add_user("lead", "pw-lead-2026x", "editor", path)
+    auth.add_user("exec", "pw-exec-2026x", "viewer", path)
     monkeypatch.setenv("DASHBOARD_USERS", str(path))
     return path
 
@@ -114,9 +114,22 @@ def test_login_is_required_when_users_exist(app_db, users):
     at.text_input[1].input("wrong")
     at.button[0].click().run()
     assert "パスワードが違います" in at.error[0].value
-    at.text_input[1].input("pw-exec")
+    at.text_input[1].input("pw-exec-2026x")
     at.button[0].click().run()
     assert len(at.metric) == 8
+
+
+def test_repeated_failed_logins_lock_the_name(app_db, users):
+    auth.FAILURES.clear("lead")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.text_input[0].input("lead")
+    for _ in range(auth.MAX_FAILURES):
+        at.text_input[1].input("not-the-password")
+        at.button[0].click().run()
+    at.text_input[1].input("pw-lead-2026x")  # right, but too late
+    at.button[0].click().run()
+    assert "ロック" in at.error[0].value and not at.metric
+    auth.FAILURES.clear("lead")
 
 
 def test_viewer_cannot_upload_restore_or_change_settings(app_db, users, tmp_path):
@@ -320,3 +333,36 @@ def test_d2c_page_shows_the_same_figures_as_the_results(app_db):
     # channels: one row per first-order channel, customers adding up to the (unfiltered) 90-day summary
     channels = at.dataframe[0].value
     assert channels["customers"].sum() == metrics.d2c_summary(db, as_of, 90)["customers"]
+
+
+def test_passwords_users_and_lockout(tmp_path, capsys):
+    from dashboard import cli
+
+    path = tmp_path / "users.toml"
+    with pytest.raises(ValueError, match="at least 12"):
+        auth.add_user("short", "five5", "viewer", path)
+    auth.add_user("sato", "sato-password-1", "viewer", path)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    # five failures lock the name for 15 minutes, the right password included; then it opens again
+    auth.FAILURES.clear("sato")
+    for i in range(auth.MAX_FAILURES):
+        assert auth.authenticate("sato", "wrong-password!", path, now=1000.0 + i) is None
+    with pytest.raises(auth.Locked):
+        auth.authenticate("sato", "sato-password-1", path, now=1010.0)
+    assert auth.authenticate("sato", "sato-password-1", path, now=1004.0 + auth.LOCK_SECONDS) == auth.User("sato", "viewer")
+    # the command line: list, passwd (12+), remove; no password is ever printed
+    import os
+    os.environ["DASHBOARD_USERS"] = str(path)
+    try:
+        assert cli.main(["user", "list"]) == 0
+        assert '"user": "sato"' in capsys.readouterr().out
+        assert cli.main(["user", "passwd", "sato", "--password", "short"]) == 2
+        assert "at least 12" in capsys.readouterr().err
+        assert cli.main(["user", "passwd", "sato", "--password", "a-new-password-22"]) == 0
+        assert "a-new-password-22" not in capsys.readouterr().out
+        assert auth.authenticate("sato", "a-new-password-22", path) is not None
+        assert cli.main(["user", "remove", "nobody"]) == 2
+        assert cli.main(["user", "remove", "sato"]) == 0
+        assert auth.list_users(path) == []
+    finally:
+        del os.environ["DASHBOARD_USERS"]
