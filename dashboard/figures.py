@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -15,6 +17,16 @@ MOVE_COLORS = {"new": "#2e9e5b", "reactivation": "#7fbf7f", "expansion": "#4a90c
 FONT = "Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
 
 
+def plain(text: object) -> str:
+    """User text (a company or owner name, a channel) as Plotly shows it literally: Plotly reads tags such as
+    <b>, <br> and <a href> in titles, labels and ticks, so '<' and '&' are escaped."""
+    return html.escape(str(text), quote=False)
+
+
+def plain_all(values) -> list[str]:
+    return [plain(v) for v in values]
+
+
 def split_title(title: str) -> tuple[str, str | None]:
     """'MRR trend (2025/10 – 2026/10)' -> ('MRR trend', '2025/10 – 2026/10'): the period goes on a second line."""
     for opening, closing in (("（", "）"), (" (", ")")):
@@ -25,7 +37,7 @@ def split_title(title: str) -> tuple[str, str | None]:
 
 
 def _layout(fig: go.Figure, title: str, *, height: int = 360, yaxis_title: str | None = None) -> go.Figure:
-    head, period = split_title(title)
+    head, period = (plain(part) if part is not None else None for part in split_title(title))
     text = head if period is None else f"{head}<br><span style='font-size:12px;color:#666'>{period}</span>"
     fig.update_layout(
         title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 16}},
@@ -144,7 +156,7 @@ def band_trend(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
 
 
 def contributions(details: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
-    fig = go.Figure(go.Bar(x=details["contribution"], y=details["measure"], orientation="h",
+    fig = go.Figure(go.Bar(x=details["contribution"], y=plain_all(details["measure"]), orientation="h",
                            marker_color="#4a90c2", text=[f"{v:.1f}" for v in details["contribution"]],
                            textposition="auto",
                            customdata=details[["raw", "measure_score", "weight"]].to_numpy(),
@@ -222,7 +234,7 @@ def migration_matrix(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Fi
 def segment_rates(frame: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure()
     for segment, part in frame.groupby("segment"):
-        fig.add_scatter(x=part["period_start"], y=part["customer_churn_rate"], mode="lines+markers", name=str(segment),
+        fig.add_scatter(x=part["period_start"], y=part["customer_churn_rate"], mode="lines+markers", name=plain(segment),
                         hovertemplate="%{y:.2%}")
     fig.update_xaxes(tickformat="%Y/%m")
     fig = _layout(fig, title)
@@ -295,7 +307,7 @@ def coverage_bars(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figur
     """Share of each owner's active accounts contacted in the last 90 days (lowest first, from the top)."""
     frame = frame.sort_values("coverage", ascending=False)
     fig = go.Figure(go.Bar(
-        y=frame["owner"].replace("", "—"), x=frame["coverage"], orientation="h", marker_color="#4a90c2",
+        y=plain_all(frame["owner"].replace("", "—")), x=frame["coverage"], orientation="h", marker_color="#4a90c2",
         text=[tr("fig_coverage_text", lang, c=f"{c:.0%}", n=f"{n:,}", a=f"{a:,}")
               for c, n, a in zip(frame["coverage"], frame["contacted_90d"], frame["active_accounts"], strict=True)],
         textposition="auto", hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
@@ -312,7 +324,7 @@ def pipeline_bars(frame: pd.DataFrame, by: str, title: str, lang: str = "ja") ->
     grouped = grouped.sort_values(by if by == "tier" else "open_amount", ascending=by == "tier")
     colors = [TIER_COLORS.get(v, "#4a90c2") for v in grouped[by]] if by == "tier" else "#4a90c2"
     fig = go.Figure(go.Bar(
-        x=grouped[by].replace("", "—"), y=grouped["open_amount"].astype(float), marker_color=colors,
+        x=plain_all(grouped[by].replace("", "—")), y=grouped["open_amount"].astype(float), marker_color=colors,
         text=[tr("fig_deals_count", lang, n=f"{n:,}") for n in grouped["open_count"]], textposition="outside",
         cliponaxis=False, hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>"))
     fig.update_yaxes(range=[0, float(grouped["open_amount"].max() or 1) * 1.2])
@@ -389,7 +401,7 @@ def d2c_channels(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure
     """Revenue per customer over the horizon by first-order channel, with the repeat rate on the bars."""
     frame = frame.sort_values("revenue_per_customer")
     fig = go.Figure(go.Bar(
-        y=frame["channel"], x=frame["revenue_per_customer"].astype(float), orientation="h", marker_color="#4a90c2",
+        y=plain_all(frame["channel"]), x=frame["revenue_per_customer"].astype(float), orientation="h", marker_color="#4a90c2",
         text=[tr("fig_channel_text", lang, repeat=f"{r:.0%}", n=f"{n:,}")
               for r, n in zip(frame["repeat_rate"], frame["customers"], strict=True)],
         textposition="auto", hovertemplate="%{y}: " + money.d3("x") + "<extra></extra>"))

@@ -299,3 +299,15 @@ def test_settings_changes_record_who_made_them(db):
     log = S.history(db)
     assert [(e["changed_by"], e["key"], e["value"]) for e in log] == [
         ("tanaka", "action_rules", None), (EDITOR.name, "tier_thresholds", [300000, 50000])]
+
+
+def test_names_with_markup_reach_plotly_as_text():
+    from dashboard import figures
+
+    hostile = '<a href="javascript:alert(1)">x</a><b>big</b>'
+    owners = pd.DataFrame({"owner": [hostile], "coverage": [0.5], "contacted_90d": [1], "active_accounts": [2]})
+    fig = figures.coverage_bars(owners, f"{hostile}（2024/10）", "ja")
+    spec = fig.to_plotly_json()
+    assert spec["data"][0]["y"][0] == "&lt;a href=\"javascript:alert(1)\"&gt;x&lt;/a&gt;&lt;b&gt;big&lt;/b&gt;"
+    title = spec["layout"]["title"]["text"]
+    assert "<a " not in title and "&lt;a href" in title and "<br><span" in title  # our own formatting stays
