@@ -202,14 +202,17 @@ def lines(frame: pd.DataFrame, x: str, ys: dict[str, str], title: str, percent: 
     return fig
 
 
-def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja") -> go.Figure:
+def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja", amounts: bool = False) -> go.Figure:
+    """Cohorts (rows) by months since (columns): shares (retention) or, with ``amounts``, money per customer."""
     pivot = frame.pivot_table(index="cohort", columns="k", values=value)
     labels = [f"{c:%Y/%m}" for c in pivot.index]
+    cell = (lambda v: money.compact(v, lang)) if amounts else (lambda v: f"{v:.0%}")
     fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=[str(k) for k in pivot.columns], y=labels, colorscale="Blues",
                                zmin=0, zmax=1 if value == "logo_retention" else None,
-                               text=[[("" if pd.isna(v) else f"{v:.0%}") for v in row] for row in pivot.to_numpy()],
+                               text=[[("" if pd.isna(v) else cell(v)) for v in row] for row in pivot.to_numpy()],
                                texttemplate="%{text}", textfont={"size": 9},
-                               hovertemplate="%{y} +%{x}: %{z:.1%}<extra></extra>", colorbar={"tickformat": ".0%"}))
+                               hovertemplate="%{y} +%{x}: " + (money.d3("z") if amounts else "%{z:.1%}") + "<extra></extra>",
+                               colorbar={} if amounts else {"tickformat": ".0%"}))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=tr("fig_months_since", lang), type="category")
     fig = _layout(fig, title, height=max(360, 22 * len(labels) + 120))
@@ -378,22 +381,6 @@ def score_history(scores: pd.DataFrame, bands: list[float], title: str, lang: st
     fig.update_yaxes(range=[0, 100])
     fig.update_xaxes(tickformat="%Y/%m", dtick="M1")  # one tick per month end, even for a single point
     fig.update_layout(showlegend=False, hovermode="closest")
-    return fig
-
-
-def money_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja") -> go.Figure:
-    """Amounts per cohort (rows) and months since (columns), e.g. cumulative revenue per customer."""
-    pivot = frame.pivot_table(index="cohort", columns="k", values=value)
-    labels = [f"{c:%Y/%m}" for c in pivot.index]
-    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=[str(k) for k in pivot.columns], y=labels, colorscale="Blues",
-                               zmin=0, text=[[("" if pd.isna(v) else money.compact(v, lang)) for v in row]
-                                             for row in pivot.to_numpy()],
-                               texttemplate="%{text}", textfont={"size": 9},
-                               hovertemplate="%{y} +%{x}: " + money.d3("z") + "<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text=tr("fig_months_since", lang), type="category")
-    fig = _layout(fig, title, height=max(360, 22 * len(labels) + 120))
-    fig.update_layout(hovermode="closest")
     return fig
 
 

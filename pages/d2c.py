@@ -51,8 +51,8 @@ if len(channels):
 cohorts = ui.q("d2c_cohorts", as_of=f.as_of, **{"from": f.start.replace(day=1)})
 if len(cohorts):
     title = ui.t("d2c_cohorts_title", start=f"{f.start:%Y/%m}", end=f"{f.as_of:%Y/%m}")
-    ui.chart(ui.figure(figures.money_heatmap, cohorts, "cumulative_revenue_per_customer", title, lang), cohorts,
-             "d2c_cohorts")
+    ui.chart(ui.figure(figures.cohort_heatmap, cohorts, "cumulative_revenue_per_customer", title, lang, amounts=True),
+             cohorts, "d2c_cohorts")
     st.caption(ui.t("d2c_cohorts_note"))
 st.page_link(st.session_state["_pages"]["simulator"], label=ui.t("d2c_to_simulator"), icon=":material/calculate:")
 ui.definitions(["d2c"])
