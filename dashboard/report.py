@@ -60,7 +60,10 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     rule = R.tier_rule(db, as_of)
     if thresholds:
         rule = {**rule, "thresholds": [float(thresholds[0]), float(thresholds[1])], "auto": False}
-    accounts = R.run(db, "accounts", scope, as_of=as_of, tier_rule=rule)
+    # one caller for the sections that read the account list (health, the call list, renewals, coverage):
+    # it is scored once, under the rule in force for this report
+    q = views.caller(db, scope, known={"tier_rule": rule})
+    accounts = q("accounts", as_of=as_of)
     churn = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, tier_rule=rule)
     movements = M.mrr_movements(db, as_of, start or M.P.add_months(as_of.replace(day=1), -12), scope=scope)
     out: dict = {
@@ -75,8 +78,8 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
         "tiers": records(R.run(db, "tier_summary", scope, as_of=as_of, tier_rule=rule),
                          ["tier", "accounts", "mrr", "mrr_share"]),
     }
-    config = R.health_config(db)
-    scores = M.health_scores(db, as_of, config, with_change=False, scope=scope) if config["measures"] else pd.DataFrame()
+    config = q("health_config")
+    scores = accounts[accounts["score"].notna()].sort_values(["score", "account_id"])
     out["health"] = {
         "bands": {b: int((scores["band"] == b).sum()) if len(scores) else 0 for b in ("red", "yellow", "green")},
         "accounts": records(scores, ["account_id", "score", "band"]) if len(scores) else [],
@@ -86,7 +89,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     if d2c:
         out["d2c"] = jsonable({k: d2c[k] for k in ("customers", "orders", "revenue", "aov",
                                                    "purchase_distribution", "repeat_rate", "ltv")})
-    out |= operations(db, as_of, scope, lang or default_lang())
+    out |= operations(q, as_of, lang or default_lang())
     if segment_by:
         seg = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, segment_by=segment_by, tier_rule=rule)
         out["segments"] = {
@@ -103,13 +106,12 @@ AT_RISK_FIELDS = {"account_id": "account_id", "name": "name", "tier": "tier", "o
                   "reasons": "reasons", "next_action": "next_action"}
 
 
-def operations(db: Database, as_of: dt.date, scope: R.Scope | None, lang: str) -> dict:
+def operations(q: views.Q, as_of: dt.date, lang: str) -> dict:
     """The CS-operations sections, each present when its data is loaded: at_risk (health can be scored),
     renewals (accounts), coverage (touchpoints), upsell (opportunities)."""
-    q = views.caller(db, scope)
     loaded = q("loaded")
     out: dict = {}
-    if R.health_config(db)["measures"]:  # the call list ranks by health
+    if q("health_config")["measures"]:  # the call list ranks by health
         calls = views.at_risk_actions(q, as_of, lang)
         out["at_risk"] = [{field: jsonable(row[column]) if field != "reasons" else list(row[column])
                            for field, column in AT_RISK_FIELDS.items()} for _, row in calls.iterrows()]

@@ -21,13 +21,17 @@ from dashboard.results import Scope, call
 Q = Callable[..., object]
 
 
-def caller(db, scope: Scope | None = None) -> Q:
+def caller(db, scope: Scope | None = None, known: dict | None = None) -> Q:
     """A plain q over ``db`` and ``scope`` for the command line and tests: each result is computed once per
     caller, and what results build on (the account list under the call list, renewals and coverage) comes
-    through the same memo. pandas' copy-on-write keeps a caller's changes out of the shared frame."""
+    through the same memo. ``known`` answers facts as given (the report's ``--tier-thresholds`` rule).
+    pandas' copy-on-write keeps a caller's changes out of the shared frame."""
     memo: dict = {}
+    known = known or {}
 
     def q(name: str, **params):
+        if name in known:
+            return known[name]
         key = (name, repr(sorted(params.items())))
         if key not in memo:
             memo[key] = call(db, name, scope, fetch=q, **params)

@@ -311,3 +311,10 @@ def test_names_with_markup_reach_plotly_as_text():
     assert spec["data"][0]["y"][0] == "&lt;a href=\"javascript:alert(1)\"&gt;x&lt;/a&gt;&lt;b&gt;big&lt;/b&gt;"
     title = spec["layout"]["title"]["text"]
     assert "<a " not in title and "&lt;a href" in title and "<br><span" in title  # our own formatting stays
+
+
+def test_report_tier_thresholds_reach_the_call_list(ops):
+    # stored rule: A (500k) is Tier1; with --tier-thresholds 600000,450000 it is Tier2 in every section
+    out = report.build(ops, as_of=AS_OF, thresholds=(600000, 450000))
+    assert next(r["tier"] for r in out["at_risk"] if r["account_id"] == "A") == "Tier2"
+    assert out["coverage"]["key_accounts_without_contact"] == []  # no Tier1 account under this rule
