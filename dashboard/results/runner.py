@@ -78,14 +78,18 @@ def health_params(config: dict, as_of: dt.date) -> dict:
     }
 
 
+def usage_measures(db: Database) -> list[str]:
+    """The measures of the loaded usage (one per imported usage column)."""
+    return [r[0] for r in db.read(lambda con: con.execute("SELECT DISTINCT measure FROM cur_usage ORDER BY 1").fetchall())]
+
+
 def health_config(db: Database, conf: dict | None = None) -> dict:
     """The health measures in force: the saved setting, else defaults derived from the loaded data."""
     conf = conf or S.get_all(db)
     if conf["health"]:
         return conf["health"]
     measures = []
-    names = db.read(lambda con: con.execute("SELECT DISTINCT measure FROM cur_usage ORDER BY 1").fetchall())
-    for (name,) in names:
+    for name in usage_measures(db):
         agg = "avg" if "user" in name or "seat" in name else "sum"
         measures.append({"name": name, "source": "usage", "weight": 2.0 if name == "page_views" else 1.0,
                          "agg": agg, "higher_is_better": True, "method": "percentile",
@@ -208,8 +212,7 @@ FACTS = {
     "data_bounds": _data_bounds,
     "default_as_of": _default_as_of,
     "loaded": lambda db: db.loaded_datasets(),
-    "usage_measures": lambda db: [r[0] for r in db.read(
-        lambda con: con.execute("SELECT DISTINCT measure FROM cur_usage ORDER BY 1").fetchall())],
+    "usage_measures": usage_measures,
 }
 
 
