@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dashboard import auth
+from dashboard import auth, sessions
 from dashboard.db import Database
+from dashboard.workbook import Limits
 
 DEFAULTS: dict[str, Any] = {
     "currency": "JPY",
@@ -20,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     # What one file may ask of the machine: max_columns, max_cells, max_unzipped_mb, reader_memory_mb,
     # reader_seconds (see workbook.Limits for the defaults). Empty = the defaults.
     "import_limits": {},
+    "session_hours": 7 * 24,  # how long a login lasts in a browser (a signed cookie; see sessions.py)
 }
 
 
@@ -38,12 +40,28 @@ def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
     auth.require_editor(by)
     if key not in DEFAULTS:
         raise KeyError(key)
+    _check(key, value)
     text = json.dumps(value, ensure_ascii=False)
 
     def change(con) -> None:  # the value and who changed it, in one transaction
         con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, text])
         con.execute("INSERT INTO settings_log VALUES (now()::TIMESTAMP, ?, ?, ?::JSON)", [by.name, key, text])
     db.write(change, bump=True)
+
+
+def _check(key: str, value: Any) -> None:
+    """Values a setting cannot take, refused with the setting's name (the page shows the message)."""
+    if key == "session_hours" and not (isinstance(value, (int, float)) and 1 <= value <= sessions.MAX_HOURS):
+        raise ValueError(f"session_hours: between 1 and {sessions.MAX_HOURS}")
+    if key == "import_limits":
+        if not isinstance(value, dict):
+            raise ValueError("import_limits: a mapping of limit name to number")
+        for name, number in value.items():
+            if name not in Limits.BOUNDS:
+                raise ValueError(f"import_limits: unknown limit {name!r}")
+            low, high = Limits.BOUNDS[name]
+            if not isinstance(number, int) or isinstance(number, bool) or not low <= number <= high:
+                raise ValueError(f"import_limits.{name}: a whole number between {low:,} and {high:,}")
 
 
 def history(db: Database, limit: int = 200) -> list[dict]:

@@ -79,6 +79,10 @@ class Stage:
     def load(self, path: Path, file_name: str, sheet: str | None = None,
              choose_sheet=None) -> RawTable:
         """Put the file at ``path`` into ``raw`` and return what was found (headers, format, encoding)."""
+        size = path.stat().st_size
+        if size > self.limits.max_file_mb * 1024 * 1024:
+            raise ImportRefused("file_too_large", file=file_name, mb=f"{size / 1024 / 1024:,.0f}",
+                                limit=f"{self.limits.max_file_mb:,}")
         with path.open("rb") as fh:
             head = fh.read(SAMPLE_BYTES)
         if not head.strip():

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, i18n, metrics, money, results
-from dashboard.db import APP_LINGER_SECONDS, Database, default_path
+from dashboard import auth, export, i18n, metrics, money, results, sessions
+from dashboard.db import APP_LINGER_SECONDS, Database, DatabaseError, default_path
 
 
 @st.cache_resource
@@ -88,15 +90,37 @@ def t(key: str, **kwargs: Any) -> str:
 
 # -- access -----------------------------------------------------------------------------------------
 def current_user() -> auth.User | None:
+    """The signed-in user: from this browser session's login, or from the session cookie a login set
+    (checked on every run, so a logout elsewhere, a removed user or a changed password ends it)."""
     if not auth.load_users():
         return auth.LOCAL_USER
+    token = st.context.cookies.get(sessions.COOKIE) if st.context.cookies else None
+    if token and st.session_state.get("_logged_out") != token:
+        user = sessions.verify(token)
+        if user is not None:
+            st.session_state["user"] = user
+            return user
     return st.session_state.get("user")
+
+
+def _go(url: str) -> None:
+    """Send the browser to a server route (the session cookie is set and cleared over plain HTTP)."""
+    st.html(f"<script>window.location.replace({json.dumps(url)})</script>", unsafe_allow_javascript=True)
+
+
+def _here() -> str:
+    path = urllib.parse.urlsplit(st.context.url or "/").path or "/"
+    query = urllib.parse.urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+    return path + ("?" + query if query else "")
 
 
 def gate() -> auth.User:
     """Show the login form and stop the run unless someone is logged in (or no users are configured)."""
     user = current_user()
     if user is not None:
+        code = st.session_state.pop("_session_code", None)
+        if code:  # just logged in: this tab goes on; the browser fetches the cookie that keeps the login
+            _go("/auth/session?" + urllib.parse.urlencode({"code": code, "next": _here()}))
         return user
     st.title(t("app_title"))
     st.subheader(t("login_title"))
@@ -112,8 +136,27 @@ def gate() -> auth.User:
             st.stop()
         if found:
             st.session_state["user"] = found
+            st.session_state.pop("_logged_out", None)
+            st.session_state["_session_code"] = sessions.issue_code(found.name, _session_hours())
             st.rerun()
         st.error(t("login_failed"))
+    st.stop()
+
+
+def _session_hours() -> float:
+    try:
+        return float(q("settings")["session_hours"])
+    except (DatabaseError, TypeError, ValueError):  # a damaged database must not stop a login
+        return sessions.DEFAULT_HOURS
+
+
+def logout() -> None:
+    """End the session for good: the cookie's session id is revoked, then the browser drops the cookie."""
+    token = st.context.cookies.get(sessions.COOKIE) if st.context.cookies else None
+    sessions.revoke(token)
+    st.session_state.pop("user", None)
+    st.session_state["_logged_out"] = token
+    _go("/auth/logout")
     st.stop()
 
 
@@ -159,8 +202,7 @@ def sidebar(user: auth.User) -> Filters | None:
         if auth.load_users():
             st.caption(t("signed_in_as", name=user.name, role=t(f"role_{user.role}")))
             if st.button(t("logout")):
-                st.session_state.pop("user", None)
-                st.rerun()
+                logout()
         if db().is_empty():
             return None
         default_as_of = q("default_as_of")

@@ -36,12 +36,18 @@ _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time")
 class Limits:
     """What one uploaded file may ask of the machine (workspace setting ``import_limits``)."""
 
+    max_file_mb: int = 4_096  # one file's size on disk (the page's uploader also stops at server.maxUploadSize)
     max_columns: int = 1_000
     max_cells: int = 20_000_000
     max_unzipped_mb: int = 1_024
     reader_memory_mb: int = 6_144
     reader_seconds: int = 600
     import_memory_mb: int = 1_536  # DuckDB's memory limit while an import types and checks the rows
+
+    # What an editor may set each limit to (settings.put refuses anything else).
+    BOUNDS = {"max_file_mb": (1, 1_000_000), "max_columns": (10, 16_384), "max_cells": (1_000, 10_000_000_000),
+              "max_unzipped_mb": (1, 1_000_000), "reader_memory_mb": (256, 1_048_576),
+              "reader_seconds": (10, 86_400), "import_memory_mb": (256, 1_048_576)}
 
     @classmethod
     def from_settings(cls, stored: dict | None) -> Limits:

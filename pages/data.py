@@ -5,9 +5,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import export, importer, money, schema, ui
+from dashboard import export, importer, money, schema, sessions, ui
 from dashboard import settings as S
 from dashboard.readers import ImportRefused
+from dashboard.workbook import Limits
 
 st.title(ui.t("page_data"))
 user, lang = ui.user(), ui.lang()
@@ -159,6 +160,27 @@ with st.form("settings"):
         S.put(database, "currency", currency, by=user)
         S.put(database, "time_zone", tz, by=user)
         st.success(ui.t("saved"))
+
+with st.expander(ui.t("limits_title"), icon=":material/shield_lock:"):
+    st.caption(ui.t("limits_help"))
+    current = Limits.from_settings(conf["import_limits"])
+    with st.form("limits"):
+        columns = st.columns(3)
+        hours = columns[0].number_input(ui.t("session_hours"), 1, sessions.MAX_HOURS, int(conf["session_hours"]),
+                                        disabled=not user.can_edit)
+        wanted = {}
+        for i, name in enumerate(("max_file_mb", "max_columns", "max_cells", "max_unzipped_mb", "reader_memory_mb")):
+            low, high = Limits.BOUNDS[name]
+            wanted[name] = columns[(i + 1) % 3].number_input(ui.t(f"limit_{name}"), low, high,
+                                                             getattr(current, name), disabled=not user.can_edit)
+        if st.form_submit_button(ui.t("save"), disabled=not user.can_edit):
+            kept = {k: v for k, v in conf["import_limits"].items() if k not in wanted}  # set elsewhere, kept
+            limits = kept | {k: int(v) for k, v in wanted.items() if int(v) != getattr(Limits(), k)}
+            if limits != conf["import_limits"]:
+                S.put(database, "import_limits", limits, by=user)
+            if int(hours) != conf["session_hours"]:
+                S.put(database, "session_hours", int(hours), by=user)
+            st.success(ui.t("saved"))
 
 with st.expander(ui.t("settings_history"), icon=":material/history:"):
     changes = S.history(database)

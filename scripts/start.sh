@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/python -m dashboard demo --if-empty
-exec .venv/bin/streamlit run app/main.py --server.headless true "$@"
+exec .venv/bin/streamlit run app/server.py --server.headless true "$@"

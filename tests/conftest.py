@@ -13,6 +13,17 @@ from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_secret(tmp_path_factory):
+    """The signing secret of login cookies lives outside the repository; in tests, in a temporary folder
+    (set in the environment, so servers the tests start use it too)."""
+    import os
+
+    path = tmp_path_factory.mktemp("secret") / "session_secret"
+    os.environ["DASHBOARD_SECRET_FILE"] = str(path)
+    return path
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Database:
     return Database(tmp_path / "test.duckdb")

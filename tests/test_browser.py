@@ -8,12 +8,13 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from dashboard import auth
+from dashboard import auth, sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -86,8 +87,29 @@ def login(page, url: str, name: str, password: str, path: str = "") -> None:
     page.locator("input[type=text]").first.fill(name)
     page.locator("input[type=password]").fill(password)
     page.locator('[data-testid="stFormSubmitButton"] button').click()
+    wait_for_cookie(page)
     page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
     wait_idle(page)
+
+
+def wait_for_cookie(page, timeout: float = 60) -> None:
+    """A login sends the browser through /auth/session for its cookie, then back to the page."""
+    deadline = time.monotonic() + timeout
+    while not any(c["name"] == sessions.COOKIE for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "no session cookie after login"
+        page.wait_for_timeout(200)
+    page.wait_for_url(lambda u: "/auth/" not in u, timeout=60_000)
+
+
+def http(url: str, method: str = "GET", cookie: str | None = None, data: bytes | None = None) -> tuple[int, bytes]:
+    """A plain HTTP request (no browser): how a script would drive the server."""
+    request = urllib.request.Request(url, method=method, data=data,
+                                     headers={"Cookie": f"{sessions.COOKIE}={cookie}"} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
 
 
 def goto(page, slug: str) -> None:
@@ -187,11 +209,7 @@ def test_hostile_links_never_crash_a_page(server, browser):
     for i, path in enumerate(HOSTILE):
         page.goto(f"{server['url']}/{path}")
         page.wait_for_selector('input[type=password], [data-testid="stSidebarNav"]', timeout=60_000)
-        if page.locator("input[type=password]").count():  # a fresh load is a new session: log in again
-            page.locator("input[type=text]").first.fill("exec")
-            page.locator("input[type=password]").fill("exec-pass-2026")
-            page.locator('[data-testid="stFormSubmitButton"] button').click()
-            page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+        assert page.locator("input[type=password]").count() == 0, "the login did not last"
         try:
             wait_idle(page)
         except Exception:
@@ -205,3 +223,61 @@ def test_hostile_links_never_crash_a_page(server, browser):
         if i == 1:
             page.screenshot(path=str(SHOTS / "hostile_link_churn.png"))
     page.close()
+
+
+def test_a_login_lasts_across_reloads_and_bookmarks_until_logout(server, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    page = context.new_page()
+    login(page, server["url"], "exec", "exec-pass-2026", "churn?tier=Tier1")
+    assert "/churn?tier=Tier1" in page.url  # back where the login started, filter kept
+    (cookie,) = [c for c in context.cookies() if c["name"] == sessions.COOKIE]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert 7 * 24 * 3600 - 120 < cookie["expires"] - time.time() <= 7 * 24 * 3600  # setting session_hours
+    assert page.evaluate("document.cookie").find(sessions.COOKIE) == -1  # page scripts cannot read it
+    page.reload()
+    wait_idle(page)
+    assert page.locator("input[type=password]").count() == 0 and "tier=Tier1" in page.url
+    bookmark = context.new_page()  # a bookmark opened in a new tab
+    bookmark.goto(f"{server['url']}/accounts")
+    wait_idle(bookmark)
+    assert bookmark.locator("input[type=password]").count() == 0
+    assert bookmark.get_by_text("exec", exact=False).count() >= 1
+    bookmark.close()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_selector("input[type=password]", timeout=60_000)
+    assert not [c for c in context.cookies() if c["name"] == sessions.COOKIE]
+    page.goto(f"{server['url']}/churn")
+    page.wait_for_selector("input[type=password]", timeout=60_000)
+    # the cookie copied before logout (another machine, a stolen copy) is dead on the server too
+    thief = browser.new_context()
+    thief.add_cookies([cookie])
+    stolen = thief.new_page()
+    stolen.goto(f"{server['url']}/overview")
+    stolen.wait_for_selector("input[type=password]", timeout=60_000)
+    wait_idle(stolen)
+    assert stolen.locator('[data-testid="stMetric"]').count() == 0
+    thief.close()
+    context.close()
+
+
+def test_driving_the_server_without_the_right_role_is_refused(server, browser):
+    """Not buttons hidden but requests refused: an anonymous script and a viewer's cookie against the raw
+    endpoints (downloads, uploads, the login routes)."""
+    url = server["url"]
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    page = context.new_page()
+    login(page, url, "exec", "exec-pass-2026", "accounts")
+    with page.expect_download() as caught:
+        page.locator('[data-testid="stDownloadButton"] button').first.click()
+    download = caught.value.url
+    assert "/media/" in download
+    viewer = next(c["value"] for c in context.cookies() if c["name"] == sessions.COOKIE)
+    assert http(download, cookie=viewer)[0] == 200  # a viewer may read what the page shows
+    assert http(download)[0] == 403  # the same link without a session: refused
+    assert http(download, cookie=viewer[:-4] + "AAAA")[0] == 403  # forged signature
+    upload = f"{url}/_stcore/upload_file/session/widget"
+    assert http(upload, "PUT", data=b"x")[0] == 403
+    assert http(upload, "PUT", cookie=viewer, data=b"x")[0] == 403  # viewers never upload
+    assert http(f"{url}/auth/session?code=made-up")[0] == 400
+    assert http(f"{url}/auth/session?code=")[0] == 400
+    context.close()
