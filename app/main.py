@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import ui
-from dashboard.db import DatabaseError
+from dashboard.db import DatabaseError, restore_backup
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
@@ -51,3 +51,9 @@ try:
     navigation.run()
 except DatabaseError as exc:  # busy, read-only, damaged, full disk: what happened and what to do
     st.error(exc.message(ui.lang()), icon=":material/database:")
+    if exc.key == "db_corrupt_backup" and user.can_edit and st.button(ui.t("backup_restore_button"), type="primary"):
+        kept = restore_backup(ui.db_path(), by=user)
+        st.success(ui.t("backup_restored", when=exc.kwargs["when"], kept=kept.name))
+        st.cache_resource.clear()  # every result of the damaged file
+        ui.new_run()
+        st.button(ui.t("continue"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dashboard import auth, demo, export, importer, metrics, money, parsing, report, results, simulator, views
 from dashboard import settings as S
-from dashboard.db import Database, DatabaseError
+from dashboard.db import Database, DatabaseError, backup_path, backup_time, default_path, restore_backup
 from dashboard.i18n import default_lang
 from dashboard.readers import ImportRefused
 
@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="make an earlier snapshot current again")
     p.add_argument("snapshot", type=int)
 
+    p = sub.add_parser("backup", help="the automatic copy of the last good state (<db>.last-good)")
+    p.add_argument("action", choices=["show", "restore"],
+                   help="show: when it was saved; restore: put it in place of a damaged database")
+
     p = sub.add_parser("demo", help="load the bundled demo data")
     p.add_argument("--if-empty", action="store_true", help="only when the database has no data")
 
@@ -136,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
     except results.ScopeError as exc:
         print(f"--filter: {exc}", file=sys.stderr)
         return 2
+    if args.command == "backup":
+        return _backup(args)
     db = Database(args.db)
     lang = default_lang()
     money.use(S.get(db, "currency"))
@@ -175,6 +181,19 @@ def run(args: argparse.Namespace) -> int:
             return 0
         loaded = demo.load(db, by=_operator(None))
         _print([{k: r[k] for k in ("dataset", "snapshot", "rows_loaded", "rows_rejected")} for r in loaded])
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    """backup show|restore: works on a database too damaged to open."""
+    path = Path(args.db) if args.db else default_path()
+    when = backup_time(path)
+    if args.action == "show":
+        _print({"db": str(path), "backup": str(backup_path(path)) if when else None, "saved_at": when})
+        return 0
+    kept = restore_backup(path, by=_operator(None))
+    Database(path)  # opens and checks the restored file
+    _print({"restored": str(path), "saved_at": when, "damaged_file_kept_as": str(kept)})
     return 0
 
 

@@ -23,10 +23,13 @@ Design (after datasette's database.py):
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import os
 import random
 import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,7 +39,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from dashboard import schema
+from dashboard import auth, schema
 from dashboard.errors import Explained
 
 T = TypeVar("T")
@@ -141,7 +144,58 @@ def check_file(path: Path) -> None:
     if len(head) == 0:
         return  # an empty file (e.g. made by touch) becomes a new database
     if len(head) < 12 or head[8:12] != DUCKDB_MAGIC:
+        if backup_path(path).exists():  # ours, with a good copy beside it: damaged, not a stray CSV
+            raise _damaged(path, "the file header is not DuckDB's")
         raise DatabaseError("db_not_duckdb", path=path)
+
+
+def backup_path(path: Path) -> Path:
+    """The automatic copy of the last good state, beside the database (made after every import/restore)."""
+    return path.with_name(path.name + ".last-good")
+
+
+def backup_time(path: Path) -> str | None:
+    """When the last good state was saved (local time, minutes), or None without a backup."""
+    try:
+        return dt.datetime.fromtimestamp(backup_path(path).stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    except OSError:
+        return None
+
+
+def _damaged(path: Path, detail: str) -> DatabaseError:
+    """The error for a damaged file: with the backup's time and how to restore it, when there is one."""
+    when = backup_time(path)
+    if when:
+        return DatabaseError("db_corrupt_backup", path=path, detail=detail, when=when)
+    return DatabaseError("db_corrupt", path=path, detail=detail)
+
+
+def restore_backup(path: str | os.PathLike[str], *, by: auth.User) -> Path:
+    """Put the last good state back in place of a damaged database (editors only). The damaged file (and
+    its WAL) is kept beside it as ``<db>.damaged-<time>``, never deleted. Returns where it was kept."""
+    auth.require_editor(by)
+    path = Path(path)
+    source = backup_path(path)
+    if not source.exists():
+        raise DatabaseError("db_no_backup", path=path)
+    shared = _instance(path)
+    with shared.lock:
+        if shared.users:
+            raise DatabaseBusy(path, 0)
+        if shared.root is not None:
+            with contextlib.suppress(duckdb.Error):
+                shared.root.close()
+            shared.root = None
+        kept = path.with_name(f"{path.name}.damaged-{dt.datetime.now():%Y%m%d%H%M%S}")
+        tmp = path.with_name(path.name + ".restoring")
+        shutil.copyfile(source, tmp)
+        if path.exists():
+            os.replace(path, kept)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            os.replace(wal, kept.with_name(kept.name + ".wal"))
+        os.replace(tmp, path)
+    return kept
 
 
 def _writable(path: Path) -> bool:
@@ -232,7 +286,7 @@ class Database:
         text = str(exc)
         if isinstance(exc, duckdb.Error) and (opening or any(sign in text for sign in _DAMAGE_SIGNS)):
             detail = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
-            return DatabaseError("db_corrupt", path=self.path, detail=detail)
+            return _damaged(self.path, detail)
         return exc
 
     @property
@@ -308,9 +362,11 @@ class Database:
         return self.read(lambda con: con.execute(sql, params or {}).df())
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, bump: bool = False,
-              attach: dict[str, Path] | None = None) -> T:
+              attach: dict[str, Path] | None = None, backup: bool = False) -> T:
         """Run ``fn(connection)`` in one transaction; writes are serialised. ``bump`` marks new data.
-        ``attach`` names other database files (an import's staging file) to read from, read-only."""
+        ``attach`` names other database files (an import's staging file) to read from, read-only.
+        ``backup`` saves the committed state as the last good one (``<db>.last-good``) before the file
+        is let go, so no other write slips in between."""
         if self.read_only:
             raise DatabaseError("db_read_only", path=self.path)
         with self._shared.write_lock, self._connect() as con, self._attached(con, attach or {}):
@@ -330,7 +386,39 @@ class Database:
                 if translated is exc:
                     raise
                 raise translated from exc
+            if backup:
+                self._save_last_good()
             return result
+
+    def _save_last_good(self) -> None:
+        """Copy the database (and its WAL) as it stands after a commit, fold the WAL in on the copy, check
+        the copy opens, then put it in place of the previous backup in one rename. A failure (a full disk)
+        keeps the previous backup and never fails the import that was just committed."""
+        target = backup_path(self.path)
+        for stale in self.path.parent.glob(f".{self.path.name}.backup-*"):  # left by a killed process
+            shutil.rmtree(stale, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.backup-", dir=self.path.parent))
+        try:
+            copy = work / "copy.duckdb"
+            shutil.copyfile(self.path, copy)
+            wal = self.path.with_name(self.path.name + ".wal")
+            if wal.exists():
+                shutil.copyfile(wal, work / "copy.duckdb.wal")
+            con = duckdb.connect(str(copy), config={"memory_limit": memory_limit()})
+            try:
+                con.execute("CHECKPOINT")
+                if schema.needs_migration(con):
+                    raise RuntimeError("the copy does not have the current schema")
+                con.execute("SELECT count(*) FROM snapshots").fetchone()
+            finally:
+                con.close()
+            os.replace(copy, target)
+        except (OSError, duckdb.Error, RuntimeError) as exc:
+            import logging
+
+            logging.getLogger(__name__).warning("the last good state was not saved: %s", exc)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     @staticmethod
     @contextlib.contextmanager

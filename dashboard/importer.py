@@ -218,6 +218,7 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
         measures = []
     # (SQL name of the value, its kind, the raw column, the file's header, required?)
     fields = [(quote_ident(c), columns[c], f"c{index[h]}", h, c in required) for c, h in plain.items()]
+    non_negative = {quote_ident(c) for c in schema.NON_NEGATIVE.get(dataset, ()) if c in plain}
     fields += [(f"m{j}", "number", f"c{index[h]}", h, False) for j, (_, h) in enumerate(measures)]
     # One pass types every value and flags the cells that failed (bad_k: text that is no value; blank_k: a
     # required value missing); only the few flagged rows are looked at again, to name what is wrong.
@@ -231,6 +232,10 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
             key = error if error.startswith("'") else f"{error}(r.{r})"
             checks.append((f"bad_{k}", f"SELECT t.row_no, ?, {key}, r.{r} FROM typed t JOIN raw r USING (row_no) "  # noqa: S608
                                        f"WHERE t.bad_{k}", header))
+        if name in non_negative:
+            flags.append(f"coalesce({name} < 0, false) AS negative_{k}")
+            checks.append((f"negative_{k}", f"SELECT t.row_no, ?, 'negative_amount', r.{r} FROM typed t "  # noqa: S608
+                                            f"JOIN raw r USING (row_no) WHERE t.negative_{k}", header))
         if is_required:
             flags.append(f"({name} IS NULL AND v_blank({r})) AS blank_{k}")
             checks.append((f"blank_{k}", f"SELECT row_no, ?, 'required_blank', NULL FROM typed WHERE blank_{k}", header))  # noqa: S608
@@ -468,7 +473,7 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
         duplicate = conflicts = loaded = 0
         if not unchanged:
             snapshot_id, unchanged, duplicate, conflicts, loaded = db.write(
-                write, bump=True, attach={alias: plan.stage.path})
+                write, bump=True, attach={alias: plan.stage.path}, backup=True)
     finally:
         plan.discard()
     progress(1.0, "done")
@@ -540,7 +545,7 @@ def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
             raise KeyError(snapshot_id)
         con.execute("UPDATE snapshots SET is_current = (snapshot_id = ?) WHERE dataset = ?", [snapshot_id, row[0]])
         return row[0]
-    return db.write(write, bump=True)
+    return db.write(write, bump=True, backup=True)
 
 
 def rejected_rows(db: Database, snapshot_id: int) -> pd.DataFrame:

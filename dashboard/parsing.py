@@ -161,6 +161,22 @@ def _excel_serial(number: float) -> dt.date:
     return EXCEL_EPOCH + dt.timedelta(days=int(number))
 
 
+# The earliest date a value may hold: a contract or an order before 1900 is a typo or a placeholder
+# (0001/01/01), and would stretch every month spine back to it. Later dates (9999/12/31 = "no end") are kept.
+MIN_DATE = dt.date(1900, 1, 1)
+
+
+def _in_range(parser):
+    @functools.wraps(parser)
+    def run(value: object):
+        day = parser(value)
+        if day is not None and day < MIN_DATE:
+            raise ParseError("date_out_of_range", value)
+        return day
+    return run
+
+
+@_in_range
 @_guarded("not_a_date")
 def parse_date(value: object) -> dt.date | None:
     """2024/4/1, 2024-04-01, 2024年4月1日, 令和6年4月1日, 20240401, Excel serial 45383 -> date."""
@@ -208,6 +224,7 @@ def _parse_month_text(text: str) -> dt.date | None:
     return None
 
 
+@_in_range
 @_guarded("not_a_date")
 def parse_month(value: object) -> dt.date | None:
     """'2024-04', '2024年4月', '202404' or any date -> the first day of its month."""

@@ -38,6 +38,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 # Grain of each dataset inside one snapshot: duplicate keys are rejected rows, never silent overwrites.
+# Amounts that cannot be below zero: a negative MRR is a sign error or a credit note in the wrong file
+# (refunds in orders stay negative: a return is a real negative amount).
+NON_NEGATIVE = {"accounts": {"mrr"}, "mrr": {"mrr"}}
+
 UNIQUE_KEY: dict[str, tuple[str, ...]] = {
     "accounts": ("account_id",),
     "mrr": ("account_id", "month"),

@@ -142,6 +142,22 @@ class Stage:
             except duckdb.Error as again:
                 raise _csv_refusal(again, file_name, headers, delimiter) from again
         self._check_swallowed_rows(headers, delimiter, file_name)
+        self._check_cut_off(source, headers, delimiter, file_name)
+
+    def _check_cut_off(self, source: Path, headers: list[str], delimiter: str, file_name: str) -> None:
+        """Refuse a file that ends in the middle of a row (no line break at the end and fewer fields than
+        the header): a download or copy cut off, whose last row would load with a shortened value."""
+        size = source.stat().st_size
+        with source.open("rb") as fh:
+            fh.seek(max(0, size - 65536))
+            tail = fh.read()
+        if not tail or tail.endswith((b"\n", b"\r")):
+            return
+        last = tail.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n").rsplit("\n", 1)[-1]
+        fields = next(csv.reader([last], delimiter=delimiter), [])
+        if len(fields) < len(headers):
+            row = self.con.execute("SELECT count(*) FROM raw_file").fetchone()[0]
+            raise ImportRefused("cut_off", file=file_name, row=row, header=headers[len(fields)] if fields else headers[0])
 
     def _check_swallowed_rows(self, headers: list[str], delimiter: str, file_name: str) -> None:
         """Refuse a cell whose continuation lines look like whole rows (as many delimiters as the header):
@@ -266,6 +282,10 @@ def _csv_refusal(exc: duckdb.Error, file_name: str, headers: list[str], delimite
         return ImportRefused("unclosed_quote", file=file_name, row=row, header=header, n=swallowed)
     if "Invalid unicode" in text or "not utf-8" in text:
         return ImportRefused("mixed_encoding", file=file_name, row=row)
+    if "Maximum line size" in text:
+        size = re.search(r"Actual Size:\s*(\d+)", text)
+        return ImportRefused("line_too_long", file=file_name, row=row,
+                             mb=f"{int(size.group(1)) / 1e6:,.1f}" if size else "?")
     if "Expected Number of Columns" in text:
         return ImportRefused("too_many_fields", file=file_name, row=row, limit=len(headers) + SPARE_COLUMNS)
     return ImportRefused("not_a_table", file=file_name, detail=text.strip().splitlines()[0][:160])

@@ -23,9 +23,13 @@ def get_db(path: str) -> Database:
     return Database(path, linger=APP_LINGER_SECONDS)
 
 
+def db_path() -> str:
+    return str(default_path().resolve())
+
+
 def db() -> Database:
     """The database of $DASHBOARD_DB (or the default file), opened once per process."""
-    return get_db(str(default_path().resolve()))
+    return get_db(db_path())
 
 
 # Results are kept once per process and shared by every session (cache_resource): a rerun does not copy a
@@ -239,6 +243,10 @@ def sidebar(user: auth.User) -> Filters | None:
             selected[column] = st.multiselect(t(label), options[column], key=key, placeholder=t("all"))
         if dropped:
             st.toast(t("link_filter_ignored", values=", ".join(dropped)), icon=":material/info:")
+        # Which data this page shows: every figure of one run comes from this one version.
+        last = q("last_import")
+        st.caption(t("data_state", n=st.session_state["_data_version_this_run"],
+                     when=f"{last:%Y/%m/%d %H:%M}" if last is not None else "–"))
     filters = Filters(as_of, min(start, as_of), results.Scope.of(selected))
     sync_url(filters)
     return filters

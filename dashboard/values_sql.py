@@ -111,15 +111,24 @@ def macros(currency_code: str = "JPY") -> list[str]:
         r"WHEN regexp_matches(t, '^[0-9]{5}(\.[0-9]+)?$') THEN CASE WHEN try_cast(t AS DOUBLE) >= 1 "
         "AND try_cast(t AS DOUBLE) < 2958466 THEN DATE '1899-12-30' + floor(try_cast(t AS DOUBLE))::INTEGER END "
         "ELSE v_month_text(t) END",
-        "CREATE OR REPLACE MACRO v_date(s) AS CASE WHEN v_blank(s) THEN NULL "
+        "CREATE OR REPLACE MACRO v_date_any(s) AS CASE WHEN v_blank(s) THEN NULL "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}') THEN try_cast(s AS DATE) "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[ T].*') THEN try_cast(s[1:10] AS DATE) "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}/[0-9]{1,2}/[0-9]{1,2}') THEN try_cast(replace(s, '/', '-') AS DATE) "
         "ELSE list_transform([v_norm(s)], lambda t: v_date_text(t))[1] END",
-        "CREATE OR REPLACE MACRO v_month(s) AS CASE WHEN v_blank(s) THEN NULL "
+        "CREATE OR REPLACE MACRO v_month_any(s) AS CASE WHEN v_blank(s) THEN NULL "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}') THEN try_cast(s || '-01' AS DATE) "
         "ELSE coalesce(list_transform([v_norm(s)], lambda t: v_month_text(t))[1], "
-        "date_trunc('month', v_date(s))::DATE) END",
+        "date_trunc('month', v_date_any(s))::DATE) END",
+        # parsing.MIN_DATE: earlier dates are a rejected cell of their own kind (date_out_of_range)
+        "CREATE OR REPLACE MACRO v_date(s) AS "
+        "list_transform([v_date_any(s)], lambda d: CASE WHEN d >= DATE '1900-01-01' THEN d END)[1]",
+        "CREATE OR REPLACE MACRO v_month(s) AS "
+        "list_transform([v_month_any(s)], lambda d: CASE WHEN d >= DATE '1900-01-01' THEN d END)[1]",
+        "CREATE OR REPLACE MACRO v_date_error(s) AS "
+        "CASE WHEN v_date_any(s) IS NOT NULL THEN 'date_out_of_range' ELSE 'not_a_date' END",
+        "CREATE OR REPLACE MACRO v_month_error(s) AS "
+        "CASE WHEN v_month_any(s) IS NOT NULL THEN 'date_out_of_range' ELSE 'not_a_date' END",
     ]
 
 
@@ -129,6 +138,6 @@ TYPED = {
     "text": ("v_text", None),
     "money": ("v_money", "v_money_error"),
     "number": ("v_number", "v_number_error"),
-    "date": ("v_date", "'not_a_date'"),
-    "month": ("v_month", "'not_a_date'"),
+    "date": ("v_date", "v_date_error"),
+    "month": ("v_month", "v_month_error"),
 }

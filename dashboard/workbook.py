@@ -45,7 +45,7 @@ class Limits:
     import_memory_mb: int = 1_536  # DuckDB's memory limit while an import types and checks the rows
 
     # What an editor may set each limit to (settings.put refuses anything else).
-    BOUNDS = {"max_file_mb": (1, 1_000_000), "max_columns": (10, 16_384), "max_cells": (1_000, 10_000_000_000),
+    BOUNDS = {"max_file_mb": (1, 1_000_000), "max_columns": (2, 16_384), "max_cells": (100, 10_000_000_000),
               "max_unzipped_mb": (1, 1_000_000), "reader_memory_mb": (256, 1_048_576),
               "reader_seconds": (10, 86_400), "import_memory_mb": (256, 1_048_576)}
 

@@ -32,9 +32,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("browser")
+def start_server(tmp: Path) -> tuple[subprocess.Popen, str]:
+    """The app as the README starts it (scripts/start.sh: demo data into an empty database), with the
+    users lead (editor) and exec (viewer), on a free port of 127.0.0.1."""
     users = tmp / "users.toml"
     auth.add_user("lead", "lead-pass-2026", "editor", users)
     auth.add_user("exec", "exec-pass-2026", "viewer", users)
@@ -48,15 +48,24 @@ def server(tmp_path_factory):
     while time.monotonic() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError((tmp / "server.log").read_text())
-    yield {"url": url, "tmp": tmp}
+    proc.kill()
+    raise RuntimeError((tmp / "server.log").read_text())
+
+
+def stop_server(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, 15)
     proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser")
+    proc, url = start_server(tmp)
+    yield {"url": url, "tmp": tmp}
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +135,7 @@ def no_exception(page) -> None:
         '[data-testid="stException"]').first.inner_text()
 
 
-def test_no_page_without_login(server, browser):
+def test_no_page_without_login(server, browser, reliability):
     """Every URL, the pages' own included, shows the login form or nothing: never a page's data."""
     page = browser.new_page()
     for path in ("", "tiers", "data", "health?lang=en", "simulator?sim_aov=9000"):
@@ -142,6 +151,8 @@ def test_no_page_without_login(server, browser):
         assert page.locator('[data-testid="stMetric"]').count() == 0
         assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
         assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+    reliability.count("Access", "anonymous page loads (pages and legacy page URLs)", 8,
+                      "login form or a blank shell; no data, no uploader")
     page.close()
 
 
@@ -225,7 +236,7 @@ def test_hostile_links_never_crash_a_page(server, browser):
     page.close()
 
 
-def test_a_login_lasts_across_reloads_and_bookmarks_until_logout(server, browser):
+def test_a_login_lasts_across_reloads_and_bookmarks_until_logout(server, browser, reliability):
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
     page = context.new_page()
     login(page, server["url"], "exec", "exec-pass-2026", "churn?tier=Tier1")
@@ -256,11 +267,12 @@ def test_a_login_lasts_across_reloads_and_bookmarks_until_logout(server, browser
     stolen.wait_for_selector("input[type=password]", timeout=60_000)
     wait_idle(stolen)
     assert stolen.locator('[data-testid="stMetric"]').count() == 0
+    reliability.count("Access", "cookie copied before logout, replayed after it", 1, "login form, no data")
     thief.close()
     context.close()
 
 
-def test_driving_the_server_without_the_right_role_is_refused(server, browser):
+def test_driving_the_server_without_the_right_role_is_refused(server, browser, reliability):
     """Not buttons hidden but requests refused: an anonymous script and a viewer's cookie against the raw
     endpoints (downloads, uploads, the login routes)."""
     url = server["url"]
@@ -280,4 +292,7 @@ def test_driving_the_server_without_the_right_role_is_refused(server, browser):
     assert http(upload, "PUT", cookie=viewer, data=b"x")[0] == 403  # viewers never upload
     assert http(f"{url}/auth/session?code=made-up")[0] == 400
     assert http(f"{url}/auth/session?code=")[0] == 400
+    reliability.count("Access", "raw HTTP requests without the right role", 6,
+                      "download without a session / with a forged cookie, upload anonymous / as viewer, "
+                      "made-up and empty login codes: 403 or 400")
     context.close()

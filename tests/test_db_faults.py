@@ -16,6 +16,7 @@ from dashboard import importer
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
 from dashboard.db import Database, DatabaseError
+from tests.reliability import LEDGER
 
 ACCOUNTS = "取引先ID,会社名,月額,契約開始日\nA1,株式会社①,\"￥120,000\",2024/4/1\nA2,髙﨑商事,80000,2024/5/1\n"
 
@@ -88,6 +89,8 @@ def test_twenty_threads_reading_and_writing_see_no_error(db):
         thread.join(timeout=120)
     assert errors == []
     assert db.data_version() == 10
+    LEDGER.count("Two writers and load", "threads on one database file at once", 20,
+                 "19 readers × 60 rounds, 1 writer × 10 commits: 0 errors")
 
 
 def test_two_database_objects_on_one_file_in_threads(tmp_path):
@@ -184,6 +187,7 @@ def test_full_disk_gives_a_clear_message_and_changes_nothing(tmp_path, capsys):
         assert (code, out) == (3, "")
         assert "disk" in err and "full" in err and "no transaction" not in err
         assert Database(path).content_fingerprint() == before
+        LEDGER.count("Faults", "imports into a full disk (3 MB tmpfs)", 1, "clear message, content unchanged")
     finally:
         subprocess.run(["umount", "-l", str(small)], check=False)  # lazy: a file may still be open
 

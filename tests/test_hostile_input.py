@@ -21,6 +21,7 @@ from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
 from dashboard.readers import ImportRefused
 from tests.conftest import crafted_xlsx
+from tests.reliability import LEDGER
 from tests.test_pages import open_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,6 +218,8 @@ def test_every_parser_answers_a_value_or_a_parse_error(value):
             parser(value)
         except parsing.ParseError:
             pass
+    LEDGER.count("Bad input", "fuzzed values through every value parser (hypothesis)", len(parsing.PARSERS),
+                 "each a value or a ParseError naming the value; nothing else raised")
 
 
 # -- item 4: accepted but wrong ---------------------------------------------------------------------

@@ -70,8 +70,8 @@ DATES = [
     ("20240401", dt.date(2024, 4, 1)), ("45383", dt.date(2024, 4, 1)), ("45383.75", dt.date(2024, 4, 1)),
     ("2024-04-01 10:00:00", dt.date(2024, 4, 1)), ("2024-04-01T10:00", dt.date(2024, 4, 1)),
     ("2024.4.1", dt.date(2024, 4, 1)), ("2024-04", dt.date(2024, 4, 1)), ("2024年4月", dt.date(2024, 4, 1)),
-    ("2024年4月1日(月)", dt.date(2024, 4, 1)), ("", None), ("-", None), ("0001-01-01", dt.date(1, 1, 1)),
-    ("9999-12-31", dt.date(9999, 12, 31)),
+    ("2024年4月1日(月)", dt.date(2024, 4, 1)), ("", None), ("-", None), ("1900-01-01", dt.date(1900, 1, 1)),
+    ("9999-12-31", dt.date(9999, 12, 31)),  # "no end" in many Japanese systems: kept
 ]
 
 
@@ -87,6 +87,16 @@ def test_date_rejections(con, text):
     assert sql(con, "v_date", text) is None
     with pytest.raises(parsing.ParseError):
         parsing.parse_date(text)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01", "0001/01/01", "1899-12-31", "1899年12月31日", "1000-01"])
+def test_dates_before_1900_are_their_own_rejection(con, text):
+    """A placeholder like 0001/01/01 would stretch every month spine back two thousand years."""
+    assert sql(con, "v_date", text) is None and sql(con, "v_month", text) is None
+    assert sql(con, "v_date_error", text) == "date_out_of_range"
+    with pytest.raises(parsing.ParseError) as caught:
+        parsing.parse_date(text)
+    assert caught.value.key == "date_out_of_range"
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -212,6 +212,8 @@ FACTS = {
     "data_bounds": _data_bounds,
     "default_as_of": _default_as_of,
     "loaded": lambda db: db.loaded_datasets(),
+    "last_import": lambda db: db.read(lambda con: con.execute(
+        "SELECT max(imported_at) FROM snapshots WHERE is_current").fetchone()[0]),
     "usage_measures": usage_measures,
 }
 
