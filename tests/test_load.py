@@ -36,7 +36,8 @@ def test_twenty_sessions_browse_while_an_import_commits(tmp_path, reliability, m
     try:
         token = sessions.sign("exec", hours=1)
         host = url.split("//")[1].split(":")[0]
-        # next month's billing export: one account's latest month billed ¥1,000,000 (the MRR card must move)
+        # a corrected billing export: one account-month billed ¥1,000,000 (the Overview's figures must move;
+        # the month is the greatest as text, 2026/9, so October now reads as contraction: revenue churn moves)
         rows = [r for r in csv.reader(io.StringIO((tmp_path / "demo" / "請求履歴.csv").read_bytes().decode("cp932"))) if r]
         header, latest = rows[0], max(r[1] for r in rows[1:])
         first = next(r for r in rows[1:] if r[1] == latest)
