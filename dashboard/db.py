@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import logging
 import os
 import random
 import re
@@ -43,6 +44,7 @@ from dashboard import auth, schema
 from dashboard.errors import Explained
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "dashboard.duckdb"
 ENV_DB = "DASHBOARD_DB"
@@ -414,9 +416,7 @@ class Database:
                 con.close()
             os.replace(copy, target)
         except (OSError, duckdb.Error, RuntimeError) as exc:
-            import logging
-
-            logging.getLogger(__name__).warning("the last good state was not saved: %s", exc)
+            log.warning("the last good state was not saved: %s", exc)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

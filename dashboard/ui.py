@@ -270,6 +270,14 @@ def filter_note(name: str) -> None:
         st.caption(t("filters_not_applied"))
 
 
+def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, **options: Any) -> None:
+    """A result's rows as a table: the chosen columns (default all), labelled and formatted as result
+    ``name`` declares them, blanks shown blank."""
+    shown = frame[columns] if columns is not None else frame
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="",
+                 column_config=column_config(name, columns), **options)
+
+
 def column_config(name: str, columns: list[str] | None = None) -> dict:
     """Table columns of result ``name`` with their labels in the user's language and their formats."""
     out = {}

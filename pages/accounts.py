@@ -53,8 +53,7 @@ if calls_tab.open:
             # what a CS lead reads first: who, how big, why and what to do; the CSV has every column
             columns = ["name", "mrr", "score", "next_action", "reasons", "tier", "owner", "days_to_renewal",
                        "days_since_contact", "change", "account_id"]
-            st.dataframe(shown[columns], hide_index=True, placeholder="", width="stretch", height=420,
-                         column_config=ui.column_config("at_risk", columns))
+            ui.table(shown, "at_risk", columns, height=420)
             if len(full) > SHOWN:
                 st.caption(ui.t("calls_shown", shown=SHOWN, total=len(full)))
             enc_col, dl_col = st.columns([3, 2], vertical_alignment="bottom")
@@ -118,8 +117,7 @@ if renewals_tab.open:
             st.markdown(f"**{ui.t('renewals_by_owner')}**")
             by_owner = ["owner", "due_30_accounts", "due_90_accounts", "due_90_mrr"]  # all six in the CSV
             owners = ui.q("renewals_by_owner", as_of=f.as_of)
-            st.dataframe(owners[by_owner], hide_index=True, width="stretch", placeholder="",
-                         column_config=ui.column_config("renewals_by_owner", by_owner))
+            ui.table(owners, "renewals_by_owner", by_owner)
             ui.download(owners, "renewals_by_owner")
         rates = ui.q("renewal_rates", as_of=f.as_of, grain="quarter", start=periods.add_months(f.as_of.replace(day=1), -24))
         if rates["renewals_due"].sum():
@@ -133,8 +131,7 @@ if renewals_tab.open:
         else:
             columns = ["name", "tier", "owner", "mrr", "renewal_date", "days_to_renewal", "score", "change",
                        "days_since_contact", "open_deals", "open_amount", "account_id"]
-            st.dataframe(handoff[columns], hide_index=True, width="stretch", placeholder="",
-                         column_config=ui.column_config("renewals_due", columns))
+            ui.table(handoff, "renewals_due", columns)
             ui.download(handoff, "renewal_handoff")
 
 
@@ -164,8 +161,7 @@ if coverage_tab.open:
                     st.success(ui.t("key_uncontacted_none"))
                 else:
                     columns = ["name", "owner", "mrr", "last_contact", "days_since_contact"]
-                    st.dataframe(key_accounts[columns], hide_index=True, width="stretch", placeholder="",
-                                 column_config=ui.column_config("key_accounts_uncontacted", columns))
+                    ui.table(key_accounts, "key_accounts_uncontacted", columns)
                     ui.download(key_accounts, "key_accounts_uncontacted")
 
 

@@ -46,7 +46,7 @@ with right:
     else:
         st.info(ui.t("d2c_no_channel"))
 if len(channels):
-    st.dataframe(channels, hide_index=True, width="stretch", placeholder="", column_config=ui.column_config("d2c_channels"))
+    ui.table(channels, "d2c_channels")
 
 cohorts = ui.q("d2c_cohorts", as_of=f.as_of, **{"from": f.start.replace(day=1)})
 if len(cohorts):

@@ -55,7 +55,7 @@ ui.chart(ui.figure(figures.band_trend, history, ui.t("band_trend"), lang), histo
 
 st.subheader(ui.t("lowest"))
 lowest = views.localize_measures(views.localize_bands(ui.q("lowest_health", as_of=f.as_of), ui.t), "reason_measure", lang)
-st.dataframe(lowest, hide_index=True, placeholder="", width="stretch", column_config=ui.column_config("lowest_health"))
+ui.table(lowest, "lowest_health")
 
 st.subheader(ui.t("explain"))
 # The lowest-scoring accounts first; at most EXPLAIN_CHOICES of them (a 100k-entry list takes half a second

@@ -53,7 +53,6 @@ if k["movement_month"] is not None:
 st.subheader(ui.t("at_risk_title"))
 calls = ui.q("call_list", as_of=f.as_of, lang=lang, limit=20)
 columns = ["name", "mrr", "score", "next_action", "reasons", "tier", "owner", "days_to_renewal"]
-st.dataframe(calls[columns], hide_index=True, placeholder="", width="stretch",
-             column_config=ui.column_config("at_risk", columns))
+ui.table(calls, "at_risk", columns)
 st.page_link(st.session_state["_pages"]["accounts"], label=ui.t("all_calls"), icon=":material/arrow_forward:")
 ui.definitions(["active_accounts", "mrr", "customer_churn", "revenue_churn", "nrr", "red_share", "renewals", "movements"])

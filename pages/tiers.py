@@ -70,6 +70,5 @@ listing = ui.q("accounts", as_of=f.as_of)
 listing = listing[listing["tier"] == (tier or "Tier1")]
 st.subheader(ui.t("tier_accounts", tier=tier or "Tier1"))
 shown = ["account_id", "name", "mrr", "score", "band", "change", "owner", "plan", "renewal_date", "days_since_contact"]
-st.dataframe(views.localize_bands(listing[shown], ui.t), hide_index=True, placeholder="", width="stretch",
-             column_config=ui.column_config("accounts", shown))
+ui.table(views.localize_bands(listing[shown], ui.t), "accounts", shown)
 ui.definitions(["tiers", "tier_migration", "customer_churn", "health"])
