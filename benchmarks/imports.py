@@ -43,7 +43,9 @@ TARGET = {"csv": 0.5, "parquet": 0.5, "cp932": 0.33}
 
 
 def generate(folder: Path, size: dict) -> list[tuple[str, str, Path]]:
-    """(dataset, kind, path) for every export of one size, written by DuckDB (fast and repeatable)."""
+    """(dataset, kind, path) for every export of one size, written by DuckDB (fast and repeatable).
+    Usage, MRR history and touchpoints all end on 2026-08-31, so the pages' default as-of day (the data's
+    last day) has a full usage window behind it, as with a real export."""
     con = duckdb.connect()
     n, days, months = size["accounts"], size["usage_days"], size["mrr_months"]
     files: list[tuple[str, str, Path]] = []
@@ -68,14 +70,14 @@ def generate(folder: Path, size: dict) -> list[tuple[str, str, Path]]:
     accounts_utf8.unlink()
     usage = copy(f"""
         SELECT 'C' || lpad((i % {n})::VARCHAR, 7, '0') AS "取引先ID",
-               strftime(DATE '2026-01-01' + (i // {n})::INTEGER, '%Y/%m/%d') AS "日付",
+               strftime(DATE '2026-09-01' - {days} + (i // {n})::INTEGER, '%Y/%m/%d') AS "日付",
                (i * 7) % 23 AS "ログイン数", (i * 13) % 401 AS "表示数", (i * 3) % 11 AS "アクティブユーザー数"
         FROM range({n * days}) t(i)""", folder / "usage.csv")
     files.append(("usage", "csv", usage))
     files.append(("usage", "cp932", _to_cp932(usage, folder / "usage_cp932.csv")))
     files.append(("mrr", "csv", copy(f"""
         SELECT 'C' || lpad((i % {n})::VARCHAR, 7, '0') AS "取引先ID",
-               strftime(DATE '2025-01-01' + to_months((i // {n})::INTEGER), '%Y-%m') AS "請求月",
+               strftime(DATE '2026-09-01' - to_months({months}) + to_months((i // {n})::INTEGER), '%Y-%m') AS "請求月",
                ((i % {n}) % 50 + 1) * 10000 + (i // {n}) * 100 AS "請求金額"
         FROM range({n * months}) t(i)""", folder / "mrr.csv")))
     orders_sql = f"""
@@ -88,7 +90,7 @@ def generate(folder: Path, size: dict) -> list[tuple[str, str, Path]]:
     files.append(("orders", "parquet", copy(orders_sql, folder / "orders.parquet", "PARQUET")))
     files.append(("touchpoints", "csv", copy(f"""
         SELECT 'C' || lpad((i % {n})::VARCHAR, 7, '0') AS "取引先ID",
-               strftime(DATE '2025-06-01' + (i % 500)::INTEGER, '%Y-%m-%d') AS "接触日",
+               strftime(DATE '2026-09-01' - 500 + (i % 500)::INTEGER, '%Y-%m-%d') AS "接触日",
                (['QBR', '電話', 'メール', '訪問'])[i % 4 + 1] AS "対応種別",
                '定例, 次回は' || (i % 12 + 1) || '月' AS "メモ"
         FROM range({size['touchpoints']}) t(i)""", folder / "touchpoints.csv")))

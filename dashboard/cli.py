@@ -14,6 +14,7 @@ from dashboard import settings as S
 from dashboard.db import Database, DatabaseError, backup_path, backup_time, default_path, restore_backup
 from dashboard.i18n import default_lang
 from dashboard.readers import ImportRefused
+from dashboard.results import health_store
 
 
 def _date(text: str) -> dt.date:
@@ -87,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "opportunities) or upsert (replace rows by key, add new keys; accounts, mrr)")
     p.add_argument("--confirm-replace", action="store_true",
                    help="replace even when the file would remove more than half of the current accounts")
+    p.add_argument("--no-prepare", dest="prepare", action="store_false",
+                   help="do not score health ahead for the pages after this import (for all but the last "
+                        "import of a batch; or run `prepare` after the batch)")
+
+    sub.add_parser("prepare", help="score health ahead for the days the pages open on (done after each import "
+                                   "unless --no-prepare; large data only, see --force)").add_argument(
+        "--force", action="store_true", help="also when the usage is small")
 
     p = sub.add_parser("report", help="print the headline figures as JSON")
     p.add_argument("--as-of", type=_date)
@@ -149,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = importer.import_file(db, args.file, args.dataset, sheet=args.sheet,
                                           overrides=dict(args.map), by=_operator(args.by), lang=lang, mode=args.mode,
-                                          confirm_replace=args.confirm_replace, progress=_progress())
+                                          confirm_replace=args.confirm_replace, progress=_progress(),
+                                          prepare=args.prepare)
         except ImportRefused as exc:
             print(exc.message(lang), file=sys.stderr)
             return 2
@@ -158,6 +167,10 @@ def run(args: argparse.Namespace) -> int:
         _print({k: result[k] for k in ("dataset", "snapshot", "unchanged", "mode", "rows_read", "rows_loaded",
                                        "rows_rejected", "rows_duplicate", "mapping", "unmapped", "errors", "warnings",
                                        "encoding", "sheet")})
+    elif args.command == "prepare":
+        started = time.monotonic()
+        days = health_store.prepare(db, force=args.force)
+        _print({"days_scored_ahead": days, "seconds": round(time.monotonic() - started, 1)})
     elif args.command == "report":
         _print(report.build(db, as_of=args.as_of, period=args.period, start=args.start,
                             segment_by=args.segment_by, thresholds=args.tier_thresholds, scope=scope))

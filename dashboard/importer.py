@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 import weakref
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from dashboard.i18n import LANGS, MESSAGES, default_lang, t
 from dashboard.readers import ImportRefused, Limits, RawTable
 from dashboard.staging import Stage, file_hash, quote_ident
 from dashboard.values_sql import TYPED
+
+log = logging.getLogger(__name__)
 
 MODES = ("replace", "append", "upsert")
 MODES_FOR: dict[str, tuple[str, ...]] = {
@@ -381,8 +384,10 @@ def _message_sql(lang: str | None) -> tuple[str, list[str]]:
 
 
 def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = None,
-           confirm_replace: bool = False, progress: Progress | None = None) -> dict:
+           confirm_replace: bool = False, progress: Progress | None = None, prepare: bool = True) -> dict:
     """Store the plan as the dataset's new current snapshot (one transaction). Same file twice: no-op.
+    Then, with ``prepare``, score health ahead for the pages (large data only; after the commit, so the
+    new data is in place even if that step fails). A batch of imports passes False and prepares once.
 
     ``by`` is who acts: only an editor may import (checked here, whatever page or command calls this)."""
     auth.require_editor(by)
@@ -476,6 +481,9 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
                 write, bump=True, attach={alias: plan.stage.path}, backup=True)
     finally:
         plan.discard()
+    if not unchanged and prepare:
+        progress(0.9, "preparing")
+        _prepare_pages(db)
     progress(1.0, "done")
     return {
         "dataset": dataset,
@@ -519,14 +527,14 @@ def _find_same(con, dataset: str, plan: ImportPlan, mapping_json: str) -> int | 
 def import_file(db: Database, path: str | Path, dataset: str, *, sheet: str | None = None,
                 overrides: dict[str, str] | None = None, by: auth.User,
                 lang: str | None = None, mode: str = "replace", confirm_replace: bool = False,
-                progress: Progress | None = None) -> dict:
+                progress: Progress | None = None, prepare: bool = True) -> dict:
     auth.require_editor(by)
     path = Path(path)
     if not path.is_file():
         raise ImportRefused("not_a_table", file=path.name, detail="no such file")
     plan = plan_import(path, path.name, dataset, db=db, sheet=sheet, overrides=overrides, mode=mode,
                        progress=progress)
-    return commit(db, plan, by=by, lang=lang, confirm_replace=confirm_replace, progress=progress)
+    return commit(db, plan, by=by, lang=lang, confirm_replace=confirm_replace, progress=progress, prepare=prepare)
 
 
 def list_snapshots(db: Database) -> pd.DataFrame:
@@ -545,7 +553,20 @@ def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
             raise KeyError(snapshot_id)
         con.execute("UPDATE snapshots SET is_current = (snapshot_id = ?) WHERE dataset = ?", [snapshot_id, row[0]])
         return row[0]
-    return db.write(write, bump=True, backup=True)
+    dataset = db.write(write, bump=True, backup=True)
+    _prepare_pages(db)
+    return dataset
+
+
+def _prepare_pages(db: Database) -> None:
+    """Score health ahead for the days the pages open on (large data only; see results/health_store.py).
+    The data is committed already: a failure here is logged and the pages score on their first visit."""
+    from dashboard.results import health_store
+
+    try:
+        health_store.prepare(db)
+    except Exception:  # noqa: BLE001 - never fail an import that has been committed
+        log.exception("health scores were not prepared after the import")
 
 
 def rejected_rows(db: Database, snapshot_id: int) -> pd.DataFrame:

@@ -144,12 +144,18 @@ def band_history(db: Database, as_of: dt.date, start: dt.date, config: dict | No
     return R.run(db, "band_history", scope, as_of=as_of, days=month_ends(start, as_of), config=config)
 
 
+def validation_days(as_of: dt.date, months_back: int = 6, horizon_days: int = 90) -> list[dt.date]:
+    """The past days the validation scores: month starts 4 to 3 + months_back months back whose following
+    horizon has fully passed by as_of."""
+    return [past for k in range(months_back, 0, -1)
+            if (past := P.add_months(as_of.replace(day=1), -k - 3)) + dt.timedelta(days=horizon_days) <= as_of]
+
+
 def health_validation(db: Database, as_of: dt.date, config: dict | None = None, months_back: int = 6,
                       horizon_days: int = 90, scope: R.Scope | None = None) -> dict:
     """For past as-of dates: churn in the following 90 days per band, and each measure's ROC AUC."""
     config = config or R.health_config(db)
-    days = [past for k in range(months_back, 0, -1)
-            if (past := P.add_months(as_of.replace(day=1), -k - 3)) + dt.timedelta(days=horizon_days) <= as_of]
+    days = validation_days(as_of, months_back, horizon_days)
     empty = {"bands": pd.DataFrame(), "auc": pd.DataFrame(), "suggested": pd.DataFrame()}
     if not days or not config["measures"]:
         return empty

@@ -55,6 +55,9 @@ _SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "DECIMAL(18,4)", "dat
               "number": "DOUBLE"}
 
 ALL_TABLES = ("meta", "settings", "settings_log", "snapshots", "snapshot_members", "source_mappings", "rejected_rows", *DATASETS)
+# Figures kept for reuse, derived from the tables above and rebuilt when missing (results/health_store.py):
+# not content, so not in ALL_TABLES.
+KEPT_TABLES = ("kept_health", "kept_health_days")
 
 
 def column_sql_type(dataset: str, column: str) -> str:
@@ -83,6 +86,14 @@ def _create_statements() -> list[str]:
             PRIMARY KEY (dataset, source_key))""",
         """CREATE TABLE IF NOT EXISTS rejected_rows (
             snapshot_id BIGINT, row_number INTEGER, column_name VARCHAR, message VARCHAR, raw JSON)""",
+        # Health scores kept per data (the current snapshots), configuration, as-of day and day.
+        """CREATE TABLE IF NOT EXISTS kept_health (
+            data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
+            account_id VARCHAR, measure VARCHAR, source VARCHAR, raw DOUBLE, measure_score DOUBLE,
+            weight DOUBLE, contribution DOUBLE)""",
+        """CREATE TABLE IF NOT EXISTS kept_health_days (
+            data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
+            kept_at TIMESTAMP NOT NULL, PRIMARY KEY (data_key, config_key, as_of, day))""",
     ]
     for dataset, cols in DATASETS.items():
         body = ", ".join(f'"{c}" {_SQL_TYPES[t]}' for c, t in cols.items())

@@ -47,6 +47,10 @@ def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
         con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, text])
         con.execute("INSERT INTO settings_log VALUES (now()::TIMESTAMP, ?, ?, ?::JSON)", [by.name, key, text])
     db.write(change, bump=True)
+    if key == "health":  # new measures or weights: score the pages' days ahead, as after an import
+        from dashboard.results import health_store
+
+        health_store.prepare(db)
 
 
 def _check(key: str, value: Any) -> None:

@@ -20,6 +20,7 @@ from dashboard import periods as P
 from dashboard import schema
 from dashboard import settings as S
 from dashboard.db import Database
+from dashboard.results import health_store
 from dashboard.results.catalog import RESULTS
 from dashboard.results.scope import Scope
 
@@ -172,6 +173,11 @@ def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | N
         if bound.pop("compare", True) is False:  # no change column wanted: score the as-of day only
             bound["before"] = None
         bound.setdefault("days", [bound["as_of"]] + ([bound["before"]] if bound["before"] else []))
+    scoring = sql_text("_health")
+    if scoring in text and (kept := health_store.ensure(db, bound, bound["as_of"], bound["days"])):
+        text = text.replace(scoring, sql_text("_health_kept"))  # read the kept scores instead of scoring
+        bound |= kept
+        wanted = set(_PARAM.findall(text))
     absent = sorted(wanted - set(bound))
     if absent:
         raise ResultError(f"result {name!r} needs {', '.join(absent)}")

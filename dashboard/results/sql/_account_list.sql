@@ -1,20 +1,20 @@
 -- Building block (included, not a result): the accounts active on $as_of with their tier under the rule
 -- in force, their MRR then, their health score and band on $as_of and the change since $before; the
--- measure that pulls the score down most (largest weight x (100 - measure score)), overall and among the
--- usage measures, with its value and score; the days since the last contact (touchpoints); and the
+-- measure that pulls the score down most (largest weight x (100 - measure score); on a tie the first by
+-- name), overall and among the usage measures, with its value and score; the days since the last contact (touchpoints); and the
 -- deals open on $as_of (opportunities).
 SELECT * FROM (
     WITH h AS ({include:_health}),
     score AS (
-        SELECT day, account_id, sum(contribution) AS score FROM h GROUP BY ALL
+        SELECT day, account_id, sum(contribution ORDER BY measure) AS score FROM h GROUP BY ALL
     ),
     weakest AS (
         SELECT account_id,
-               arg_max(measure, weight * (100 - measure_score)) AS reason_measure,
-               arg_max(raw, weight * (100 - measure_score)) AS reason_value,
-               arg_max(measure, weight * (100 - measure_score)) FILTER (WHERE source = 'usage') AS usage_measure,
-               arg_max(raw, weight * (100 - measure_score)) FILTER (WHERE source = 'usage') AS usage_value,
-               arg_max(measure_score, weight * (100 - measure_score)) FILTER (WHERE source = 'usage') AS usage_score
+               arg_min(measure, (weight * (measure_score - 100), measure)) AS reason_measure,
+               arg_min(raw, (weight * (measure_score - 100), measure)) AS reason_value,
+               arg_min(measure, (weight * (measure_score - 100), measure)) FILTER (WHERE source = 'usage') AS usage_measure,
+               arg_min(raw, (weight * (measure_score - 100), measure)) FILTER (WHERE source = 'usage') AS usage_value,
+               arg_min(measure_score, (weight * (measure_score - 100), measure)) FILTER (WHERE source = 'usage') AS usage_score
         FROM h WHERE day = $as_of GROUP BY account_id
     ),
     deals AS (

@@ -1,0 +1,134 @@
+"""Health scores kept in the database, so a page reads them instead of scoring again.
+
+Scoring health reads every usage value in each account's trailing window: at the benchmark's M size
+(30M stored usage values) that is several seconds per day scored, on every cold page run. The scores
+depend only on the data (the current snapshots), the health configuration, the as-of day (which
+accounts are customers) and the day scored, never on the account filters (a filter selects accounts,
+it never re-ranks them). So each (data, configuration, as-of day, day) is scored once, in a short write,
+and kept in ``kept_health``; every result that reads health then reads those rows.
+
+- ``ensure`` scores the days not kept yet (all of them in one pass over usage) and says which rows to read.
+- ``prepare`` scores the days the pages open on, right after an import, so the first visit is fast.
+- Kept rows of data that is no longer current are dropped at the next write, once they are older than
+  ``KEEP_STALE``: a page run that began before an import still finds the rows it asked for.
+- A read-only database (or one busy with another process's write) scores inside the query itself, as
+  before: the same SQL block, the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+from dashboard import periods as P
+from dashboard import schema
+from dashboard.db import Database, DatabaseError
+
+log = logging.getLogger(__name__)
+
+# The parameters of _health.sql that decide a score (besides the days and the as-of day).
+CONFIG_PARAMS = ("window_days", "names", "sources", "aggs", "weights", "higher", "methods", "floors", "targets")
+KEEP_STALE = dt.timedelta(minutes=10)
+# prepare() scores ahead only from this many stored usage values: below it a page scores its days in well
+# under a second on its first visit (the 300-account demo: 14k values, 0.6 s for all 21 days).
+PREPARE_FROM_VALUES = 250_000
+
+# The data a score reads: the current snapshots of these datasets (orders and deals do not move it).
+DATA_KEY_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY snapshot_id), '') "
+                "FROM snapshots WHERE is_current AND dataset IN ('accounts', 'mrr', 'usage', 'touchpoints')")
+
+
+def config_key(params: dict) -> str:
+    """Identifies a health configuration and the code that scores it (a changed formula is a new key)."""
+    from dashboard.results.runner import sql_text  # the block's own text: a new formula never reads old rows
+
+    text = json.dumps({k: params[k] for k in CONFIG_PARAMS}, sort_keys=True, default=str)
+    return hashlib.sha256(f"{text}\n{sql_text('_health')}\n{schema.schema_hash()}".encode()).hexdigest()[:16]
+
+
+def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> dict[str, Any] | None:
+    """Make sure the scores of ``days`` (as of ``as_of``) under the configuration in ``params`` are kept;
+    return the parameters that select them (``health_data``, ``health_key``), or None when the scores
+    cannot be kept (a read-only database): the caller then scores inside its own query."""
+    if db.read_only or not days or not params.get("names"):
+        return None
+    key = config_key(params)
+    wanted = sorted(set(days))
+
+    def missing(con) -> tuple[str, list[dt.date]]:
+        data = con.execute(DATA_KEY_SQL).fetchone()[0]
+        have = {r[0] for r in con.execute(
+            "SELECT day FROM kept_health_days WHERE data_key = ? AND config_key = ? AND as_of = ?",
+            [data, key, as_of]).fetchall()}
+        return data, [d for d in wanted if d not in have]
+
+    data, todo = db.read(missing)
+    if not todo:
+        return {"health_data": data, "health_key": key}
+    try:
+        data = db.write(lambda con: _score_and_keep(con, params, key, as_of, wanted, missing))
+    except DatabaseError as exc:  # busy with another process's import, a full disk: score in the query
+        log.warning("health scores were not kept: %s", exc.message("en"))
+        return None
+    return {"health_data": data, "health_key": key}
+
+
+def _score_and_keep(con, params: dict, key: str, as_of: dt.date, wanted: list[dt.date], missing) -> str:
+    from dashboard.results.runner import sql_text
+
+    data, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
+    if not todo:
+        return data
+    now = dt.datetime.now()
+    stale = ("SELECT data_key, config_key, as_of, day FROM kept_health_days WHERE data_key <> $data "
+             "AND kept_at < $before")
+    when = {"data": data, "before": now - KEEP_STALE}
+    con.execute(f"DELETE FROM kept_health WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
+    con.execute("DELETE FROM kept_health_days WHERE data_key <> $data AND kept_at < $before", when)
+    bound = {k: params[k] for k in CONFIG_PARAMS} | {"as_of": as_of, "days": todo}
+    con.execute(
+        "INSERT INTO kept_health SELECT $kept_data, $kept_key, $as_of, day, account_id, measure, source, raw, "  # noqa: S608
+        f"measure_score, weight, contribution FROM ({sql_text('_health')})",  # our own SQL file, values bound
+        bound | {"kept_data": data, "kept_key": key})
+    con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)", [[data, key, as_of, d, now] for d in todo])
+    return data
+
+
+def page_days(as_of: dt.date, first: dt.date | None, config: dict) -> dict[dt.date, list[dt.date]]:
+    """The (as-of day -> days) the pages score when opened on ``as_of`` with the default period: the
+    account list and its change (as_of and as_of - compare days), the KPI cards' previous month end, the
+    band trend's month ends over the last year, and the validation's past days."""
+    from dashboard.metrics import month_ends, validation_days
+
+    start = P.add_months(as_of.replace(day=1), -12)
+    start = max(start, first) if first else start
+    prev = as_of.replace(day=1) - dt.timedelta(days=1)
+    own = {as_of, as_of - dt.timedelta(days=int(config.get("compare_days", 30)))}
+    own |= set(month_ends(min(start, as_of), as_of)) | set(validation_days(as_of))
+    return {as_of: sorted(own), prev: [prev]}
+
+
+def prepare(db: Database, *, force: bool = False) -> int:
+    """Score and keep the days the pages open on (after an import, when the usage is large enough to
+    make it worth it, or ``force``); returns how many days are kept for them."""
+    from dashboard.results import runner
+
+    if db.read_only or db.is_empty():
+        return 0
+    values = db.read(lambda con: con.execute("SELECT count(*) FROM cur_usage").fetchone()[0])
+    if values < PREPARE_FROM_VALUES and not force:
+        return 0
+    config = runner.health_config(db)
+    if not [m for m in config["measures"] if m.get("weight", 0) > 0]:
+        return 0
+    bounds = runner.call(db, "data_bounds")
+    as_of = runner.call(db, "default_as_of")
+    scored = 0
+    for day, days in page_days(as_of, bounds["first"], config).items():
+        params = runner.health_params(config, day)
+        if ensure(db, params, day, days) is not None:
+            scored += len(days)
+    return scored
