@@ -465,6 +465,7 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
             con.execute(f"INSERT INTO rejected_rows SELECT ?, NULL, ?, replace(?, '{{value}}', {keys_text}), "  # noqa: S608
                         "NULL FROM conflicts", [snapshot_id, plan.mapping[schema.UNIQUE_KEY[dataset][0]], conflict_msg])
         con.execute("UPDATE snapshots SET is_current = (snapshot_id = ?) WHERE dataset = ?", [snapshot_id, dataset])
+        schema.refresh_kept(con, dataset)  # in this transaction: what is kept never lags the data
         con.execute("INSERT OR REPLACE INTO source_mappings VALUES (?, ?, ?::JSON, now()::TIMESTAMP)",
                     [dataset, mp.source_key(plan.raw.headers), mapping_json])
         return snapshot_id, False, duplicate, conflicts, added
@@ -552,6 +553,7 @@ def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
         if not row:
             raise KeyError(snapshot_id)
         con.execute("UPDATE snapshots SET is_current = (snapshot_id = ?) WHERE dataset = ?", [snapshot_id, row[0]])
+        schema.refresh_kept(con, row[0])
         return row[0]
     dataset = db.write(write, bump=True, backup=True)
     _prepare_pages(db)

@@ -57,7 +57,7 @@ _SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "DECIMAL(18,4)", "dat
 ALL_TABLES = ("meta", "settings", "settings_log", "snapshots", "snapshot_members", "source_mappings", "rejected_rows", *DATASETS)
 # Figures kept for reuse, derived from the tables above and rebuilt when missing (results/health_store.py):
 # not content, so not in ALL_TABLES.
-KEPT_TABLES = ("kept_health", "kept_health_days")
+KEPT_TABLES = ("kept_health", "kept_health_days", "kept_mrr_runs", "kept_mrr_months")
 
 
 def column_sql_type(dataset: str, column: str) -> str:
@@ -86,6 +86,11 @@ def _create_statements() -> list[str]:
             PRIMARY KEY (dataset, source_key))""",
         """CREATE TABLE IF NOT EXISTS rejected_rows (
             snapshot_id BIGINT, row_number INTEGER, column_name VARCHAR, message VARCHAR, raw JSON)""",
+        # The runs of consecutive paid months of the current MRR history, and its months: spells() reads
+        # these instead of numbering 2M history rows on every call. Rebuilt by refresh_kept in the
+        # transaction that changes the history (an import or restore of mrr).
+        "CREATE TABLE IF NOT EXISTS kept_mrr_runs (account_id VARCHAR, first_month DATE, last_month DATE)",
+        "CREATE TABLE IF NOT EXISTS kept_mrr_months (month DATE)",
         # Health scores kept per data (the current snapshots), configuration, as-of day and day.
         """CREATE TABLE IF NOT EXISTS kept_health (
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
@@ -124,6 +129,26 @@ def needs_migration(con) -> bool:
     return not row or row[0] != schema_hash()
 
 
+def refresh_kept(con, dataset: str | None = None) -> None:
+    """Rebuild what is kept from the current MRR history after an import or restore of ``dataset``.
+    None: after any other change to stored rows (a migration, a repair): everything kept is rebuilt or
+    dropped, since kept health scores are told apart by their snapshots, not by the rows' content."""
+    if dataset is None:
+        con.execute("DELETE FROM kept_health")
+        con.execute("DELETE FROM kept_health_days")
+    elif dataset != "mrr":
+        return
+    con.execute("DELETE FROM kept_mrr_runs")
+    con.execute("""INSERT INTO kept_mrr_runs
+        SELECT account_id, min(month), max(month) FROM (
+            SELECT account_id, month,
+                   (year(month) * 12 + month(month)) - row_number() OVER (PARTITION BY account_id ORDER BY month) AS run
+            FROM cur_mrr WHERE mrr > 0)
+        GROUP BY account_id, run""")
+    con.execute("DELETE FROM kept_mrr_months")
+    con.execute("INSERT INTO kept_mrr_months SELECT DISTINCT month FROM cur_mrr")
+
+
 def migrate(con) -> None:
     """Create the schema, or bring an older one up to SCHEMA_VERSION."""
     for stmt in _create_statements():
@@ -146,4 +171,5 @@ def migrate(con) -> None:
     # Future migrations go here as `if current < N: ...` steps.
     if current < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    refresh_kept(con)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_hash', ?)", [schema_hash()])

@@ -44,15 +44,20 @@ def last_complete_month(as_of: dt.date) -> dt.date:
     return P.add_months((as_of + dt.timedelta(days=1)).replace(day=1), -1)
 
 
-def kpis(q: Q, as_of: dt.date) -> dict:
-    """KPI cards and their change against the previous period: the end of the month before as_of's month."""
+def kpis(q: Q, as_of: dt.date, start: dt.date | None = None) -> dict:
+    """KPI cards and their change against the previous period: the end of the month before as_of's month.
+    ``start``: the page's period, whose movements its trend chart shows; the cards then read the same
+    (cached) result instead of a second one (a month's movements do not depend on where the list starts)."""
     prev_day = as_of.replace(day=1) - dt.timedelta(days=1)
     accounts = q("accounts", as_of=as_of)
     prev_accounts = q("accounts", as_of=prev_day, compare=False)  # counts, MRR and red share only
     churn_month = last_complete_month(as_of)
     churn = q("churn", as_of=as_of, grain="month", start=P.add_months(churn_month, -1))
     churn = churn[churn["complete"]]
-    movements = q("mrr_movements", as_of=as_of, from_month=P.add_months(churn_month, -1))
+    from_month = P.add_months(churn_month, -1)
+    if start is not None:
+        from_month = min(from_month, start.replace(day=1))
+    movements = q("mrr_movements", as_of=as_of, from_month=from_month)
     movements = movements[movements["month"] <= pd.Timestamp(churn_month)] if len(movements) else movements
     mrr, prev_mrr = money.total(accounts["mrr"]), money.total(prev_accounts["mrr"])
     out = {

@@ -11,7 +11,7 @@ if f is None:
     ui.empty_state(user)
     st.stop()
 
-k = views.kpis(ui.q, f.as_of)  # every card over the sidebar's filters
+k = views.kpis(ui.q, f.as_of, f.start)  # every card over the sidebar's filters
 month = ui.t("month_label", y=k["churn_month"].year, m=k["churn_month"].month) if k["churn_month"] else "—"
 cards = st.columns(4)
 cards[0].metric(ui.t("kpi_active"), integer(k["active"]), delta=integer(k["active_delta"]),

@@ -18,3 +18,5 @@ def test_kpis_compare_with_the_end_of_the_previous_month(db, load):
     assert k["churn_month"] == dt.date(2024, 9, 1) and k["churn_rate"] == 0.5
     # renewals in (Oct 15, Jan 13]: only A (Dec 1)
     assert (k["renewals"], k["renewals_mrr"]) == (1, 100)
+    # the Overview passes its period so the cards read the trend's movements: the same figures
+    assert views.kpis(caller(db), dt.date(2024, 10, 15), dt.date(2024, 1, 20)) == k

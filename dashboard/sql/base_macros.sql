@@ -23,17 +23,13 @@ CREATE OR REPLACE MACRO mrr_points(as_of) AS TABLE
 -- Accounts only: [contract_start, churn_date). With an MRR history: each run of consecutive months
 -- with MRR > 0 (paid -> free or a missing month is churn, seed 001); a run still going in the last
 -- month of the history is open. Day-precise dates from the accounts file refine the month edges.
+-- The runs of the whole history are kept (kept_mrr_runs, schema.refresh_kept); as of a day they are the
+-- runs begun by then, cut at that day's month (the months up to a day are a prefix of every run).
 CREATE OR REPLACE MACRO spells(as_of) AS TABLE
-    WITH hist AS (
-        SELECT account_id, month,
-               (year(month) * 12 + month(month))
-                 - row_number() OVER (PARTITION BY account_id ORDER BY month) AS run
-        FROM cur_mrr WHERE mrr > 0 AND month <= as_of
-    ),
-    horizon AS (SELECT max(month) AS last_month FROM cur_mrr WHERE month <= as_of),
+    WITH horizon AS (SELECT max(month) AS last_month FROM kept_mrr_months WHERE month <= as_of),
     runs AS (
-        SELECT account_id, min(month) AS first_month, max(month) AS last_month
-        FROM hist GROUP BY account_id, run
+        SELECT account_id, first_month, least(last_month, date_trunc('month', as_of::DATE))::DATE AS last_month
+        FROM kept_mrr_runs WHERE first_month <= as_of
     )
     SELECT r.account_id,
            CASE WHEN a.contract_start >= r.first_month AND a.contract_start < r.first_month + INTERVAL 1 MONTH
@@ -71,10 +67,16 @@ CREATE OR REPLACE MACRO accounts_on_day(day, as_of) AS TABLE
         SELECT account_id, spell_start, day::DATE AS day
         FROM spells(as_of) WHERE spell_start <= day AND (spell_end IS NULL OR day < spell_end)
     ),
+    -- MRR on the day: the latest monthly point by then (one day for every account: a grouped lookup, not
+    -- an ASOF join over the whole history), counted only if it lies in the current spell.
+    latest AS (
+        SELECT account_id, max(month) AS month, arg_max(mrr, month) AS mrr
+        FROM mrr_points(as_of) WHERE month <= day GROUP BY account_id
+    ),
     with_mrr AS (
         SELECT a.account_id, a.spell_start,
                CASE WHEN pt.month >= date_trunc('month', a.spell_start) THEN pt.mrr ELSE 0 END AS mrr
-        FROM active a ASOF LEFT JOIN mrr_points(as_of) pt ON pt.account_id = a.account_id AND pt.month <= a.day
+        FROM active a LEFT JOIN latest pt ON pt.account_id = a.account_id
     )
     SELECT w.account_id, w.spell_start, coalesce(w.mrr, 0)::DECIMAL(18,4) AS mrr,
            attrs.name, attrs.owner, attrs.plan, attrs.industry, attrs.segment, attrs.tier AS tier_column,

@@ -1,6 +1,9 @@
-"""Kept health scores (results/health_store.py): every result that reads health gives the same figures
-from the kept rows as scored inside its own query, over filters, other configurations and new data; the
-scores of a new import or configuration are never read from an older one."""
+"""What is kept in the database instead of recomputed gives the figures computed afresh.
+
+Health scores (results/health_store.py): every result that reads health gives the same figures from the
+kept rows as scored inside its own query, over filters, other configurations and new data; the scores of
+a new import or configuration are never read from an older one. Spells read the kept runs of the MRR
+history (schema.refresh_kept) and equal those numbered from the history on every day."""
 
 from __future__ import annotations
 
@@ -135,3 +138,59 @@ def test_a_read_only_database_scores_in_the_query(demo_db, monkeypatch):
     got = run(reader, "accounts", as_of=AS_OF)
     same(got, expected)
     assert kept_days(reader) == 0
+
+
+# The spells as the history defines them, numbered from cur_mrr on each call (the definition before the
+# runs were kept): the oracle for spells() reading kept_mrr_runs.
+SPELLS_FROM_HISTORY = """
+    WITH hist AS (
+        SELECT account_id, month,
+               (year(month) * 12 + month(month)) - row_number() OVER (PARTITION BY account_id ORDER BY month) AS run
+        FROM cur_mrr WHERE mrr > 0 AND month <= $as_of
+    ),
+    horizon AS (SELECT max(month) AS last_month FROM cur_mrr WHERE month <= $as_of),
+    runs AS (SELECT account_id, min(month) AS first_month, max(month) AS last_month FROM hist GROUP BY account_id, run)
+    SELECT r.account_id,
+           CASE WHEN a.contract_start >= r.first_month AND a.contract_start < r.first_month + INTERVAL 1 MONTH
+                THEN a.contract_start ELSE r.first_month END::DATE AS spell_start,
+           CASE WHEN r.last_month = h.last_month THEN CASE WHEN a.churn_date > r.last_month THEN a.churn_date END
+                WHEN a.churn_date > r.last_month AND a.churn_date <= r.last_month + INTERVAL 1 MONTH THEN a.churn_date
+                ELSE r.last_month + INTERVAL 1 MONTH END::DATE AS spell_end
+    FROM runs r CROSS JOIN horizon h LEFT JOIN cur_accounts a USING (account_id)
+"""
+
+
+def spell_rows(db: Database, as_of: str) -> list[list]:
+    frame = db.query("SELECT * FROM spells($as_of::DATE) ORDER BY ALL", {"as_of": as_of})
+    return [[r.account_id, f"{r.spell_start:%Y-%m-%d}", None if pd.isna(r.spell_end) else f"{r.spell_end:%Y-%m-%d}"]
+            for r in frame.itertuples()]
+
+
+def spells_differ(db: Database, as_of: dt.date) -> list:
+    kept = db.query("SELECT * FROM spells($as_of::DATE) ORDER BY ALL", {"as_of": as_of})
+    oracle = db.query(f"SELECT * FROM ({SPELLS_FROM_HISTORY}) ORDER BY ALL", {"as_of": as_of})  # noqa: S608
+    return [] if kept.equals(oracle) else [as_of, len(kept), len(oracle)]
+
+
+def test_spells_from_kept_runs_equal_the_history_on_every_day(demo_db, load, db):
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in range(0, 1100, 23)]
+    assert not [d for d in days if spells_differ(demo_db, d)]
+    # gaps (reactivation), a free month (paid -> 0 is churn), a mid-month churn date, a history that
+    # ends before the as-of day
+    load("accounts", "取引先ID,契約開始日,解約日\nA,2023-01-15,\nB,2023-01-01,2023-06-20\nC,2023-03-01,\n")
+    load("mrr", "取引先ID,請求月,請求金額\n" + "".join(
+        f"A,2023-{m:02d},100\n" for m in (1, 2, 3, 5, 6)) + "".join(
+        f"B,2023-{m:02d},200\n" for m in range(1, 6)) + "C,2023-03,50\nC,2023-04,0\nC,2023-05,60\n")
+    for as_of in [dt.date(2023, 1, 1) + dt.timedelta(days=d) for d in range(0, 250, 3)]:
+        assert not spells_differ(db, as_of)
+    assert spell_rows(db, "2023-12-31") == [
+        ["A", "2023-01-15", "2023-04-01"], ["A", "2023-05-01", None], ["B", "2023-01-01", "2023-06-01"],
+        ["C", "2023-03-01", "2023-04-01"], ["C", "2023-05-01", "2023-06-01"]]
+
+
+def test_restoring_an_older_history_rebuilds_its_runs(db, load):
+    first = load("mrr", "取引先ID,請求月,請求金額\nA,2023-01,100\nA,2023-02,100\n")
+    load("mrr", "取引先ID,請求月,請求金額\nA,2023-01,100\nA,2023-02,0\nA,2023-03,100\n")
+    assert len(db.query("SELECT * FROM spells(DATE '2023-12-31')")) == 2
+    importer.restore(db, first["snapshot"], by=EDITOR)
+    assert spell_rows(db, "2023-12-31") == [["A", "2023-01-01", None]]
