@@ -41,8 +41,15 @@ def demo_db(demo_file, tmp_path) -> Database:
 
 
 def same(got: pd.DataFrame, expected: pd.DataFrame, name: str = "") -> None:
-    """Equal figures: money and counts exactly; scores to 1e-12 (a sum of doubles in another order)."""
-    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, atol=1e-12, obj=name or "frame")
+    """Equal figures: money and counts exactly; scores to 1e-12 (a score is a sum of doubles, added in
+    the order the threads meet them). Rows in key order: two accounts whose scores are equal in exact
+    arithmetic may come in either order when a list is sorted by score."""
+    keys = [c for c in ("as_of", "day", "band", "tier", "account_id", "measure") if c in got.columns]
+
+    def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sort_values(keys).reset_index(drop=True) if keys else frame
+    pd.testing.assert_frame_equal(ordered(got), ordered(expected), check_exact=False, rtol=1e-12, atol=1e-12,
+                                  obj=name or "frame")
 
 
 def scored_inline(monkeypatch, db, name, scope=None, **params) -> pd.DataFrame:

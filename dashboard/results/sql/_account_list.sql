@@ -6,7 +6,7 @@
 SELECT * FROM (
     WITH h AS ({include:_health}),
     score AS (
-        SELECT day, account_id, sum(contribution ORDER BY measure) AS score FROM h GROUP BY ALL
+        SELECT day, account_id, sum(contribution) AS score FROM h GROUP BY ALL
     ),
     weakest AS (
         SELECT account_id,

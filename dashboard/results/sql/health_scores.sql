@@ -2,6 +2,5 @@
 WITH {scope} d AS ({include:_health})
 SELECT day, account_id, score,
        CASE WHEN score < $red THEN 'red' WHEN score < $green THEN 'yellow' ELSE 'green' END AS band
-FROM (SELECT day, account_id, sum(contribution ORDER BY measure) AS score  -- one order: the same double every run
-      FROM d WHERE {in_scope:account_id} GROUP BY day, account_id)
+FROM (SELECT day, account_id, sum(contribution) AS score FROM d WHERE {in_scope:account_id} GROUP BY day, account_id)
 ORDER BY day, score, account_id
