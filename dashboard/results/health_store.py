@@ -69,14 +69,14 @@ def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> d
     if not todo:
         return {"health_data": data, "health_key": key}
     try:
-        data = db.write(lambda con: _score_and_keep(con, params, key, as_of, wanted, missing))
+        data = db.write(lambda con: _score_and_keep(con, params, key, as_of, missing))
     except DatabaseError as exc:  # busy with another process's import, a full disk: score in the query
         log.warning("health scores were not kept: %s", exc.message("en"))
         return None
     return {"health_data": data, "health_key": key}
 
 
-def _score_and_keep(con, params: dict, key: str, as_of: dt.date, wanted: list[dt.date], missing) -> str:
+def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str:
     from dashboard.results.runner import sql_text
 
     data, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
