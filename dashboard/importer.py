@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import uuid
 import weakref
 from collections.abc import Callable
@@ -32,8 +31,6 @@ from dashboard.i18n import LANGS, MESSAGES, default_lang, t
 from dashboard.readers import ImportRefused, Limits, RawTable
 from dashboard.staging import Stage, file_hash, quote_ident
 from dashboard.values_sql import TYPED
-
-log = logging.getLogger(__name__)
 
 MODES = ("replace", "append", "upsert")
 MODES_FOR: dict[str, tuple[str, ...]] = {
@@ -561,14 +558,10 @@ def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
 
 
 def _prepare_pages(db: Database) -> None:
-    """Score health ahead for the days the pages open on (large data only; see results/health_store.py).
-    The data is committed already: a failure here is logged and the pages score on their first visit."""
+    """Score health ahead for the days the pages open on (large data only; see results/health_store.py)."""
     from dashboard.results import health_store
 
-    try:
-        health_store.prepare(db)
-    except Exception:  # noqa: BLE001 - never fail an import that has been committed
-        log.exception("health scores were not prepared after the import")
+    health_store.prepare_after_commit(db)
 
 
 def rejected_rows(db: Database, snapshot_id: int) -> pd.DataFrame:

@@ -55,9 +55,6 @@ _SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "DECIMAL(18,4)", "dat
               "number": "DOUBLE"}
 
 ALL_TABLES = ("meta", "settings", "settings_log", "snapshots", "snapshot_members", "source_mappings", "rejected_rows", *DATASETS)
-# Figures kept for reuse, derived from the tables above and rebuilt when missing (results/health_store.py):
-# not content, so not in ALL_TABLES.
-KEPT_TABLES = ("kept_health", "kept_health_days", "kept_mrr_runs", "kept_mrr_months")
 
 
 def column_sql_type(dataset: str, column: str) -> str:

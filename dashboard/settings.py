@@ -50,7 +50,7 @@ def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
     if key == "health":  # new measures or weights: score the pages' days ahead, as after an import
         from dashboard.results import health_store
 
-        health_store.prepare(db)
+        health_store.prepare_after_commit(db)
 
 
 def _check(key: str, value: Any) -> None:

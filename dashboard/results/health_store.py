@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from functools import cache
 from typing import Any
 
 from dashboard import periods as P
@@ -41,12 +42,18 @@ DATA_KEY_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY s
                 "FROM snapshots WHERE is_current AND dataset IN ('accounts', 'mrr', 'usage', 'touchpoints')")
 
 
+@cache
+def _scoring_code() -> str:
+    """The scoring block and the macros it calls, once per process: a new formula never reads old rows."""
+    from dashboard.results.runner import sql_text
+
+    return f"{sql_text('_health')}\n{schema.schema_hash()}"
+
+
 def config_key(params: dict) -> str:
     """Identifies a health configuration and the code that scores it (a changed formula is a new key)."""
-    from dashboard.results.runner import sql_text  # the block's own text: a new formula never reads old rows
-
     text = json.dumps({k: params[k] for k in CONFIG_PARAMS}, sort_keys=True, default=str)
-    return hashlib.sha256(f"{text}\n{sql_text('_health')}\n{schema.schema_hash()}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{text}\n{_scoring_code()}".encode()).hexdigest()[:16]
 
 
 def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> dict[str, Any] | None:
@@ -132,3 +139,12 @@ def prepare(db: Database, *, force: bool = False) -> int:
         if ensure(db, params, day, days) is not None:
             scored += len(days)
     return scored
+
+
+def prepare_after_commit(db: Database) -> None:
+    """``prepare`` after a committed import, restore or health setting: a failure is logged, never raised
+    (the change is in place; the pages then score on their first visit)."""
+    try:
+        prepare(db)
+    except Exception:  # noqa: BLE001 - never fail a change that has been committed
+        log.exception("health scores were not prepared after the change")
