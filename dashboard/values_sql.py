@@ -11,6 +11,7 @@ symbols from money.CURRENCIES): no user text ever reaches it.
 from __future__ import annotations
 
 from dashboard.money import CURRENCIES, Currency
+from dashboard.parsing import MIN_DATE
 
 # NFKC for what matters in numbers, dates and IDs: full-width ASCII, the ideographic space, ￥.
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\uffe5"
@@ -122,9 +123,9 @@ def macros(currency_code: str = "JPY") -> list[str]:
         "date_trunc('month', v_date_any(s))::DATE) END",
         # parsing.MIN_DATE: earlier dates are a rejected cell of their own kind (date_out_of_range)
         "CREATE OR REPLACE MACRO v_date(s) AS "
-        "list_transform([v_date_any(s)], lambda d: CASE WHEN d >= DATE '1900-01-01' THEN d END)[1]",
+        f"list_transform([v_date_any(s)], lambda d: CASE WHEN d >= DATE '{MIN_DATE}' THEN d END)[1]",
         "CREATE OR REPLACE MACRO v_month(s) AS "
-        "list_transform([v_month_any(s)], lambda d: CASE WHEN d >= DATE '1900-01-01' THEN d END)[1]",
+        f"list_transform([v_month_any(s)], lambda d: CASE WHEN d >= DATE '{MIN_DATE}' THEN d END)[1]",
         "CREATE OR REPLACE MACRO v_date_error(s) AS "
         "CASE WHEN v_date_any(s) IS NOT NULL THEN 'date_out_of_range' ELSE 'not_a_date' END",
         "CREATE OR REPLACE MACRO v_month_error(s) AS "
