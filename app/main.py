@@ -54,6 +54,6 @@ except DatabaseError as exc:  # busy, read-only, damaged, full disk: what happen
     if exc.key == "db_corrupt_backup" and user.can_edit and st.button(ui.t("backup_restore_button"), type="primary"):
         kept = restore_backup(ui.db_path(), by=user)
         st.success(ui.t("backup_restored", when=exc.kwargs["when"], kept=kept.name))
-        st.cache_resource.clear()  # every result of the damaged file
+        ui.clear_caches()  # every result of the damaged file
         ui.new_run()
         st.button(ui.t("continue"))

@@ -14,7 +14,7 @@ from dashboard import settings as S
 from dashboard.db import Database, DatabaseError, backup_path, backup_time, default_path, restore_backup
 from dashboard.i18n import default_lang
 from dashboard.readers import ImportRefused
-from dashboard.results import health_store
+from dashboard.results import result_store
 
 
 def _date(text: str) -> dt.date:
@@ -89,12 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confirm-replace", action="store_true",
                    help="replace even when the file would remove more than half of the current accounts")
     p.add_argument("--no-prepare", dest="prepare", action="store_false",
-                   help="do not score health ahead for the pages after this import (for all but the last "
-                        "import of a batch; or run `prepare` after the batch)")
+                   help="do not work ahead for the pages' first views after this import (for all but the "
+                        "last import of a batch; or run `prepare` after the batch)")
 
-    sub.add_parser("prepare", help="score health ahead for the days the pages open on (done after each import "
-                                   "unless --no-prepare; large data only, see --force)").add_argument(
-        "--force", action="store_true", help="also when the usage is small")
+    sub.add_parser("prepare", help="score health and keep the results the pages open on (done after each "
+                                   "import unless --no-prepare; large data only, see --force)").add_argument(
+        "--force", action="store_true", help="also when the data is small")
 
     p = sub.add_parser("report", help="print the headline figures as JSON")
     p.add_argument("--as-of", type=_date)
@@ -169,8 +169,9 @@ def run(args: argparse.Namespace) -> int:
                                        "encoding", "sheet")})
     elif args.command == "prepare":
         started = time.monotonic()
-        days = health_store.prepare(db, force=args.force)
-        _print({"days_scored_ahead": days, "seconds": round(time.monotonic() - started, 1)})
+        done = result_store.prepare(db, force=args.force)
+        _print({"days_scored_ahead": done["health_days"], "results_kept": done["results"],
+                "seconds": round(time.monotonic() - started, 1)})
     elif args.command == "report":
         _print(report.build(db, as_of=args.as_of, period=args.period, start=args.start,
                             segment_by=args.segment_by, thresholds=args.tier_thresholds, scope=scope))

@@ -297,7 +297,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "import_checking": ("値を確認しています…", "Checking the values…"),
     "import_checked": ("確認しました", "Checked"),
     "import_storing": ("保存しています…", "Storing…"),
-    "import_preparing": ("ヘルススコアを準備しています…", "Preparing health scores…"),
+    "import_preparing": ("ページの最初の表示を準備しています…", "Preparing the pages' first views…"),
     "import_done": ("完了", "Done"),
     "rows_summary": ("行数: {read} → 取り込み {loaded}（除外 {rejected}）", "Rows: {read} → {loaded} stored ({rejected} rejected)"),
     "imported_duplicates": ("すでにある {n}行は重複として飛ばしました。", "{n} rows already stored were skipped as duplicates."),

@@ -383,7 +383,7 @@ def _message_sql(lang: str | None) -> tuple[str, list[str]]:
 def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = None,
            confirm_replace: bool = False, progress: Progress | None = None, prepare: bool = True) -> dict:
     """Store the plan as the dataset's new current snapshot (one transaction). Same file twice: no-op.
-    Then, with ``prepare``, score health ahead for the pages (large data only; after the commit, so the
+    Then, with ``prepare``, work ahead for the pages' first views (large data only; after the commit, so the
     new data is in place even if that step fails). A batch of imports passes False and prepares once.
 
     ``by`` is who acts: only an editor may import (checked here, whatever page or command calls this)."""
@@ -558,10 +558,10 @@ def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
 
 
 def _prepare_pages(db: Database) -> None:
-    """Score health ahead for the days the pages open on (large data only; see results/health_store.py)."""
-    from dashboard.results import health_store
+    """Work ahead for the pages' first views (large data only; see results/result_store.py)."""
+    from dashboard.results import result_store
 
-    health_store.prepare_after_commit(db)
+    result_store.prepare_after_commit(db)
 
 
 def rejected_rows(db: Database, snapshot_id: int) -> pd.DataFrame:

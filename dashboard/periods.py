@@ -12,6 +12,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def default_start(as_of: dt.date, first: dt.date | None) -> dt.date:
+    """Where the pages' period begins by default: a year before ``as_of``'s month, not before the data."""
+    start = add_months(as_of.replace(day=1), -12)
+    return max(start, first) if first else start
+
+
 def period_start(day: dt.date, grain: str, fy_start_month: int = 4) -> dt.date:
     """The first day of the period containing ``day``. Quarters follow the fiscal year's start month."""
     if grain == "day":

@@ -96,6 +96,11 @@ def _create_statements() -> list[str]:
         """CREATE TABLE IF NOT EXISTS kept_health_days (
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
             kept_at TIMESTAMP NOT NULL, PRIMARY KEY (data_key, config_key, as_of, day))""",
+        # Whole results kept for the pages' first views (results/result_store.py): each in a table
+        # kept_result_<key>, listed here with the data version it was computed from.
+        """CREATE TABLE IF NOT EXISTS kept_results (
+            key VARCHAR PRIMARY KEY, version BIGINT NOT NULL, name VARCHAR NOT NULL, made_at TIMESTAMP NOT NULL,
+            seconds DOUBLE, rows BIGINT)""",
     ]
     for dataset, cols in DATASETS.items():
         body = ", ".join(f'"{c}" {_SQL_TYPES[t]}' for c, t in cols.items())
@@ -131,8 +136,11 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     None: after any other change to stored rows (a migration, a repair): everything kept is rebuilt or
     dropped, since kept health scores are told apart by their snapshots, not by the rows' content."""
     if dataset is None:
+        from dashboard.results import result_store
+
         con.execute("DELETE FROM kept_health")
         con.execute("DELETE FROM kept_health_days")
+        result_store.drop_all(con)
     elif dataset != "mrr":
         return
     con.execute("DELETE FROM kept_mrr_runs")

@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "import_limits": {},
     "session_hours": 7 * 24,  # how long a login lasts in a browser (a signed cookie; see sessions.py)
 }
+# The settings that change figures the pages compute (the others change how they are shown or used).
+FIGURE_SETTINGS = ("fiscal_year_start", "tier_rule", "tier_thresholds", "health")
 
 
 def get_all(db: Database) -> dict[str, Any]:
@@ -47,10 +49,11 @@ def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
         con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, text])
         con.execute("INSERT INTO settings_log VALUES (now()::TIMESTAMP, ?, ?, ?::JSON)", [by.name, key, text])
     db.write(change, bump=True)
-    if key == "health":  # new measures or weights: score the pages' days ahead, as after an import
-        from dashboard.results import health_store
+    from dashboard.results import result_store
 
-        health_store.prepare_after_commit(db)
+    # New figures (health measures, tier rule, fiscal year): work ahead for the pages, as after an import;
+    # any other setting only drops what was kept for the version before.
+    result_store.prepare_after_commit(db, work_ahead=key in FIGURE_SETTINGS)
 
 
 def _check(key: str, value: Any) -> None:

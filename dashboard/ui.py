@@ -46,6 +46,55 @@ def _cached(name: str, version: int, path: str, scope: results.Scope, params: di
     return results.call(get_db(path), name, scope, fetch=fetch, **params)
 
 
+class _Memo:
+    """A plain dict in front of a cache_resource function. Streamlit hashes every argument of every
+    cached call (a fifth of a warm page run on the demo); the same call again is found here by a dict
+    lookup. Holds what the cache holds (the same objects), for one data version and at most ``size``
+    calls; arguments that cannot be a dict key go to the cache directly."""
+
+    def __init__(self, size: int = 512):
+        self.entries: dict[Any, Any] = {}
+        self.size, self.version = size, None
+
+    def get(self, key: Any, make: Any, version: Any = None) -> Any:
+        if version is not None and version != self.version:
+            self.entries.clear()  # a new import or settings change: nothing of the last version is asked again
+            self.version = version
+        try:
+            return self.entries[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable (a data frame passed to a figure): the cache hashes it
+            return make()
+        value = make()
+        if len(self.entries) >= self.size:
+            self.entries.clear()
+        self.entries[key] = value
+        return value
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+def _frozen(value: Any) -> Any:
+    """Parameters as a dict key: lists and dicts become tuples (dates, numbers and text stay)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+_results_memo, _figures_memo = _Memo(), _Memo(256)
+
+
+def clear_caches() -> None:
+    """Forget every result and figure of this process (a benchmark's cold run; a damaged file restored)."""
+    st.cache_resource.clear()
+    _results_memo.clear()
+    _figures_memo.clear()
+
+
 def q(name: str, **params: Any) -> Any:
     """A result (over the sidebar's filters, when it honours them) or a fact, by name; cached on the data
     version, so a new import or a settings change refreshes every page and nothing else recomputes."""
@@ -55,7 +104,9 @@ def q(name: str, **params: Any) -> Any:
         version = database.data_version()
         st.session_state["_data_version_this_run"] = version
     scope = scope_now() if results.runner.honours_filters(name) else results.Scope()
-    value = _cached(name, version, str(database.path), scope, params)
+    path = str(database.path)
+    value = _results_memo.get((name, path, scope, _frozen(params)),
+                              lambda: _cached(name, version, path, scope, params), version=(version, path))
     value = value.copy(deep=False) if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
     if isinstance(value, pd.DataFrame):  # remember where it came from: figure() keys on that, not on the rows
         st.session_state.setdefault("_origins", {})[id(value)] = (value, (name, version, scope, params))
@@ -217,7 +268,7 @@ def sidebar(user: auth.User) -> Filters | None:
         # one decades ahead would draw empty months up to it).
         wanted_as_of, wanted_start = _param_date("as_of"), _param_date("from")
         as_of_default = min(max(wanted_as_of or default_as_of, first), last)
-        start_default = wanted_start or max(first, metrics.P.add_months(default_as_of.replace(day=1), -12))
+        start_default = wanted_start or metrics.P.default_start(default_as_of, first)
         start_default = min(max(start_default, first), as_of_default)
         if "f_as_of" not in st.session_state and (
                 (wanted_as_of and wanted_as_of != as_of_default) or (wanted_start and wanted_start != start_default)):
@@ -331,8 +382,9 @@ def figure(builder, *args: Any, **kwargs: Any):
     def key(value: Any) -> Any:  # a result of q() this run stands for itself by its key (no hashing of rows)
         found = origins.get(id(value))
         return ("result", found[1]) if found is not None and found[0] is value else value
-    return _figure(builder.__name__, money.current().code, tuple(key(a) for a in args),
-                   {k: key(v) for k, v in kwargs.items()}, _Args(args, kwargs))
+    currency, key_args, key_kwargs = money.current().code, tuple(key(a) for a in args), {k: key(v) for k, v in kwargs.items()}
+    return _figures_memo.get(_frozen((builder.__name__, currency, key_args, key_kwargs)),
+                             lambda: _figure(builder.__name__, currency, key_args, key_kwargs, _Args(args, kwargs)))
 
 def chart(fig, data: pd.DataFrame | None = None, name: str = "chart", key: str | None = None) -> None:
     """A Plotly chart (its toolbar saves a PNG) with its data as a CSV download underneath."""

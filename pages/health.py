@@ -79,9 +79,8 @@ if account:
     left, right = st.columns(2)
     with left:
         ui.chart(ui.figure(figures.contributions, mine, picked, lang), mine, "health_explain")
-    with right:  # the same month-end scores as the band trend above (one cached result)
-        scores = ui.q("health_scores", as_of=f.as_of, days=views.month_ends(f.start, f.as_of))
-        own = scores[scores["account_id"] == account]
+    with right:  # the same month ends as the band trend above, for this account
+        own = ui.q("score_history", as_of=f.as_of, days=views.month_ends(f.start, f.as_of), account_id=account)
         ui.chart(ui.figure(figures.score_history, own, config["bands"], ui.t("score_history", name=row["name"] or account),
                            lang), own, "health_score_history")
 

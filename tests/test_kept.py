@@ -17,7 +17,7 @@ from dashboard import importer, metrics, views
 from dashboard import settings as S
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
-from dashboard.results import Scope, health_store, run
+from dashboard.results import Scope, health_store, result_store, run
 
 AS_OF = dt.date(2026, 10, 31)
 START = dt.date(2025, 11, 1)
@@ -84,8 +84,8 @@ def test_a_second_run_reads_the_kept_rows_without_writing(demo_db, monkeypatch):
 
 
 def test_prepare_keeps_the_days_the_pages_open_on(demo_db, monkeypatch):
-    assert health_store.prepare(demo_db) == 0  # the demo is small: its pages score on the first visit
-    assert health_store.prepare(demo_db, force=True) == 21
+    assert result_store.prepare(demo_db)["health_days"] == 0  # the demo is small: scored on the first visit
+    assert result_store.prepare(demo_db, force=True)["health_days"] == 21
     as_of = views.caller(demo_db)("default_as_of")
     assert as_of == AS_OF  # the demo's last day
     monkeypatch.setattr(Database, "write", lambda *a, **k: pytest.fail("a page's default day was not prepared"))

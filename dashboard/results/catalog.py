@@ -185,8 +185,20 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("health_scores", ("as_of", "days"), (_c("day", "日付", "Day", "date"), ACCOUNT_ID, SCORE, BAND)),
     Result("band_history", ("as_of", "days"), (
         _c("as_of", "日付", "Day", "date"), BAND, _c("accounts", "顧客数", "Accounts", "int", "health")),
-           source="health_scores", doc="Accounts per band on each day (the scores are shared with score histories)."),
+           doc="Accounts per band on each day."),
+    Result("score_history", ("as_of", "days", "account_id"), (
+        _c("day", "日付", "Day", "date"), ACCOUNT_ID, SCORE, BAND), doc="One account's score on each day."),
     Result("health_validation", ("as_of", "days", "horizon_days"), defaults={"horizon_days": 90}),
+    Result("health_validation_bands", ("as_of", "days", "horizon_days"), (
+        BAND, _c("accounts", "顧客数", "Accounts", "int", "health_validation"),
+        _c("churned", "90日以内の解約", "Churned within 90 days", "int", "health_validation"),
+        _c("churn_rate_90d", "90日解約率", "90-day churn rate", "pct", "health_validation")),
+           defaults={"horizon_days": 90}),
+    Result("health_validation_auc", ("as_of", "days", "horizon_days"), (
+        _c("measure", "測定項目", "Measure", definition="health"),
+        _c("auc", "ROC AUC", "ROC AUC", "float", "health_validation")), defaults={"horizon_days": 90}),
+    Result("usage_measures", (), (_c("measure", "測定項目", "Measure", definition="health"),), filters=False,
+           doc="The measures of the loaded usage (one per imported usage column)."),
     Result("d2c_customers", ("as_of", "horizon_days", "from"), filters=False,
            doc="Customers of the orders file are not accounts: the account filters do not apply."),
     Result("d2c_channels", ("as_of", "horizon_days", "from"), (

@@ -8,7 +8,8 @@ it never re-ranks them). So each (data, configuration, as-of day, day) is scored
 and kept in ``kept_health``; every result that reads health then reads those rows.
 
 - ``ensure`` scores the days not kept yet (all of them in one pass over usage) and says which rows to read.
-- ``prepare`` scores the days the pages open on, right after an import, so the first visit is fast.
+- ``score_page_days`` scores the days the pages open on, right after an import (``result_store.prepare``),
+  so the first visit is fast.
 - Kept rows of data that is no longer current are dropped at the next write, once they are older than
   ``KEEP_STALE``: a page run that began before an import still finds the rows it asked for.
 - A read-only database (or one busy with another process's write) scores inside the query itself, as
@@ -33,9 +34,6 @@ log = logging.getLogger(__name__)
 # The parameters of _health.sql that decide a score (besides the days and the as-of day).
 CONFIG_PARAMS = ("window_days", "names", "sources", "aggs", "weights", "higher", "methods", "floors", "targets")
 KEEP_STALE = dt.timedelta(minutes=10)
-# prepare() scores ahead only from this many stored usage values: below it a page scores its days in well
-# under a second on its first visit (the 300-account demo: 14k values, 0.6 s for all 21 days).
-PREPARE_FROM_VALUES = 250_000
 
 # The data a score reads: the current snapshots of these datasets (orders and deals do not move it).
 DATA_KEY_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY snapshot_id), '') "
@@ -110,41 +108,24 @@ def page_days(as_of: dt.date, first: dt.date | None, config: dict) -> dict[dt.da
     band trend's month ends over the last year, and the validation's past days."""
     from dashboard.metrics import month_ends, validation_days
 
-    start = P.add_months(as_of.replace(day=1), -12)
-    start = max(start, first) if first else start
+    start = P.default_start(as_of, first)
     prev = as_of.replace(day=1) - dt.timedelta(days=1)
     own = {as_of, as_of - dt.timedelta(days=int(config.get("compare_days", 30)))}
     own |= set(month_ends(min(start, as_of), as_of)) | set(validation_days(as_of))
     return {as_of: sorted(own), prev: [prev]}
 
 
-def prepare(db: Database, *, force: bool = False) -> int:
-    """Score and keep the days the pages open on (after an import, when the usage is large enough to
-    make it worth it, or ``force``); returns how many days are kept for them."""
+def score_page_days(db: Database, as_of: dt.date, first: dt.date | None) -> int:
+    """Score and keep the days the pages open on (``result_store.prepare`` calls this right after an
+    import); returns how many days are kept for them."""
     from dashboard.results import runner
 
-    if db.read_only or db.is_empty():
-        return 0
-    values = db.read(lambda con: con.execute("SELECT count(*) FROM cur_usage").fetchone()[0])
-    if values < PREPARE_FROM_VALUES and not force:
-        return 0
     config = runner.health_config(db)
     if not [m for m in config["measures"] if m.get("weight", 0) > 0]:
         return 0
-    bounds = runner.call(db, "data_bounds")
-    as_of = runner.call(db, "default_as_of")
     scored = 0
-    for day, days in page_days(as_of, bounds["first"], config).items():
+    for day, days in page_days(as_of, first, config).items():
         params = runner.health_params(config, day)
         if ensure(db, params, day, days) is not None:
             scored += len(days)
     return scored
-
-
-def prepare_after_commit(db: Database) -> None:
-    """``prepare`` after a committed import, restore or health setting: a failure is logged, never raised
-    (the change is in place; the pages then score on their first visit)."""
-    try:
-        prepare(db)
-    except Exception:  # noqa: BLE001 - never fail a change that has been committed
-        log.exception("health scores were not prepared after the change")

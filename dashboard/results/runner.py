@@ -20,7 +20,7 @@ from dashboard import periods as P
 from dashboard import schema
 from dashboard import settings as S
 from dashboard.db import Database
-from dashboard.results import health_store
+from dashboard.results import health_store, result_store
 from dashboard.results.catalog import RESULTS
 from dashboard.results.scope import Scope
 
@@ -49,7 +49,7 @@ def tier_rule(db: Database, as_of: dt.date, conf: dict | None = None) -> dict:
     80th/50th percentile of active MRR that day."""
     conf = conf or S.get_all(db)
     manual = conf["tier_rule"] == "manual"
-    row = db.query(sql_text("tier_thresholds"), {"as_of": as_of}).iloc[0]
+    row = run(db, "tier_thresholds", as_of=as_of).iloc[0]
     if conf["tier_thresholds"]:
         t1, t2 = (float(v) for v in conf["tier_thresholds"])
         auto = False
@@ -81,7 +81,7 @@ def health_params(config: dict, as_of: dt.date) -> dict:
 
 def usage_measures(db: Database) -> list[str]:
     """The measures of the loaded usage (one per imported usage column)."""
-    return [r[0] for r in db.read(lambda con: con.execute("SELECT DISTINCT measure FROM cur_usage ORDER BY 1").fetchall())]
+    return run(db, "usage_measures")["measure"].tolist()
 
 
 def health_config(db: Database, conf: dict | None = None) -> dict:
@@ -123,12 +123,14 @@ def _periods(params: dict, conf: dict) -> dict:
 Fetch = Callable[..., Any]
 
 
-def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | None = None,
-        **params: Any) -> pd.DataFrame:
+def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | None = None, keep: bool = False,
+        **params: Any) -> pd.DataFrame | None:
     """Run result ``name`` over the accounts in ``scope`` (every account when empty).
 
     ``fetch(name, **params)`` supplies what a result builds on (the tier rule, the health measures, the
-    result a derived result reads) and is the app's cache there; by default they are computed here."""
+    result a derived result reads) and is the app's cache there; by default they are computed here.
+    A result kept for the current data (result_store.py) is read instead of computed; ``keep`` computes
+    it into the store instead of returning it (``result_store.prepare``)."""
     if name not in RESULTS:
         raise ResultError(f"there is no result {name!r}")
     result = RESULTS[name]
@@ -139,6 +141,8 @@ def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | N
     scope = scope if (scope and result.filters) else Scope()
     fetch = fetch or (lambda other, **p: call(db, other, scope, **p))
     if result.source:
+        if keep:
+            raise ResultError(f"result {name!r} is derived from {result.source!r}: keep that one")
         return _derived(result, fetch, params)
     text = sql_text(name)
     conf = fetch("settings")
@@ -181,7 +185,12 @@ def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | N
     absent = sorted(wanted - set(bound))
     if absent:
         raise ResultError(f"result {name!r} needs {', '.join(absent)}")
-    return db.query(text, {k: v for k, v in bound.items() if k in wanted})
+    values = {k: v for k, v in bound.items() if k in wanted}
+    if keep:
+        result_store.keep(db, name, text, values)
+        return None
+    kept_rows = result_store.find(db, name, text, values)
+    return kept_rows if kept_rows is not None else db.query(text, values)
 
 
 def _derived(result, fetch: Fetch, params: dict) -> pd.DataFrame:

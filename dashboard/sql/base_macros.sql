@@ -101,6 +101,11 @@ CREATE OR REPLACE MACRO tier_of(mrr, tier_column, t1, t2, manual) AS
     CASE WHEN manual AND tier_label(tier_column) IS NOT NULL THEN tier_label(tier_column)
          WHEN mrr >= t1 THEN 'Tier1' WHEN mrr >= t2 THEN 'Tier2' ELSE 'Tier3' END;
 
+-- The health band of a score (METRICS.md "Health score"): red below the red line, yellow below the green
+-- line, else green; no score, no band.
+CREATE OR REPLACE MACRO health_band(score, red, green) AS
+    CASE WHEN score < red THEN 'red' WHEN score < green THEN 'yellow' WHEN score IS NOT NULL THEN 'green' END;
+
 -- A round figure near x: two significant digits, halves to even (187,300 -> 190,000; 52,345 -> 52,000).
 CREATE OR REPLACE MACRO round_figure(x) AS
     CASE WHEN x IS NULL OR x <= 0 THEN 0

@@ -26,8 +26,7 @@ SELECT * FROM (
     )
     SELECT a.account_id, a.name, tier_of(a.mrr, a.tier_column, $t1, $t2, $manual) AS tier, a.mrr,
            s.score,
-           CASE WHEN s.score < $red THEN 'red' WHEN s.score < $green THEN 'yellow'
-                WHEN s.score IS NOT NULL THEN 'green' END AS band,
+           health_band(s.score, $red, $green) AS band,
            s.score - b.score AS change,
            a.owner, a.plan, a.industry, a.segment, a.acquisition_channel, a.renewal_date, a.spell_start,
            datediff('day', $as_of::DATE, a.renewal_date) AS days_to_renewal,

@@ -8,3 +8,4 @@ FROM firsts f JOIN o ON o.customer_id = f.customer_id
      AND o.order_date < f.first_order + $horizon_days::INTEGER
 WHERE f.first_order >= $from::DATE
 GROUP BY ALL
+ORDER BY f.customer_id

@@ -1,0 +1,191 @@
+"""Whole results kept in the database for the views the pages open on, computed right after an import.
+
+A page opened without link parameters asks for the same results every time until the data changes: the
+account list on the data's last day, a year of MRR movements, churn by month... At the benchmark's M
+size each takes 0.3–3 s to compute, so a first visit after an import would wait seconds. ``prepare``
+computes them once, right after the import (in the importing process, while nobody is looking), each
+into a table of its own (``kept_result_<key>``); the runner then reads that table instead of running the
+result's SQL. The table is made by ``CREATE TABLE … AS <the result's SQL>``, so reading it returns what
+the query would have returned, column types included.
+
+The key is the result's name, its final SQL (filters, segments and kept health included), its bound
+values and the data version: any import, restore or settings change makes every kept result stale.
+Stale ones are dropped after the next commit. Only ``prepare`` writes them; a page run only reads, so
+what a page shows never depends on how long a query happened to take.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+import pandas as pd
+
+from dashboard import periods as P
+from dashboard.db import Database
+
+log = logging.getLogger(__name__)
+
+# prepare() works ahead only from this many stored rows of usage, MRR and orders: below it every page
+# computes its first view in well under a second (the 300-account demo: 0.2-0.9 s cold).
+PREPARE_FROM_ROWS = 250_000
+
+_VERSION_SQL = "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'"
+
+
+def _key(version: int, name: str, sql: str, values: dict[str, Any]) -> str:
+    text = json.dumps([version, name, sql, sorted(values.items())], default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _table(key: str) -> str:
+    return f"kept_result_{key}"  # a hex digest: a safe identifier
+
+
+def find(db: Database, name: str, sql: str, values: dict[str, Any]) -> pd.DataFrame | None:
+    """The kept rows of this result under the current data, or None (then the caller runs ``sql``)."""
+    def read(con):
+        key = _key(con.execute(_VERSION_SQL).fetchone()[0], name, sql, values)
+        if not con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchone()[0]:
+            return None
+        return con.execute(f'SELECT * FROM "{_table(key)}"').df()  # noqa: S608 - a hex key, see _table
+
+    return db.read(read)
+
+
+def keep(db: Database, name: str, sql: str, values: dict[str, Any]) -> bool:
+    """Compute this result into a kept table (unless kept already); True when it was computed now."""
+    def write(con) -> bool:
+        version = con.execute(_VERSION_SQL).fetchone()[0]
+        key = _key(version, name, sql, values)
+        if con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchone()[0]:
+            return False
+        t0 = dt.datetime.now()
+        con.execute(f'CREATE TABLE "{_table(key)}" AS {sql}', values)  # our own SQL file, values bound
+        rows = con.execute(f'SELECT count(*) FROM "{_table(key)}"').fetchone()[0]  # noqa: S608
+        seconds = (dt.datetime.now() - t0).total_seconds()
+        con.execute("INSERT INTO kept_results VALUES (?, ?, ?, ?, ?, ?)", [key, version, name, t0, seconds, rows])
+        return True
+
+    return db.write(write)
+
+
+def drop_stale(con) -> int:
+    """Drop the kept results of an earlier data version (inside the caller's write); how many."""
+    version = con.execute(_VERSION_SQL).fetchone()[0]
+    stale = [r[0] for r in con.execute("SELECT key FROM kept_results WHERE version <> ?", [version]).fetchall()]
+    return _drop(con, stale)
+
+
+def drop_all(con) -> int:
+    """Drop every kept result (a migration: the code that made them may have changed)."""
+    return _drop(con, [r[0] for r in con.execute("SELECT key FROM kept_results").fetchall()])
+
+
+def _drop(con, keys: list[str]) -> int:
+    for key in keys:
+        con.execute(f'DROP TABLE IF EXISTS "{_table(key)}"')
+    if keys:
+        con.execute("DELETE FROM kept_results WHERE list_contains(?, key)", [keys])
+    return len(keys)
+
+
+def has_stale(db: Database) -> bool:
+    return bool(db.read(lambda con: con.execute(
+        f"SELECT count(*) FROM kept_results WHERE version <> ({_VERSION_SQL})").fetchone()[0]))  # noqa: S608
+
+
+def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> dict[str, int]:
+    """Work ahead for the pages' first views, right after an import (large data only, or ``force``):
+    score health for the days they open on, then keep the results they ask for. Drops what is kept for
+    earlier data in any case (and only that without ``work_ahead``). Returns how many health days and
+    results are kept for the current data."""
+    from dashboard.results import health_store, runner
+
+    done = {"health_days": 0, "results": 0}
+    if db.read_only:
+        return done
+    if has_stale(db):
+        db.write(drop_stale)
+    if not work_ahead or db.is_empty():
+        return done
+    rows = db.read(lambda con: con.execute(
+        "SELECT (SELECT count(*) FROM cur_usage) + (SELECT count(*) FROM cur_mrr) + (SELECT count(*) FROM cur_orders)"
+    ).fetchone()[0])
+    if rows < PREPARE_FROM_ROWS and not force:
+        return done
+    bounds = runner.call(db, "data_bounds")
+    as_of = runner.call(db, "default_as_of")
+    done["health_days"] = health_store.score_page_days(db, as_of, bounds["first"])
+    facts: dict[str, Any] = {}
+
+    def fetch(name: str, **params: Any) -> Any:  # the tier rule, the settings: once for all the results
+        key = json.dumps([name, sorted(params.items())], default=str)
+        if key not in facts:
+            facts[key] = runner.call(db, name, fetch=fetch, **params)
+        return facts[key]
+
+    loaded = db.loaded_datasets()
+    for name, params in page_views(as_of, P.default_start(as_of, bounds["first"])):
+        if name.startswith("d2c_") and "orders" not in loaded:  # the D2C page shows nothing without orders
+            continue
+        runner.run(db, name, fetch=fetch, keep=True, **params)
+    done["results"] = db.read(lambda con: con.execute(
+        f"SELECT count(*) FROM kept_results WHERE version = ({_VERSION_SQL})").fetchone()[0])  # noqa: S608
+    return done
+
+
+def prepare_after_commit(db: Database, *, work_ahead: bool = True) -> None:
+    """``prepare`` after a committed import, restore or settings change: a failure is logged, never
+    raised (the change is in place; the pages then compute on their first visit)."""
+    try:
+        prepare(db, work_ahead=work_ahead)
+    except Exception:  # noqa: BLE001 - never fail a change that has been committed
+        log.exception("the pages' first views were not prepared after the change")
+
+
+# Results about one account the user picks (the explain section's score history): a few hundred rows from
+# the kept health scores, computed when asked; page_views has no way to know which account.
+ON_DEMAND = ("score_history",)
+
+
+def page_views(as_of: dt.date, start: dt.date) -> list[tuple[str, dict[str, Any]]]:
+    """The results (name, parameters) the pages ask for when opened on ``as_of`` with the period from
+    ``start`` and no filters: the sidebar's defaults. tests/test_result_store.py opens every page and
+    checks that it asks for nothing else, so this list cannot drift from the pages."""
+    from dashboard.metrics import EARLIEST, month_ends, validation_days
+
+    month = start.replace(day=1)
+    prev_end = as_of.replace(day=1) - dt.timedelta(days=1)
+    ends = month_ends(start, as_of)
+    return [
+        ("data_bounds", {}),
+        ("filter_values", {}),
+        # the tier rule in force (a fact every tier figure reads), and a month ago (the KPI cards)
+        ("tier_thresholds", {"as_of": as_of}),
+        ("tier_thresholds", {"as_of": prev_end}),
+        # the account list now and a month ago (the KPI cards). Results derived from another (the at-risk
+        # list, renewals, the band trend: RESULTS[name].source) are not kept: they read their source's rows.
+        ("accounts", {"as_of": as_of}),
+        ("accounts", {"as_of": prev_end, "compare": False}),
+        ("tier_summary", {"as_of": as_of}),
+        ("mrr_movements", {"as_of": as_of, "from_month": month}),
+        ("churn", {"as_of": as_of, "grain": "month", "start": prev_end.replace(day=1)}),
+        ("churn", {"as_of": as_of, "grain": "month", "start": start}),
+        ("churn", {"as_of": as_of, "grain": "month", "start": start, "segment_by": "tier"}),
+        ("churn", {"as_of": as_of, "grain": "month", "start": start, "segment_by": "plan"}),
+        ("cohorts", {"as_of": as_of, "from_month": month}),
+        ("tier_migration", {"as_of": as_of, "d1": max(start, as_of - dt.timedelta(days=365))}),
+        ("tier_opportunities", {"as_of": as_of, "start": start}),
+        ("usage_measures", {}),
+        ("band_history", {"as_of": as_of, "days": ends}),
+        ("health_details", {"as_of": as_of}),
+        ("health_validation_bands", {"as_of": as_of, "days": validation_days(as_of), "horizon_days": 90}),
+        ("health_validation_auc", {"as_of": as_of, "days": validation_days(as_of), "horizon_days": 90}),
+        ("d2c_channels", {"as_of": as_of, "horizon_days": 365}),
+        ("d2c_cohorts", {"as_of": as_of, "from": month}),
+        ("d2c_customers", {"as_of": as_of, "horizon_days": 365, "from": EARLIEST}),  # the cards, the simulator
+    ]

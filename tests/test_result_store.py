@@ -1,0 +1,170 @@
+"""Whole results kept for the pages' first views (results/result_store.py).
+
+A kept result must be the result: the same rows and column types as running its SQL. The pages, opened
+as a user opens them right after an import, must find every result they ask for kept (so the list of
+views in result_store.page_views cannot drift from the pages), and any change of data or settings must
+make the kept results stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import periods, settings
+from dashboard.auth import LOCAL_USER
+from dashboard.db import Database
+from dashboard.results import RESULTS, result_store, runner
+
+AS_OF = dt.date(2026, 10, 31)  # the demo's last day: the pages' default as-of day
+START = dt.date(2025, 10, 1)
+APP = "../app/main.py"
+PAGES = ["overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"]
+
+
+@pytest.fixture
+def demo_db(demo_file, tmp_path) -> Database:
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_file, path)
+    return Database(path)
+
+
+def kept_count(db: Database) -> int:
+    return db.read(lambda con: con.execute("SELECT count(*) FROM kept_results").fetchone()[0])
+
+
+def kept_tables(db: Database) -> int:
+    return db.read(lambda con: con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'kept_result_')").fetchone()[0])
+
+
+class Misses:
+    """The results a run computed instead of reading them kept (result_store.find found nothing)."""
+
+    def __init__(self, monkeypatch):
+        self.names: list[str] = []
+        original = result_store.find
+
+        def find(db, name, sql, values):
+            rows = original(db, name, sql, values)
+            if rows is None and name not in result_store.ON_DEMAND:
+                self.names.append(name)
+            return rows
+        monkeypatch.setattr(result_store, "find", find)
+
+
+def test_the_demo_is_small_enough_to_compute_on_first_visit(demo_db):
+    assert result_store.prepare(demo_db) == {"health_days": 0, "results": 0}
+    assert kept_count(demo_db) == 0
+
+
+def test_the_default_start_is_a_year_before_the_month_but_not_before_the_data():
+    assert periods.default_start(AS_OF, dt.date(2024, 1, 5)) == START
+    assert periods.default_start(AS_OF, dt.date(2026, 3, 15)) == dt.date(2026, 3, 15)
+    assert periods.default_start(AS_OF, None) == START
+
+
+def test_a_kept_result_is_the_result(demo_db, monkeypatch):
+    done = result_store.prepare(demo_db, force=True)
+    views = result_store.page_views(AS_OF, START)
+    assert done["health_days"] == 21
+    # one per distinct view; the D2C views are in (the demo has orders)
+    distinct = {(name, repr(sorted(params.items()))) for name, params in views}
+    assert done["results"] == len(distinct) == kept_tables(demo_db) == kept_count(demo_db)
+    misses = Misses(monkeypatch)
+    kept = [runner.run(demo_db, name, **params) for name, params in views]
+    assert misses.names == []  # every one read from its table
+    monkeypatch.setattr(result_store, "find", lambda *a: None)  # now computed in the query, as before
+    for (name, params), rows in zip(views, kept, strict=True):
+        fresh = runner.run(demo_db, name, **params)
+        assert rows.dtypes.to_dict() == fresh.dtypes.to_dict(), name
+        pd.testing.assert_frame_equal(rows, fresh, check_exact=True, obj=name)
+        assert len(rows), f"{name}: an empty result proves nothing"
+
+
+def test_prepare_twice_computes_nothing_new(demo_db, monkeypatch):
+    result_store.prepare(demo_db, force=True)
+    made = demo_db.read(lambda con: con.execute("SELECT key, made_at FROM kept_results ORDER BY key").fetchall())
+    result_store.prepare(demo_db, force=True)
+    assert demo_db.read(lambda con: con.execute("SELECT key, made_at FROM kept_results ORDER BY key").fetchall()) == made
+
+
+def test_every_page_finds_its_first_view_kept(demo_file, tmp_path, monkeypatch):
+    """Right after an import (prepared), no page computes a result on its first visit: page_views lists
+    everything the pages ask for. A page that starts asking for something new fails here."""
+    path = tmp_path / "app.duckdb"
+    shutil.copy(demo_file, path)
+    result_store.prepare(Database(path), force=True)
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    misses = Misses(monkeypatch)
+    for page in PAGES:
+        import streamlit as st
+
+        st.cache_resource.clear()  # a cold process
+        at = AppTest.from_file(APP, default_timeout=120).run()
+        if page != "overview":
+            at.switch_page(f"../pages/{page}.py").run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert misses.names == [], f"{page} computed {misses.names}: add them to result_store.page_views"
+
+
+def test_a_settings_change_makes_kept_results_stale(demo_db):
+    result_store.prepare(demo_db, force=True)
+    before = runner.run(demo_db, "tier_summary", as_of=AS_OF)
+    settings.put(demo_db, "tier_thresholds", [50_000, 20_000], by=LOCAL_USER)  # small data: not prepared again
+    assert kept_count(demo_db) == kept_tables(demo_db) == 0  # dropped with the version they were made for
+    after = runner.run(demo_db, "tier_summary", as_of=AS_OF)
+    assert after.set_index("tier")["accounts"].to_dict() != before.set_index("tier")["accounts"].to_dict()
+    result_store.prepare(demo_db, force=True)
+    pd.testing.assert_frame_equal(runner.run(demo_db, "tier_summary", as_of=AS_OF), after, check_exact=True)
+
+
+def test_a_setting_that_moves_no_figure_drops_but_does_not_work_ahead(demo_db, monkeypatch):
+    result_store.prepare(demo_db, force=True)
+    monkeypatch.setattr(result_store, "PREPARE_FROM_ROWS", 0)  # as if the data were large
+    settings.put(demo_db, "session_hours", 24, by=LOCAL_USER)
+    assert kept_count(demo_db) == 0
+    settings.put(demo_db, "fiscal_year_start", 1, by=LOCAL_USER)
+    assert kept_count(demo_db) == len({(n, repr(sorted(p.items()))) for n, p in result_store.page_views(AS_OF, START)})
+
+
+def test_a_read_only_database_reads_kept_results(demo_db, tmp_path, monkeypatch):
+    result_store.prepare(demo_db, force=True)
+    demo_db.release()
+    reader = Database(demo_db.path, read_only=True)
+    misses = Misses(monkeypatch)
+    frame = runner.run(reader, "mrr_movements", as_of=AS_OF, from_month=START)
+    assert misses.names == [] and len(frame) == 13
+    assert result_store.prepare(reader, force=True) == {"health_days": 0, "results": 0}
+
+
+def test_a_derived_result_is_not_kept(demo_db):
+    assert RESULTS["at_risk"].source == "accounts"
+    with pytest.raises(runner.ResultError, match="keep that one"):
+        runner.run(demo_db, "at_risk", as_of=AS_OF, keep=True)
+
+
+def test_a_migration_drops_kept_results(demo_db):
+    from dashboard import schema
+
+    result_store.prepare(demo_db, force=True)
+    demo_db.write(schema.refresh_kept)
+    assert kept_count(demo_db) == kept_tables(demo_db) == 0
+
+
+def test_prepare_without_usage_or_orders_keeps_what_the_pages_can_show(db, load):
+    """An MRR-only workspace: no health measures, no D2C page. Nothing fails; the MRR views are kept and
+    read back equal to computing them."""
+    load("accounts", "account_id,name,plan\nA,Alpha,Pro\nB,Beta,Basic\n")
+    load("mrr", "account_id,month,mrr\nA,2026-08-01,1000.5\nA,2026-09-01,1200\nB,2026-08-01,300\n")
+    done = result_store.prepare(db, force=True)
+    assert done["health_days"] == 0
+    names = db.read(lambda con: [r[0] for r in con.execute("SELECT name FROM kept_results").fetchall()])
+    assert "mrr_movements" in names and not [n for n in names if n.startswith("d2c_")]
+    as_of = dt.date(2026, 9, 30)  # the data's last day
+    kept = runner.run(db, "mrr_movements", as_of=as_of, from_month=dt.date(2025, 9, 1))
+    assert kept.set_index("month").loc[pd.Timestamp("2026-09-01"), "end"] == 1200  # B churned, A expanded
