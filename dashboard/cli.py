@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,8 @@ from dashboard import settings as S
 from dashboard.db import Database, DatabaseError, backup_path, backup_time, default_path, restore_backup
 from dashboard.i18n import default_lang
 from dashboard.readers import ImportRefused
-from dashboard.results import result_store
+from dashboard.results import engines, result_store
+from dashboard.results.spark_sql import UnsupportedSQL
 
 
 def _date(text: str) -> dt.date:
@@ -105,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--filter", action="append", default=[], metavar="column=value", dest="filters",
                    help="only accounts with this value, e.g. tier=Tier1 or owner=田中 (repeatable: values of one "
                         f"column are OR, columns are AND; columns: {', '.join(results.scope.COLUMNS)})")
+    p.add_argument("--engine", choices=engines.ENGINES, default="duckdb",
+                   help="where the figures are computed: duckdb on this machine (default) or spark")
+    p.add_argument("--spark-master", default=os.environ.get("SPARK_MASTER"),
+                   help="with --engine spark: local[*] (default), spark://host:7077, yarn … ($SPARK_MASTER)")
+    p.add_argument("--spark-remote", default=os.environ.get("SPARK_REMOTE"),
+                   help="with --engine spark: a Spark Connect URL, sc://host:15002 ($SPARK_REMOTE)")
+    p.add_argument("--spark-data", type=Path,
+                   help="with --engine spark: the folder of Parquet datasets Spark reads, on storage the cluster "
+                        "can read (default: <database>.spark beside the database); written when the data changed")
 
     p = sub.add_parser("export", help="write a list that opens safely in (Japanese) Excel")
     p.add_argument("what", choices=["accounts", "at-risk", "rejected"])
@@ -173,8 +184,25 @@ def run(args: argparse.Namespace) -> int:
         _print({"days_scored_ahead": done["health_days"], "results_kept": done["results"],
                 "seconds": round(time.monotonic() - started, 1)})
     elif args.command == "report":
-        _print(report.build(db, as_of=args.as_of, period=args.period, start=args.start,
-                            segment_by=args.segment_by, thresholds=args.tier_thresholds, scope=scope))
+        def build() -> dict:
+            return report.build(db, as_of=args.as_of, period=args.period, start=args.start,
+                                segment_by=args.segment_by, thresholds=args.tier_thresholds, scope=scope)
+        if args.engine == "spark":
+            try:
+                spark = engines.SparkEngine(
+                    engines.ensure_exported(db, args.spark_data or Path(f"{db.path}.spark")),
+                    master=args.spark_master, remote=args.spark_remote)
+                with engines.using(spark):
+                    out = build()
+            except (engines.EngineError, UnsupportedSQL) as exc:
+                print(f"--engine spark: {exc}", file=sys.stderr)
+                return 2
+            finally:
+                if "spark" in locals():
+                    spark.stop()
+            _print(out)
+        else:
+            _print(build())
     elif args.command == "export":
         if args.what == "rejected":
             if args.snapshot is None:

@@ -9,6 +9,14 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "chromium not found: browser tests will be skipped (sudo apt-get install chromium fonts-noto-cjk)" >&2
   fi
 fi
+# The Spark engine's parity tests need a JRE (Debian's); without one they are skipped with the reason.
+if ! command -v java >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+  else
+    echo "java not found: Spark parity tests will be skipped (sudo apt-get install openjdk-17-jre-headless)" >&2
+  fi
+fi
 bash scripts/setup.sh dev
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest -q "$@"

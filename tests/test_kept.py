@@ -201,3 +201,32 @@ def test_restoring_an_older_history_rebuilds_its_runs(db, load):
     assert len(db.query("SELECT * FROM spells(DATE '2023-12-31')")) == 2
     importer.restore(db, first["snapshot"], by=EDITOR)
     assert spell_rows(db, "2023-12-31") == [["A", "2023-01-01", None]]
+
+
+def test_the_validation_aggregated_in_sql_equals_the_rows_worked_in_pandas(demo_db):
+    """health_validation_bands and _auc (SQL, what the page reads) against the validation rows summed and
+    ranked in pandas (metrics.roc_auc: average ranks for ties, pinned by hand in test_metrics)."""
+    days = metrics.validation_days(AS_OF)
+    rows = run(demo_db, "health_validation", as_of=AS_OF, days=days)
+    assert rows["churned"].any() and not rows["churned"].all()  # both outcomes: the AUC means something
+    bands = run(demo_db, "health_validation_bands", as_of=AS_OF, days=days).set_index("band")
+    per_account = rows.groupby(["day", "account_id"]).agg(score=("contribution", "sum"), churned=("churned", "first"))
+    per_account["band"] = [metrics.band(s) for s in per_account["score"]]  # the demo's bands: 40 / 70
+    expected = per_account.groupby("band").agg(accounts=("churned", "size"), churned=("churned", "sum"))
+    assert bands[["accounts", "churned"]].to_dict() == expected.to_dict()
+    assert (bands["churn_rate_90d"] == bands["churned"] / bands["accounts"]).all()
+    auc = run(demo_db, "health_validation_auc", as_of=AS_OF, days=days).set_index("measure")["auc"]
+    assert sorted(auc.index) == sorted(rows["measure"].unique())
+    for measure, group in rows.groupby("measure"):
+        assert auc[measure] == pytest.approx(metrics.roc_auc(group["measure_score"], group["churned"]), abs=1e-12)
+
+
+def test_the_score_history_is_the_account_s_row_of_the_scores(demo_db):
+    days = metrics.month_ends(START, AS_OF)
+    scores = run(demo_db, "health_scores", as_of=AS_OF, days=days)
+    all_year = scores.groupby("account_id")["day"].count() == len(days)  # a customer all year
+    account = scores[scores["account_id"].isin(all_year[all_year].index)].sort_values(["score", "account_id"]).iloc[0]["account_id"]
+    own = run(demo_db, "score_history", as_of=AS_OF, days=days, account_id=account)
+    expected = scores[scores["account_id"] == account].sort_values("day").reset_index(drop=True)
+    assert len(own) == len(days)  # a score on every month end
+    pd.testing.assert_frame_equal(own, expected[own.columns.tolist()], check_exact=False, rtol=0, atol=1e-12)

@@ -20,7 +20,7 @@ from dashboard import periods as P
 from dashboard import schema
 from dashboard import settings as S
 from dashboard.db import Database
-from dashboard.results import health_store, result_store
+from dashboard.results import engines, health_store, result_store
 from dashboard.results.catalog import RESULTS
 from dashboard.results.scope import Scope
 
@@ -177,20 +177,30 @@ def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | N
         if bound.pop("compare", True) is False:  # no change column wanted: score the as-of day only
             bound["before"] = None
         bound.setdefault("days", [bound["as_of"]] + ([bound["before"]] if bound["before"] else []))
-    scoring = sql_text("_health")
-    if scoring in text and (kept := health_store.ensure(db, bound, bound["as_of"], bound["days"])):
-        text = text.replace(scoring, sql_text("_health_kept"))  # read the kept scores instead of scoring
-        bound |= kept
-        wanted = set(_PARAM.findall(text))
     absent = sorted(wanted - set(bound))
     if absent:
         raise ResultError(f"result {name!r} needs {', '.join(absent)}")
     values = {k: v for k, v in bound.items() if k in wanted}
-    if keep:
-        result_store.keep(db, name, text, values)
+    engine = engines.current()
+    if keep:  # computed by the engine in force into the local store (result_store.prepare)
+        result_store.keep(db, name, text, values, lambda: _scored(db, text, values, bound, engine), engine)
         return None
-    kept_rows = result_store.find(db, name, text, values)
-    return kept_rows if kept_rows is not None else db.query(text, values)
+    if engine is engines.DUCKDB and (kept_rows := result_store.find(db, name, text, values)) is not None:
+        return kept_rows  # kept for this data (keyed on this SQL and these values, however it was computed)
+    return engine.query(db, *_scored(db, text, values, bound, engine))
+
+
+def _scored(db: Database, text: str, values: dict, bound: dict, engine: Any) -> tuple[str, dict]:
+    """The SQL to run and its values: on DuckDB, health read from the kept scores when they can be kept
+    (health_store.py) instead of scored inside the query; elsewhere as written."""
+    scoring = sql_text("_health")
+    if engine is not engines.DUCKDB or scoring not in text:
+        return text, values
+    kept = health_store.ensure(db, bound, bound["as_of"], bound["days"])
+    if not kept:
+        return text, values
+    text = text.replace(scoring, sql_text("_health_kept"))
+    return text, {k: v for k, v in (bound | kept).items() if k in set(_PARAM.findall(text))}
 
 
 def _derived(result, fetch: Fetch, params: dict) -> pd.DataFrame:

@@ -8,14 +8,18 @@ SELECT * FROM (
     score AS (
         SELECT day, account_id, sum(contribution) AS score FROM h GROUP BY ALL
     ),
+    -- the weakest measure's row as one struct: its value is that measure's value even when it is empty
+    -- (arg_min of the value alone would skip a NULL and take the next measure's value)
     weakest AS (
-        SELECT account_id,
-               arg_min(measure, (weight * (measure_score - 100), measure)) AS reason_measure,
-               arg_min(raw, (weight * (measure_score - 100), measure)) AS reason_value,
-               arg_min(measure, (weight * (measure_score - 100), measure)) FILTER (WHERE source = 'usage') AS usage_measure,
-               arg_min(raw, (weight * (measure_score - 100), measure)) FILTER (WHERE source = 'usage') AS usage_value,
-               arg_min(measure_score, (weight * (measure_score - 100), measure)) FILTER (WHERE source = 'usage') AS usage_score
-        FROM h WHERE day = $as_of GROUP BY account_id
+        SELECT account_id, overall.measure AS reason_measure, overall.raw AS reason_value,
+               weak_usage.measure AS usage_measure, weak_usage.raw AS usage_value, weak_usage.score AS usage_score
+        FROM (
+            SELECT account_id,
+                   arg_min({'measure': measure, 'raw': raw}, (weight * (measure_score - 100), measure)) AS overall,
+                   arg_min({'measure': measure, 'raw': raw, 'score': measure_score},
+                           (weight * (measure_score - 100), measure)) FILTER (WHERE source = 'usage') AS weak_usage
+            FROM h WHERE day = $as_of GROUP BY account_id
+        )
     ),
     deals AS (
         SELECT account_id, count(*) AS open_deals, sum(amount)::DECIMAL(38,4) AS open_amount

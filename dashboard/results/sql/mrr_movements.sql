@@ -19,7 +19,8 @@ grid AS (
 ),
 account_month AS (
     SELECT *, lag(cur, 1, 0) OVER w AS prev,
-           coalesce(bool_or(cur > 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS had_before,
+           coalesce(bool_or(cur > 0) OVER (PARTITION BY account_id ORDER BY month
+                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS had_before,
            lag(cur, 12) OVER w AS year_ago
     FROM grid WINDOW w AS (PARTITION BY account_id ORDER BY month)
 ),
