@@ -104,6 +104,9 @@ def export_datasets(db: Database, folder: Path) -> Path:
         for name, (sql, partition) in DATASETS.items():
             target = work / name
             # the target is our own temporary folder and the SQL our own constant: nothing from a user
+            # an empty dataset (no orders loaded) is one empty file: Spark reads its columns from it
+            if partition and not con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]:  # noqa: S608
+                partition = None
             options = f"FORMAT parquet, PARTITION_BY ({partition})" if partition else "FORMAT parquet"
             if partition:
                 con.execute(f"COPY ({sql}) TO '{target}' ({options})")  # noqa: S608
@@ -123,6 +126,9 @@ def export_datasets(db: Database, folder: Path) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return folder
+
+
+_VIEWS: dict[int, str] = {}  # session -> the datasets folder its views read
 
 
 @dataclass
@@ -153,13 +159,17 @@ class SparkEngine:
 
     @property
     def spark(self):
+        """The session, its views reading this engine's datasets (a session is shared by the process:
+        another engine over other data may have pointed them elsewhere meanwhile)."""
         if self._spark is None:
             self._spark = _session(self.master, self.remote, self.conf)
+        if _VIEWS.get(id(self._spark)) != self.data:
             for name, (_, partition) in DATASETS.items():
                 frame = self._spark.read.parquet(f"{self.data}/{name}")
                 if partition:
                     frame = frame.drop(partition)
                 frame.createOrReplaceTempView(name)
+            _VIEWS[id(self._spark)] = self.data
         return self._spark
 
     def parquet(self, db: Database, sql: str, values: dict[str, Any]) -> SparkRows:
@@ -191,6 +201,7 @@ class SparkEngine:
 
     def stop(self) -> None:
         if self._spark is not None:
+            _VIEWS.pop(id(self._spark), None)
             self._spark.stop()
             self._spark = None
 

@@ -39,6 +39,8 @@ def macros() -> dict[str, tuple[list[str], bool, exp.Expression]]:
     out = {}
     for statement in schema._macro_statements():  # the statements DuckDB's migration runs
         text = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--")).strip()
+        if not text:
+            continue
         match = _MACRO.match(text)
         if not match:
             raise UnsupportedSQL(f"not a macro definition: {text[:60]!r}")
@@ -223,6 +225,9 @@ def _replacement(node: exp.Expression) -> exp.Expression | None:
         return exp.Explode(this=exp.Cast(this=node.this.this.copy(), to=to))
     if isinstance(node, exp.DataType) and node.this in _UNSIGNED:  # no unsigned integers on Spark
         return exp.DataType.build(_UNSIGNED[node.this])
+    if name in ("TO_YEARS", "TO_MONTHS"):  # a year-month interval: date + it is add_months (Feb 29 -> 28)
+        years, months = (node.expressions[0], exp.Literal.number(0)) if name == "TO_YEARS" else (exp.Literal.number(0), node.expressions[0])
+        return exp.Anonymous(this="MAKE_YM_INTERVAL", expressions=args(years, months))
     if name == "ROUND_EVEN":  # half to even
         return exp.Anonymous(this="BROUND", expressions=args(*node.expressions))
     if name == "LIST_POSITION":

@@ -106,6 +106,11 @@ CREATE OR REPLACE MACRO tier_of(mrr, tier_column, t1, t2, manual) AS
 CREATE OR REPLACE MACRO health_band(score, red, green) AS
     CASE WHEN score < red THEN 'red' WHEN score < green THEN 'yellow' WHEN score IS NOT NULL THEN 'green' END;
 
+-- An account's health score on a day: the sum of its measures' contributions (an aggregate), rounded to
+-- 9 decimals. A sum of doubles depends on the order the threads add them in (the last of 16 digits):
+-- rounded, the same data gives the same score on every run and every engine, and ties stay ties.
+CREATE OR REPLACE MACRO health_score(contribution) AS round(sum(contribution), 9);
+
 -- A round figure near x: two significant digits, halves to even (187,300 -> 190,000; 52,345 -> 52,000).
 CREATE OR REPLACE MACRO round_figure(x) AS
     CASE WHEN x IS NULL OR x <= 0 THEN 0

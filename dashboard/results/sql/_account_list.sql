@@ -6,7 +6,7 @@
 SELECT * FROM (
     WITH h AS ({include:_health}),
     score AS (
-        SELECT day, account_id, sum(contribution) AS score FROM h GROUP BY ALL
+        SELECT day, account_id, health_score(contribution) AS score FROM h GROUP BY ALL
     ),
     -- the weakest measure's row as one struct: its value is that measure's value even when it is empty
     -- (arg_min of the value alone would skip a NULL and take the next measure's value)

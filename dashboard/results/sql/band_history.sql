@@ -1,7 +1,7 @@
 -- Accounts per health band on each day of $days (month ends and the as-of day).
 WITH {scope} d AS ({include:_health}),
 banded AS (
-    SELECT day, health_band(sum(contribution), $red, $green) AS band
+    SELECT day, health_band(health_score(contribution), $red, $green) AS band
     FROM d WHERE {in_scope:account_id} GROUP BY day, account_id
 ),
 grid AS (SELECT d.day, b.band FROM (SELECT DISTINCT unnest($days::DATE[]) AS day) d

@@ -2,7 +2,7 @@
 -- $horizon_days days, and that share (an account counts once per past day).
 WITH {scope} {include:_validation},
 per_account AS (
-    SELECT day, account_id, health_band(sum(contribution), $red, $green) AS band, bool_or(churned) AS churned
+    SELECT day, account_id, health_band(health_score(contribution), $red, $green) AS band, bool_or(churned) AS churned
     FROM validation GROUP BY day, account_id
 )
 SELECT band, count(*) AS accounts, count(*) FILTER (WHERE churned) AS churned,
