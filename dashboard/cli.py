@@ -117,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --engine spark: the folder of Parquet datasets Spark reads, on storage the cluster "
                         "can read (default: <database>.spark beside the database); written when the data changed")
 
+    p = sub.add_parser("engine", help="where the pages' first views are computed after an import: show, or set "
+                                      "duckdb (this machine) or spark (needs --spark-data)")
+    p.add_argument("name", nargs="?", choices=engines.ENGINES)
+    p.add_argument("--spark-master", help="local[*] (default), spark://host:7077, yarn …")
+    p.add_argument("--spark-remote", help="a Spark Connect URL, sc://host:15002")
+    p.add_argument("--spark-data", help="the folder of Parquet datasets, on storage the cluster can read")
+    p.add_argument("--by", help="who is changing it (an editor; default: the local operator)")
+
     p = sub.add_parser("export", help="write a list that opens safely in (Japanese) Excel")
     p.add_argument("what", choices=["accounts", "at-risk", "rejected"])
     p.add_argument("--snapshot", type=int, help="with rejected: the snapshot whose unreadable rows to write")
@@ -183,6 +191,19 @@ def run(args: argparse.Namespace) -> int:
         done = result_store.prepare(db, force=args.force)
         _print({"days_scored_ahead": done["health_days"], "results_kept": done["results"],
                 "seconds": round(time.monotonic() - started, 1)})
+    elif args.command == "engine":
+        if args.name:
+            value = None if args.name == "duckdb" else {
+                "name": "spark", "data": str(Path(args.spark_data).resolve()) if args.spark_data else None,
+                "master": args.spark_master, "remote": args.spark_remote}
+            try:
+                S.put(db, "engine", value, by=_operator(args.by))
+            except ValueError as exc:
+                print(f"engine: {exc}", file=sys.stderr)
+                return 2
+            if args.name == "spark" and (reason := engines.java_missing()):
+                print(f"engine: saved, but Spark cannot start here: {reason}", file=sys.stderr)
+        _print({"engine": S.get(db, "engine") or {"name": "duckdb"}})
     elif args.command == "report":
         def build() -> dict:
             return report.build(db, as_of=args.as_of, period=args.period, start=args.start,

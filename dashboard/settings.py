@@ -22,9 +22,12 @@ DEFAULTS: dict[str, Any] = {
     # reader_seconds (see workbook.Limits for the defaults). Empty = the defaults.
     "import_limits": {},
     "session_hours": 7 * 24,  # how long a login lasts in a browser (a signed cookie; see sessions.py)
+    # Where the pages' first views are computed after an import: None = DuckDB here; or
+    # {"name": "spark", "data": <Parquet folder the cluster reads>, "master": …, "remote": …} (results/engines.py)
+    "engine": None,
 }
 # The settings that change figures the pages compute (the others change how they are shown or used).
-FIGURE_SETTINGS = ("fiscal_year_start", "tier_rule", "tier_thresholds", "health")
+FIGURE_SETTINGS = ("fiscal_year_start", "tier_rule", "tier_thresholds", "health", "engine")
 
 
 def get_all(db: Database) -> dict[str, Any]:
@@ -60,6 +63,8 @@ def _check(key: str, value: Any) -> None:
     """Values a setting cannot take, refused with the setting's name (the page shows the message)."""
     if key == "session_hours" and not (isinstance(value, (int, float)) and 1 <= value <= sessions.MAX_HOURS):
         raise ValueError(f"session_hours: between 1 and {sessions.MAX_HOURS}")
+    if key == "engine":
+        _check_engine(value)
     if key == "import_limits":
         if not isinstance(value, dict):
             raise ValueError("import_limits: a mapping of limit name to number")
@@ -69,6 +74,21 @@ def _check(key: str, value: Any) -> None:
             low, high = Limits.BOUNDS[name]
             if not isinstance(number, int) or isinstance(number, bool) or not low <= number <= high:
                 raise ValueError(f"import_limits.{name}: a whole number between {low:,} and {high:,}")
+
+
+def _check_engine(value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dict) or value.get("name") not in ("duckdb", "spark"):
+        raise ValueError("engine: {\"name\": \"duckdb\"} or {\"name\": \"spark\", \"data\": folder, …}")
+    unknown = set(value) - {"name", "data", "master", "remote"}
+    if unknown:
+        raise ValueError(f"engine: unknown key {sorted(unknown)[0]!r}")
+    if value["name"] == "spark" and not (isinstance(value.get("data"), str) and value["data"].strip()):
+        raise ValueError("engine.data: the folder of Parquet datasets Spark reads")
+    for key in ("master", "remote"):
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise ValueError(f"engine.{key}: text")
 
 
 def history(db: Database, limit: int = 200) -> list[dict]:

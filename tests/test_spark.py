@@ -198,3 +198,41 @@ def test_the_demo_results_are_the_same_on_spark(demo_spark, name, params):
         spark = runner.run(db, name, **params)
     assert len(local), f"{name}: an empty result proves nothing"
     same_figures(spark, local, name)
+
+
+def test_with_the_spark_setting_the_pages_first_views_are_computed_on_spark(demo_file, tmp_path, monkeypatch):
+    """engine=spark: after a change, prepare exports the datasets and keeps the pages' first views from
+    Spark (any data size); the pages read them, equal to computing them here."""
+    from dashboard import settings
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_file, path)
+    db = Database(path)
+    computed_on = []
+    original = engines.SparkEngine.parquet
+
+    def parquet(self, db_, sql, values):
+        computed_on.append("spark")
+        return original(self, db_, sql, values)
+    monkeypatch.setattr(engines.SparkEngine, "parquet", parquet)
+    data = tmp_path / "datasets"
+    settings.put(db, "engine", {"name": "spark", "data": str(data), "master": "local[2]"}, by=EDITOR)
+    assert engines.exported_version(data) == db.data_version()  # written for this data
+    views = result_store.page_views(AS_OF, START)
+    kept = db.read(lambda con: con.execute("SELECT count(*) FROM kept_results").fetchone()[0])
+    assert kept == len({(n, repr(sorted(p.items()))) for n, p in views}) and len(computed_on) >= kept
+    for name, params in [("accounts", {"as_of": AS_OF}), ("churn", {"as_of": AS_OF, "grain": "month", "start": START})]:
+        from_spark = runner.run(db, name, **params)  # read from the kept table Spark filled
+        monkeypatch.setattr(result_store, "find", lambda *a: None)
+        same_figures(from_spark, runner.run(db, name, **params), name)
+        monkeypatch.undo()
+        monkeypatch.setattr(engines.SparkEngine, "parquet", parquet)
+
+
+def test_the_engine_setting_is_checked(db):
+    from dashboard import settings
+
+    with pytest.raises(ValueError, match="engine.data"):
+        settings.put(db, "engine", {"name": "spark"}, by=EDITOR)
+    with pytest.raises(ValueError, match="unknown key"):
+        settings.put(db, "engine", {"name": "spark", "data": "/x", "cluster": "big"}, by=EDITOR)

@@ -206,6 +206,14 @@ class SparkEngine:
             self._spark = None
 
 
+def from_setting(db: Database, setting: dict | None) -> Any:
+    """The engine the workspace's ``engine`` setting names (DuckDB when unset), its datasets exported."""
+    if not setting or setting.get("name", "duckdb") == "duckdb":
+        return DUCKDB
+    return SparkEngine(ensure_exported(db, setting["data"]), master=setting.get("master"),
+                       remote=setting.get("remote"))
+
+
 def java_missing() -> str | None:
     """Why Spark cannot start here (no pyspark, no Java), or None."""
     try:

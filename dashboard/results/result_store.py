@@ -126,7 +126,8 @@ def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> di
     score health for the days they open on, then keep the results they ask for. Drops what is kept for
     earlier data in any case (and only that without ``work_ahead``). Returns how many health days and
     results are kept for the current data."""
-    from dashboard.results import health_store, runner
+    from dashboard import settings
+    from dashboard.results import engines
 
     done = {"health_days": 0, "results": 0}
     if db.read_only:
@@ -135,14 +136,32 @@ def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> di
         db.write(drop_stale)
     if not work_ahead or db.is_empty():
         return done
+    setting = settings.get(db, "engine")
+    spark = bool(setting) and setting.get("name") == "spark"  # asked for: worked ahead at any size
     rows = db.read(lambda con: con.execute(
         "SELECT (SELECT count(*) FROM cur_usage) + (SELECT count(*) FROM cur_mrr) + (SELECT count(*) FROM cur_orders)"
     ).fetchone()[0])
-    if rows < PREPARE_FROM_ROWS and not force:
+    if rows < PREPARE_FROM_ROWS and not (force or spark):
         return done
+    engine = engines.from_setting(db, setting)  # Spark: the datasets exported as Parquet first
+    try:
+        with engines.using(engine):
+            _work_ahead(db, engine, done)
+    finally:
+        if engine is not engines.DUCKDB:
+            engine.stop()
+    done["results"] = db.read(lambda con: con.execute(
+        f"SELECT count(*) FROM kept_results WHERE version = ({_VERSION_SQL})").fetchone()[0])  # noqa: S608
+    return done
+
+
+def _work_ahead(db: Database, engine: Any, done: dict[str, int]) -> None:
+    from dashboard.results import engines, health_store, runner
+
     bounds = runner.call(db, "data_bounds")
     as_of = runner.call(db, "default_as_of")
-    done["health_days"] = health_store.score_page_days(db, as_of, bounds["first"])
+    if engine is engines.DUCKDB:  # on Spark, health is scored inside each result's query
+        done["health_days"] = health_store.score_page_days(db, as_of, bounds["first"])
     facts: dict[str, Any] = {}
 
     def fetch(name: str, **params: Any) -> Any:  # the tier rule, the settings: once for all the results
@@ -156,9 +175,6 @@ def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> di
         if name.startswith("d2c_") and "orders" not in loaded:  # the D2C page shows nothing without orders
             continue
         runner.run(db, name, fetch=fetch, keep=True, **params)
-    done["results"] = db.read(lambda con: con.execute(
-        f"SELECT count(*) FROM kept_results WHERE version = ({_VERSION_SQL})").fetchone()[0])  # noqa: S608
-    return done
 
 
 def prepare_after_commit(db: Database, *, work_ahead: bool = True) -> None:
