@@ -154,7 +154,7 @@ class SparkEngine:
         self.data, self.master, self.remote = str(data), master, remote
         self.conf = {"spark.sql.session.timeZone": "UTC",  # dates are dates: no shift through a zone
                      "spark.sql.ansi.enabled": "false",  # DuckDB's NULL on a failed cast, as the SQL expects
-                     "spark.ui.enabled": "false", **(conf or {})}
+                     "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false", **(conf or {})}
         self._spark = None
 
     @property
