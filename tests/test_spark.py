@@ -209,12 +209,12 @@ def test_with_the_spark_setting_the_pages_first_views_are_computed_on_spark(demo
     shutil.copy(demo_file, path)
     db = Database(path)
     computed_on = []
-    original = engines.SparkEngine.parquet
+    original = engines.SparkEngine.rows
 
-    def parquet(self, db_, sql, values):
+    def rows(self, db_, sql, values):
         computed_on.append("spark")
         return original(self, db_, sql, values)
-    monkeypatch.setattr(engines.SparkEngine, "parquet", parquet)
+    monkeypatch.setattr(engines.SparkEngine, "rows", rows)
     data = tmp_path / "datasets"
     settings.put(db, "engine", {"name": "spark", "data": str(data), "master": "local[2]"}, by=EDITOR)
     assert engines.exported_version(data) == db.data_version()  # written for this data
@@ -226,7 +226,7 @@ def test_with_the_spark_setting_the_pages_first_views_are_computed_on_spark(demo
         monkeypatch.setattr(result_store, "find", lambda *a: None)
         same_figures(from_spark, runner.run(db, name, **params), name)
         monkeypatch.undo()
-        monkeypatch.setattr(engines.SparkEngine, "parquet", parquet)
+        monkeypatch.setattr(engines.SparkEngine, "rows", rows)
 
 
 def test_the_engine_setting_is_checked(db):

@@ -6,8 +6,9 @@ The runner builds a result's SQL and its bound values the same way for both; the
 result builds on (the tier rule, the account list of the at-risk view) come from the same engine.
 
 Spark reads the canonical datasets as Parquet, written from the local store by ``export_datasets`` (usage
-and orders partitioned by month). Its results are small aggregates: they come back through Parquet and
-DuckDB, so a figure has the same column types whichever engine computed it.
+and orders partitioned by month). Its results are small aggregates: collected as Arrow through the driver
+(a cluster's or Spark Connect's executors never write where this machine reads) and read by DuckDB, so a
+figure has the same column types whichever engine computed it.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from dashboard.db import Database
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 ENGINES = ("duckdb", "spark")
 
@@ -133,14 +137,11 @@ _VIEWS: dict[int, str] = {}  # session -> the datasets folder its views read
 
 @dataclass
 class SparkRows:
-    """A result computed on Spark: its Parquet files (in order) and how long Spark took."""
+    """A result computed on Spark, collected to this machine as Arrow (a small aggregate), in order, and
+    how long Spark took."""
 
-    folder: Path
-    paths: list[str]
+    table: pa.Table
     seconds: float
-
-    def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class SparkEngine:
@@ -172,32 +173,25 @@ class SparkEngine:
             _VIEWS[id(self._spark)] = self.data
         return self._spark
 
-    def parquet(self, db: Database, sql: str, values: dict[str, Any]) -> SparkRows:
-        """Run the result on Spark; its rows, in order, as Parquet files in a temporary folder."""
+    def rows(self, db: Database, sql: str, values: dict[str, Any]) -> SparkRows:
+        """Run the result on Spark; its rows, in order, collected as Arrow. Collected through the driver
+        rather than written as files: on a cluster or through Spark Connect the executors' folders are
+        not this machine's, and the pages' results are small (an account list is the largest)."""
         from dashboard.results.spark_sql import to_spark
 
         text = to_spark(sql, values)
-        folder = Path(tempfile.mkdtemp(prefix="spark-result-"))
         started = time.perf_counter()
-        try:
-            # one file, in order: coalesce(1) keeps a sorted result's order
-            self.spark.sql(text).coalesce(1).write.mode("overwrite").parquet(str(folder / "out"))
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        return SparkRows(folder, sorted(str(f) for f in (folder / "out").glob("*.parquet")),
-                         time.perf_counter() - started)
+        table = self.spark.sql(text).toArrow()
+        return SparkRows(table, time.perf_counter() - started)
 
     def query(self, db: Database, sql: str, values: dict[str, Any]) -> pd.DataFrame:
-        rows = self.parquet(db, sql, values)
-        try:
-            con = duckdb.connect()
-            try:  # read by DuckDB: the same column types as the figure computed locally
-                return con.execute("SELECT * FROM read_parquet(?)", [rows.paths]).df()
-            finally:
-                con.close()
+        rows = self.rows(db, sql, values).table
+        con = duckdb.connect()
+        try:  # read by DuckDB: the same column types as the figure computed locally
+            con.register("spark_rows", rows)
+            return con.execute("SELECT * FROM spark_rows").df()
         finally:
-            rows.remove()
+            con.close()
 
     def stop(self) -> None:
         if self._spark is not None:

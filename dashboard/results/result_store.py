@@ -59,41 +59,41 @@ def find(db: Database, name: str, sql: str, values: dict[str, Any]) -> pd.DataFr
 def keep(db: Database, name: str, sql: str, values: dict[str, Any], compute: Any = None, engine: Any = None) -> bool:
     """Compute this result into a kept table (unless kept already); True when it was computed now.
     ``sql`` and ``values`` are the key (and what runs when ``compute`` is not given); ``compute()`` gives
-    the SQL and values to run instead (health read from kept scores); ``engine``: where it runs (Spark
-    writes its rows as Parquet, read into the table here)."""
+    the SQL and values to run instead (health read from kept scores); ``engine``: where it runs (Spark's
+    rows come back as Arrow and are written into the table here)."""
     from dashboard.results import engines
 
     def kept(con, key: str) -> bool:
-        return bool(con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchone()[0])
+        return bool(con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchall()[0][0])
 
     version = db.data_version()
     if db.read(lambda con: kept(con, _key(version, name, sql, values))):
         return False
     run_sql, run_values = compute() if compute else (sql, values)
     engine = engine or engines.DUCKDB
-    files = None if engine is engines.DUCKDB else engine.parquet(db, run_sql, run_values)
+    spark = None if engine is engines.DUCKDB else engine.rows(db, run_sql, run_values)
 
-    def write(con) -> bool:
-        version = con.execute(_VERSION_SQL).fetchone()[0]
+    def write(con) -> bool:  # every result fetched in full: registering Spark's rows needs an idle connection
+        version = con.execute(_VERSION_SQL).fetchall()[0][0]
         key = _key(version, name, sql, values)
         if kept(con, key):
             return False
         t0 = dt.datetime.now()
         table = _table(key)
-        if files is None:  # our own SQL file, values bound
+        if spark is None:  # our own SQL file, values bound
             con.execute(f'CREATE TABLE "{table}" AS {run_sql}', run_values)
         else:
-            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', [files.paths])  # noqa: S608
+            con.register("spark_rows", spark.table)
+            try:
+                con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM spark_rows')  # noqa: S608 - our key's hash
+            finally:
+                con.unregister("spark_rows")
         rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
-        seconds = (dt.datetime.now() - t0).total_seconds() + (files.seconds if files else 0.0)
+        seconds = (dt.datetime.now() - t0).total_seconds() + (spark.seconds if spark else 0.0)
         con.execute("INSERT INTO kept_results VALUES (?, ?, ?, ?, ?, ?)", [key, version, name, t0, seconds, rows])
         return True
 
-    try:
-        return db.write(write)
-    finally:
-        if files is not None:
-            files.remove()
+    return db.write(write)
 
 
 def drop_stale(con) -> int:
