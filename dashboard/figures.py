@@ -127,18 +127,22 @@ def stacked_bands(frame: pd.DataFrame, x: str, title: str, lang: str = "ja", nor
     return fig
 
 
-def health_histogram(scores: pd.DataFrame, bands: list[float], title: str, lang: str = "ja") -> go.Figure:
+def health_histogram(bins: pd.DataFrame, bands: list[float], title: str, lang: str = "ja") -> go.Figure:
+    """Accounts per 5-point score bin, stacked by tier (``bins``: result health_histogram)."""
     fig = go.Figure()
     for tier in ("Tier1", "Tier2", "Tier3"):
-        part = scores[scores["tier"] == tier]
+        part = bins[bins["tier"] == tier]
         if len(part):
-            fig.add_histogram(x=part["score"], name=tier, xbins={"start": 0, "end": 100.001, "size": 5},
-                              marker_color=TIER_COLORS[tier])
+            fig.add_bar(x=part["bin_from"] + 2.5, y=part["accounts"], width=4.75, name=tier,
+                        marker_color=TIER_COLORS[tier],
+                        customdata=list(zip(part["bin_from"], part["bin_from"] + 5, strict=True)),
+                        hovertemplate=f"{tier} · {tr('score', lang)} " + "%{customdata[0]}–%{customdata[1]}: %{y:,} "
+                                      + tr("accounts_unit", lang) + "<extra></extra>")
     red, green = bands
     for x0, x1, b in ((0, red, "red"), (red, green, "yellow"), (green, 100, "green")):
         fig.add_vrect(x0=x0, x1=x1, fillcolor=BAND_COLORS[b], opacity=0.08, line_width=0,
                       annotation_text=tr(b, lang), annotation_position="top left")
-    fig.update_layout(barmode="stack", bargap=0.05)
+    fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], title_text=tr("score", lang))
     fig = _layout(fig, title, yaxis_title="#")
     fig.update_layout(hovermode="closest")

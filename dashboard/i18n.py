@@ -243,6 +243,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "validation": ("スコアの検証（過去時点のスコア → その後90日の解約）", "Validation (past scores → churn in the next 90 days)"),
     "window_days": ("集計期間（日）", "Window (days)"),
     "weight": ("重み", "Weight"), "method": ("採点方法", "Scoring"), "measure": ("測定項目", "Measure"),
+    "accounts_unit": ("社", "accounts"),
     "raw": ("実績値", "Raw value"), "score": ("スコア", "Score"), "contribution": ("寄与", "Contribution"),
     "band": ("区分", "Band"), "change": ("前回比", "Change"),
     "red": ("赤（要注意）", "Red (at risk)"), "yellow": ("黄", "Yellow"), "green": ("緑（良好）", "Green (healthy)"),

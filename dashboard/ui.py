@@ -107,10 +107,22 @@ def q(name: str, **params: Any) -> Any:
     path = str(database.path)
     value = _results_memo.get((name, path, scope, _frozen(params)),
                               lambda: _cached(name, version, path, scope, params), version=(version, path))
-    value = value.copy(deep=False) if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
+    value = _copied(value)
     if isinstance(value, pd.DataFrame):  # remember where it came from: figure() keys on that, not on the rows
         st.session_state.setdefault("_origins", {})[id(value)] = (value, (name, version, scope, params))
     return value
+
+
+def _copied(value: Any) -> Any:
+    """A cached value the caller may change without changing the cache: containers copied, data frames
+    shallow (copy-on-write keeps the cached rows intact; a deep copy of a 100k-row frame is not free)."""
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return copy.deepcopy(value)
 
 
 def scope_now() -> results.Scope:
@@ -258,7 +270,7 @@ def sidebar(user: auth.User) -> Filters | None:
             st.caption(t("signed_in_as", name=user.name, role=t(f"role_{user.role}")))
             if st.button(t("logout")):
                 logout()
-        if db().is_empty():
+        if not q("loaded"):  # nothing imported yet (cached on the data version, as every fact)
             return None
         default_as_of = q("default_as_of")
         bounds = q("data_bounds")

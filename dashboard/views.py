@@ -125,7 +125,7 @@ def localize_bands(frame: pd.DataFrame, t) -> pd.DataFrame:
     """Band names in the user's language for tables."""
     if "band" in frame:  # three names, translated once (not once per row: 100k rows at M)
         names = {b: t(b) for b in ("red", "yellow", "green")}
-        frame = frame.assign(band=frame["band"].map(lambda b: names.get(b, b)))
+        frame = frame.assign(band=_renamed(frame["band"], names))
     return frame
 
 
@@ -133,8 +133,15 @@ def localize_measures(frame: pd.DataFrame, column: str, lang: str) -> pd.DataFra
     """Usage measure names in the user's language (canonical ones; imported headers stay)."""
     if column in frame:
         names = {m: measure_label(m, lang) for m in frame[column].dropna().unique()}
-        frame = frame.assign(**{column: frame[column].map(lambda m: names.get(m, m))})
+        frame = frame.assign(**{column: _renamed(frame[column], names)})
     return frame
+
+
+def _renamed(values: pd.Series, names: dict) -> pd.Series:
+    """Values found in ``names`` replaced by their name, others kept (a dict lookup per distinct value,
+    not a Python call per row)."""
+    named = values.map(names)
+    return named.where(named.notna(), values)
 
 
 # -- CS operations (the Accounts page, `report`, `export at-risk`) ----------------------------------------

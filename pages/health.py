@@ -17,12 +17,10 @@ if not config["measures"]:
     st.info(ui.t("no_health_measures"))
     st.stop()
 
-listed = ui.q("accounts", as_of=f.as_of)
-accounts = listed[listed["score"].notna()]
+# binned in SQL: the chart gets 60 rows at most, not a score per account
+bins = ui.q("health_histogram", as_of=f.as_of)
 title = ui.t("health_dist", date=f"{f.as_of:%Y/%m/%d}")
-# the figure gets the result itself (keyed by the result, not by hashing 100k rows; unscored rows are skipped)
-ui.chart(ui.figure(figures.health_histogram, listed, config["bands"], title, lang),
-         accounts[["account_id", "tier", "score", "band"]], "health_distribution")
+ui.chart(ui.figure(figures.health_histogram, bins, config["bands"], title, lang), bins, "health_distribution")
 
 with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
     # every loaded usage column can be a measure (add a row and pick it); days since contact with touchpoints
@@ -58,20 +56,17 @@ lowest = views.localize_measures(views.localize_bands(ui.q("lowest_health", as_o
 ui.table(lowest, "lowest_health")
 
 st.subheader(ui.t("explain"))
-# The lowest-scoring accounts first; at most EXPLAIN_CHOICES of them (a 100k-entry list takes half a second
-# to send on every rerun and nobody scrolls it: the sidebar's filters narrow it instead).
-EXPLAIN_CHOICES = 1000
-lowest_first = accounts.nsmallest(EXPLAIN_CHOICES, "score")
-labels = (lowest_first["account_id"] + "  " + lowest_first["name"].fillna("")).tolist()
-by_label = dict(zip(labels, lowest_first["account_id"], strict=True))
-if len(accounts) > EXPLAIN_CHOICES:
-    st.caption(ui.t("explain_lowest_only", n=f"{EXPLAIN_CHOICES:,}", total=f"{len(accounts):,}"))
-picked = st.selectbox(ui.t("choose_account"), labels, key="explain_account")
-account = by_label.get(picked)
-if account:
-    details = ui.q("health_details", as_of=f.as_of)
-    mine = views.localize_measures(details[details["account_id"] == account], "measure", lang)
-    row = accounts[accounts["account_id"] == account].iloc[0]
+# The lowest-scoring accounts first, at most 1,000 of them (result explain_choices: a 100k-entry list takes
+# half a second to send on every rerun and nobody scrolls it; the sidebar's filters narrow it instead).
+choices = ui.q("explain_choices", as_of=f.as_of)
+scored = int(choices["scored"].iloc[0]) if len(choices) else 0
+if scored > len(choices):
+    st.caption(ui.t("explain_lowest_only", n=f"{len(choices):,}", total=f"{scored:,}"))
+picked = st.selectbox(ui.t("choose_account"), choices["label"].tolist(), key="explain_account")
+if picked is not None:
+    row = choices[choices["label"] == picked].iloc[0]
+    account = row["account_id"]
+    mine = views.localize_measures(ui.q("account_health", as_of=f.as_of, account_id=account), "measure", lang)
     c1, c2, c3 = st.columns(3)
     c1.metric(ui.t("score"), f"{row['score']:.1f}", delta=None if pd.isna(row.get("change")) else f"{row['change']:+.1f}")
     c2.metric(ui.t("band"), ui.t(row["band"]))

@@ -66,9 +66,7 @@ with right:
         **ui.column_config("tier_migration"), "tier_from": f"{d1:%Y/%m/%d}", "tier_to": f"{f.as_of:%Y/%m/%d}"})
 
 tier = st.segmented_control(ui.t("tier_filter"), list(metrics.TIERS), default="Tier1", key="tier_list")
-listing = ui.q("accounts", as_of=f.as_of)
-listing = listing[listing["tier"] == (tier or "Tier1")]
+listing = ui.q("tier_accounts", as_of=f.as_of, tier=tier or "Tier1")
 st.subheader(ui.t("tier_accounts", tier=tier or "Tier1"))
-shown = ["account_id", "name", "mrr", "score", "band", "change", "owner", "plan", "renewal_date", "days_since_contact"]
-ui.table(views.localize_bands(listing[shown], ui.t), "accounts", shown)
+ui.table(views.localize_bands(listing, ui.t), "tier_accounts")
 ui.definitions(["tiers", "tier_migration", "customer_churn", "health"])

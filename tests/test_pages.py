@@ -366,3 +366,27 @@ def test_passwords_users_and_lockout(tmp_path, capsys):
         assert auth.list_users(path) == []
     finally:
         del os.environ["DASHBOARD_USERS"]
+
+
+def test_the_health_distribution_counts_every_scored_account_once(app_db):
+    """The histogram is binned in SQL: its bars add up, tier by tier, to the account list's scored accounts."""
+    import datetime as dt
+
+    from dashboard import results
+
+    at = open_page("health")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bars = {trace["name"]: trace for trace in spec["data"] if trace["type"] == "bar"}
+    listed = results.run(Database(app_db), "accounts", as_of=dt.date(2026, 10, 31))
+    scored = listed[listed["score"].notna()].groupby("tier").size().to_dict()
+
+    def total(trace) -> int:
+        y = trace["y"]
+        if isinstance(y, dict):  # plotly sends numeric arrays as typed base64
+            import base64
+
+            import numpy as np
+            y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+        return int(sum(y))
+    assert {tier: total(trace) for tier, trace in bars.items()} == scored
+    assert sum(scored.values()) == 281  # every active account of the demo has a score

@@ -69,3 +69,39 @@ def test_every_declared_result_has_its_sql_and_every_sql_file_a_declaration():
     declared = set(catalog.RESULTS)
     assert declared <= files
     assert files - declared == {f for f in files if f.startswith("_")}  # only building blocks are undeclared
+
+
+def _over(rows: list[dict], source_name: str):
+    """A fetch that hands a derived result the given rows as its source."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    return lambda name, **params: frame if name == source_name else pytest.fail(f"unexpected {name}")
+
+
+AS_OF = dt.date(2026, 10, 31)
+
+
+def test_the_health_histogram_bins_by_five_points_with_100_in_the_last_bin():
+    rows = [{"account_id": f"A{i}", "tier": tier, "score": score}
+            for i, (tier, score) in enumerate([("Tier1", 0.0), ("Tier1", 4.999), ("Tier1", 5.0), ("Tier2", 99.9),
+                                               ("Tier2", 100.0), ("Tier2", None), (None, 50.0), ("Tier3", 42.5)])]
+    bins = runner.run(None, "health_histogram", fetch=_over(rows, "accounts"), as_of=AS_OF)
+    assert bins.to_dict("records") == [
+        {"tier": "Tier1", "bin_from": 0, "accounts": 2}, {"tier": "Tier1", "bin_from": 5, "accounts": 1},
+        {"tier": "Tier2", "bin_from": 95, "accounts": 2}, {"tier": "Tier3", "bin_from": 40, "accounts": 1}]
+
+
+def test_the_explain_choices_are_the_lowest_scores_with_the_count_of_all_scored():
+    rows = [{"account_id": a, "name": n, "mrr": 1000, "score": s, "band": "red", "change": None}
+            for a, n, s in [("B", "ベータ", 10.0), ("A", None, 10.0), ("C", "シー", 80.0), ("D", "ディー", None), ("E", "イー", 5.0)]]
+    choices = runner.run(None, "explain_choices", fetch=_over(rows, "accounts"), as_of=AS_OF, limit=3)
+    assert choices["label"].tolist() == ["E  イー", "A  ", "B  ベータ"]  # ties by ID; no name: the ID alone
+    assert choices["scored"].tolist() == [4, 4, 4]  # four scored accounts, three offered
+
+
+def test_one_accounts_health_is_its_rows_of_the_details():
+    rows = [{"account_id": a, "measure": m, "raw": 1.0, "measure_score": 50.0, "weight": 1.0, "contribution": c}
+            for a, m, c in [("A", "logins", 20.0), ("B", "logins", 30.0), ("A", "seats", 25.0)]]
+    mine = runner.run(None, "account_health", fetch=_over(rows, "health_details"), as_of=AS_OF, account_id="A")
+    assert mine[["measure", "contribution"]].values.tolist() == [["logins", 20.0], ["seats", 25.0]]

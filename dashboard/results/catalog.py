@@ -49,6 +49,11 @@ SCORE = _c("score", "スコア", "Score", "score", "health")
 BAND = _c("band", "区分", "Band", definition="health")
 CHANGE = _c("change", "前回比", "Change", "delta", "health")
 OWNER = _c("owner", "担当CSM", "Owner")
+# Each measure's part in an account's health score (the explain section).
+HEALTH_DETAILS = (
+    ACCOUNT_ID, _c("measure", "測定項目", "Measure", definition="health"),
+    _c("raw", "値", "Value", "float", "health"), _c("measure_score", "項目スコア", "Measure score", "score", "health"),
+    _c("weight", "重み", "Weight", "float", "health"), _c("contribution", "寄与", "Contribution", "float", "health"))
 PLAN = _c("plan", "プラン", "Plan")
 INDUSTRY = _c("industry", "業種", "Industry")
 SEGMENT = _c("segment", "セグメント", "Segment")
@@ -173,10 +178,20 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         _c("cohort", "コホート", "Cohort", "month", "cohorts"), _c("k", "経過月", "Months since", "int", "cohorts"),
         _c("logo_retention", "コホートの顧客継続率", "Cohort logo retention", "pct", "cohorts"),
         _c("revenue_retention", "コホートの売上継続率", "Cohort revenue retention", "pct", "cohorts"))),
-    Result("health_details", ("as_of",), (
-        ACCOUNT_ID, _c("measure", "測定項目", "Measure", definition="health"),
-        _c("raw", "値", "Value", "float", "health"), _c("measure_score", "項目スコア", "Measure score", "score", "health"),
-        _c("weight", "重み", "Weight", "float", "health"), _c("contribution", "寄与", "Contribution", "float", "health"))),
+    Result("health_details", ("as_of",), HEALTH_DETAILS),
+    Result("account_health", ("as_of", "account_id"), HEALTH_DETAILS,
+           source="health_details", doc="One account's health details (the explain section)."),
+    Result("health_histogram", ("as_of",), (
+        TIER, _c("bin_from", "スコア帯（下限）", "Score from", "int", "health"),
+        _c("accounts", "顧客数", "Accounts", "int", "health")), source="accounts",
+           doc="Scored accounts per tier in 5-point bins (the health distribution)."),
+    Result("explain_choices", ("as_of",), (
+        ACCOUNT_ID, NAME, MRR, SCORE, BAND, CHANGE, _c("label", "顧客", "Account"),
+        _c("scored", "スコアのある顧客数", "Scored accounts", "int", "health")), source="accounts",
+           defaults={"limit": 1000}, doc="The accounts the explain section offers, lowest scores first."),
+    Result("tier_accounts", ("as_of", "tier"), (
+        ACCOUNT_ID, NAME, MRR, SCORE, BAND, CHANGE, OWNER, PLAN, RENEWAL, DAYS_SINCE_CONTACT), source="accounts",
+           doc="The accounts of one tier (the Tiers page's list)."),
     Result("tier_health_mix", ("as_of",), (TIER, BAND, _c("accounts", "顧客数", "Accounts", "int", "health")),
            source="accounts"),
     Result("lowest_health", ("as_of",), (
