@@ -38,6 +38,13 @@ def same_figures(spark: pd.DataFrame, local: pd.DataFrame, name: str) -> None:
                 f"{name}.{column}"
 
 
+def on_both(db: Database, engine: engines.SparkEngine, name: str, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Result ``name`` computed on Spark and here."""
+    local = runner.run(db, name, **params)
+    with engines.using(engine):
+        return runner.run(db, name, **params), local
+
+
 @pytest.fixture(scope="module")
 def demo_spark(demo_file, tmp_path_factory):
     folder = tmp_path_factory.mktemp("spark")
@@ -117,11 +124,7 @@ EDGE_VIEWS = [
 
 @pytest.mark.parametrize("name,params", EDGE_VIEWS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(EDGE_VIEWS)])
 def test_edge_cases_are_the_same_on_spark(edge_spark, name, params):
-    db, engine = edge_spark
-    local = runner.run(db, name, **params)
-    with engines.using(engine):
-        spark = runner.run(db, name, **params)
-    same_figures(spark, local, name)
+    same_figures(*on_both(*edge_spark, name, params), name)
 
 
 def test_an_empty_segment_is_empty_on_both(edge_spark):
@@ -192,10 +195,7 @@ def test_every_result_has_a_parity_case():
 
 @pytest.mark.parametrize("name,params", DEMO_VIEWS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(DEMO_VIEWS)])
 def test_the_demo_results_are_the_same_on_spark(demo_spark, name, params):
-    db, engine = demo_spark
-    local = runner.run(db, name, **params)
-    with engines.using(engine):
-        spark = runner.run(db, name, **params)
+    spark, local = on_both(*demo_spark, name, params)
     assert len(local), f"{name}: an empty result proves nothing"
     same_figures(spark, local, name)
 
