@@ -192,6 +192,9 @@ def run(args: argparse.Namespace) -> int:
         _print({"days_scored_ahead": done["health_days"], "results_kept": done["results"],
                 "seconds": round(time.monotonic() - started, 1)})
     elif args.command == "engine":
+        if args.name == "spark" and not args.spark_data:
+            print("engine spark: give --spark-data, the folder of Parquet datasets the cluster reads", file=sys.stderr)
+            return 2
         if args.name:
             value = None if args.name == "duckdb" else {
                 "name": "spark", "data": str(Path(args.spark_data).resolve()) if args.spark_data else None,

@@ -115,3 +115,13 @@ def test_import_waits_for_another_process_holding_the_file(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows_loaded"] == 1
     assert time.monotonic() - started > 1  # it did wait for the holder
+
+
+def test_engine_shows_and_refuses_spark_without_its_data_folder(tmp_path, capsys):
+    db = str(tmp_path / "e.duckdb")
+    code, out, _ = run(capsys, "--db", db, "engine")
+    assert code == 0 and json.loads(out) == {"engine": {"name": "duckdb"}}
+    code, out, err = run(capsys, "--db", db, "engine", "spark")
+    assert code == 2 and "--spark-data" in err and not out
+    code, out, _ = run(capsys, "--db", db, "engine", "duckdb")
+    assert code == 0 and json.loads(out) == {"engine": {"name": "duckdb"}}
