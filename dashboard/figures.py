@@ -89,6 +89,7 @@ def movements_bars(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.
 
 
 def tier_mix(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    summary = summary[summary["mrr"] > 0]  # a tier filtered out has no slice (not a "0%" label on the rim)
     fig = go.Figure(go.Pie(labels=summary["tier"], values=summary["mrr"], hole=0.55, sort=False,
                            marker={"colors": [TIER_COLORS[t] for t in summary["tier"]]},
                            texttemplate="%{label}<br>%{percent}", hovertemplate="%{label}: " + money.d3("value") + "<extra></extra>"))
