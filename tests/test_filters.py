@@ -3,10 +3,12 @@ holds only the matching accounts (the page, the command line and the results lay
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -153,3 +155,8 @@ def test_overview_with_a_tier_filter_shows_the_tiers_own_kpis(tier1, monkeypatch
     # the at-risk table lists only Tier1 accounts
     table = at.dataframe[0].value
     assert set(table["tier"]) <= {"Tier1"}
+    # the tier mix draws one slice, Tier1's MRR (no empty slices labelled 0%)
+    (pie,) = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
+              if trace["type"] == "pie"]
+    values = np.frombuffer(base64.b64decode(pie["values"]["bdata"]), dtype=pie["values"]["dtype"])
+    assert list(pie["labels"]) == ["Tier1"] and values.tolist() == [float(k["mrr"])]
