@@ -235,7 +235,8 @@ with tab_scen:
     st.caption(ui.t("share_url"))
     st.code("?" + "&".join(f"sim_{k}={v}" for k, v in state.items()), language=None)
     if saved:
-        picks = st.multiselect(ui.t("compare"), list(saved), default=list(saved)[-2:], max_selections=2)
+        picks = st.multiselect(ui.t("compare"), list(saved), default=list(saved)[-2:], max_selections=2,
+                               select_all=False)
 
         def summary(p):
             d = simulator.d2c(p["aov"], simulator.parse_purchases(p["purchases"]), p["margin"] / 100, p["conv"] / 100, p["roas"])

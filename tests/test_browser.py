@@ -205,6 +205,50 @@ def test_viewer_reads_but_cannot_upload(server, browser):
     page.close()
 
 
+def cards(page) -> dict[str, str]:
+    """The Overview's KPI cards as label -> value, as drawn."""
+    out = {}
+    for metric in page.locator('[data-testid="stMetric"]').all():
+        label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+def test_filters_from_the_sidebar_change_every_card_and_the_link(server, browser):
+    """The filters sit in a popover under a summary of the view in force: choosing Tier1 there changes the
+    cards, the summary and the URL, stays on while moving between pages, and the URL alone reproduces it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ja-JP")
+    page = context.new_page()
+    login(page, server["url"], "exec", "exec-pass-2026")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("すべての顧客").count() == 1
+    everyone = cards(page)
+    sidebar.get_by_role("button", name="条件を変える").click()
+    tiers = page.locator('[data-testid="stPopoverBody"] [data-testid="stMultiSelect"]').first
+    tiers.wait_for(state="visible")
+    page.wait_for_timeout(500)  # the popover's opening animation
+    tiers.click()
+    page.locator('[role="option"]').filter(has_text="Tier1").click()
+    wait_idle(page)
+    page.keyboard.press("Escape")
+    page.mouse.click(900, 120)  # outside: the popover closes
+    no_exception(page)
+    assert "tier=Tier1" in page.url
+    assert sidebar.get_by_text("ティア: Tier1").count() == 1 and sidebar.get_by_text("すべての顧客").count() == 0
+    tier1 = cards(page)
+    page.screenshot(path=str(SHOTS / "ja_1440_overview_tier1.png"))
+    assert int(tier1["有効顧客数"].replace(",", "")) < int(everyone["有効顧客数"].replace(",", ""))
+    assert tier1["MRR"] != everyone["MRR"]
+    goto(page, "tiers")  # the filter follows the user from page to page
+    assert "tier=Tier1" in page.url and sidebar.get_by_text("ティア: Tier1").count() == 1
+    shared = context.new_page()  # the link, opened fresh: the same view
+    shared.goto(f"{server['url']}/?tier=Tier1")
+    wait_idle(shared)
+    assert cards(shared) == tier1
+    shared.close()
+    context.close()
+
+
 HOSTILE = [
     "churn?from=2023-04-01", "churn?as_of=2020-01-01", "churn?as_of=garbage&from=9999-99-99",
     "simulator?sim_aov=999999", "simulator?sim_churn=0", "simulator?sim_purchases=garbage",

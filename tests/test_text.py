@@ -86,3 +86,12 @@ def test_one_name_one_definition():
     # the two revenue-churn figures carry distinct names in both languages
     assert t("kpi_rev_churn", "ja", month="") != t("churned_mrr_rate", "ja")
     assert t("kpi_rev_churn", "en", month="") != t("churned_mrr_rate", "en")
+
+
+def test_data_values_in_the_filter_summary_show_as_themselves():
+    """An owner or plan named with Markdown characters is shown as written, not as emphasis or a link."""
+    from dashboard.ui import _escaped
+
+    assert _escaped("田中 *太郎*") == "田中 \\*太郎\\*"
+    assert _escaped("[x](http://e.x)") == "\\[x\\]\\(http\\://e\\.x\\)"
+    assert _escaped("Tier1") == "Tier1"
