@@ -60,9 +60,8 @@ def visit(browser, url: str) -> dict:
 
 
 def run(size: str, work: Path, repeat: int, browser) -> dict:
-    from tests.test_browser import stop_server
-
     from benchmarks import pages
+    from tests.test_browser import stop_server
 
     # Built by the pages benchmark, or reused from --work and prepared again: a database from older code is
     # migrated on opening, which drops what was kept, so without this the "first visit" would compute
