@@ -89,6 +89,19 @@ def test_results_with_a_tier_filter_equal_the_results_of_that_tiers_accounts(tie
     pd.testing.assert_frame_equal(filtered.reset_index(drop=True), alone.reset_index(drop=True))
 
 
+def test_a_tier_filter_selects_under_the_rule_the_result_is_computed_with(tier1):
+    # The filter's account ids are resolved once and shared (runner.scope_accounts); under thresholds
+    # given by the caller (report --tier-thresholds) they must follow those thresholds, not the workspace's.
+    full, as_of, _ = tier1
+    rule = R.tier_rule(full, as_of)
+    lower = {**rule, "thresholds": [rule["thresholds"][1], 0.0], "auto": False}  # Tier1 from today's Tier2 line
+    everyone = R.run(full, "accounts", as_of=as_of, tier_rule=lower)
+    filtered = R.run(full, "accounts", Scope.of(tier=["Tier1"]), as_of=as_of, tier_rule=lower)
+    expected = everyone.loc[everyone["tier"] == "Tier1", "account_id"]
+    assert sorted(filtered["account_id"]) == sorted(expected)
+    assert len(expected) > len(R.run(full, "accounts", Scope.of(tier=["Tier1"]), as_of=as_of))
+
+
 def test_columns_combine_with_and_values_with_or(tier1):
     full, as_of, _ = tier1
     accounts = R.run(full, "accounts", as_of=as_of)
