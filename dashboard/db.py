@@ -22,6 +22,7 @@ Design (after datasette's database.py):
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import errno
@@ -127,6 +128,29 @@ def _instance(path: Path) -> _Instance:
     key = str(path.resolve())
     with _INSTANCES_LOCK:
         return _INSTANCES.setdefault(key, _Instance())
+
+
+_exiting = threading.Event()
+
+
+@atexit.register
+def _close_all_at_exit() -> None:
+    """Close every idle instance in the exiting thread, and keep linger timers away from DuckDB from now on.
+    A daemon timer thread inside DuckDB's C++ code (closing a lingering instance) when the interpreter
+    finalizes is ended by a forced unwind, which aborts the whole process ("terminate called after
+    throwing an instance of '' / FATAL: exception not rethrown", duckdb/duckdb#13904): a test run that
+    passed could exit with SIGABRT."""
+    _exiting.set()
+    with _INSTANCES_LOCK:
+        instances = list(_INSTANCES.values())
+    for shared in instances:
+        with shared.lock:  # a timer closing right now holds it: wait for it to finish
+            if shared.users or shared.root is None:
+                continue
+            root, shared.root = shared.root, None
+        with contextlib.suppress(duckdb.Error):
+            root.close()
+        del root
 
 
 def check_file(path: Path) -> None:
@@ -305,11 +329,14 @@ class Database:
 
     def _close_idle(self, shared: _Instance, generation: int | None = None) -> None:
         """Close the instance if no call uses it (and, for a linger timer, it has stayed idle since)."""
+        if generation is not None and _exiting.is_set():  # a timer at exit: _close_all_at_exit closes
+            return
         with shared.lock:
             if shared.users == 0 and shared.root is not None and generation in (None, shared.idle_since):
                 root, shared.root = shared.root, None
                 with contextlib.suppress(duckdb.Error):
                     root.close()  # let go of the file, so another process may write
+                del root  # its C++ destructor runs now, under the lock _close_all_at_exit waits for
 
     def release(self) -> None:
         """Let go of the file now if no call is running (instead of after the linger)."""

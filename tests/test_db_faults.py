@@ -228,3 +228,30 @@ def test_an_import_gets_in_while_the_app_keeps_the_file_busy(tmp_path):
     assert app.query("SELECT count(*) AS n FROM cur_accounts")["n"][0] == 3
     assert not path.with_name(path.name + ".write-wanted").exists()
     app.release()
+
+
+EXIT_WHILE_CLOSING = """
+import sys, time
+from dashboard.db import Database
+db = Database(sys.argv[1], linger=0.05)
+db.write(lambda con: con.execute("CREATE TABLE big AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range(300000)"))
+db.query("SELECT count(*) FROM big")
+time.sleep(0.055)  # exit just as the linger timer closes the instance (a checkpoint: tens of ms)
+"""
+
+
+def test_a_process_exiting_while_its_instance_closes_exits_cleanly(tmp_path):
+    """The app's instance is closed by a linger timer (a daemon thread). Exiting while that thread was inside
+    DuckDB aborted the process ("terminate called after throwing an instance of ''", exit code 134; every
+    time in this script before the fix), which could fail a test run that had passed: now the exiting thread
+    closes every instance itself (db._close_all_at_exit) and a timer's instance is released under its lock."""
+    import sys
+
+    for attempt in range(5):
+        path = tmp_path / f"exit{attempt}.duckdb"
+        done = subprocess.run([sys.executable, "-c", EXIT_WHILE_CLOSING, str(path)], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent.parent, timeout=120)
+        assert done.returncode == 0, done.stderr[-500:]
+        check = Database(path)
+        assert check.query("SELECT count(*) AS n FROM big")["n"][0] == 300_000  # what was written is there
+        check.release()
