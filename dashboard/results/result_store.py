@@ -196,9 +196,13 @@ def page_views(as_of: dt.date, start: dt.date) -> list[tuple[str, dict[str, Any]
     ``start`` and no filters: the sidebar's defaults. tests/test_result_store.py opens every page and
     checks that it asks for nothing else, so this list cannot drift from the pages."""
     from dashboard.metrics import EARLIEST, month_ends, validation_days
+    from dashboard.views import last_complete_month
 
     month = start.replace(day=1)
     prev_end = as_of.replace(day=1) - dt.timedelta(days=1)
+    # the KPI cards' churn: the last complete month and the one before it (on a month's last day that is
+    # the as-of month; mid-month, the month before)
+    card_churn_from = P.add_months(last_complete_month(as_of), -1)
     ends = month_ends(start, as_of)
     return [
         ("data_bounds", {}),
@@ -212,7 +216,7 @@ def page_views(as_of: dt.date, start: dt.date) -> list[tuple[str, dict[str, Any]
         ("accounts", {"as_of": prev_end, "compare": False}),
         ("tier_summary", {"as_of": as_of}),
         ("mrr_movements", {"as_of": as_of, "from_month": month}),
-        ("churn", {"as_of": as_of, "grain": "month", "start": prev_end.replace(day=1)}),
+        ("churn", {"as_of": as_of, "grain": "month", "start": card_churn_from}),
         ("churn", {"as_of": as_of, "grain": "month", "start": start}),
         ("churn", {"as_of": as_of, "grain": "month", "start": start, "segment_by": "tier"}),
         ("churn", {"as_of": as_of, "grain": "month", "start": start, "segment_by": "plan"}),
