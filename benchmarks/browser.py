@@ -170,16 +170,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = browser.version
         try:
             rows = [floor(args.repeat, browser)] + [run(size, work, args.repeat, browser) for size in args.sizes]
         finally:
             browser.close()
-    import playwright
+    from importlib.metadata import version
 
     section = "\n".join([
         BEGIN,
-        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}, playwright "
-        f"{getattr(playwright, '__version__', '?')}, Debian chromium (headless), server and browser on this machine.",
+        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}, streamlit {version('streamlit')}, "
+        f"playwright {version('playwright')}, Debian chromium {chromium} (headless), server and browser on this "
+        "machine.",
         f"Command: `.venv/bin/python benchmarks/browser.py --sizes {' '.join(args.sizes)} --repeat {args.repeat}`.",
         "",
         table(rows),
