@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from dashboard import auth, schema
+from dashboard import auth, frames, schema
 from dashboard.errors import Explained
 
 T = TypeVar("T")
@@ -387,8 +387,8 @@ class Database:
                 raise translated from exc
 
     def query(self, sql: str, params: dict[str, Any] | list[Any] | None = None):
-        """Run one SELECT with bound parameters and return a pandas DataFrame."""
-        return self.read(lambda con: con.execute(sql, params or {}).df())
+        """Run one SELECT with bound parameters and return a pandas DataFrame (through Arrow: frames.py)."""
+        return self.read(lambda con: frames.fetch(con, sql, params))
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, bump: bool = False,
               attach: dict[str, Path] | None = None, backup: bool = False) -> T:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from dashboard import frames
 from dashboard.db import Database
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ class SparkEngine:
         con = duckdb.connect()
         try:  # read by DuckDB: the same column types as the figure computed locally
             con.register("spark_rows", rows)
-            return con.execute("SELECT * FROM spark_rows").df()
+            return frames.fetch(con, "SELECT * FROM spark_rows")
         finally:
             con.close()
 

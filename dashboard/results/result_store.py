@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard import frames
 from dashboard import periods as P
 from dashboard.db import Database
 
@@ -51,7 +52,7 @@ def find(db: Database, name: str, sql: str, values: dict[str, Any]) -> pd.DataFr
         key = _key(con.execute(_VERSION_SQL).fetchone()[0], name, sql, values)
         if not con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchone()[0]:
             return None
-        return con.execute(f'SELECT * FROM "{_table(key)}"').df()  # noqa: S608 - a hex key, see _table
+        return frames.fetch(con, f'SELECT * FROM "{_table(key)}"')  # noqa: S608 - a hex key, see _table
 
     return db.read(read)
 

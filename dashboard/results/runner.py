@@ -16,8 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from dashboard import frames, schema
 from dashboard import periods as P
-from dashboard import schema
 from dashboard import settings as S
 from dashboard.db import Database
 from dashboard.results import engines, health_store, result_store
@@ -244,7 +244,7 @@ def _derived(result, fetch: Fetch, params: dict) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         con.register(result.source, source)
-        return con.execute(sql_text(result.name), {k: v for k, v in params.items() if k in own}).df()
+        return frames.fetch(con, sql_text(result.name), {k: v for k, v in params.items() if k in own})
     finally:
         con.close()
 
