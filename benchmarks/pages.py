@@ -89,12 +89,16 @@ class Recorder:
             recorder.queries.append((sql, params))
             return query_(db, sql, params)
 
-        def find(db, name, sql, values):
-            rows = find_(db, name, sql, values)
-            if rows is not None:
+        def find(db, name, sql, values, rows=None):
+            found = find_(db, name, sql, values, rows)
+            if found is not None:
+                if rows is not None:  # a filtered view read from the kept whole result: computing it filtered
+                    column, ids = rows
+                    sql, values = (f'SELECT * FROM ({sql}) WHERE "{column}" IN (SELECT unnest($ids_))',  # noqa: S608
+                                   {**values, "ids_": ids})
                 recorder.queries.append((sql, values))
                 recorder.kept += 1
-            return rows
+            return found
         Database.query, result_store.find = query, find
         return self
 

@@ -49,8 +49,8 @@ class Misses:
         self.names: list[str] = []
         original = result_store.find
 
-        def find(db, name, sql, values):
-            rows = original(db, name, sql, values)
+        def find(db, name, sql, values, rows=None):
+            rows = original(db, name, sql, values, rows)
             if rows is None and name not in result_store.ON_DEMAND:
                 self.names.append(name)
             return rows
@@ -78,12 +78,36 @@ def test_a_kept_result_is_the_result(demo_db, monkeypatch):
     misses = Misses(monkeypatch)
     kept = [runner.run(demo_db, name, **params) for name, params in views]
     assert misses.names == []  # every one read from its table
-    monkeypatch.setattr(result_store, "find", lambda *a: None)  # now computed in the query, as before
+    monkeypatch.setattr(result_store, "find", lambda *a, **k: None)  # now computed in the query, as before
     for (name, params), rows in zip(views, kept, strict=True):
         fresh = runner.run(demo_db, name, **params)
         assert rows.dtypes.to_dict() == fresh.dtypes.to_dict(), name
         pd.testing.assert_frame_equal(rows, fresh, check_exact=True, obj=name)
         assert len(rows), f"{name}: an empty result proves nothing"
+
+
+@pytest.mark.parametrize("selected", [{"tier": ["Tier1"]}, {"tier": ["Tier2", "Tier3"], "plan": ["ライト"]},
+                                      {"owner": ["nobody"]}], ids=["tier1", "tier23_plan", "empty"])
+def test_a_filtered_view_of_a_row_picked_result_is_the_kept_whole_result_restricted(demo_db, monkeypatch, selected):
+    """A result whose filters only pick rows (Result.rows_by) is read, filtered, from the kept whole
+    result: the same rows, order and types as computing it over the filtered accounts."""
+    from dashboard.results import Scope, engines
+
+    result_store.prepare(demo_db, force=True)
+    scope = Scope.of(selected)
+    views = [(n, p) for n, p in result_store.page_views(AS_OF, START) if RESULTS[n].rows_by]
+    assert {n for n, _ in views} == {"accounts", "health_details"}
+    computed = []
+    monkeypatch.setattr(engines.DuckDBEngine, "query", lambda *a: computed.append(a) or pd.DataFrame())
+    kept = [runner.run(demo_db, name, scope, **params) for name, params in views]
+    assert computed == []  # every one read from its kept whole result
+    monkeypatch.undo()
+    monkeypatch.setattr(result_store, "find", lambda *a, **k: None)
+    for (name, params), rows in zip(views, kept, strict=True):
+        fresh = runner.run(demo_db, name, scope, **params)
+        pd.testing.assert_frame_equal(rows, fresh, check_exact=True, obj=name)
+        if selected.get("owner") != ["nobody"]:
+            assert 0 < len(rows) < len(runner.run(demo_db, name, **params)), name
 
 
 def test_prepare_twice_computes_nothing_new(demo_db, monkeypatch):

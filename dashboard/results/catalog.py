@@ -31,6 +31,10 @@ class Result:
     defaults: dict = field(default_factory=dict)
     doc: str = ""
     source: str | None = None  # a result this one's SQL reads (registered under its name), not the store
+    # The account filters only pick this result's rows by this column (its SQL has {in_scope:<column>} in
+    # its final WHERE and nothing else depends on them): a filtered view is then read from the whole
+    # result when that is kept, in the same order (tests/test_result_store.py checks each such result).
+    rows_by: str | None = None
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -78,7 +82,7 @@ AT_RISK = (ACCOUNT_ID, NAME, TIER, OWNER, MRR, SCORE, BAND, CHANGE, RENEWAL, DAY
 RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL, LAST_CONTACT,
                                     DAYS_SINCE_CONTACT, OPEN_DEALS, OPEN_AMOUNT, REASON_MEASURE, REASON_VALUE, USAGE_MEASURE, USAGE_VALUE,
-                                    USAGE_SCORE), defaults={"compare": True},
+                                    USAGE_SCORE), defaults={"compare": True}, rows_by="account_id",
            doc="Active accounts on the as-of day with tier, MRR, health, its weakest measures and the last "
                "contact (compare=False: without the change)."),
     Result("at_risk", ("as_of",), AT_RISK, source="accounts", defaults={"bands": ["red"], "within_days": None},
@@ -178,7 +182,7 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         _c("cohort", "コホート", "Cohort", "month", "cohorts"), _c("k", "経過月", "Months since", "int", "cohorts"),
         _c("logo_retention", "コホートの顧客継続率", "Cohort logo retention", "pct", "cohorts"),
         _c("revenue_retention", "コホートの売上継続率", "Cohort revenue retention", "pct", "cohorts"))),
-    Result("health_details", ("as_of",), HEALTH_DETAILS),
+    Result("health_details", ("as_of",), HEALTH_DETAILS, rows_by="account_id"),
     Result("account_health", ("as_of", "account_id"), HEALTH_DETAILS,
            source="health_details", doc="One account's health details (the explain section)."),
     Result("health_histogram", ("as_of",), (

@@ -46,13 +46,19 @@ def _table(key: str) -> str:
     return f"kept_result_{key}"  # a hex digest: a safe identifier
 
 
-def find(db: Database, name: str, sql: str, values: dict[str, Any]) -> pd.DataFrame | None:
-    """The kept rows of this result under the current data, or None (then the caller runs ``sql``)."""
+def find(db: Database, name: str, sql: str, values: dict[str, Any],
+         rows: tuple[str, list[str]] | None = None) -> pd.DataFrame | None:
+    """The kept rows of this result under the current data, or None (then the caller runs ``sql``).
+    ``rows=(column, ids)``: only the rows whose ``column`` is one of ``ids``, in the kept order."""
     def read(con):
         key = _key(con.execute(_VERSION_SQL).fetchone()[0], name, sql, values)
         if not con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchone()[0]:
             return None
-        return frames.fetch(con, f'SELECT * FROM "{_table(key)}"')  # noqa: S608 - a hex key, see _table
+        if rows is None:
+            return frames.fetch(con, f'SELECT * FROM "{_table(key)}"')  # noqa: S608 - a hex key, see _table
+        column, ids = rows  # column: a catalog declaration (Result.rows_by), quoted; ids: bound
+        return frames.fetch(con, f'SELECT * FROM "{_table(key)}" WHERE "{column}" IN (SELECT unnest($ids)) '  # noqa: S608
+                                 "ORDER BY rowid", {"ids": ids})
 
     return db.read(read)
 

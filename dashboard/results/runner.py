@@ -144,10 +144,30 @@ def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | N
         if keep:
             raise ResultError(f"result {name!r} is derived from {result.source!r}: keep that one")
         return _derived(result, fetch, params)
+    engine = engines.current()
+    text, values, bound = _build(name, params, scope, fetch, engine)
+    if keep:  # computed by the engine in force into the local store (result_store.prepare)
+        result_store.keep(db, name, text, values, lambda: _scored(db, text, values, bound, engine), engine)
+        return None
+    if engine is engines.DUCKDB:  # kept for this data (keyed on the SQL and values, however it was computed)
+        if not scope:
+            kept = result_store.find(db, name, text, values)
+        elif result.rows_by:  # the filter picks rows only: the kept whole result's rows of these accounts
+            whole_text, whole_values, _ = _build(name, params, Scope(), fetch, engine)
+            kept = result_store.find(db, name, whole_text, whole_values, rows=(result.rows_by, bound["scope_ids"]))
+        else:
+            kept = None
+        if kept is not None:
+            return kept
+    return engine.query(db, *_scored(db, text, values, bound, engine))
+
+
+def _build(name: str, params: dict, scope: Scope, fetch: Fetch, engine: Any) -> tuple[str, dict, dict]:
+    """A result's final SQL, the values it binds, and everything bound (the health configuration's lists
+    included: ``_scored`` reads them)."""
     text = sql_text(name)
     conf = fetch("settings")
     bound: dict[str, Any] = dict(params)
-    engine = engines.current()
 
     # The account filters: a scope CTE of account ids, or nothing at all. On DuckDB the ids are resolved
     # once per filter (and as-of day, for a tier filter) through ``fetch`` and bound as a list: a page's
@@ -187,13 +207,7 @@ def run(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | N
     absent = sorted(wanted - set(bound))
     if absent:
         raise ResultError(f"result {name!r} needs {', '.join(absent)}")
-    values = {k: v for k, v in bound.items() if k in wanted}
-    if keep:  # computed by the engine in force into the local store (result_store.prepare)
-        result_store.keep(db, name, text, values, lambda: _scored(db, text, values, bound, engine), engine)
-        return None
-    if engine is engines.DUCKDB and not scope and (kept_rows := result_store.find(db, name, text, values)) is not None:
-        return kept_rows  # kept for this data (keyed on this SQL and these values, however it was computed)
-    return engine.query(db, *_scored(db, text, values, bound, engine))
+    return text, {k: v for k, v in bound.items() if k in wanted}, bound
 
 
 # The account ids a scope selects: asked for through ``fetch`` (the app's cache), like the tier rule.
