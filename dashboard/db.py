@@ -310,6 +310,8 @@ class Database:
         if _is_read_only_error(exc):
             return DatabaseError("db_read_only", path=self.path)
         text = str(exc)
+        if "different configuration than existing connections" in text:  # this process holds it otherwise
+            return exc  # a fault of the code, not of the file: never advise moving a good file aside
         if isinstance(exc, duckdb.Error) and (opening or any(sign in text for sign in _DAMAGE_SIGNS)):
             detail = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
             return _damaged(self.path, detail)

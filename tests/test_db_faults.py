@@ -142,6 +142,20 @@ def test_damaged_database_gives_advice(tmp_path, capsys, damage):
     assert "damaged or truncated" in err and "backup" in err and "Traceback" not in err
 
 
+def test_a_file_this_process_holds_with_other_settings_is_not_called_damaged(tmp_path):
+    import duckdb
+
+    path = loaded_db(tmp_path)
+    other = duckdb.connect(str(path), config={"threads": 1})  # held open with other settings
+    try:
+        with pytest.raises(duckdb.Error, match="different configuration") as caught:
+            Database(path)
+        assert not isinstance(caught.value, DatabaseError)  # not "damaged or truncated: restore a backup"
+    finally:
+        other.close()
+    assert Database(path).read(lambda con: con.execute("SELECT count(*) FROM cur_accounts").fetchone()[0]) == 2
+
+
 def test_report_works_on_a_read_only_database_and_writes_are_refused(read_only_folder, tmp_path, capsys):
     folder, path = read_only_folder
     before = (tmp_path / "src" / path.name).read_bytes()
