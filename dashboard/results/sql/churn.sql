@@ -12,7 +12,7 @@ WITH {scope} periods AS (
 ),
 sp AS (SELECT * FROM spells($as_of)),
 attrs AS (SELECT * FROM account_attrs()),
-points AS (SELECT * FROM mrr_points($as_of)),
+points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),  -- only the accounts in view are looked up
 at_start AS (
     -- the spell covering day s - 1
     SELECT p.s, p.e, sp.account_id, sp.spell_start, sp.spell_end, (p.s - 1)::DATE AS day

@@ -8,7 +8,7 @@ WITH {scope} periods AS (
     SELECT unnest($starts::DATE[]) AS s, unnest($ends::DATE[]) AS e, unnest($completes::BOOLEAN[]) AS complete
 ),
 sp AS (SELECT * FROM spells($as_of)),
-points AS (SELECT * FROM mrr_points($as_of)),
+points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),  -- only the accounts in view are looked up
 first_spell AS (SELECT account_id, min(spell_start) AS first_start FROM sp GROUP BY ALL),
 attrs AS (
     SELECT a.account_id, a.tier, coalesce(a.contract_start, f.first_start) AS contract_start

@@ -5,7 +5,7 @@ WITH {scope} periods AS (
     SELECT unnest($starts::DATE[]) AS s, unnest($ends::DATE[]) AS e, unnest($completes::BOOLEAN[]) AS complete
 ),
 sp AS (SELECT * FROM spells($as_of)),
-points AS (SELECT * FROM mrr_points($as_of)),
+points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),  -- only the accounts in view are looked up
 attrs AS (SELECT account_id, tier FROM account_attrs()),
 at_start AS (
     SELECT p.s, p.e, sp.account_id, sp.spell_start, (p.s - 1)::DATE AS day
