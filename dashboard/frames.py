@@ -7,7 +7,7 @@ came: DECIMAL as float64 (the unscaled integer divided by 10^scale, correctly ro
 Arrow's own decimal cast is off by one unit in the last place for about one value in eight), DATE as
 ``datetime64[us]``, an integer or boolean column with NULLs as pandas' nullable type, text as ``str``
 (``object`` when the column holds no text: no rows, or NULLs only). Any other type (MAP, BLOB, INTERVAL, …: none of our results return
-one), or a decimal whose unscaled value needs more than 53 bits, falls back to ``.df()``.
+one), or a decimal whose unscaled value needs more than 53 bits, goes through DuckDB's ``.df()``.
 tests/test_frames.py checks the two ways against each other for every type our results return.
 """
 
@@ -113,4 +113,6 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | lis
     relation = con.sql(sql, params=params or None)
     table = relation.to_arrow_table()
     frame = to_frame(table) if convertible(table.schema) else None
-    return con.execute(sql, params or {}).df() if frame is None else frame
+    # what cannot be converted here: DuckDB's own conversion of the rows already fetched (an Arrow round
+    # trip gives .df()'s frame exactly), not a second run of the query
+    return con.from_arrow(table).df() if frame is None else frame
