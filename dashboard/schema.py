@@ -88,6 +88,16 @@ def _create_statements() -> list[str]:
         # transaction that changes the history (an import or restore of mrr).
         "CREATE TABLE IF NOT EXISTS kept_mrr_runs (account_id VARCHAR, first_month DATE, last_month DATE)",
         "CREATE TABLE IF NOT EXISTS kept_mrr_months (month DATE)",
+        # The account x month grid of the whole MRR history that MRR movements are counted on
+        # (results/sql/_mrr_grid.sql): a filtered view aggregates its accounts' rows instead of rebuilding
+        # and windowing their history. Rebuilt with the runs.
+        # What the MRR history says of each account (account_attrs() reads it for accounts missing from the
+        # accounts file): its latest plan and MRR and first paid month. Rebuilt with the runs.
+        """CREATE TABLE IF NOT EXISTS kept_mrr_accounts (
+            account_id VARCHAR, plan VARCHAR, first_paid DATE, mrr DECIMAL(18,4))""",
+        """CREATE TABLE IF NOT EXISTS kept_mrr_grid (
+            account_id VARCHAR, month DATE, cur DECIMAL(18,4), prev DECIMAL(18,4), had_before BOOLEAN,
+            year_ago DECIMAL(18,4))""",
         # Health scores kept per data (the current snapshots), configuration, as-of day and day.
         """CREATE TABLE IF NOT EXISTS kept_health (
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
@@ -152,6 +162,13 @@ def refresh_kept(con, dataset: str | None = None) -> None:
         GROUP BY account_id, run""")
     con.execute("DELETE FROM kept_mrr_months")
     con.execute("INSERT INTO kept_mrr_months SELECT DISTINCT month FROM cur_mrr")
+    con.execute("DELETE FROM kept_mrr_accounts")
+    con.execute("""INSERT INTO kept_mrr_accounts
+        SELECT account_id, arg_max(plan, month), min(month) FILTER (WHERE mrr > 0), arg_max(mrr, month)
+        FROM cur_mrr GROUP BY account_id""")
+    from dashboard.results import runner
+
+    runner.keep_mrr_grid(con)
 
 
 def migrate(con) -> None:

@@ -17,7 +17,7 @@ from dashboard import importer, metrics, views
 from dashboard import settings as S
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
-from dashboard.results import Scope, health_store, result_store, run
+from dashboard.results import Scope, health_store, result_store, run, runner
 
 AS_OF = dt.date(2026, 10, 31)
 START = dt.date(2025, 11, 1)
@@ -230,3 +230,92 @@ def test_the_score_history_is_the_account_s_row_of_the_scores(demo_db):
     expected = scores[scores["account_id"] == account].sort_values("day").reset_index(drop=True)
     assert len(own) == len(days)  # a score on every month end
     pd.testing.assert_frame_equal(own, expected[own.columns.tolist()], check_exact=False, rtol=0, atol=1e-12)
+
+
+def computed_grid(monkeypatch, db, scope=None, **params) -> pd.DataFrame:
+    """mrr_movements with its account x month grid built from the history in the query (the definition
+    before the grid was kept): the oracle for the kept grid."""
+    with monkeypatch.context() as m:
+        m.setattr(runner, "_grid_covers", lambda *a: False)
+        return run(db, "mrr_movements", scope, **params)
+
+
+def reads_kept_grid(db, scope=None, **params) -> bool:
+    text, values, _ = runner._build("mrr_movements", {"segment_by": None, **params}, scope or Scope(),
+                                    lambda other, **p: runner.call(db, other, scope, **p), runner.engines.DUCKDB)
+    return "kept_mrr_grid" in text
+
+
+@pytest.mark.parametrize("scope", [Scope(), Scope.of({"tier": ["Tier1"]}), Scope.of({"owner": ["佐藤", "鈴木"]})],
+                         ids=["all", "tier1", "two-owners"])
+def test_mrr_movements_from_the_kept_grid_equal_the_grid_built_from_the_history(demo_db, monkeypatch, scope):
+    last = demo_db.query("SELECT max(month) AS m FROM cur_mrr")["m"][0].date()
+    # every 3 months and a few days (month ends, mid-months, first days), past the history's end too
+    days = [dt.date(2024, 6, 1) + dt.timedelta(days=d) for d in range(0, (last - dt.date(2024, 6, 1)).days + 31, 97)]
+    for as_of in [*days, AS_OF]:
+        for segment_by in ((None, "plan", "tier") if not scope else (None,)):
+            params = {"as_of": as_of, "from_month": dt.date(2024, 1, 1), "segment_by": segment_by}
+            kept = run(demo_db, "mrr_movements", scope, **params)
+            assert reads_kept_grid(demo_db, scope, **params) == (as_of.replace(day=1) <= last), as_of
+            pd.testing.assert_frame_equal(kept, computed_grid(monkeypatch, demo_db, scope, **params),
+                                          check_exact=True, obj=f"{as_of} {segment_by}")
+            assert len(kept) > 0
+
+
+def test_the_kept_grid_follows_each_import_and_restore(db, load, monkeypatch):
+    # a gap (reactivation), a free month (paid -> 0 is churn), a contraction and an expansion
+    first = load("mrr", "取引先ID,請求月,請求金額\n" + "".join(f"A,2023-{m:02d},100\n" for m in (1, 2, 3, 5, 6))
+                 + "B,2023-01,200\nB,2023-02,150\nB,2023-03,300\nC,2023-03,50\nC,2023-04,0\nC,2023-05,60\n")
+    params = {"as_of": dt.date(2023, 6, 30), "from_month": dt.date(2023, 1, 1)}
+    got = run(db, "mrr_movements", **params).set_index("month")
+    assert reads_kept_grid(db, **params)
+    june, may, april = (got.loc[pd.Timestamp(f"2023-{m:02d}-01")] for m in (6, 5, 4))
+    assert (june["start"], june["end"], june["churn"], june["accounts"]) == (160, 100, 60, 1)  # C leaves after May
+    assert (may["reactivation"], may["accounts"]) == (160, 2)  # A and C come back
+    assert (april["churn"], april["start"]) == (450, 450)  # A (100), B (300), C (50; 0 in April: free) all leave
+    pd.testing.assert_frame_equal(run(db, "mrr_movements", **params), computed_grid(monkeypatch, db, **params))
+    load("mrr", "取引先ID,請求月,請求金額\nA,2023-01,100\nA,2023-02,120\n", confirm_replace=True)
+    got = run(db, "mrr_movements", **params)
+    assert got["expansion"].sum() == 20 and got["end"].iloc[-1] == 0  # the history ends in February
+    pd.testing.assert_frame_equal(got, computed_grid(monkeypatch, db, **params))
+    importer.restore(db, first["snapshot"], by=EDITOR)
+    pd.testing.assert_frame_equal(run(db, "mrr_movements", **params), computed_grid(monkeypatch, db, **params))
+    assert run(db, "mrr_movements", **params).set_index("month").loc[pd.Timestamp("2023-05-01"), "reactivation"] == 160
+
+
+# account_attrs() as defined before the MRR history's accounts were kept: the oracle for kept_mrr_accounts.
+ATTRS_FROM_HISTORY = """
+    SELECT account_id, name, owner, plan, industry, segment, tier, acquisition_channel, status,
+           acquisition_cost, renewal_date, contract_start, churn_date, mrr
+    FROM cur_accounts
+    UNION ALL
+    SELECT account_id, NULL, NULL, arg_max(plan, month), NULL, NULL, NULL, NULL, NULL,
+           NULL::DECIMAL(18,4), NULL::DATE, min(month) FILTER (WHERE mrr > 0), NULL::DATE, arg_max(mrr, month)
+    FROM cur_mrr
+    WHERE account_id NOT IN (SELECT account_id FROM cur_accounts)
+    GROUP BY account_id
+"""
+
+
+def attrs_differ(db: Database) -> bool:
+    kept = db.query("SELECT * FROM account_attrs() ORDER BY account_id")
+    return not kept.equals(db.query(f"SELECT * FROM ({ATTRS_FROM_HISTORY}) ORDER BY account_id"))  # noqa: S608
+
+
+def test_accounts_known_only_from_the_mrr_history_follow_each_import(demo_db, db, load):
+    assert not attrs_differ(demo_db)
+    first = load("mrr", "取引先ID,請求月,請求金額,プラン\nA,2023-01,100,Basic\nA,2023-02,0,Free\n"
+                 "B,2023-02,0,Free\nB,2023-03,300,Pro\nB,2023-04,250,Pro\n")
+    assert not attrs_differ(db)
+    rows = db.query("SELECT account_id, plan, contract_start, mrr FROM account_attrs() ORDER BY account_id")
+    assert rows.values.tolist() == [["A", "Free", pd.Timestamp("2023-01-01"), 0.0],
+                                    ["B", "Pro", pd.Timestamp("2023-03-01"), 250.0]]
+    load("accounts", "取引先ID,会社名,プラン\nA,エー社,Enterprise\n")  # A now from the accounts file
+    assert not attrs_differ(db)
+    assert db.query("SELECT plan FROM account_attrs() ORDER BY account_id")["plan"].tolist() == ["Enterprise", "Pro"]
+    load("mrr", "取引先ID,請求月,請求金額,プラン\nB,2023-05,500,Max\n", mode="append")
+    assert not attrs_differ(db)
+    assert db.query("SELECT mrr FROM account_attrs() WHERE account_id = 'B'")["mrr"].tolist() == [500.0]
+    importer.restore(db, first["snapshot"], by=EDITOR)
+    assert not attrs_differ(db)
+    assert db.query("SELECT mrr FROM account_attrs() WHERE account_id = 'B'")["mrr"].tolist() == [250.0]

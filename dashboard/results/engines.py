@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 ENGINES = ("duckdb", "spark")
 
-# What Spark reads: the current rows of each dataset, and the MRR runs spells() reads.
+# What Spark reads: the current rows of each dataset, and what is kept of the MRR history (the runs spells()
+# reads, the accounts account_attrs() reads).
 # name -> (SQL over the local store, Parquet partition column or None)
 DATASETS: dict[str, tuple[str, str | None]] = {
     "cur_accounts": ("SELECT * FROM cur_accounts", None),
@@ -46,6 +47,7 @@ DATASETS: dict[str, tuple[str, str | None]] = {
     "cur_opportunities": ("SELECT * FROM cur_opportunities", None),
     "kept_mrr_runs": ("SELECT * FROM kept_mrr_runs", None),
     "kept_mrr_months": ("SELECT * FROM kept_mrr_months", None),
+    "kept_mrr_accounts": ("SELECT * FROM kept_mrr_accounts", None),
 }
 
 

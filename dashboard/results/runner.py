@@ -179,6 +179,10 @@ def _build(name: str, params: dict, scope: Scope, fetch: Fetch, engine: Any) -> 
     elif scope:
         cte, values = scope.cte()
         bound |= values
+    # A building block kept for the current data is read instead of computed where it covers the as-of day.
+    grid = sql_text("_mrr_grid")
+    if engine is engines.DUCKDB and grid in text and _grid_covers(fetch("mrr_grid_through"), bound.get("as_of")):
+        text = text.replace(grid, sql_text("_mrr_grid_kept"))
     text = text.replace("{scope}", cte if scope else "")
     # the expression comes from our SQL file and matches _IN_SCOPE (a column reference)
     text = _IN_SCOPE.sub(lambda m: f"{m.group(1)} IN (SELECT account_id FROM scope)" if scope else "TRUE", text)  # noqa: S608
@@ -208,6 +212,29 @@ def _build(name: str, params: dict, scope: Scope, fetch: Fetch, engine: Any) -> 
     if absent:
         raise ResultError(f"result {name!r} needs {', '.join(absent)}")
     return text, {k: v for k, v in bound.items() if k in wanted}, bound
+
+
+def _grid_covers(through: dt.date | None, as_of: Any) -> bool:
+    """Whether the kept MRR grid (built through month ``through``) holds every month up to ``as_of``'s."""
+    return through is not None and isinstance(as_of, dt.date) and as_of.replace(day=1) <= through
+
+
+def keep_mrr_grid(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild kept_mrr_grid: _mrr_grid.sql over every account, through the last month of the MRR history
+    (none without one: the grid is then computed from the accounts' dates as of each day)."""
+    con.execute("DELETE FROM kept_mrr_grid")
+    through = con.execute("SELECT max(month) FROM cur_mrr").fetchone()[0]
+    if through is None:
+        return
+    block = _IN_SCOPE.sub("TRUE", sql_text("_mrr_grid")).rstrip().rstrip(",")
+    con.execute(f"INSERT INTO kept_mrr_grid WITH {block} "  # noqa: S608 - our own SQL file
+                "SELECT account_id, month, cur, prev, had_before, year_ago FROM account_month "
+                "ORDER BY month, account_id", {"as_of": through})
+
+
+def _grid_through(db: Database) -> dt.date | None:
+    """The month the kept MRR grid reaches: the history's last (None without a history)."""
+    return db.read(lambda con: con.execute("SELECT max(month) FROM kept_mrr_months").fetchone()[0])
 
 
 # The account ids a scope selects: asked for through ``fetch`` (the app's cache), like the tier rule.
@@ -285,6 +312,7 @@ FACTS = {
     "last_import": lambda db: db.read(lambda con: con.execute(
         "SELECT max(imported_at) FROM snapshots WHERE is_current").fetchone()[0]),
     "usage_measures": usage_measures,
+    "mrr_grid_through": _grid_through,
 }
 
 

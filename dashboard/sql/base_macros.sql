@@ -48,17 +48,17 @@ CREATE OR REPLACE MACRO spells(as_of) AS TABLE
       AND (churn_date IS NULL OR churn_date > contract_start)
       AND NOT EXISTS (SELECT 1 FROM cur_mrr);
 
--- One row per account with its attributes (from the accounts file, else implied by the MRR history).
+-- One row per account with its attributes (from the accounts file, else implied by the MRR history: its
+-- latest plan and MRR and first paid month, kept per history in kept_mrr_accounts by schema.refresh_kept).
 CREATE OR REPLACE MACRO account_attrs() AS TABLE
     SELECT account_id, name, owner, plan, industry, segment, tier, acquisition_channel, status,
            acquisition_cost, renewal_date, contract_start, churn_date, mrr
     FROM cur_accounts
     UNION ALL
-    SELECT account_id, NULL, NULL, arg_max(plan, month), NULL, NULL, NULL, NULL, NULL,
-           NULL::DECIMAL(18,4), NULL::DATE, min(month) FILTER (WHERE mrr > 0), NULL::DATE, arg_max(mrr, month)
-    FROM cur_mrr
-    WHERE account_id NOT IN (SELECT account_id FROM cur_accounts)
-    GROUP BY account_id;
+    SELECT account_id, NULL, NULL, plan, NULL, NULL, NULL, NULL, NULL,
+           NULL::DECIMAL(18,4), NULL::DATE, first_paid, NULL::DATE, mrr
+    FROM kept_mrr_accounts
+    WHERE account_id NOT IN (SELECT account_id FROM cur_accounts);
 
 -- "Active on day" and "MRR on day", once: the accounts that are customers on `day` (a spell covers it)
 -- with their MRR then (the latest positive monthly MRR of that spell) and their attributes.

@@ -5,25 +5,8 @@
 --   contraction:  prev > 0, 0 < cur < prev                     -> prev - cur
 --   churn:        prev > 0, cur = 0                            -> prev
 -- Identity, to the yen: start + new + reactivation + expansion - contraction - churn = end.
-WITH {scope} points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),
+WITH {scope} {include:_mrr_grid}
 attrs AS (SELECT * FROM account_attrs()),
-first_month AS (SELECT account_id, min(month) AS first_month FROM points GROUP BY account_id),
-months AS (
-    SELECT unnest(generate_series((SELECT min(month) FROM points), date_trunc('month', $as_of::DATE),
-                                  INTERVAL 1 MONTH))::DATE AS month
-),
-grid AS (
-    SELECT f.account_id, m.month, coalesce(p.mrr, 0) AS cur
-    FROM first_month f JOIN months m ON m.month >= f.first_month
-    LEFT JOIN points p ON p.account_id = f.account_id AND p.month = m.month
-),
-account_month AS (
-    SELECT *, lag(cur, 1, 0) OVER w AS prev,
-           coalesce(bool_or(cur > 0) OVER (PARTITION BY account_id ORDER BY month
-                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS had_before,
-           lag(cur, 12) OVER w AS year_ago
-    FROM grid WINDOW w AS (PARTITION BY account_id ORDER BY month)
-),
 classified AS (
     SELECT *,
         CASE WHEN prev = 0 AND cur > 0 AND NOT had_before THEN 'new'
