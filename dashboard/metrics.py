@@ -152,19 +152,21 @@ def validation_days(as_of: dt.date, months_back: int = 6, horizon_days: int = 90
 
 
 def health_validation(db: Database, as_of: dt.date, config: dict | None = None, months_back: int = 6,
-                      horizon_days: int = 90, scope: R.Scope | None = None) -> dict:
-    """For past as-of dates: churn in the following 90 days per band, and each measure's ROC AUC."""
-    config = config or R.health_config(db)
+                      horizon_days: int = 90, scope: R.Scope | None = None, fetch: R.runner.Fetch | None = None) -> dict:
+    """For past as-of dates: churn in the following 90 days per band, and each measure's ROC AUC.
+    ``fetch``: the caller's cache of what the two results build on (the health measures, the accounts a
+    tier filter selects), as runner.run takes it."""
+    config = config or (fetch("health_config") if fetch else R.health_config(db))
     days = validation_days(as_of, months_back, horizon_days)
     empty = {"bands": pd.DataFrame(), "auc": pd.DataFrame(), "suggested": pd.DataFrame()}
     if not days or not config["measures"]:
         return empty
     # both aggregated in SQL (at M the rows are 2.4M: a second in pandas); roc_auc below is their oracle
     params = {"as_of": as_of, "days": days, "horizon_days": horizon_days, "config": config}
-    bands = R.run(db, "health_validation_bands", scope, **params)
+    bands = R.run(db, "health_validation_bands", scope, fetch=fetch, **params)
     if bands.empty:
         return empty
-    auc = R.run(db, "health_validation_auc", scope, **params)
+    auc = R.run(db, "health_validation_auc", scope, fetch=fetch, **params)
     return {"bands": bands, "auc": auc, "suggested": suggest_weights(auc, config)}
 
 

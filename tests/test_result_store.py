@@ -197,3 +197,32 @@ def test_prepare_without_usage_or_orders_keeps_what_the_pages_can_show(db, load)
     as_of = dt.date(2026, 9, 30)  # the data's last day
     kept = runner.run(db, "mrr_movements", as_of=as_of, from_month=dt.date(2025, 9, 1))
     assert kept.set_index("month").loc[pd.Timestamp("2026-09-01"), "end"] == 1200  # B churned, A expanded
+
+
+@pytest.mark.parametrize("selected", [{"tier": ["Tier1"]}, {"tier": ["Tier2", "Tier3"], "plan": ["ライト"]},
+                                      {"tier": ["Tier3"], "owner": ["nobody"]}], ids=["tier1", "tier23_plan", "empty"])
+def test_a_tier_filter_reads_its_accounts_from_the_kept_tiers(demo_db, monkeypatch, selected):
+    """The accounts a tier filter selects on the pages' days come from the kept account_tiers (no tier is
+    worked out): the same ids as the filter's own SQL, with the other columns' filters applied too."""
+    from dashboard.results import Scope
+
+    result_store.prepare(demo_db, force=True)
+    scope = Scope.of(selected)
+    rule = runner.call(demo_db, "tier_rule", as_of=AS_OF)
+    prev_end = dt.date(2026, 9, 30)
+    queries: list[str] = []
+    query = Database.query
+    for as_of in (AS_OF, prev_end):
+        params = {"as_of": as_of, "t1": rule["thresholds"][0], "t2": rule["thresholds"][1], "manual": False}
+        monkeypatch.setattr(Database, "query", lambda self, sql, *a, **k: queries.append(sql) or query(self, sql, *a, **k))
+        kept = runner.scope_accounts(demo_db, scope, **params)
+        monkeypatch.undo()
+        assert not [q for q in queries if "account_tiers(" in q]  # read, not worked out
+        monkeypatch.setattr(result_store, "find", lambda *a, **k: None)
+        computed = runner.scope_accounts(demo_db, scope, **params)
+        monkeypatch.undo()
+        assert kept == computed
+        if "owner" not in selected:
+            assert 0 < len(kept) < len(runner.run(demo_db, "account_tiers", **params))
+        else:
+            assert kept == []

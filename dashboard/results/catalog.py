@@ -144,6 +144,9 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         TIER, _c("accounts", "顧客数", "Accounts", "int", "active_accounts"), MRR,
         _c("mrr_share", "MRR比率", "MRR share", "pct", "mrr"), _c("arpa", "ARPA", "ARPA", "money", "saas_ltv"))),
     Result("tier_thresholds", ("as_of",), filters=False, doc="Default T1/T2 on the as-of day."),
+    Result("account_tiers", ("as_of",), (ACCOUNT_ID, TIER), filters=False,
+           doc="Every account's tier on the as-of day (former customers: on their last day), as a tier filter "
+               "selects it."),
     Result("tier_migration", ("d1", "as_of"), (
         _c("tier_from", "移動元", "From"), _c("tier_to", "移動先", "To"),
         _c("accounts", "顧客数", "Accounts", "int", "tier_migration"),

@@ -217,6 +217,9 @@ def page_views(as_of: dt.date, start: dt.date) -> list[tuple[str, dict[str, Any]
         # the tier rule in force (a fact every tier figure reads), and a month ago (the KPI cards)
         ("tier_thresholds", {"as_of": as_of}),
         ("tier_thresholds", {"as_of": prev_end}),
+        # every account's tier then: what a tier filter selects on (runner.scope_accounts)
+        ("account_tiers", {"as_of": as_of}),
+        ("account_tiers", {"as_of": prev_end}),
         # the account list now and a month ago (the KPI cards). Results derived from another (the at-risk
         # list, renewals, the band trend: RESULTS[name].source) are not kept: they read their source's rows.
         ("accounts", {"as_of": as_of}),

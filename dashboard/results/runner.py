@@ -256,7 +256,22 @@ def _scope_params(scope: Scope, bound: dict, fetch: Fetch) -> dict:
 
 
 def scope_accounts(db: Database, scope: Scope, **params: Any) -> list[str]:
-    """The ids of the accounts ``scope`` selects (sorted); ``params``: as _scope_params gives them."""
+    """The ids of the accounts ``scope`` selects (sorted); ``params``: as _scope_params gives them. A tier
+    filter reads its accounts from the kept ``account_tiers`` of that day and rule when there is one."""
+    tiers = scope.get("tier")
+    if tiers:
+        text, values, _ = _build("account_tiers", params, Scope(), lambda other, **p: call(db, other, **p),
+                                 engines.DUCKDB)
+        kept = result_store.find(db, "account_tiers", text, values, rows=("tier", list(tiers)))
+        if kept is not None:
+            ids = kept["account_id"].tolist()
+            rest = Scope(tuple((c, v) for c, v in scope.values if c != "tier"))
+            if not rest:
+                return sorted(ids)
+            cte, values = rest.cte()
+            sql = (f"WITH {cte.rstrip(',')} SELECT account_id FROM scope "  # noqa: S608 - scope.py's whitelist
+                   "WHERE account_id IN (SELECT unnest($ids)) ORDER BY account_id")
+            return db.query(sql, {**values, "ids": ids})["account_id"].tolist()
     cte, values = scope.cte()
     sql = f"WITH {cte.rstrip(',')} SELECT account_id FROM scope ORDER BY account_id"  # noqa: S608 - scope.py's whitelist
     return db.query(sql, {**values, **params})["account_id"].tolist()
