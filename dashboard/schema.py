@@ -90,14 +90,15 @@ def _create_statements() -> list[str]:
         "CREATE TABLE IF NOT EXISTS kept_mrr_months (month DATE)",
         # The account x month grid of the whole MRR history that MRR movements are counted on
         # (results/sql/_mrr_grid.sql): a filtered view aggregates its accounts' rows instead of rebuilding
-        # and windowing their history. Rebuilt with the runs.
+        # and windowing their history. With each month, the latest paid month by then and its MRR (churn's
+        # lookups, _churn_mrr_kept.sql). Rebuilt with the runs.
         # What the MRR history says of each account (account_attrs() reads it for accounts missing from the
         # accounts file): its latest plan and MRR and first paid month. Rebuilt with the runs.
         """CREATE TABLE IF NOT EXISTS kept_mrr_accounts (
             account_id VARCHAR, plan VARCHAR, first_paid DATE, mrr DECIMAL(18,4))""",
         """CREATE TABLE IF NOT EXISTS kept_mrr_grid (
             account_id VARCHAR, month DATE, cur DECIMAL(18,4), prev DECIMAL(18,4), had_before BOOLEAN,
-            year_ago DECIMAL(18,4))""",
+            year_ago DECIMAL(18,4), paid_month DATE, paid_mrr DECIMAL(18,4))""",
         # Health scores kept per data (the current snapshots), configuration, as-of day and day.
         """CREATE TABLE IF NOT EXISTS kept_health (
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
@@ -171,8 +172,15 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     runner.keep_mrr_grid(con)
 
 
+# Tables of what is kept of the MRR history: derived, rebuilt by every migration (refresh_kept below), so a
+# migration drops them first and creates them in this code's shape (a column added to one needs no step).
+KEPT_MRR_TABLES = ("kept_mrr_runs", "kept_mrr_months", "kept_mrr_accounts", "kept_mrr_grid")
+
+
 def migrate(con) -> None:
     """Create the schema, or bring an older one up to SCHEMA_VERSION."""
+    for table in KEPT_MRR_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")  # our own names
     for stmt in _create_statements():
         con.execute(stmt)
     con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING")

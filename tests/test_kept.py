@@ -240,8 +240,8 @@ def computed_grid(monkeypatch, db, scope=None, **params) -> pd.DataFrame:
         return run(db, "mrr_movements", scope, **params)
 
 
-def reads_kept_grid(db, scope=None, **params) -> bool:
-    text, values, _ = runner._build("mrr_movements", {"segment_by": None, **params}, scope or Scope(),
+def reads_kept_grid(db, scope=None, name="mrr_movements", **params) -> bool:
+    text, values, _ = runner._build(name, {"segment_by": None, **params}, scope or Scope(),
                                     lambda other, **p: runner.call(db, other, scope, **p), runner.engines.DUCKDB)
     return "kept_mrr_grid" in text
 
@@ -319,3 +319,66 @@ def test_accounts_known_only_from_the_mrr_history_follow_each_import(demo_db, db
     importer.restore(db, first["snapshot"], by=EDITOR)
     assert not attrs_differ(db)
     assert db.query("SELECT mrr FROM account_attrs() WHERE account_id = 'B'")["mrr"].tolist() == [250.0]
+
+
+def churn_pair(monkeypatch, db, scope=None, **params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """churn with its MRR lookups read from the kept grid, and as ASOF joins over the points (the oracle)."""
+    kept = run(db, "churn", scope, **params)
+    with monkeypatch.context() as m:
+        m.setattr(runner, "_grid_covers", lambda *a: False)
+        return kept, run(db, "churn", scope, **params)
+
+
+@pytest.mark.parametrize("scope", [Scope(), Scope.of({"tier": ["Tier1"]})], ids=["all", "tier1"])
+def test_churn_from_the_kept_grid_equals_the_asof_lookups(demo_db, monkeypatch, scope):
+    last = demo_db.query("SELECT max(month) AS m FROM cur_mrr")["m"][0].date()
+    days = [dt.date(2024, 6, 1) + dt.timedelta(days=d) for d in range(0, (last - dt.date(2024, 6, 1)).days + 31, 97)]
+    for as_of in [*days, AS_OF]:
+        for grain, segment_by in [("month", None), ("quarter", "tier"), ("month", "plan")][: 3 if not scope else 1]:
+            params = {"as_of": as_of, "grain": grain, "start": dt.date(2024, 1, 1), "segment_by": segment_by}
+            kept, asof = churn_pair(monkeypatch, demo_db, scope, **params)
+            pd.testing.assert_frame_equal(kept, asof, check_exact=True, obj=f"{as_of} {grain} {segment_by}")
+            assert kept["customers_churned"].sum() > 0
+
+
+def test_churn_from_the_kept_grid_on_a_hand_made_history(db, load, monkeypatch):
+    # A: a gap (reactivation in May); B: a churn date mid-June after its last paid month (May); C: a free
+    # month (0 in April is churn), back in May, a churn date after the as-of day; D: no point in the
+    # accounts' start month; E and F: the history has no July at all (a month missing from the export): as of
+    # a day in July, F (leaving on 2023-09-10) is still a customer on MRR of June
+    load("accounts", "取引先ID,契約開始日,解約日\nA,2023-01-15,\nB,2023-01-01,2023-06-20\nC,2023-03-01,2023-09-15\n"
+                     "D,2023-01-10,\nE,2023-02-01,\nF,2023-01-01,2023-09-10\n")
+    load("mrr", "取引先ID,請求月,請求金額\n" + "".join(f"A,2023-{m:02d},100\n" for m in (1, 2, 3, 5, 6, 8))
+         + "".join(f"B,2023-{m:02d},{200 + m}\n" for m in range(1, 6)) + "C,2023-03,50\nC,2023-04,0\nC,2023-05,60\nC,2023-06,70\n"
+         + "C,2023-08,80\nD,2023-02,40\nD,2023-03,45\n" + "".join(f"E,2023-{m:02d},{10 * m}\n" for m in (2, 3, 4, 5, 6, 8))
+         + "".join(f"F,2023-{m:02d},1000\n" for m in (1, 2, 3, 4, 5, 6, 8)))
+    seen = 0
+    for as_of in [dt.date(2023, 3, 1) + dt.timedelta(days=d) for d in range(0, 200, 6)]:
+        for grain in ("week", "month", "quarter"):
+            params = {"as_of": as_of, "grain": grain, "start": dt.date(2023, 1, 1)}
+            kept, asof = churn_pair(monkeypatch, db, **params)
+            assert reads_kept_grid(db, name="churn", **params) == (as_of < dt.date(2023, 9, 1))  # the history ends in August
+            pd.testing.assert_frame_equal(kept, asof, check_exact=True, obj=f"{as_of} {grain}")
+            seen += int(kept["mrr_churned"].sum() > 0)
+    assert seen > 40
+    june = run(db, "churn", as_of=dt.date(2023, 6, 30), grain="month", start=dt.date(2023, 6, 1)).iloc[0]
+    # at the start of June: A (100, back in May), B (205), C (60), E (50), F (1,000); D left after March
+    assert (june["customers_at_start"], june["mrr_at_start"]) == (5, 1415)
+    # B's churn date 2023-06-20 ends its spell in June with May's 205; the others are paid in June
+    assert (june["customers_churned"], june["mrr_churned"]) == (1, 205)
+
+
+def test_a_migration_rebuilds_kept_tables_of_an_older_shape(tmp_path, load, db):
+    load("mrr", "取引先ID,請求月,請求金額\nA,2023-01,100\nA,2023-02,120\n")
+    params = {"as_of": dt.date(2023, 2, 28), "from_month": dt.date(2023, 1, 1)}
+    expected = run(db, "mrr_movements", **params)
+
+    def older(con):  # as an earlier version left it: the grid without its last column, another schema
+        con.execute("ALTER TABLE kept_mrr_grid DROP COLUMN paid_mrr")
+        con.execute("UPDATE meta SET value = 'older' WHERE key = 'schema_hash'")
+    db.write(older)
+    db.release()
+    again = Database(db.path)
+    assert "paid_mrr" in again.query("SELECT * FROM kept_mrr_grid").columns
+    pd.testing.assert_frame_equal(run(again, "mrr_movements", **params), expected)
+    assert len(again.query("SELECT * FROM kept_mrr_grid")) == 2

@@ -180,9 +180,10 @@ def _build(name: str, params: dict, scope: Scope, fetch: Fetch, engine: Any) -> 
         cte, values = scope.cte()
         bound |= values
     # A building block kept for the current data is read instead of computed where it covers the as-of day.
-    grid = sql_text("_mrr_grid")
-    if engine is engines.DUCKDB and grid in text and _grid_covers(fetch("mrr_grid_through"), bound.get("as_of")):
-        text = text.replace(grid, sql_text("_mrr_grid_kept"))
+    for block in KEPT_BLOCKS:
+        if sql_text(block) in text and engine is engines.DUCKDB \
+                and _grid_covers(fetch("mrr_grid_through"), bound.get("as_of")):
+            text = text.replace(sql_text(block), sql_text(f"{block}_kept"))
     text = text.replace("{scope}", cte if scope else "")
     # the expression comes from our SQL file and matches _IN_SCOPE (a column reference)
     text = _IN_SCOPE.sub(lambda m: f"{m.group(1)} IN (SELECT account_id FROM scope)" if scope else "TRUE", text)  # noqa: S608
@@ -214,6 +215,11 @@ def _build(name: str, params: dict, scope: Scope, fetch: Fetch, engine: Any) -> 
     return text, {k: v for k, v in bound.items() if k in wanted}, bound
 
 
+# Building blocks with a variant that reads the kept MRR grid (<block>_kept.sql), used where the grid reaches
+# the as-of month: the grid itself (MRR movements) and churn's MRR lookups.
+KEPT_BLOCKS = ("_mrr_grid", "_churn_mrr")
+
+
 def _grid_covers(through: dt.date | None, as_of: Any) -> bool:
     """Whether the kept MRR grid (built through month ``through``) holds every month up to ``as_of``'s."""
     return through is not None and isinstance(as_of, dt.date) and as_of.replace(day=1) <= through
@@ -221,14 +227,17 @@ def _grid_covers(through: dt.date | None, as_of: Any) -> bool:
 
 def keep_mrr_grid(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild kept_mrr_grid: _mrr_grid.sql over every account, through the last month of the MRR history
-    (none without one: the grid is then computed from the accounts' dates as of each day)."""
+    (none without one: the grid is then computed from the accounts' dates as of each day), with the latest
+    paid month by each month and its MRR."""
     con.execute("DELETE FROM kept_mrr_grid")
     through = con.execute("SELECT max(month) FROM cur_mrr").fetchone()[0]
     if through is None:
         return
     block = _IN_SCOPE.sub("TRUE", sql_text("_mrr_grid")).rstrip().rstrip(",")
     con.execute(f"INSERT INTO kept_mrr_grid WITH {block} "  # noqa: S608 - our own SQL file
-                "SELECT account_id, month, cur, prev, had_before, year_ago FROM account_month "
+                "SELECT account_id, month, cur, prev, had_before, year_ago, "
+                "       max(month) FILTER (WHERE cur > 0) OVER w, arg_max(cur, month) FILTER (WHERE cur > 0) OVER w "
+                "FROM account_month WINDOW w AS (PARTITION BY account_id ORDER BY month ROWS UNBOUNDED PRECEDING) "
                 "ORDER BY month, account_id", {"as_of": through})
 
 

@@ -12,23 +12,13 @@ WITH {scope} periods AS (
 ),
 sp AS (SELECT * FROM spells($as_of)),
 attrs AS (SELECT * FROM account_attrs()),
-points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),  -- only the accounts in view are looked up
 at_start AS (
     -- the spell covering day s - 1
     SELECT p.s, p.e, sp.account_id, sp.spell_start, sp.spell_end, (p.s - 1)::DATE AS day
     FROM periods p JOIN sp ON sp.spell_start < p.s AND (sp.spell_end IS NULL OR sp.spell_end >= p.s)
     WHERE {in_scope:sp.account_id}
 ),
-start_mrr AS (
-    SELECT x.*, CASE WHEN pt.month >= date_trunc('month', x.spell_start) THEN pt.mrr ELSE 0 END AS mrr_start
-    FROM at_start x ASOF LEFT JOIN points pt ON pt.account_id = x.account_id AND pt.month <= x.day
-),
-churned AS (
-    SELECT x.s, x.account_id,
-           CASE WHEN pt.month >= date_trunc('month', x.spell_start) THEN pt.mrr ELSE 0 END AS mrr_last
-    FROM (SELECT *, (spell_end - 1)::DATE AS last_day_active FROM at_start WHERE spell_end < e) x
-    ASOF LEFT JOIN points pt ON pt.account_id = x.account_id AND pt.month <= x.last_day_active
-),
+{include:_churn_mrr}
 joined_churned AS (
     SELECT p.s, sp.account_id
     FROM periods p JOIN sp ON sp.spell_start >= p.s AND sp.spell_end < p.e
