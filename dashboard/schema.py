@@ -88,14 +88,14 @@ def _create_statements() -> list[str]:
         # transaction that changes the history (an import or restore of mrr).
         "CREATE TABLE IF NOT EXISTS kept_mrr_runs (account_id VARCHAR, first_month DATE, last_month DATE)",
         "CREATE TABLE IF NOT EXISTS kept_mrr_months (month DATE)",
-        # The account x month grid of the whole MRR history that MRR movements are counted on
-        # (results/sql/_mrr_grid.sql): a filtered view aggregates its accounts' rows instead of rebuilding
-        # and windowing their history. With each month, the latest paid month by then and its MRR (churn's
-        # lookups, _churn_mrr_kept.sql). Rebuilt with the runs.
         # What the MRR history says of each account (account_attrs() reads it for accounts missing from the
         # accounts file): its latest plan and MRR and first paid month. Rebuilt with the runs.
         """CREATE TABLE IF NOT EXISTS kept_mrr_accounts (
             account_id VARCHAR, plan VARCHAR, first_paid DATE, mrr DECIMAL(18,4))""",
+        # The account x month grid of the whole MRR history that MRR movements are counted on
+        # (results/sql/_mrr_grid.sql): a filtered view aggregates its accounts' rows instead of rebuilding
+        # and windowing their history. With each month, the latest paid month by then and its MRR (churn's
+        # lookups, _churn_mrr_kept.sql). Rebuilt with the runs.
         """CREATE TABLE IF NOT EXISTS kept_mrr_grid (
             account_id VARCHAR, month DATE, cur DECIMAL(18,4), prev DECIMAL(18,4), had_before BOOLEAN,
             year_ago DECIMAL(18,4), paid_month DATE, paid_mrr DECIMAL(18,4))""",

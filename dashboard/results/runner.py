@@ -242,8 +242,8 @@ def keep_mrr_grid(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _grid_through(db: Database) -> dt.date | None:
-    """The month the kept MRR grid reaches: the history's last (None without a history)."""
-    return db.read(lambda con: con.execute("SELECT max(month) FROM kept_mrr_months").fetchone()[0])
+    """The month the kept MRR grid reaches: the history's last (None without a history or a paid month)."""
+    return db.read(lambda con: con.execute("SELECT max(month) FROM kept_mrr_grid").fetchone()[0])
 
 
 # The account ids a scope selects: asked for through ``fetch`` (the app's cache), like the tier rule.
