@@ -104,6 +104,10 @@ def _create_statements() -> list[str]:
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
             account_id VARCHAR, measure VARCHAR, source VARCHAR, raw DOUBLE, measure_score DOUBLE,
             weight DOUBLE, contribution DOUBLE)""",
+        # Each account's score on those days (the sum of its rows above): what bands and trends read.
+        """CREATE TABLE IF NOT EXISTS kept_health_scores (
+            data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
+            account_id VARCHAR, score DOUBLE)""",
         """CREATE TABLE IF NOT EXISTS kept_health_days (
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
             kept_at TIMESTAMP NOT NULL, PRIMARY KEY (data_key, config_key, as_of, day))""",
@@ -150,6 +154,7 @@ def refresh_kept(con, dataset: str | None = None) -> None:
         from dashboard.results import result_store
 
         con.execute("DELETE FROM kept_health")
+        con.execute("DELETE FROM kept_health_scores")
         con.execute("DELETE FROM kept_health_days")
         result_store.drop_all(con)
     elif dataset != "mrr":

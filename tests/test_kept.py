@@ -30,6 +30,7 @@ CALLS = [
     ("lowest_health", {"as_of": AS_OF}),
     ("tier_health_mix", {"as_of": AS_OF}),
     ("health_validation", {"as_of": AS_OF, "days": metrics.validation_days(AS_OF), "horizon_days": 90}),
+    ("health_validation_bands", {"as_of": AS_OF, "days": metrics.validation_days(AS_OF), "horizon_days": 90}),
 ]
 
 
@@ -71,6 +72,9 @@ def test_kept_scores_give_the_figures_scored_in_the_query(demo_db, monkeypatch, 
         kept = views.caller(demo_db, scope)(name, **params)
         assert len(inline) > 0, name
         same(kept, inline, name)
+    # each account's score per day kept beside its measure rows: one row per (day, account) of them
+    pairs = demo_db.query("SELECT count(*) AS n FROM (SELECT DISTINCT as_of, day, account_id FROM kept_health)")["n"][0]
+    assert demo_db.query("SELECT count(*) AS n FROM kept_health_scores")["n"][0] == pairs > 0
     # 2 + 1 + 13 month ends (as_of among them) + 6 validation days, each kept once per as-of day
     assert kept_days(demo_db) == len({AS_OF, AS_OF - dt.timedelta(days=30), *metrics.month_ends(START, AS_OF),
                                       *metrics.validation_days(AS_OF)}) + 1

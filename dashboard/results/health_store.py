@@ -9,7 +9,8 @@ and kept in ``kept_health``; every result that reads health then reads those row
 
 - ``ensure`` scores the days not kept yet (all of them in one pass over usage) and says which rows to read.
 - ``score_page_days`` scores the days the pages open on, right after an import (``result_store.prepare``),
-  so the first visit is fast.
+  so the first visit is fast. Each account's score per day (the sum of its measures' rows) is kept beside
+  them (``kept_health_scores``): bands, trends and one account's history read a quarter of the rows.
 - Kept rows of data that is no longer current are dropped at the next write, once they are older than
   ``KEEP_STALE``: a page run that began before an import still finds the rows it asked for.
 - A read-only database (or one busy with another process's write) scores inside the query itself, as
@@ -92,12 +93,18 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str
              "AND kept_at < $before")
     when = {"data": data, "before": now - KEEP_STALE}
     con.execute(f"DELETE FROM kept_health WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
+    con.execute(f"DELETE FROM kept_health_scores WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
     con.execute("DELETE FROM kept_health_days WHERE data_key <> $data AND kept_at < $before", when)
     bound = {k: params[k] for k in CONFIG_PARAMS} | {"as_of": as_of, "days": todo}
     con.execute(
         "INSERT INTO kept_health SELECT $kept_data, $kept_key, $as_of, day, account_id, measure, source, raw, "  # noqa: S608
         f"measure_score, weight, contribution FROM ({sql_text('_health')})",  # our own SQL file, values bound
         bound | {"kept_data": data, "kept_key": key})
+    con.execute(
+        "INSERT INTO kept_health_scores SELECT data_key, config_key, as_of, day, account_id, health_score(contribution) "
+        "FROM kept_health WHERE data_key = $kept_data AND config_key = $kept_key AND as_of = $as_of "
+        "AND day IN (SELECT unnest($days::DATE[])) GROUP BY ALL", {"kept_data": data, "kept_key": key, "as_of": as_of,
+                                                                    "days": todo})
     con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)", [[data, key, as_of, d, now] for d in todo])
     return data
 

@@ -295,6 +295,7 @@ def _scored(db: Database, text: str, values: dict, bound: dict, engine: Any) -> 
     kept = health_store.ensure(db, bound, bound["as_of"], bound["days"])
     if not kept:
         return text, values
+    text = text.replace(sql_text("_health_scores"), sql_text("_health_scores_kept"))  # the scores alone, kept too
     text = text.replace(scoring, sql_text("_health_kept"))
     return text, {k: v for k, v in (bound | kept).items() if k in set(_PARAM.findall(text))}
 

@@ -1,11 +1,7 @@
 -- For past as-of days ($days): each active account's measure scores and whether it churned in the
 -- following $horizon_days days (a spell ending in (day, day + horizon]). Included after a WITH.
 d AS ({include:_health}),
-churned AS (
-    SELECT DISTINCT dd.day, sp.account_id
-    FROM (SELECT DISTINCT day FROM d) dd
-    JOIN spells($as_of) sp ON sp.spell_end > dd.day AND sp.spell_end <= dd.day + $horizon_days::INTEGER
-),
+churned AS ({include:_churned_after}),
 validation AS (
     SELECT d.day, d.account_id, d.measure, d.measure_score, d.contribution, c.account_id IS NOT NULL AS churned
     FROM d LEFT JOIN churned c USING (day, account_id)

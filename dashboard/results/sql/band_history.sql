@@ -1,9 +1,6 @@
 -- Accounts per health band on each day of $days (month ends and the as-of day).
-WITH {scope} d AS ({include:_health}),
-banded AS (
-    SELECT day, health_band(health_score(contribution), $red, $green) AS band
-    FROM d WHERE {in_scope:account_id} GROUP BY day, account_id
-),
+WITH {scope} s AS ({include:_health_scores}),
+banded AS (SELECT day, health_band(score, $red, $green) AS band FROM s WHERE {in_scope:account_id}),
 grid AS (SELECT d.day, b.band FROM (SELECT DISTINCT unnest($days::DATE[]) AS day) d
          CROSS JOIN (SELECT unnest(['red', 'yellow', 'green']) AS band) b)
 SELECT g.day AS as_of, g.band, count(s.band) AS accounts
