@@ -145,7 +145,7 @@ def health_histogram(bins: pd.DataFrame, bands: list[float], title: str, lang: s
                       annotation_text=tr(b, lang), annotation_position="top left")
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], title_text=tr("score", lang))
-    fig = _layout(fig, title, yaxis_title="#")
+    fig = _layout(fig, title, yaxis_title=tr("accounts_axis", lang))
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -157,7 +157,7 @@ def band_trend(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
         fig.add_scatter(x=part["as_of"], y=part["accounts"], name=tr(b, lang), stackgroup="one",
                         line={"color": BAND_COLORS[b]})
     fig.update_xaxes(tickformat="%Y/%m")
-    return _layout(fig, title, yaxis_title="#")
+    return _layout(fig, title, yaxis_title=tr("accounts_axis", lang))
 
 
 def contributions(details: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
@@ -192,7 +192,7 @@ def churn_counts(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: 
                 marker_color="#a9cce3")
     fig.add_bar(x=frame["period_start"], y=frame["customers_churned"], name=tr("churn", lang), marker_color="#d64545")
     fig.update_xaxes(tickformat=tickformat)
-    return _layout(fig, title, yaxis_title="#")
+    return _layout(fig, title, yaxis_title=tr("accounts_axis", lang))
 
 
 def lines(frame: pd.DataFrame, x: str, ys: dict[str, str], title: str, percent: bool = True) -> go.Figure:

@@ -247,6 +247,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "window_days": ("集計期間（日）", "Window (days)"),
     "weight": ("重み", "Weight"), "method": ("採点方法", "Scoring"), "measure": ("測定項目", "Measure"),
     "accounts_unit": ("社", "accounts"),
+    "accounts_axis": ("顧客数（社）", "Accounts"),  # the value axis of a chart of account counts
     "raw": ("実績値", "Raw value"), "score": ("スコア", "Score"), "contribution": ("寄与", "Contribution"),
     "band": ("区分", "Band"), "change": ("前回比", "Change"),
     "red": ("赤（要注意）", "Red (at risk)"), "yellow": ("黄", "Yellow"), "green": ("緑（良好）", "Green (healthy)"),
