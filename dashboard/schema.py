@@ -177,14 +177,16 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     runner.keep_mrr_grid(con)
 
 
-# Tables of what is kept of the MRR history: derived, rebuilt by every migration (refresh_kept below), so a
-# migration drops them first and creates them in this code's shape (a column added to one needs no step).
-KEPT_MRR_TABLES = ("kept_mrr_runs", "kept_mrr_months", "kept_mrr_accounts", "kept_mrr_grid")
+# Tables of what is kept from the stored rows (the MRR history's, the health scores): derived, and rebuilt or
+# emptied by every migration (refresh_kept above), so a migration drops them first and creates them in this
+# code's shape (a column added to one needs no step). The kept results are dropped through their list.
+DERIVED_TABLES = ("kept_mrr_runs", "kept_mrr_months", "kept_mrr_accounts", "kept_mrr_grid",
+                  "kept_health", "kept_health_scores", "kept_health_days")
 
 
 def migrate(con) -> None:
     """Create the schema, or bring an older one up to SCHEMA_VERSION."""
-    for table in KEPT_MRR_TABLES:
+    for table in DERIVED_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")  # our own names
     for stmt in _create_statements():
         con.execute(stmt)

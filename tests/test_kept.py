@@ -377,12 +377,14 @@ def test_a_migration_rebuilds_kept_tables_of_an_older_shape(tmp_path, load, db):
     params = {"as_of": dt.date(2023, 2, 28), "from_month": dt.date(2023, 1, 1)}
     expected = run(db, "mrr_movements", **params)
 
-    def older(con):  # as an earlier version left it: the grid without its last column, another schema
+    def older(con):  # as an earlier version left it: kept tables without their last column, another schema
         con.execute("ALTER TABLE kept_mrr_grid DROP COLUMN paid_mrr")
+        con.execute("ALTER TABLE kept_health_scores DROP COLUMN score")
         con.execute("UPDATE meta SET value = 'older' WHERE key = 'schema_hash'")
     db.write(older)
     db.release()
     again = Database(db.path)
     assert "paid_mrr" in again.query("SELECT * FROM kept_mrr_grid").columns
+    assert "score" in again.query("SELECT * FROM kept_health_scores").columns
     pd.testing.assert_frame_equal(run(again, "mrr_movements", **params), expected)
     assert len(again.query("SELECT * FROM kept_mrr_grid")) == 2
