@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["show", "restore"],
                    help="show: when it was saved; restore: put it in place of a damaged database")
 
+    sub.add_parser("check", help="read every table back (every block's checksum) and the data version: "
+                                 "exit 3 with advice when the file is damaged")
+
     p = sub.add_parser("demo", help="load the bundled demo data")
     p.add_argument("--if-empty", action="store_true", help="only when the database has no data")
 
@@ -241,6 +244,8 @@ def run(args: argparse.Namespace) -> int:
         _print(report.records(importer.list_snapshots(db), list(importer.list_snapshots(db).columns)))
     elif args.command == "restore":
         _print({"restored": args.snapshot, "dataset": importer.restore(db, args.snapshot, by=_operator(None))})
+    elif args.command == "check":
+        _print(db.verify())
     elif args.command == "demo":
         if args.if_empty and not db.is_empty():
             _print({"demo": "skipped: the database already has data", "db": str(db.path)})

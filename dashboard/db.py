@@ -18,6 +18,11 @@ Design (after datasette's database.py):
 - Faults of the file itself (a folder, a CSV, a corrupt or truncated file, a read-only file or
   folder, a full disk) become a ``DatabaseError`` whose message says what to do. A read-only file
   is opened read-only: every page and report works, writes are refused with that message.
+- DuckDB's lock on the file is a POSIX record lock, and POSIX drops every lock a process holds on a file
+  as soon as that process closes *any* descriptor of it. So this process never opens the database file
+  (or its WAL) with a plain ``open()`` while DuckDB holds it: the backup copy is made by a child process,
+  the header check reads only a file no DuckDB instance of this process has open, and a restore takes the
+  lock itself before it moves the file (see ``holds``).
 """
 
 from __future__ import annotations
@@ -26,11 +31,14 @@ import atexit
 import contextlib
 import datetime as dt
 import errno
+import hashlib
 import logging
 import os
 import random
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -40,6 +48,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no record locks to drop or take
+    fcntl = None  # type: ignore[assignment]
 
 from dashboard import auth, frames, schema
 from dashboard.errors import Explained
@@ -104,8 +117,23 @@ def _is_read_only_error(exc: BaseException) -> bool:
 
 _ALIAS = re.compile(r"stage_[0-9a-f]{12}")
 # What DuckDB says when a block of the file cannot be read back as written.
-_DAMAGE_SIGNS = ("Corrupt database file", "checksum", "Could not read enough bytes", "not a valid DuckDB",
-                 "Serialization Error")
+_DAMAGE_SIGNS = ("corrupt", "checksum", "could not read enough bytes", "not a valid duckdb",
+                 "serialization error", "failed to load metadata pointer", "invalid block")
+
+
+class StoreDamaged(RuntimeError):
+    """The file's own bookkeeping read back wrong (a data version that is no number): raised inside a read
+    or write, and turned into the "damaged, restore from the last good state" advice like DuckDB's own
+    corruption errors."""
+
+
+def version_in(con: duckdb.DuckDBPyConnection) -> int:
+    """The data version stored in this connection's file; StoreDamaged when it is missing or no number."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    text = row[0] if row else None
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit():
+        raise StoreDamaged(f"data_version reads {text!r}")
+    return int(text)
 
 
 @dataclass
@@ -153,8 +181,16 @@ def _close_all_at_exit() -> None:
         del root
 
 
+def holds(path: Path) -> bool:
+    """Whether a DuckDB instance of this process has ``path`` open (then nothing here may open() it)."""
+    return _instance(path).root is not None
+
+
 def check_file(path: Path) -> None:
-    """Refuse, with advice, a path that cannot be this product's database (before DuckDB sees it)."""
+    """Refuse, with advice, a path that cannot be this product's database (before DuckDB sees it).
+    The header is read only while no DuckDB instance of this process holds the file (under the instance
+    lock, so none opens it meanwhile): closing the descriptor would drop DuckDB's lock. A file DuckDB has
+    open here is a DuckDB file already."""
     if path.is_dir():
         raise DatabaseError("db_is_folder", path=path)
     if not path.exists():
@@ -162,11 +198,15 @@ def check_file(path: Path) -> None:
         if folder.exists() and not folder.is_dir():
             raise DatabaseError("db_is_folder", path=folder)
         return
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(12)
-    except OSError as exc:
-        raise DatabaseError("db_unreadable", path=path, detail=exc.strerror or str(exc)) from exc
+    shared = _instance(path)
+    with shared.lock:
+        if shared.root is not None:
+            return
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(12)
+        except OSError as exc:
+            raise DatabaseError("db_unreadable", path=path, detail=exc.strerror or str(exc)) from exc
     if len(head) == 0:
         return  # an empty file (e.g. made by touch) becomes a new database
     if len(head) < 12 or head[8:12] != DUCKDB_MAGIC:
@@ -212,16 +252,59 @@ def restore_backup(path: str | os.PathLike[str], *, by: auth.User) -> Path:
             with contextlib.suppress(duckdb.Error):
                 shared.root.close()
             shared.root = None
-        kept = path.with_name(f"{path.name}.damaged-{dt.datetime.now():%Y%m%d%H%M%S}")
-        tmp = path.with_name(path.name + ".restoring")
-        shutil.copyfile(source, tmp)
-        if path.exists():
-            os.replace(path, kept)
-        wal = path.with_name(path.name + ".wal")
-        if wal.exists():
-            os.replace(wal, kept.with_name(kept.name + ".wal"))
-        os.replace(tmp, path)
+        # No DuckDB instance of this process holds the file now (and none opens it: we hold the lock), so
+        # we may open it, and must: another process (a scheduled import) may hold it, and moving the file
+        # from under a writer would lose what it writes. The lock DuckDB takes is the one taken here.
+        with _file_lock(path):
+            kept = path.with_name(f"{path.name}.damaged-{dt.datetime.now():%Y%m%d%H%M%S}")
+            tmp = path.with_name(path.name + ".restoring")
+            shutil.copyfile(source, tmp)  # the backup: no process holds it (see _save_last_good)
+            if path.exists():
+                os.replace(path, kept)
+            wal = path.with_name(path.name + ".wal")
+            if wal.exists():
+                os.replace(wal, kept.with_name(kept.name + ".wal"))
+            os.replace(tmp, path)
     return kept
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold the POSIX write lock DuckDB takes on ``path`` (only when no DuckDB instance of this process
+    has it open); DatabaseBusy when another process holds it."""
+    if fcntl is None or not path.exists():
+        yield
+        return
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:  # unreadable or read-only: the restore's own copy step reports it
+        yield
+        return
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                raise DatabaseBusy(path, 0) from exc
+            raise
+        yield
+    finally:
+        os.close(fd)  # releases the lock taken above
+
+
+_COPY_CODE = ("import shutil, sys\n"
+              "args = sys.argv[1:]\n"
+              "for source, target in zip(args[::2], args[1::2]): shutil.copyfile(source, target)\n")
+
+
+def _copy_in_child(pairs: list[tuple[Path, Path]]) -> None:
+    """Copy files in a child process: its descriptors and their closing are its own, so the locks this
+    process holds on them stay held (POSIX record locks belong to a process)."""
+    args = [str(p) for pair in pairs for p in pair]
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", _COPY_CODE, *args], capture_output=True, text=True,
+                          timeout=3600, check=False)
+    if done.returncode:
+        raise OSError((done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1])
 
 
 def _writable(path: Path) -> bool:
@@ -303,6 +386,8 @@ class Database:
         """The DatabaseError a user can act on for a fault of the file; else the error itself."""
         if isinstance(exc, DatabaseError):
             return exc
+        if isinstance(exc, StoreDamaged):
+            return _damaged(self.path, str(exc))
         if _is_lock_error(exc):
             return DatabaseBusy(self.path, self.wait_seconds)
         if _is_disk_full(exc):
@@ -312,7 +397,7 @@ class Database:
         text = str(exc)
         if "different configuration than existing connections" in text:  # this process holds it otherwise
             return exc  # a fault of the code, not of the file: never advise moving a good file aside
-        if isinstance(exc, duckdb.Error) and (opening or any(sign in text for sign in _DAMAGE_SIGNS)):
+        if isinstance(exc, duckdb.Error) and (opening or any(sign in text.lower() for sign in _DAMAGE_SIGNS)):
             detail = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
             return _damaged(self.path, detail)
         return exc
@@ -382,7 +467,7 @@ class Database:
         with self._connect() as con:
             try:
                 return fn(con)
-            except duckdb.Error as exc:
+            except (duckdb.Error, StoreDamaged) as exc:
                 translated = self._translate(exc)
                 if translated is exc:
                     raise
@@ -392,9 +477,11 @@ class Database:
         """Run one SELECT with bound parameters and return a pandas DataFrame (through Arrow: frames.py)."""
         return self.read(lambda con: frames.fetch(con, sql, params))
 
-    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, bump: bool = False,
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, bump: bool | Callable[[T], bool] = False,
               attach: dict[str, Path] | None = None, backup: bool = False) -> T:
-        """Run ``fn(connection)`` in one transaction; writes are serialised. ``bump`` marks new data.
+        """Run ``fn(connection)`` in one transaction; writes are serialised. ``bump`` marks new data: True,
+        or a function of ``fn``'s result saying whether it changed anything (an append of rows that are all
+        stored already changes nothing: no new data version, no backup).
         ``attach`` names other database files (an import's staging file) to read from, read-only.
         ``backup`` saves the committed state as the last good one (``<db>.last-good``) before the file
         is let go, so no other write slips in between."""
@@ -402,12 +489,14 @@ class Database:
             raise DatabaseError("db_read_only", path=self.path)
         with self._shared.write_lock, self._connect() as con, self._attached(con, attach or {}):
             con.execute("BEGIN TRANSACTION")
+            log.debug("write transaction began")  # the recovery tests aim their kills between these two
             try:
                 result = fn(con)
-                if bump:
-                    con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
-                                "WHERE key = 'data_version'")
+                changed = bump(result) if callable(bump) else bump
+                if changed:
+                    con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [str(version_in(con) + 1)])
                 con.execute("COMMIT")
+                log.debug("write transaction committed")
             except BaseException as exc:
                 # A failed commit (a full disk, say) may have ended the transaction already: the
                 # rollback must not replace the real error with "no transaction is active".
@@ -417,7 +506,7 @@ class Database:
                 if translated is exc:
                     raise
                 raise translated from exc
-            if backup:
+            if backup and (changed or not bump):
                 self._save_last_good()
             return result
 
@@ -431,10 +520,11 @@ class Database:
         work = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.backup-", dir=self.path.parent))
         try:
             copy = work / "copy.duckdb"
-            shutil.copyfile(self.path, copy)
+            pairs = [(self.path, copy)]
             wal = self.path.with_name(self.path.name + ".wal")
-            if wal.exists():
-                shutil.copyfile(wal, work / "copy.duckdb.wal")
+            if wal.exists():  # a stat, not an open
+                pairs.append((wal, work / "copy.duckdb.wal"))
+            _copy_in_child(pairs)  # never open() the file here: closing it would drop DuckDB's lock
             con = duckdb.connect(str(copy), config={"memory_limit": memory_limit()})
             try:
                 con.execute("CHECKPOINT")
@@ -444,10 +534,25 @@ class Database:
             finally:
                 con.close()
             os.replace(copy, target)
-        except (OSError, duckdb.Error, RuntimeError) as exc:
+        except (OSError, duckdb.Error, RuntimeError, subprocess.SubprocessError) as exc:
             log.warning("the last good state was not saved: %s", exc)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def verify(self) -> dict[str, Any]:
+        """Read every value of every table back (each column hashed, so every block is loaded and its
+        checksum checked) and the data version: what a damaged file fails with the usual advice. Returns
+        the data version and each table's rows and content hash."""
+        def run(con):
+            version = version_in(con)
+            tables = {}
+            for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                       "current_database() AND NOT temporary ORDER BY table_name").fetchall():
+                quoted = '"' + name.replace('"', '""') + '"'
+                row = con.execute(f"SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM {quoted}").fetchone()  # noqa: S608
+                tables[name] = {"rows": row[0], "hash": hashlib.sha256(repr(row[1:]).encode()).hexdigest()[:16]}
+            return {"data_version": version, "tables": tables}
+        return self.read(run)
 
     @staticmethod
     @contextlib.contextmanager
@@ -469,8 +574,7 @@ class Database:
     # -- small reads every page needs ----------------------------------------------------------------
     def data_version(self) -> int:
         """A number that changes with every committed import, restore or settings change."""
-        return int(self.read(lambda con: con.execute(
-            "SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]))
+        return self.read(version_in)
 
     def is_empty(self) -> bool:
         return not self.read(lambda con: con.execute(

@@ -476,7 +476,7 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
         duplicate = conflicts = loaded = 0
         if not unchanged:
             snapshot_id, unchanged, duplicate, conflicts, loaded = db.write(
-                write, bump=True, attach={alias: plan.stage.path}, backup=True)
+                write, bump=lambda result: not result[1], attach={alias: plan.stage.path}, backup=True)
     finally:
         plan.discard()
     if not unchanged and prepare:

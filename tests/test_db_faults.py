@@ -269,3 +269,46 @@ def test_a_process_exiting_while_its_instance_closes_exits_cleanly(tmp_path):
         check = Database(path)
         assert check.query("SELECT count(*) AS n FROM big")["n"][0] == 300_000  # what was written is there
         check.release()
+
+
+@pytest.mark.parametrize("version", ["3,8,12,19", "", "-1", None])
+def test_a_damaged_data_version_gives_the_restore_advice(tmp_path, capsys, version):
+    """Seen in a damaged file: meta's data_version read back as '3,8,12,19' and the CLI ended in a ValueError
+    traceback. Every reader of the data version says the file is damaged, with the backup's time."""
+    path = loaded_db(tmp_path)
+    raw = __import__("duckdb").connect(str(path))
+    raw.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [version])
+    raw.close()
+    for command in (["report"], ["prepare", "--force"], ["check"]):
+        code, out, err = run(capsys, "--db", str(path), *command)
+        assert (code, out) == (3, ""), (command, err)
+        assert "last good state was saved automatically at" in err and "data_version" in err
+        assert "Traceback" not in err
+    with pytest.raises(DatabaseError) as info:
+        Database(path).data_version()
+    assert info.value.key == "db_corrupt_backup"
+
+
+@pytest.mark.parametrize("message", [
+    "INTERNAL Error: Corrupted bitpacking segment: unknown bitpacking mode",
+    "IO Error: Failed to load metadata pointer (id 12, idx 3, ptr 1234)",
+    "Serialization Error: Failed to deserialize: field id mismatch"])
+def test_duckdb_corruption_errors_give_the_restore_advice(tmp_path, message):
+    path = loaded_db(tmp_path)
+    db = Database(path)
+
+    def fails(con):
+        raise __import__("duckdb").InternalException(message)
+    with pytest.raises(DatabaseError) as info:
+        db.read(fails)
+    assert info.value.key == "db_corrupt_backup"
+
+
+def test_check_reads_every_table_back(tmp_path, capsys):
+    path = loaded_db(tmp_path)
+    code, out, err = run(capsys, "--db", str(path), "check")
+    assert code == 0, err
+    checked = json.loads(out)
+    assert checked["data_version"] == 1
+    assert checked["tables"]["accounts"]["rows"] == 2 and checked["tables"]["snapshots"]["rows"] == 1
+    assert {"kept_mrr_grid", "meta", "settings"} <= set(checked["tables"])

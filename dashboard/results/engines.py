@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from dashboard import frames
-from dashboard.db import Database
+from dashboard.db import Database, version_in
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -121,8 +121,7 @@ def export_datasets(db: Database, folder: Path) -> Path:
                 target.mkdir()
                 con.execute(f"COPY ({sql}) TO '{target / 'part-0.parquet'}' ({options})")  # noqa: S608
     try:
-        version = db.read(lambda con: (write(con), con.execute(
-            "SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])[1])  # one snapshot of the data
+        version = db.read(lambda con: (write(con), version_in(con))[1])  # one snapshot of the data
         (work / VERSION_FILE).write_text(str(version))
         old = folder.with_name(f".{folder.name}.old")
         shutil.rmtree(old, ignore_errors=True)

@@ -26,16 +26,13 @@ import pandas as pd
 
 from dashboard import frames
 from dashboard import periods as P
-from dashboard.db import Database
+from dashboard.db import Database, version_in
 
 log = logging.getLogger(__name__)
 
 # prepare() works ahead only from this many stored rows of usage, MRR and orders: below it every page
 # computes its first view in well under a second (the 300-account demo: 0.2-0.9 s cold).
 PREPARE_FROM_ROWS = 250_000
-
-_VERSION_SQL = "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'"
-
 
 def _key(version: int, name: str, sql: str, values: dict[str, Any]) -> str:
     text = json.dumps([version, name, sql, sorted(values.items())], default=str)
@@ -51,7 +48,7 @@ def find(db: Database, name: str, sql: str, values: dict[str, Any],
     """The kept rows of this result under the current data, or None (then the caller runs ``sql``).
     ``rows=(column, ids)``: only the rows whose ``column`` is one of ``ids``, in the kept order."""
     def read(con):
-        key = _key(con.execute(_VERSION_SQL).fetchone()[0], name, sql, values)
+        key = _key(version_in(con), name, sql, values)
         if not con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchone()[0]:
             return None
         if rows is None:
@@ -81,7 +78,7 @@ def keep(db: Database, name: str, sql: str, values: dict[str, Any], compute: Any
     spark = None if engine is engines.DUCKDB else engine.rows(db, run_sql, run_values)
 
     def write(con) -> bool:  # every result fetched in full: registering Spark's rows needs an idle connection
-        version = con.execute(_VERSION_SQL).fetchall()[0][0]
+        version = version_in(con)
         key = _key(version, name, sql, values)
         if kept(con, key):
             return False
@@ -105,7 +102,7 @@ def keep(db: Database, name: str, sql: str, values: dict[str, Any], compute: Any
 
 def drop_stale(con) -> int:
     """Drop the kept results of an earlier data version (inside the caller's write); how many."""
-    version = con.execute(_VERSION_SQL).fetchone()[0]
+    version = version_in(con)
     stale = [r[0] for r in con.execute("SELECT key FROM kept_results WHERE version <> ?", [version]).fetchall()]
     return _drop(con, stale)
 
@@ -125,7 +122,7 @@ def _drop(con, keys: list[str]) -> int:
 
 def has_stale(db: Database) -> bool:
     return bool(db.read(lambda con: con.execute(
-        f"SELECT count(*) FROM kept_results WHERE version <> ({_VERSION_SQL})").fetchone()[0]))  # noqa: S608
+        "SELECT count(*) FROM kept_results WHERE version <> ?", [version_in(con)]).fetchone()[0]))
 
 
 def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> dict[str, int]:
@@ -158,7 +155,7 @@ def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> di
         if engine is not engines.DUCKDB:
             engine.stop()
     done["results"] = db.read(lambda con: con.execute(
-        f"SELECT count(*) FROM kept_results WHERE version = ({_VERSION_SQL})").fetchone()[0])  # noqa: S608
+        "SELECT count(*) FROM kept_results WHERE version = ?", [version_in(con)]).fetchone()[0])
     return done
 
 
