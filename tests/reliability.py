@@ -29,13 +29,15 @@ PROMISES: dict[str, tuple[str, tuple[str, ...]]] = {
         "An import killed at any moment leaves the database openable with the previous snapshot intact and "
         "current, never a partial one. A full disk or a read-only folder gives a clear message and changes "
         "nothing. A damaged database is detected with advice, and the last good state (saved after every "
-        "import) can be put back.",
-        ("tests/test_recovery.py", "tests/test_db_faults.py")),
+        "import) can be put back. While a process has the database open for writing, no other process can "
+        "open it for writing, through every write path (imports, settings, restores, backups).",
+        ("tests/test_recovery.py", "tests/test_db_faults.py", "tests/test_db_lock.py")),
     "Two writers and load": (
         "A command-line import while the app is in use succeeds, and the app shows the new data without a "
         "restart. Concurrent sessions browsing every page while an import commits see no error, and each page "
-        "run shows one data version: the old one or the new one, never a mix.",
-        ("tests/test_load.py", "tests/test_db_faults.py")),
+        "run shows one data version: the old one or the new one, never a mix. Minutes of app sessions and "
+        "repeated imports leave a file that reads back whole.",
+        ("tests/test_load.py", "tests/test_db_faults.py", "tests/test_soak.py")),
     "Access": (
         "A login lasts across reloads and bookmarks for a set time (signed, expiring HttpOnly cookie; secret "
         "outside the repository) and ends at logout; failed logins lock a name; passwords have 12+ "
