@@ -113,6 +113,20 @@ def q(name: str, **params: Any) -> Any:
     return value
 
 
+def later(name: str, **params: Any) -> Any:
+    """``q(name, **params)`` for a callback that runs after the script run (a download written when its
+    button is pressed): the data version and the filters are taken now, while the run's session state is
+    there; the callback sees no session state (Streamlit's "missing ScriptRunContext") and would otherwise
+    compute the result for every account."""
+    database = db()
+    version = st.session_state.get("_data_version_this_run")
+    if version is None:
+        version = database.data_version()
+    scope = scope_now() if results.runner.honours_filters(name) else results.Scope()
+    path = str(database.path)
+    return lambda: _copied(_cached(name, version, path, scope, params))
+
+
 def _copied(value: Any) -> Any:
     """A cached value the caller may change without changing the cache: containers copied, data frames
     shallow (copy-on-write keeps the cached rows intact; a deep copy of a 100k-row frame is not free)."""

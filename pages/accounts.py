@@ -59,11 +59,10 @@ if calls_tab.open:
             enc_col, dl_col = st.columns([3, 2], vertical_alignment="bottom")
             encoding = enc_col.radio(ui.t("csv_encoding"), list(export.ENCODINGS), horizontal=True, key="calls_encoding",
                                      format_func=lambda e: ui.t("enc_utf8" if e == "utf-8-sig" else "enc_cp932"))
-            as_of = f.as_of
+            every_row = ui.later("call_list", as_of=f.as_of, lang=lang, bands=ordered, within_days=window)
 
-            def call_list_csv() -> bytes:  # written when the button is pressed, every row
-                frame = ui.q("call_list", as_of=as_of, lang=lang, bands=ordered, within_days=window)
-                return export.to_csv_bytes(views.at_risk_download(frame), encoding)
+            def call_list_csv() -> bytes:  # written when the button is pressed: every row of this view
+                return export.to_csv_bytes(views.at_risk_download(every_row()), encoding)
 
             dl_col.download_button(ui.t("download_calls"), call_list_csv, file_name=f"call_list_{f.as_of:%Y%m%d}.csv",
                                    mime="text/csv", icon=":material/download:", on_click="ignore", key="calls_csv")

@@ -340,3 +340,28 @@ def test_driving_the_server_without_the_right_role_is_refused(server, browser, r
                       "download without a session / with a forged cookie, upload anonymous / as viewer, "
                       "made-up and empty login codes: 403 or 400")
     context.close()
+
+
+def test_the_call_list_download_is_the_filtered_list(server, browser):
+    """The call list's CSV is written when its button is pressed, after the script run: it once ignored the
+    sidebar's filters there (100 rows for all six owners where the page listed 12 of 田中's)."""
+    import csv
+    import io
+    import urllib.parse
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ja-JP", accept_downloads=True)
+    page = context.new_page()
+    login(page, server["url"], "exec", "exec-pass-2026")
+    page.goto(f"{server['url']}/accounts?owner={urllib.parse.quote('田中')}")
+    wait_idle(page)
+    no_exception(page)
+    listed = int(cards(page)["対象の顧客"].replace(",", ""))
+    assert listed > 0
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="連絡リストをCSVでダウンロード").click()
+    rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_bytes().decode("utf-8-sig"))))
+    header, body = rows[0], [r for r in rows[1:] if r]
+    assert len(body) == listed
+    owner = next(i for i, h in enumerate(header) if h in ("担当CSM", "owner", "担当"))
+    assert {r[owner] for r in body} == {"田中"}
+    context.close()
