@@ -47,7 +47,10 @@ st.html("<style>[data-testid='stMetricValue']{font-size:clamp(1.35rem,0.55rem + 
         "text-overflow:clip!important}</style>")
 try:
     ui.use_workspace_currency()
-    st.session_state["_filters"] = ui.sidebar(user)
+    st.session_state["_filters"] = filters = ui.sidebar(user)
+    if filters is not None and filters.requested:  # an as-of day after the data: figures as of its end
+        st.warning(ui.t("as_of_past_data", as_of=f"{filters.requested:%Y/%m/%d}", end=f"{filters.as_of:%Y/%m/%d}"),
+                   icon=":material/event_busy:")
     navigation.run()
 except DatabaseError as exc:  # busy, read-only, damaged, full disk: what happened and what to do
     st.error(exc.message(ui.lang()), icon=":material/database:")

@@ -169,6 +169,11 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "role_viewer": ("閲覧者", "viewer"),
     "logout": ("ログアウト", "Log out"),
     "data_state": ("データ版 {n}・最終取り込み {when}", "Data version {n} · last import {when}"),
+    "data_ends": ("データの最終日 {end}（{days}日前）", "Data ends {end} ({days} days ago)"),
+    "data_ends_today": ("データの最終日 {end}（本日）", "Data ends {end} (today)"),
+    "as_of_past_data": ("基準日 {as_of} はデータの最終日 {end} より後です。{end} より後は不明として扱い、数値は {end} 時点で表示しています。",
+                        "The as-of day {as_of} is after the data's last day, {end}. What comes after {end} is "
+                        "unknown: the figures are shown as of {end}."),
     "continue": ("続ける", "Continue"),
     "login": ("ログイン", "Log in"),
     "username": ("ユーザー名", "User name"),

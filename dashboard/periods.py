@@ -63,3 +63,20 @@ def is_complete(start: dt.date, end: dt.date, grain: str) -> bool:
 def fiscal_year_label(start: dt.date, fy_start_month: int = 4) -> str:
     """Japanese convention: the fiscal year is named after the calendar year it starts in (FY2024 = 2024/4–2025/3)."""
     return f"FY{start.year}" if fy_start_month != 1 else str(start.year)
+
+
+def within_data(as_of: dt.date, data_end: dt.date | None) -> dt.date:
+    """The day figures are computed as of: ``as_of``, or the data's last day when ``as_of`` is after it.
+    Months after the data's end are unknown, never zero (an MRR trend falling to 0, NRR 0%, churn 100%)."""
+    return min(as_of, data_end) if data_end else as_of
+
+
+def today(time_zone: str | None = None) -> dt.date:
+    """Today in the workspace's time zone (setting ``time_zone``, Asia/Tokyo by default), not the server's:
+    a server in UTC is still on yesterday until 09:00 in Tokyo."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return dt.datetime.now(ZoneInfo(time_zone or "Asia/Tokyo")).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.date.today()

@@ -13,7 +13,7 @@ from dashboard import money, views
 from dashboard import periods as P
 from dashboard import results as R
 from dashboard.db import Database
-from dashboard.i18n import default_lang
+from dashboard.i18n import default_lang, t
 
 
 def jsonable(value):
@@ -56,7 +56,9 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
           segment_by: str | None = None, thresholds: tuple[float, float] | None = None,
           scope: R.Scope | None = None, lang: str | None = None) -> dict:
     """Every section over the accounts in ``scope`` (all accounts when empty)."""
-    as_of = as_of or M.default_as_of(db)
+    requested = as_of or M.default_as_of(db)
+    data_end = R.call(db, "data_bounds")["last"]
+    as_of = M.P.within_data(requested, data_end)  # after the data's end is unknown, never zero
     rule = R.tier_rule(db, as_of)
     if thresholds:
         rule = {**rule, "thresholds": [float(thresholds[0]), float(thresholds[1])], "auto": False}
@@ -68,6 +70,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     movements = M.mrr_movements(db, as_of, start or M.P.add_months(as_of.replace(day=1), -12), scope=scope)
     out: dict = {
         "as_of": as_of.isoformat(),
+        "data_ends": data_end.isoformat() if data_end else None,
         "period": period,
         "filters": scope.as_dict() if scope else {},
         "accounts_active": int(len(accounts)),
@@ -90,6 +93,9 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
         out["d2c"] = jsonable({k: d2c[k] for k in ("customers", "orders", "revenue", "aov",
                                                    "purchase_distribution", "repeat_rate", "ltv")})
     out |= operations(q, as_of, lang or default_lang())
+    if as_of != requested:
+        out["as_of_requested"] = requested.isoformat()
+        out["warnings"] = [t("as_of_past_data", lang, as_of=f"{requested:%Y/%m/%d}", end=f"{as_of:%Y/%m/%d}")]
     if segment_by:
         seg = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, segment_by=segment_by, tier_rule=rule)
         out["segments"] = {

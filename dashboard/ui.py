@@ -139,6 +139,11 @@ def _copied(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def today() -> dt.date:
+    """Today in the workspace's time zone (setting ``time_zone``)."""
+    return metrics.P.today(q("settings")["time_zone"])
+
+
 def scope_now() -> results.Scope:
     f = st.session_state.get("_filters")
     return f.scope if f is not None else results.Scope()
@@ -244,9 +249,10 @@ def logout() -> None:
 # -- filters (session + URL) ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Filters:
-    as_of: dt.date
+    as_of: dt.date  # the day figures are computed as of: never after the data's last day
     start: dt.date
     scope: results.Scope  # tier, owner, plan, segment, industry, channel: applied in every result's SQL
+    requested: dt.date | None = None  # the as-of day asked for, when it is after the data's last day
 
 
 def _param_date(name: str) -> dt.date | None:
@@ -290,7 +296,7 @@ def sidebar(user: auth.User) -> Filters | None:
         default_as_of = q("default_as_of")
         bounds = q("data_bounds")
         first = bounds["first"] or default_as_of
-        last = max(bounds["last"] or default_as_of, dt.date.today())  # the data's end, or today if later
+        last = max(bounds["last"] or default_as_of, today())  # the data's end, or today if later
         # A shared link's dates are kept within the data (a date before it would crash the date inputs,
         # one decades ahead would draw empty months up to it).
         wanted_as_of, wanted_start = _param_date("as_of"), _param_date("from")
@@ -327,12 +333,18 @@ def sidebar(user: auth.User) -> Filters | None:
             selected = {column: st.multiselect(t(FILTER_LABELS[column]), options[column], key=f"f_{column}",
                                                placeholder=t("all"), select_all=False)  # its label is English only
                         for column in shown}
-        summary.markdown(filter_summary(as_of, min(start, as_of), selected))
-        # Which data this page shows: every figure of one run comes from this one version.
+        effective = metrics.P.within_data(as_of, bounds["last"])
+        summary.markdown(filter_summary(effective, min(start, effective), selected))
+        # Which data this page shows: every figure of one run comes from this one version; how old it is.
         last = q("last_import")
         st.caption(t("data_state", n=st.session_state["_data_version_this_run"],
                      when=f"{last:%Y/%m/%d %H:%M}" if last is not None else "–"))
-    filters = Filters(as_of, min(start, as_of), results.Scope.of(selected))
+        if bounds["last"]:
+            stale = (today() - bounds["last"]).days
+            st.caption(t("data_ends", end=f"{bounds['last']:%Y/%m/%d}", days=i18n.integer(stale)) if stale > 0
+                       else t("data_ends_today", end=f"{bounds['last']:%Y/%m/%d}"))
+    filters = Filters(effective, min(start, effective), results.Scope.of(selected),
+                      requested=as_of if effective != as_of else None)
     sync_url(filters)
     return filters
 
@@ -353,7 +365,8 @@ def _escaped(text: str) -> str:
 
 def sync_url(filters: Filters) -> None:
     """Write the view into the URL so a link reproduces it."""
-    wanted = {"lang": lang(), "as_of": filters.as_of.isoformat(), "from": filters.start.isoformat()}
+    wanted = {"lang": lang(), "as_of": (filters.requested or filters.as_of).isoformat(),
+              "from": filters.start.isoformat()}
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value

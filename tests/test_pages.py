@@ -390,3 +390,26 @@ def test_the_health_distribution_counts_every_scored_account_once(app_db):
         return int(sum(y))
     assert {tier: total(trace) for tier, trace in bars.items()} == scored
     assert sum(scored.values()) == 281  # every active account of the demo has a score
+
+
+def test_an_as_of_day_after_the_data_shows_figures_as_of_its_end(app_db):
+    """?as_of=2026-12-06 on the demo, whose data ends 2026/10/31: NRR read 0.0%, revenue churn 100%, the
+    MRR trend fell to 0 after October. Months after the data's end are unknown: the page says so and
+    shows the figures as of 2026/10/31, and the sidebar says how old the data is."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["as_of"] = "2026-12-06"
+    at.run()
+    assert not at.exception
+    assert any("2026/12/06" in w.value and "2026/10/31" in w.value for w in at.warning)
+    assert any(c.value.startswith("データの最終日 2026/10/31（") for c in at.sidebar.caption)
+    at_end = open_page("overview", f_as_of=__import__("datetime").date(2026, 10, 31))
+    assert {m.label: m.value for m in at.metric} == {m.label: m.value for m in at_end.metric}
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["NRR（12か月）"] != "0.0%"
+    for chart in at.get("plotly_chart"):  # no month after October is drawn, at zero or otherwise
+        for trace in json.loads(chart.proto.spec)["data"]:
+            xs = [x for x in trace.get("x") or [] if isinstance(x, str) and x[:4].isdigit() and len(x) >= 7]
+            assert all(x[:7] <= "2026-10" for x in xs), (trace.get("name"), xs[-3:])
+    r = report.build(Database(app_db), as_of=__import__("datetime").date(2026, 12, 6))
+    assert (r["as_of"], r["as_of_requested"], r["data_ends"]) == ("2026-10-31", "2026-12-06", "2026-10-31")
+    assert r["mrr_movements"][-1]["month"] == "2026-10-01" and r["mrr_movements"][-1]["nrr_12m"] > 0.9

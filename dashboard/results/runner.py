@@ -323,7 +323,8 @@ def _data_bounds(db: Database) -> dict:
 def _default_as_of(db: Database) -> dt.date:
     """Today, unless the data ends earlier (a demo or an old export): then the data's last day."""
     last = _data_bounds(db)["last"]
-    return min(dt.date.today(), last) if last else dt.date.today()
+    today = P.today(S.get(db, "time_zone"))
+    return min(today, last) if last else today
 
 
 # Facts about the workspace that are not tables: read through the same call (and the same cache).
