@@ -93,6 +93,8 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
         out["d2c"] = jsonable({k: d2c[k] for k in ("customers", "orders", "revenue", "aov",
                                                    "purchase_distribution", "repeat_rate", "ltv")})
     out |= operations(q, as_of, lang or default_lang())
+    missing = R.run(db, "accounts_without_mrr", as_of=as_of)
+    out["accounts_without_mrr_history"] = list(missing["account_id"])  # counted in no figure above
     if as_of != requested:
         out["as_of_requested"] = requested.isoformat()
         out["warnings"] = [t("as_of_past_data", lang, as_of=f"{requested:%Y/%m/%d}", end=f"{as_of:%Y/%m/%d}")]

@@ -33,6 +33,11 @@ cards[3].metric(ui.t("kpi_renewals"), integer(k["renewals"]), delta=money.compac
                 delta_color="off", delta_arrow="off", delta_description="MRR", help=ui.help_for("renewals"),
                 border=True)
 st.caption(ui.t("vs_prev_month"))
+missing = ui.q("accounts_without_mrr", as_of=f.as_of)
+if len(missing):  # counted nowhere while an MRR history is loaded: said, never silent
+    with st.expander(ui.t("accounts_without_mrr", n=integer(len(missing))), icon=":material/warning:"):
+        st.caption(ui.t("accounts_without_mrr_help"))
+        ui.table(missing, "accounts_without_mrr")
 
 movements = ui.q("mrr_movements", as_of=f.as_of, from_month=f.start.replace(day=1))
 left, right = st.columns([3, 2])

@@ -413,3 +413,26 @@ def test_an_as_of_day_after_the_data_shows_figures_as_of_its_end(app_db):
     r = report.build(Database(app_db), as_of=__import__("datetime").date(2026, 12, 6))
     assert (r["as_of"], r["as_of_requested"], r["data_ends"]) == ("2026-10-31", "2026-12-06", "2026-10-31")
     assert r["mrr_movements"][-1]["month"] == "2026-10-01" and r["mrr_movements"][-1]["nrr_12m"] > 0.9
+
+
+def test_accounts_without_mrr_history_are_said_not_silently_left_out(app_db, tmp_path):
+    """5 new accounts with 月額 and no MRR rows: the cards stayed at 281 with no word. They are still not
+    counted (figures come from the MRR history) but the Overview says how many and lists them."""
+    new = tmp_path / "new_accounts.csv"
+    new.write_text("取引先ID,会社名,月額,契約開始日\n" + "".join(
+        f"N{i},新規{i}株式会社,{50_000 * i},2026/9/1\n" for i in range(1, 6)), encoding="utf-8")
+    importer.import_file(Database(app_db), new, "accounts", mode="upsert", by=EDITOR)
+    at = open_page("overview")
+    assert {m.label: m.value for m in at.metric}["有効顧客数"] == "281"
+    notice = [e for e in at.expander if "5 社" in e.label and "請求履歴" in e.label]
+    assert notice, [e.label for e in at.expander]
+    listed = notice[0].dataframe[0].value
+    assert sorted(listed["account_id"]) == ["N1", "N2", "N3", "N4", "N5"]
+    assert float(listed["mrr"].sum()) == 750_000
+    r = report.build(Database(app_db))
+    assert sorted(r["accounts_without_mrr_history"]) == ["N1", "N2", "N3", "N4", "N5"]
+    assert open_page("overview", lang="en").expander[0].label.startswith("5 accounts")
+
+
+def test_without_new_accounts_there_is_no_notice(app_db):
+    assert not [e for e in open_page("overview").expander if "請求履歴" in e.label]

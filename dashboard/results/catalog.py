@@ -232,6 +232,11 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         doc="Customers of the orders file are not accounts: the account filters do not apply."),
     Result("d2c_cohorts", ("as_of", "from"), filters=False,
            doc="Customers of the orders file are not accounts: the account filters do not apply."),
+    Result("accounts_without_mrr", ("as_of",), (
+        ACCOUNT_ID, NAME, OWNER, _c("mrr", "月額（取引先ファイル）", "MRR (accounts file)", "money", "mrr"),
+        _c("contract_start", "契約開始日", "Contract start", "date")), filters=False,
+        doc="Accounts of the accounts file with no row in the MRR history: not counted in any figure while "
+            "a history is loaded (said on the Overview). Without a history, none."),
     Result("data_bounds", (), filters=False),
     Result("filter_values", (), filters=False),
 ]}
