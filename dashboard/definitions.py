@@ -34,7 +34,7 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("MRR share in red", "MRR of active accounts whose health is red (default < 40) ÷ MRR of all active accounts."),
     },
     "renewals": {
-        "ja": ("90日以内の更新", "契約更新日が基準日の翌日から90日以内の有効顧客（件数とMRR）。seed 004: 更新3か月前に状態を営業へ渡す。"),
+        "ja": ("90日以内の更新", "契約更新日が基準日の翌日から90日以内の有効顧客（件数とMRR）。更新の3か月前に状態を営業へ渡すための一覧です。"),
         "en": ("Renewals in 90 days", "Active accounts whose renewal date falls within 90 days after the as-of day (count and MRR). Seed 004: hand sales each account's state 3 months before renewal."),
     },
     "tiers": {
@@ -42,8 +42,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Tiers (Tier1–3)", "Default: MRR brackets, Tier1 if MRR ≥ T1, Tier2 if MRR ≥ T2, else Tier3. T1/T2 default to round figures (two significant digits) near the 80th/50th percentile of active MRR. The export's tier column can be used instead."),
     },
     "tier_migration": {
-        "ja": ("ティア移動", "2つの日付それぞれの時点のティアを比べ、移動した顧客数とMRRを数えます（none = その時点で顧客でない）。seed 004 の「階段」。"),
-        "en": ("Tier migration", "Each account's tier on two dates compared: counts and MRR moving between tiers ('none' = not a customer then). Seed 004's staircase."),
+        "ja": ("ティア移動", "2つの日付それぞれの時点のティアを比べ、移動した顧客数とMRRを数えます（「顧客でない」= その時点で顧客でない）。ティアを上がる「階段」の進み具合です。"),
+        "en": ("Tier migration", "Each account's tier on two dates compared: counts and MRR moving between tiers ('not a customer' = not a customer on that date). How far accounts climb the tier staircase."),
     },
     "health": {
         "ja": ("ヘルススコア", "測定項目ごとに基準日までの集計期間（既定90日）の値を0〜100で採点（有効顧客内のパーセンタイル、または下限〜目標の直線）し、重み付き平均: Σ wᵢ·sᵢ ÷ Σ wᵢ。期間中に利用がない顧客はその項目0点。赤 < 40、黄 40〜69.99、緑 ≥ 70。"),
@@ -70,8 +70,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Renewal rate", "Accounts whose contract anniversary (1, 2, … years after contract start) falls in the period and that were customers 31 days before it = renewals due; those still customers on the anniversary = renewed. Renewal rate = renewed ÷ due. A churn in the last month before the anniversary counts as not renewed. Tier: 31 days before."),
     },
     "upsell": {
-        "ja": ("アップセル / クロスセル（seed 000, 003）", "商談中 = 基準日までに作成され、基準日時点で未完了の商談。アップセル率 = 期間内に完了したアップセル受注のある顧客 ÷ 期首の有効顧客（クロスセルも同様）。ティアは期首前日のティア。"),
-        "en": ("Upsell / cross-sell (seeds 000, 003)", "Open = created by the as-of day and not closed by then. Upsell rate = accounts with a won upsell deal closed in the period ÷ accounts active at the period's start (cross-sell likewise). Tier: the account's tier on the day before the period starts."),
+        "ja": ("アップセル / クロスセル", "商談中 = 基準日までに作成され、基準日時点で未完了の商談。アップセル率 = 期間内に完了したアップセル受注のある顧客 ÷ 期首の有効顧客（クロスセルも同様）。ティアは期首前日のティア。"),
+        "en": ("Upsell / cross-sell", "Open = created by the as-of day and not closed by then. Upsell rate = accounts with a won upsell deal closed in the period ÷ accounts active at the period's start (cross-sell likewise). Tier: the account's tier on the day before the period starts."),
     },
     "d2c": {
         "ja": ("D2C LTV", "AOV = 売上 ÷ 注文数。初回購入から一定期間の購入回数分布、リピート率 = 2回以上購入した顧客 ÷ 顧客。LTV = AOV × 1人あたり購入回数、粗利LTV = LTV × 粗利率 = 許容CPA（損益分岐）。"),
@@ -82,12 +82,12 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("SaaS LTV", "LTV = ARPA × gross margin ÷ monthly churn. LTV/CAC; CAC payback months = CAC ÷ (ARPA × margin). Churn is the mean of the last 6 complete months."),
     },
     "cs_roi": {
-        "ja": ("CS投資ROI（seed 003）", "月額コスト100万円の担当者が毎月13万円の新規MRRを生み、解約率2%なら、毎月 13万 ÷ 0.02 = 650万円のLTV、コストの6.5倍。"),
-        "en": ("CS investment ROI (seed 003)", "A rep costing ¥1,000,000 a month who creates ¥130,000 new MRR a month at 2% churn creates 130,000 ÷ 0.02 = ¥6,500,000 of LTV a month: 6.5× cost."),
+        "ja": ("CS投資ROI", "月額コスト100万円の担当者が毎月13万円の新規MRRを生み、解約率2%なら、毎月 13万 ÷ 0.02 = 650万円のLTV、コストの6.5倍。"),
+        "en": ("CS investment ROI", "A rep costing ¥1,000,000 a month who creates ¥130,000 new MRR a month at 2% churn creates 130,000 ÷ 0.02 = ¥6,500,000 of LTV a month: 6.5× cost."),
     },
     "renewal": {
-        "ja": ("年間契約の更新（seed 004）", "更新率 r のとき期待契約年数 = 1 ÷ (1 − r)。10% → 1.11年、30% → 1.43年。LTV = 年額 × 粗利率 ÷ (1 − r)。"),
-        "en": ("Annual renewal (seed 004)", "With renewal rate r the expected contract years = 1 ÷ (1 − r): 10% → 1.11, 30% → 1.43. LTV = annual value × margin ÷ (1 − r)."),
+        "ja": ("年間契約の更新", "更新率 r のとき期待契約年数 = 1 ÷ (1 − r)。10% → 1.11年、30% → 1.43年。LTV = 年額 × 粗利率 ÷ (1 − r)。"),
+        "en": ("Annual renewal", "With renewal rate r the expected contract years = 1 ÷ (1 − r): 10% → 1.11, 30% → 1.43. LTV = annual value × margin ÷ (1 − r)."),
     },
 }
 

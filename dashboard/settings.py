@@ -13,7 +13,6 @@ DEFAULTS: dict[str, Any] = {
     "currency": "JPY",
     "time_zone": "Asia/Tokyo",
     "fiscal_year_start": 4,  # April, as is common in Japan; 1 = calendar year
-    "language": "auto",
     "tier_rule": "mrr",  # "mrr" brackets, or "manual" (the export's tier column)
     "tier_thresholds": None,  # [T1, T2] in yen; None = round figures near the 80th/50th percentile
     "health": None,  # None = defaults derived from the loaded data (see health.default_config)
