@@ -365,3 +365,35 @@ def test_the_call_list_download_is_the_filtered_list(server, browser):
     owner = next(i for i, h in enumerate(header) if h in ("担当CSM", "owner", "担当"))
     assert {r[owner] for r in body} == {"田中"}
     context.close()
+
+
+def test_every_path_opens_its_page_or_says_not_found(server, browser):
+    """/overview (the Overview's declared path) showed Streamlit's English 'Page not found' in the Japanese
+    UI; /pages/tiers (an old-style link) was a blank white page (its assets were looked up under /pages/)."""
+    import re
+
+    from app.server import PAGE_PATHS
+
+    declared = re.findall(r'url_path="([a-z0-9_]+)"', (ROOT / "app" / "main.py").read_text())
+    assert sorted(declared) == sorted(PAGE_PATHS)
+    url = server["url"]
+    code, body = http(f"{url}/no-such-page")
+    assert code == 404 and "ページが見つかりません" in body.decode()
+    request = urllib.request.Request(f"{url}/pages/nothing/here", headers={"Accept-Language": "en-US,en"})
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("expected 404")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404 and "Page not found" in exc.read().decode()
+    assert http(f"{url}/_stcore/health") == (200, b"ok")  # Streamlit's own routes untouched
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ja-JP")
+    page = context.new_page()
+    login(page, url, "exec", "exec-pass-2026")
+    for path, title in (("overview", "概要"), ("pages/tiers", "ティア分析"), ("churn/", "解約・継続"),
+                        ("overview?lang=en", "Overview")):
+        page.goto(f"{url}/{path}")
+        wait_idle(page)
+        no_exception(page)
+        assert page.locator("h1").first.inner_text().strip() == title, path
+        assert page.get_by_text("Page not found").count() == 0
+    context.close()
