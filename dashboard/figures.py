@@ -14,6 +14,9 @@ BAND_COLORS = {"red": "#d64545", "yellow": "#e6b422", "green": "#2e9e5b"}
 TIER_COLORS = {"Tier1": "#1f4e79", "Tier2": "#4a90c2", "Tier3": "#a9cce3", "none": "#cccccc"}
 MOVE_COLORS = {"new": "#2e9e5b", "reactivation": "#7fbf7f", "expansion": "#4a90c2", "contraction": "#e6b422",
                "churn": "#d64545"}
+# Series without a meaning of their own (segments, rates side by side): never the bands' red, yellow or green,
+# which mean health wherever they appear (Plotly's default second colour is a red).
+SERIES_COLORS = ["#1f4e79", "#8e6bbf", "#17becf", "#7f7f7f", "#b5651d", "#4a90c2", "#c76ba8", "#3b3b6d"]
 FONT = "Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
 
 
@@ -43,7 +46,7 @@ def _layout(fig: go.Figure, title: str, *, height: int = 360, yaxis_title: str |
         title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 16}},
         height=height, margin={"l": 10, "r": 10, "t": 70 if period else 50, "b": 10}, font={"family": FONT},
         legend={"orientation": "h", "y": -0.15, "x": 0}, plot_bgcolor="white", hovermode="x unified",
-        separators=".,",
+        separators=".,", colorway=SERIES_COLORS,
     )
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#eeeeee", title_text=yaxis_title, tickformat=",")
@@ -242,8 +245,9 @@ def migration_matrix(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Fi
 def segment_rates(frame: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure()
     for segment, part in frame.groupby("segment"):
+        color = {"line": {"color": TIER_COLORS[segment]}} if segment in TIER_COLORS else {}  # a tier in its own colour
         fig.add_scatter(x=part["period_start"], y=part["customer_churn_rate"], mode="lines+markers", name=plain(segment),
-                        hovertemplate="%{y:.2%}")
+                        hovertemplate="%{y:.2%}", **color)
     fig.update_xaxes(tickformat="%Y/%m")
     fig = _layout(fig, title)
     fig.update_yaxes(tickformat=".1%", rangemode="tozero")
@@ -384,7 +388,9 @@ def score_history(scores: pd.DataFrame, bands: list[float], title: str, lang: st
                     line={"color": "#1f4e79"}, hovertemplate="%{x|%Y/%m/%d}: %{y:.1f}<extra></extra>")
     fig = _layout(fig, title)
     fig.update_yaxes(range=[0, 100])
-    fig.update_xaxes(tickformat="%Y/%m", dtick="M1")  # one tick per month end, even for a single point
+    # a tick on each scored day, labelled with its date: a month-end point read as the next month on a
+    # month tick (10/31 sat on the 2026/11 tick)
+    fig.update_xaxes(tickvals=list(scores["day"]), tickformat="%Y/%m/%d")
     fig.update_layout(showlegend=False, hovermode="closest")
     return fig
 

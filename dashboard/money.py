@@ -75,8 +75,10 @@ def compact(value: float | int | Decimal | None, lang: str = "ja") -> str:
     if lang == "ja" and c.code == "JPY":
         if v >= 1e8:
             return f"{sign}¥{v / 1e8:,.2f}億"
-        if v >= 1e4:
+        if v >= 1e6:
             return f"{sign}¥{v / 1e4:,.0f}万"
+        if v >= 1e4:  # one decimal below 100万: ¥1.4万 and ¥1.0万 are different cohorts, not both ¥1万
+            return f"{sign}¥{v / 1e4:,.1f}".removesuffix(".0") + "万"
         return f"{sign}¥{v:,.0f}"
     for size, unit in ((1e9, "B"), (1e6, "M")):
         if v >= size:
@@ -91,6 +93,16 @@ def card(value: float | int | Decimal | None, lang: str = "ja", width: int = 9) 
     ('¥3,990万'); the card's help carries the exact figure."""
     exact = fmt(value, lang)
     return exact if len(exact) <= width else compact(value, lang)
+
+
+def card_with_delta(value: float | int | Decimal | None, delta: float | int | Decimal | None, lang: str = "ja",
+                    width: int = 9) -> tuple[str, str]:
+    """A KPI card's value and its change in one form: both exact when the value fits ('¥874,000' and
+    '-¥12,000'), else both compact ('¥3,990万' and '-¥12万'); never '¥874,000' over '¥87万'."""
+    exact = fmt(value, lang)
+    if len(exact) <= width:
+        return exact, fmt(delta, lang)
+    return compact(value, lang), compact(delta, lang)
 
 
 def d3(field: str) -> str:

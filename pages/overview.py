@@ -16,10 +16,10 @@ month = ui.t("month_label", y=k["churn_month"].year, m=k["churn_month"].month) i
 cards = st.columns(4)
 cards[0].metric(ui.t("kpi_active"), integer(k["active"]), delta=integer(k["active_delta"]),
                 help=ui.help_for("active_accounts"), border=True)
-cards[1].metric(ui.t("kpi_mrr"), money.card(k["mrr"], lang), delta=money.compact(k["mrr_delta"], lang),
-                help=f'{money.fmt(k["mrr"])} — {ui.help_for("mrr")}', border=True)
-cards[2].metric(ui.t("kpi_arr"), money.compact(k["mrr"] * 12, lang), delta=money.compact(k["mrr_delta"] * 12, lang),
-                help=ui.help_for("mrr"), border=True)
+mrr, mrr_delta = money.card_with_delta(k["mrr"], k["mrr_delta"], lang)
+cards[1].metric(ui.t("kpi_mrr"), mrr, delta=mrr_delta, help=f'{money.fmt(k["mrr"])} — {ui.help_for("mrr")}', border=True)
+arr, arr_delta = money.card_with_delta(k["mrr"] * 12, k["mrr_delta"] * 12, lang)
+cards[2].metric(ui.t("kpi_arr"), arr, delta=arr_delta, help=ui.help_for("mrr"), border=True)
 cards[3].metric(ui.t("kpi_nrr"), pct(k["nrr"]), delta=pct(k["nrr_delta"]), help=ui.help_for("nrr"), border=True)
 cards = st.columns(4)
 cards[0].metric(ui.t("kpi_churn", month=month), pct(k["churn_rate"], 2), delta=pct(k["churn_rate_delta"], 2),

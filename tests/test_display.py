@@ -1,0 +1,50 @@
+"""How amounts and series are shown: compact yen, KPI cards, colours and date ticks."""
+
+from __future__ import annotations
+
+from dashboard import money
+
+
+def test_compact_yen_tells_apart_amounts_below_a_million():
+    """D2C cohort cells from ¥10,000 to ¥14,000 all read '¥1万'."""
+    money.use("JPY")
+    assert [money.compact(v, "ja") for v in (10_000, 12_500, 14_000, 874_000, 999_999, 1_000_000, 39_895_000)] == [
+        "¥1万", "¥1.2万", "¥1.4万", "¥87.4万", "¥100万", "¥100万", "¥3,990万"]
+
+
+def test_a_card_and_its_change_share_one_form():
+    """'¥874,000' on a card over a change of '¥87万' read as two different scales."""
+    money.use("JPY")
+    assert money.card_with_delta(874_000, 120_000, "ja") == ("¥874,000", "¥120,000")
+    assert money.card_with_delta(39_895_000, -874_000, "ja") == ("¥3,990万", "-¥87.4万")
+    assert money.card_with_delta(39_895_000, 25_000_000, "en") == ("¥39.9M", "¥25.0M")
+
+
+def test_no_series_is_drawn_in_a_band_colour_unless_it_is_a_band():
+    """Tier3's churn line was drawn red (Plotly's default second colour) next to the red health band."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard import figures
+
+    frame = pd.DataFrame({"segment": ["Tier1", "Tier2", "Tier3", "Partner"] * 2,
+                          "period_start": [dt.date(2026, 9, 1)] * 4 + [dt.date(2026, 10, 1)] * 4,
+                          "customer_churn_rate": [0.01, 0.02, 0.03, 0.04] * 2})
+    fig = figures.segment_rates(frame, "Churn by tier")
+    colors = {trace.name: trace.line.color for trace in fig.data}
+    assert colors["Tier1"] == figures.TIER_COLORS["Tier1"] and colors["Tier3"] == figures.TIER_COLORS["Tier3"]
+    assert not set(fig.layout.colorway) & set(figures.BAND_COLORS.values())
+
+
+def test_a_month_end_score_sits_on_its_own_date_tick():
+    """A score dated 10/31 sat on the 2026/11 tick."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard import figures
+
+    days = [dt.date(2026, 8, 31), dt.date(2026, 9, 30), dt.date(2026, 10, 31)]
+    fig = figures.score_history(pd.DataFrame({"day": days, "score": [40.0, 55.5, 61.0]}), [30, 60], "Score")
+    assert list(fig.layout.xaxis.tickvals) == days and fig.layout.xaxis.tickformat == "%Y/%m/%d"
