@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 LANGS = ("ja", "en")
 
@@ -80,6 +81,16 @@ _ERRORS: dict[str, dict[str, str]] = {
                      "en": "a row with this key is already stored with other values ({value}); import with upsert to replace it"},
     "too_many_fields": {"ja": "{file} {row}行目: 見出しより {limit} 列以上多いフィールドがあります。区切り文字や引用符を確認してください。",
                         "en": "{file} row {row}: the row has far more fields than the header (over {limit}); check the delimiter and quotes."},
+    "csv_unreadable": {"ja": "{file}: 引用符（\"）や改行の使い方が CSV の形式に合わず、行を区切れません。Excel で開いて CSV で保存し直してください。",
+                       "en": "{file}: its quotes (\") or line breaks do not follow the CSV format, so its rows cannot be told apart; open it in Excel and save it again as CSV."},
+    "workbook_text_too_big": {"ja": "{file}: 共有文字列を参照するセルの文字を展開すると少なくとも {mb} MB になり、上限 {limit} MB を超えています。壊れているか意図的に作られたファイルです（正しいブックなら CSV で保存するかシートを分けてください）。",
+                              "en": "{file}: the text its cells refer to adds up to at least {mb} MB once written out cell by cell, over the limit of {limit} MB; it is damaged or crafted (a real workbook: save the sheet as CSV, or split it)."},
+    "file_name_too_long": {"ja": "{file}: ファイル名（またはフォルダ名）がこのシステムで使える長さを超えています。短い名前に変えてからやり直してください。",
+                           "en": "{file}: this name is longer than this system allows for a file or folder; rename it shorter and try again."},
+    "own_database": {"ja": "{file}: ダッシュボード自身のデータベース（またはその .wal・.last-good）は取り込めません。書き出した CSV・Excel・Parquet ファイルを指定してください。",
+                     "en": "{file}: this is the dashboard's own database (or its .wal or .last-good copy), which cannot be imported; give an exported CSV, Excel or Parquet file."},
+    "cannot_write": {"ja": "{file}: ファイルを書き込めません（{detail}）。フォルダがあり書き込めるか確認してください。",
+                     "en": "{file}: cannot write the file ({detail}); check that the folder exists and is writable."},
     # faults of the database file: what happened and what to do
     "db_busy": {"ja": "データベース {path} が他の処理（定期取り込みなど）で{seconds}秒以上使用中です。少し待ってからやり直してください。保存済みのデータは失われていません。",
                 "en": "The database {path} has been in use by another process (a scheduled import, say) for over {seconds}s. Wait a moment and try again; nothing stored is lost."},
@@ -120,6 +131,24 @@ def t(key: str, lang: str | None = None, **kwargs: object) -> str:
     if entry is None:  # a missing key shows itself (tests/test_text.py fails on any)
         return key
     return entry[lang].format(**kwargs) if kwargs else entry[lang]
+
+
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Text from a file (a header, a sheet, a value) as a message names it: on one line, each line break
+    shown as ⏎ (a header cell of two lines, 月額 and (税抜), reads 月額⏎(税抜))."""
+    return _LINE_BREAK.sub("⏎", text)
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """A long name (a file name, a path) cut in the middle for a message: its start and its end (the
+    extension) stay."""
+    if len(text) <= limit:
+        return text
+    tail = min(40, limit // 3)
+    return text[: limit - tail - 1] + "…" + text[-tail:]
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -389,6 +418,72 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "sim_renewal_rate": ("更新率 (%)", "Renewal rate (%)"),
     "sim_expected_contract_years": ("期待契約年数", "Expected contract years"),
     "sim_ltv_gross_profit": ("LTV（粗利）", "LTV (gross profit)"),
+    "sim_vs_base_renewal": ("{delta}（更新率10%との差）", "{delta} vs a 10% renewal rate"),
+    "sim_shares_zero": ("顧客の割合の合計が0%です。少なくとも1行に割合を入れてください。",
+                        "The shares of customers add up to 0%; give at least one row a share."),
+    "sim_separator": ("、", ", "),
+    # the simulator's drivers by name (a link's adjusted values, the scenario comparison)
+    "sim_driver_aov": ("D2C: AOV", "D2C: AOV"),
+    "sim_driver_purchases": ("D2C: 購入回数の分布", "D2C: purchases per customer"),
+    "sim_driver_margin": ("D2C: 粗利率", "D2C: gross margin"),
+    "sim_driver_conv": ("D2C: メール会員→初回購入の転換率", "D2C: sign-up → first purchase"),
+    "sim_driver_roas": ("D2C: 目標ROAS", "D2C: target ROAS"),
+    "sim_driver_arpa": ("SaaS: ARPA", "SaaS: ARPA"),
+    "sim_driver_churn": ("SaaS: 月次解約率", "SaaS: monthly churn"),
+    "sim_driver_smargin": ("SaaS: 粗利率", "SaaS: gross margin"),
+    "sim_driver_cac": ("SaaS: CAC", "SaaS: CAC"),
+    "sim_driver_cost": ("CS投資: 担当者1人の月額コスト", "CS investment: cost of a rep per month"),
+    "sim_driver_newmrr": ("CS投資: 1人が毎月生む新規MRR", "CS investment: new MRR a rep creates per month"),
+    "sim_driver_cschurn": ("CS投資: 月次解約率", "CS investment: monthly churn"),
+    "sim_driver_plan": ("CS投資: 毎月の新規MRR目標", "CS investment: new MRR wanted per month"),
+    "sim_driver_acv": ("年間契約: 年間契約額", "Annual contract: annual contract value"),
+    "sim_driver_renew": ("年間契約: 更新率", "Annual contract: renewal rate"),
+    "sim_driver_rmargin": ("年間契約: 粗利率", "Annual contract: gross margin"),
+    # the sensitivity charts' drivers (within one tab)
+    "sim_sens_aov": ("AOV", "AOV"),
+    "sim_sens_gross_margin": ("粗利率", "Gross margin"),
+    "sim_sens_target_roas": ("目標ROAS", "Target ROAS"),
+    "sim_sens_arpa": ("ARPA", "ARPA"),
+    "sim_sens_monthly_churn": ("月次解約率", "Monthly churn"),
+    # the scenario comparison's rows
+    "sim_row_d2c_ppc": ("D2C: 1人あたり購入回数", "D2C: purchases per customer"),
+    "sim_row_d2c_ltv": ("D2C: LTV（売上）", "D2C: LTV (revenue)"),
+    "sim_row_d2c_cpa": ("D2C: 許容CPA", "D2C: allowable CPA"),
+    "sim_row_saas_ltv": ("SaaS: LTV", "SaaS: LTV"),
+    "sim_row_saas_ltv_cac": ("SaaS: LTV / CAC", "SaaS: LTV / CAC"),
+    "sim_row_saas_payback": ("SaaS: CAC回収月数", "SaaS: CAC payback"),
+    "sim_row_cs_ltv": ("CS投資: 毎月生まれるLTV", "CS investment: LTV created per month"),
+    "sim_row_cs_roi": ("CS投資: ROI（コストに対する倍率）", "CS investment: ROI (multiple of cost)"),
+    "sim_row_cs_reps": ("CS投資: 計画に必要な担当者数", "CS investment: reps the plan needs"),
+    "sim_row_renewal_years": ("年間契約: 期待契約年数", "Annual contract: expected contract years"),
+    "sim_row_renewal_ltv": ("年間契約: LTV（粗利）", "Annual contract: LTV (gross profit)"),
+    "sim_row_driver": ("{name}（前提）", "{name} (driver)"),
+    "sim_years": ("{n}年", "{n} years"),
+    "sim_months": ("{n}か月", "{n} months"),
+    "sim_reps": ("{n}人", "{n} reps"),
+    # where calibrated drivers came from
+    "sim_source_d2c_drivers": ("AOV・購入回数の分布", "AOV and purchases per customer"),
+    "sim_source_d2c": ("注文データ: 顧客{n}人（{as_of}までの注文）、各顧客の初回購入から{days}日間",
+                       "orders: {n} customers (orders up to {as_of}), {days} days from each first purchase"),
+    "sim_source_saas_drivers": ("ARPA・月次解約率", "ARPA and monthly churn"),
+    "sim_source_saas": ("{as_of}時点の有効顧客 {n}社。{churn}", "{n} accounts active on {as_of}. {churn}"),
+    "sim_source_churn": ("解約率は完了した直近{n}か月（{first}〜{last}）の平均です。",
+                         "Churn is the mean of the last {n} complete months ({first} – {last})."),
+    "sim_source_no_churn": ("完了した月がまだないため、解約率は変えていません。",
+                            "There is no complete month yet, so churn was left as it was."),
+    # saved scenarios
+    "scenario_saved": ("シナリオ「{name}」を保存しました。", "Saved the scenario \"{name}\"."),
+    "scenario_name_needed": ("シナリオ名を入力してください。", "Give the scenario a name."),
+    "scenario_name_too_long": ("シナリオ名は{n}文字以内にしてください。", "A scenario name can have at most {n} characters."),
+    "scenario_viewer_cannot_save": ("閲覧者はシナリオを保存できません（保存済みのシナリオの読み込みと比較はできます）。",
+                                    "Viewers cannot save scenarios (they can load and compare saved ones)."),
+    "scenario_saved_list": ("保存済みのシナリオ", "Saved scenarios"),
+    "scenario_none": ("保存済みのシナリオはまだありません。", "No saved scenarios yet."),
+    "scenario_load": ("前提を読み込む", "Load its drivers"),
+    "scenario_loaded": ("シナリオ「{name}」の前提を読み込みました。", "Loaded the drivers of \"{name}\"."),
+    "scenario_delete": ("削除", "Delete"),
+    "scenario_deleted": ("シナリオ「{name}」を削除しました。", "Deleted the scenario \"{name}\"."),
+    "scenario_saved_by": ("保存: {by}（{at}）", "Saved by {by} ({at})"),
     "data_duplicate": ("重複", "Duplicate"),
     "data_current": ("現在", "Current"),
     "data_file": ("ファイル", "File"),
@@ -428,6 +523,20 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "weight_now": ("現在の重み", "Weight now"),
     "weight_suggested": ("提案する重み", "Suggested weight"),
     "accept_weights": ("提案の重みを設定に反映", "Use the suggested weights"),
+    "preview_title": ("現在の重みと提案の重みの検証（同じ過去時点、その後90日の解約）",
+                      "The weights in force and the suggested weights, validated on the same past days (churn in the next 90 days)"),
+    "preview_auc": ("スコアのROC AUC: 現在の重み {now} → 提案の重み {suggested}",
+                    "Score's ROC AUC: weights in force {now} → suggested weights {suggested}"),
+    "accounts_now": ("顧客数（現在の重み）", "Accounts (weights in force)"),
+    "accounts_suggested": ("顧客数（提案の重み）", "Accounts (suggested weights)"),
+    "churn_now": ("90日解約率（現在の重み）", "90-day churn (weights in force)"),
+    "churn_suggested": ("90日解約率（提案の重み）", "90-day churn (suggested weights)"),
+    "suggestion_not_better": ("提案の重みは検証で現在の重みを上回らないため、提案しません。スコアのROC AUC と赤の90日解約率のどちらも下がらず、どちらかが上がる重みだけを提案します（下の比較）。",
+                              "The suggested weights do not validate better than the weights in force, so they are not offered: weights are offered only when neither the score's ROC AUC nor the red band's 90-day churn falls and one of them rises (compared below)."),
+    "health_no_data": ("データなし（スコアに含めず）", "No data (left out of the score)"),
+    "list_separator": ("、", ", "),
+    "explain_no_data": ("データのない項目（{measures}）はこの顧客のスコアに含めず、残りの項目の重みで計算しています。",
+                        "Measures without data ({measures}) are left out of this account's score; the other measures' weights are rescaled."),
     "higher_is_better": ("大きいほど良い", "Higher is better"),
     "renewal_rate_title": ("更新率（ティア別、{grain}、契約の応当日ベース）", "Renewal rate by tier ({grain}, contract anniversaries)"),
     "page_d2c": ("D2C リピート購入", "D2C repeat purchase"),

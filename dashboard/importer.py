@@ -13,8 +13,11 @@ key is in the file and adds the new keys.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 import uuid
 import weakref
 from collections.abc import Callable
@@ -26,8 +29,9 @@ import pandas as pd
 from dashboard import auth, money, parsing, schema
 from dashboard import mapping as mp
 from dashboard import settings as S
-from dashboard.db import Database
-from dashboard.i18n import LANGS, MESSAGES, default_lang, t
+from dashboard.db import Database, backup_path
+from dashboard.errors import for_message
+from dashboard.i18n import LANGS, MESSAGES, default_lang, one_line, t
 from dashboard.readers import ImportRefused, Limits, RawTable
 from dashboard.staging import Stage, file_hash, quote_ident
 from dashboard.values_sql import TYPED
@@ -100,13 +104,14 @@ class ImportPlan:
 
     def warnings(self, lang: str | None = None) -> list[str]:
         """What was read but deserves a look, in the user's language."""
-        out = [t(key, lang, **values) for key, values in self.raw.warnings]
+        # each on one line, a header with line breaks named as 月額⏎(税抜) (as refusals name it)
+        out = [t(key, lang, **{k: for_message(k, v) for k, v in values.items()}) for key, values in self.raw.warnings]
         renamed = {f"{v['header']} (" for k, v in self.raw.warnings if k == "duplicate_header"}
-        suspicious = [h for h in self.unmapped if mp.looks_like_a_column(h)
+        suspicious = [one_line(h) for h in self.unmapped if mp.looks_like_a_column(h)
                       and not any(h.startswith(prefix) for prefix in renamed)]  # already warned of
         if suspicious:
-            out.append(t("unmapped_suspicious", lang, file=self.file_name, headers="、".join(suspicious)
-                         if lang == "ja" else ", ".join(suspicious)))
+            out.append(t("unmapped_suspicious", lang, file=for_message("file", self.file_name),
+                         headers="、".join(suspicious) if lang == "ja" else ", ".join(suspicious)))
         return out
 
     def discard(self) -> None:
@@ -528,11 +533,34 @@ def import_file(db: Database, path: str | Path, dataset: str, *, sheet: str | No
                 progress: Progress | None = None, prepare: bool = True) -> dict:
     auth.require_editor(by)
     path = Path(path)
-    if not path.is_file():
-        raise ImportRefused("not_a_table", file=path.name, detail="no such file")
+    _check_source(db, path)
     plan = plan_import(path, path.name, dataset, db=db, sheet=sheet, overrides=overrides, mode=mode,
                        progress=progress)
     return commit(db, plan, by=by, lang=lang, confirm_replace=confirm_replace, progress=progress, prepare=prepare)
+
+
+def _check_source(db: Database, path: Path) -> None:
+    """Refuse, before anything opens it, a path that is no file to import: one that is not there, a name
+    longer than the system allows, or the dashboard's own database, its WAL or its last good copy. Opening
+    and closing the database here would not just fail: POSIX drops the lock DuckDB holds on a file when
+    its process closes any descriptor of it (see db.py). So it is recognised by stat alone (device and
+    inode), whatever name leads to it: the path itself, a hard link, a symlink."""
+    try:
+        found = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise ImportRefused("file_name_too_long", file=str(path)) from exc
+        detail = "no such file" if exc.errno in (errno.ENOENT, errno.ENOTDIR) else exc.strerror or str(exc)
+        raise ImportRefused("not_a_table", file=path.name, detail=detail) from exc
+    if not stat.S_ISREG(found.st_mode):
+        raise ImportRefused("not_a_table", file=path.name, detail="no such file")
+    for own in (db.path, db.path.with_name(db.path.name + ".wal"), backup_path(db.path)):
+        try:
+            same = os.path.samestat(found, own.stat())
+        except OSError:  # not there (no WAL, no backup yet)
+            continue
+        if same:
+            raise ImportRefused("own_database", file=path.name)
 
 
 def list_snapshots(db: Database) -> pd.DataFrame:

@@ -127,6 +127,19 @@ class Stage:
         return RawTable(headers=headers, source_format="csv", encoding=encoding, warnings=warnings)
 
     def _read_csv(self, source: Path, columns: dict, delimiter: str, file_name: str, headers: list[str]) -> None:
+        read = source
+        try:
+            self._scan(source, columns, delimiter)
+        except duckdb.Error as exc:
+            read = self._read_evened(source, columns, delimiter, exc, file_name, headers)
+        try:
+            self._check_swallowed_rows(headers, delimiter, file_name)
+            self._check_cut_off(read, headers, delimiter, file_name)
+        finally:
+            if read != source:
+                read.unlink(missing_ok=True)
+
+    def _scan(self, source: Path, columns: dict, delimiter: str) -> None:
         # Rows keep the file's order (preserve_insertion_order), so rowid + 1 is the row number: cheaper
         # than a window over the whole file.
         sql = ("CREATE TABLE raw_file AS SELECT * FROM read_csv(?, header = false, "
@@ -136,13 +149,31 @@ class Stage:
             self.con.execute(sql, [str(source), columns, delimiter, True])
         except duckdb.Error as exc:
             if "parallel scanner does not support null_padding" not in str(exc):
+                raise
+            # cells with line breaks (notes): DuckDB reads those files with one thread
+            self.con.execute(sql, [str(source), columns, delimiter, False])
+
+    def _read_evened(self, source: Path, columns: dict, delimiter: str, exc: duckdb.Error, file_name: str,
+                     headers: list[str]) -> Path:
+        """Read again a file DuckDB could not read, from a copy whose rows all end in LF.
+
+        DuckDB takes one kind of line break for a whole file, the first it meets (even one inside a quoted
+        header cell), and fails on a row that ends in another: a CRLF header over LF rows, rows pasted from
+        another export, a lone CR. In the copy every row ends in LF, and so does the first line break
+        DuckDB meets. Returns the copy (the caller removes it); a file that fails again is refused with
+        that failure's message."""
+        even = self.dir / "lines.csv"
+        try:
+            if not _even_line_breaks(source, even) and "invalid state" not in str(exc):  # it would fail again
                 raise _csv_refusal(exc, file_name, headers, delimiter) from exc
-            try:  # cells with line breaks (notes): DuckDB reads those files with one thread
-                self.con.execute(sql, [str(source), columns, delimiter, False])
+            try:
+                self._scan(even, columns, delimiter)
             except duckdb.Error as again:
                 raise _csv_refusal(again, file_name, headers, delimiter) from again
-        self._check_swallowed_rows(headers, delimiter, file_name)
-        self._check_cut_off(source, headers, delimiter, file_name)
+        except BaseException:
+            even.unlink(missing_ok=True)
+            raise
+        return even
 
     def _check_cut_off(self, source: Path, headers: list[str], delimiter: str, file_name: str) -> None:
         """Refuse a file that ends in the middle of a row (no line break at the end and fewer fields than
@@ -246,6 +277,42 @@ def _transcode(source: Path, target: Path, encoding: str, file_name: str) -> Non
                 break
 
 
+def _even_line_breaks(source: Path, target: Path) -> bool:
+    """Copy ``source`` to ``target`` with every row ending in LF: CRLF and a lone CR outside quotes become
+    LF. A line break inside a quoted cell is the cell's text and stays as it is, except in the header
+    (read apart, from the first bytes), whose breaks all become LF: DuckDB takes the first one it meets
+    for the file's. Works on the UTF-8 bytes in chunks (a quote, CR or LF byte is never part of a longer
+    character). Returns whether DuckDB may read the copy where it failed on the file: the rows ended in
+    more than one way, or a header cell held a line break (Excel's CRLF rows under a header cell with LF
+    in it read as one unclosed quote)."""
+    quoted, header, header_break = False, True, False
+    kinds: set[str] = set()
+    held = b""  # a CR at the end of a chunk: its LF may start the next one
+    with source.open("rb") as fin, target.open("wb") as fout:
+        while True:
+            block = fin.read(_CHUNK)
+            data, held = held + block, b""
+            if block and data.endswith(b"\r"):
+                data, held = data[:-1], b"\r"
+            parts = data.split(b'"')
+            for i, part in enumerate(parts):
+                if i:
+                    quoted = not quoted  # a doubled quote inside a cell flips twice
+                if quoted and not header:
+                    continue
+                header_break = header_break or (quoted and (b"\r" in part or b"\n" in part))
+                if not quoted:
+                    crlf = part.count(b"\r\n")
+                    kinds.update(kind for kind, n in (("crlf", crlf), ("cr", part.count(b"\r") - crlf),
+                                                      ("lf", part.count(b"\n") - crlf)) if n)
+                    header = header and not kinds
+                if b"\r" in part:
+                    parts[i] = part.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            fout.write(b'"'.join(parts))
+            if not block:
+                return len(kinds) > 1 or header_break
+
+
 def _text(value: object) -> str | None:
     """A spreadsheet cell as the text a CSV export of it would hold."""
     import datetime as dt
@@ -286,6 +353,8 @@ def _csv_refusal(exc: duckdb.Error, file_name: str, headers: list[str], delimite
         size = re.search(r"Actual Size:\s*(\d+)", text)
         return ImportRefused("line_too_long", file=file_name, row=row,
                              mb=f"{int(size.group(1)) / 1e6:,.1f}" if size else "?")
+    if "invalid state" in text:  # even with every row ending in LF (see Stage._read_evened)
+        return ImportRefused("csv_unreadable", file=file_name)
     if "Expected Number of Columns" in text:
         return ImportRefused("too_many_fields", file=file_name, row=row, limit=len(headers) + SPARE_COLUMNS)
     return ImportRefused("not_a_table", file=file_name, detail=text.strip().splitlines()[0][:160])

@@ -6,7 +6,10 @@ aborts the process), and pre-sizes the shared-string table from its declared cou
 - the zip's unzipped size is bounded (a decompression bomb is refused),
 - the cells' extent is measured by streaming the sheets' XML (nothing is allocated in proportion to
   what the file claims) and bounded in cells and columns,
-- the shared-string count is bounded.
+- the shared-string count is bounded,
+- the text the cells refer to is bounded as the reader will write it out: a cell holds its own copy of
+  the shared string it points to, so a small file whose cells all point to one huge string would
+  otherwise expand to gigabytes (each string weighs what its <si> element does in the XML).
 Then the workbook is read in a child process with a memory cap, so anything not foreseen here ends
 the child with a clear message, never the server every user shares.
 """
@@ -16,17 +19,32 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import posixpath
 import re
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
+from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 from dashboard.errors import ImportRefused
 
 _CELL_REF = re.compile(rb'\sr="([A-Z]+)([0-9]+)"')
 _SST_COUNT = re.compile(rb'(?:uniqueCount|count)="([0-9]+)"')
+# A cell that holds a shared string has t="s"; its value, right after its tag, is the string's index.
+# Both are found from the attribute (a fast scan): the same attribute elsewhere only weighs more, and a
+# cell whose value is written otherwise (a formula first, say) weighs as much as the longest string.
+_SST_ATTR = rb"""t(?<=\st)\s*=\s*(?:"s"|'s')"""  # the attribute t, not the end of text="s"
+_SST_CELL = re.compile(_SST_ATTR)
+_SST_VALUE = re.compile(_SST_ATTR + rb"""(?:\s+[^\s=/>"']+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>"""  # the tag's other
+                        rb"\s*<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*([0-9]+)\s*<")  # attributes, as XML has them
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s[^>]*>")
+_SHEET_TYPE = re.compile(rb"""\sType\s*=\s*["'][^"']*/\w*sheet["']""", re.IGNORECASE)  # worksheet, chartsheet…
+_REL_TARGET = re.compile(rb"""\sTarget\s*=\s*["']([^"']+)["']""")
+_CELL_START = re.compile(rb"<(?:[\w.-]+:)?c\s")
+_LONG_TAG = 1 << 16  # no cell of a real workbook is longer than this before its next tag
 _CHUNK = 1 << 20
 # Classes the child's answer may contain besides plain values (calamine's cell types).
 _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("datetime", "timedelta")}
@@ -63,26 +81,128 @@ def column_number(letters: bytes | str) -> int:
     return number
 
 
-def _extent(stream, budget: list[int], file_name: str, limits: Limits) -> tuple[int, int, str]:
-    """(rows, columns, farthest cell reference) of the cells in one sheet's XML, read in chunks."""
-    max_row, max_letters, tail = 0, b"", b""
+@dataclass
+class _Strings:
+    """What each shared string will weigh once a cell holds a copy of it: its UTF-8 bytes by index
+    (``exact``), else (a shared-string part the XML parser cannot read) the whole part for any of them."""
+
+    sizes: array = field(default_factory=lambda: array("Q"))
+    exact: bool = True
+    longest: int = 0
+
+    def weigh(self, indexes: list[bytes], unknown: int) -> int:
+        """Bytes of the strings at ``indexes``, and ``unknown`` cells of any (the longest) string."""
+        if not self.exact:
+            return (len(indexes) + unknown) * self.longest
+        try:
+            found = sum(map(self.sizes.__getitem__, map(int, indexes)))
+        except IndexError:  # an index past the table: no text (the reader finds none there)
+            found = sum(self.sizes[i] for i in map(int, indexes) if i < len(self.sizes))
+        return found + unknown * self.longest
+
+
+def _shared_strings(stream, head: bytes, budget: list[int], file_name: str, limits: Limits) -> _Strings:
+    """The size of each shared string, read with an XML parser (expat, in chunks): comments, CDATA and
+    namespace prefixes cannot shift a string's place. Its text is counted as UTF-8 bytes (calamine keeps
+    it so, Python's str takes no more for Japanese)."""
+    strings, inside, total = _Strings(), [0], 0
+    sizes = strings.sizes
+
+    def start(name: str, _attrs) -> None:
+        if name.rpartition(":")[2] == "si":
+            if not inside[0]:
+                sizes.append(0)
+            inside[0] += 1
+
+    def end(name: str) -> None:
+        if name.rpartition(":")[2] == "si" and inside[0]:
+            inside[0] -= 1
+
+    def text(data: str) -> None:
+        if inside[0]:
+            sizes[-1] += len(data.encode("utf-8", "surrogatepass"))
+
+    def no_doctype(*_args) -> None:  # entities would have the parser write text out: no workbook has one
+        raise ValueError("DOCTYPE")
+
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    parser.StartDoctypeDeclHandler = no_doctype
+    chunk, readable = head, True
     while True:
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            break
         budget[0] -= len(chunk)
         if budget[0] < 0:
             raise ImportRefused("workbook_too_big", file=file_name, limit=f"{limits.max_unzipped_mb:,}")
-        text = tail + chunk
-        cut = text.rfind(b">") + 1  # a reference is never split: scan up to the last complete tag
+        total += len(chunk)
+        if readable:
+            try:
+                parser.Parse(chunk, not chunk)
+            except (expat.ExpatError, ValueError):
+                readable = False  # read on to the end: the part's size bounds each string
+            if len(sizes) > limits.max_cells:
+                raise ImportRefused("workbook_claims", file=file_name, n=f"{len(sizes):,}",
+                                    limit=f"{limits.max_cells:,}")
+        if not chunk:
+            break
+        chunk = stream.read(_CHUNK)
+    if not readable:
+        return _Strings(exact=False, longest=total)
+    strings.longest = max(sizes, default=0)
+    return strings
+
+
+def _extent(stream, budget: list[int], file_name: str, limits: Limits,
+            strings: _Strings | None = None) -> tuple[int, int, str, int]:
+    """(rows, columns, farthest cell reference, bytes of the shared strings its cells hold) of the cells
+    in one sheet's XML, read in chunks. Stops early once those bytes are over the unzipped-size limit."""
+    max_row, max_letters, tail, text_bytes = 0, b"", b"", 0
+    strings = strings or _Strings()
+    while True:
+        chunk = stream.read(_CHUNK)
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            raise ImportRefused("workbook_too_big", file=file_name, limit=f"{limits.max_unzipped_mb:,}")
+        text, unknown = tail + chunk, 0
+        cut = text.rfind(b"<") if chunk else len(text)  # every tag before the last "<" is complete
+        if cut < 0 or len(text) - cut > _LONG_TAG:  # no tag for long (a long text): scan it all
+            if cut >= 0 and _CELL_START.match(text, cut):
+                unknown += 1  # a cell tag this long is no real one: weigh it as the longest string
+            cut = len(text)
+        else:  # a shared-string cell whose value lies past the cut is read with the next chunk
+            last = None
+            for last in _SST_CELL.finditer(text, max(0, cut - 4096), cut):  # noqa: B007 (the last one)
+                pass
+            if last is not None and cut - last.end() < 512 and not _SST_VALUE.match(text, last.start(), cut):
+                cut = max(text.rfind(b"<", 0, last.start()), 0)  # from its tag on
         text, tail = text[:cut], text[cut:]
         refs = _CELL_REF.findall(text)
         if refs:
             letters = max({r[0] for r in refs}, key=lambda b: (len(b), b))
             max_letters = max(max_letters, letters, key=lambda b: (len(b), b))
             max_row = max(max_row, max(int(r[1]) for r in refs))
+        indexes = _SST_VALUE.findall(text)
+        text_bytes += strings.weigh(indexes, unknown + len(_SST_CELL.findall(text)) - len(indexes))
+        if not chunk or text_bytes > limits.max_unzipped_mb * 2**20:
+            break
     columns = column_number(max_letters) if max_letters else 0
-    return max_row, columns, f"{max_letters.decode('ascii')}{max_row}" if max_letters else ""
+    return max_row, columns, f"{max_letters.decode('ascii')}{max_row}" if max_letters else "", text_bytes
+
+
+def _sheet_parts(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> set[str]:
+    """The parts the workbook's relationships name (lower case): the reader finds its sheets there, under
+    whatever name, not only in worksheets/sheetN.xml."""
+    rels = next((e for e in entries if e.filename.lower() == "xl/_rels/workbook.xml.rels"), None)
+    if rels is None or rels.file_size > 16 * 2**20:
+        return set()
+    try:
+        text = archive.read(rels)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, RuntimeError,
+            ValueError):
+        return set()
+    targets = [_REL_TARGET.search(r) for r in _RELATIONSHIP.findall(text) if _SHEET_TYPE.search(r)]
+    names = (t.group(1).decode("utf-8", "replace").lower() for t in targets if t)
+    return {n.lstrip("/") if n.startswith("/") else posixpath.normpath("xl/" + n) for n in names}
 
 
 def inspect(data: bytes, file_name: str, limits: Limits) -> None:
@@ -96,10 +216,12 @@ def inspect(data: bytes, file_name: str, limits: Limits) -> None:
     if declared > limits.max_unzipped_mb * 2**20 or len(entries) > 10_000:
         raise ImportRefused("workbook_too_big", file=file_name, limit=f"{limits.max_unzipped_mb:,}")
     budget = [limits.max_unzipped_mb * 2**20]
-    for entry in entries:
+    strings = _Strings()  # read first: a sheet's cells are weighed by the strings they hold
+    text_bytes = 0
+    xml = [e for e in entries if e.filename.lower().endswith(".xml")]
+    sheets = _sheet_parts(archive, entries)
+    for entry in sorted(xml, key=lambda e: not e.filename.lower().endswith("sharedstrings.xml")):
         name = entry.filename.lower()
-        if not name.endswith(".xml"):
-            continue
         try:
             with archive.open(entry) as stream:
                 if name.endswith("sharedstrings.xml"):
@@ -108,8 +230,16 @@ def inspect(data: bytes, file_name: str, limits: Limits) -> None:
                     if any(n > limits.max_cells for n in claims):
                         raise ImportRefused("workbook_claims", file=file_name, n=f"{max(claims):,}",
                                             limit=f"{limits.max_cells:,}")
-                elif "sheet" in name:
-                    rows, columns, ref = _extent(stream, budget, file_name, limits)
+                    found = _shared_strings(stream, head, budget, file_name, limits)
+                    if strings.sizes or not strings.exact:  # two tables (odd): any string weighs the longest
+                        found = _Strings(exact=False, longest=max(strings.longest, found.longest))
+                    strings = found
+                elif "sheet" in name or name in sheets:
+                    rows, columns, ref, text = _extent(stream, budget, file_name, limits, strings)
+                    text_bytes += text
+                    if text_bytes > limits.max_unzipped_mb * 2**20:
+                        raise ImportRefused("workbook_text_too_big", file=file_name,
+                                            mb=f"{text_bytes / 2**20:,.0f}", limit=f"{limits.max_unzipped_mb:,}")
                     if rows * columns > limits.max_cells:
                         raise ImportRefused("workbook_range", file=file_name, ref=ref, rows=f"{rows:,}",
                                             columns=f"{columns:,}", cells=f"{rows * columns:,}",
@@ -161,7 +291,10 @@ def _child(argv: list[str]) -> int:
     import resource
 
     cap = int(argv[0]) * 2**20 if argv else 6 * 2**30
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    # Never above what this process may already use (a `ulimit -v` lower than the cap): take that one.
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, tuple(cap if now == resource.RLIM_INFINITY else min(cap, now)
+                                                 for now in (soft, hard)))
     from python_calamine import CalamineWorkbook
 
     data = sys.stdin.buffer.read()

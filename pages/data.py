@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import export, importer, money, schema, sessions, ui
 from dashboard import settings as S
+from dashboard.i18n import one_line
 from dashboard.readers import ImportRefused
 from dashboard.workbook import Limits
 
@@ -65,9 +66,9 @@ else:
                                                           key=f"map_{dataset}_{canonical}")
             if dataset == "usage":
                 measures = {k: v for k, v in plan.mapping.items() if k not in ("account_id", "date")}
-                st.caption(ui.t("measures") + ": " + ", ".join(f"{k} ← {v}" for k, v in measures.items()))
+                st.caption(ui.t("measures") + ": " + ", ".join(f"{one_line(k)} ← {one_line(v)}" for k, v in measures.items()))
             if plan.unmapped:
-                st.caption(ui.t("unmapped_headers", headers=", ".join(plan.unmapped)))
+                st.caption(ui.t("unmapped_headers", headers=", ".join(one_line(h) for h in plan.unmapped)))
             wanted = {k: v for k, v in chosen.items() if v}
             if dataset != "usage" and wanted != {k: v for k, v in plan.mapping.items() if k in columns}:
                 st.session_state.setdefault("up_overrides", {})[(upload.file_id, dataset)] = wanted

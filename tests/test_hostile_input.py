@@ -272,3 +272,269 @@ def test_cli_prints_warnings_to_stderr_and_json(tmp_path):
     code, out, err = cli_import(tmp_path, "dup.csv", "取引先ID,月額,月額\nA1,1000,9999\n".encode())
     assert code == 0 and "appears in several columns" in err
     assert json.loads(out)["warnings"] == [err.strip()]
+
+
+# -- reliability run: five import defects ----------------------------------------------------------
+# (1) mixed line endings. rows: the header, then three rows with the breaks inside quoted notes kept as
+# they are (a cell's own line break is its text, whatever ends the rows around it).
+LINE_MIXES = {
+    "crlf-header-lf-rows": ("\r\n", "\n", "\n", "\n"),
+    "lf-header-crlf-rows": ("\n", "\r\n", "\r\n", "\r\n"),
+    "cr-header-lf-rows": ("\r", "\n", "\n", "\n"),
+    "lf-with-one-cr-row": ("\n", "\n", "\r", "\n"),
+    "every-kind": ("\r\n", "\r", "\n", "\r"),
+}
+MIXED_ROWS = ["取引先ID,接触日,種別,メモ", 'A1,2024/4/1,訪問,"議題: 更新\r\n次回: 5月"', "A2,2024/4/2,電話,髙橋①",
+              'A3,2024/4/3,"メール, 定例","x\ny"']
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+@pytest.mark.parametrize("endings", LINE_MIXES.values(), ids=LINE_MIXES)
+def test_mixed_line_endings_are_read_row_for_row(load, db, encoding, endings):
+    text = "".join(row + end for row, end in zip(MIXED_ROWS, endings, strict=True))
+    result = load("touchpoints", text, encoding=encoding)
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (3, 3, 0), result["errors"]
+    rows = db.query("SELECT account_id, date, kind, note FROM cur_touchpoints ORDER BY 1")
+    assert rows["account_id"].tolist() == ["A1", "A2", "A3"]
+    assert [d.day for d in rows["date"]] == [1, 2, 3]
+    assert rows["kind"].tolist() == ["訪問", "電話", "メール, 定例"]
+    assert rows["note"].tolist() == ["議題: 更新\r\n次回: 5月", "髙橋①", "x\ny"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+@pytest.mark.parametrize("rows_end, header_break", [("\r\n", "\n"), ("\n", "\r\n"), ("\r", "\n")])
+def test_a_line_break_in_a_header_cell_of_another_kind(load, db, encoding, rows_end, header_break):
+    """Excel writes CRLF rows and an Alt+Enter in a cell as LF: the header cell's break is not the rows'."""
+    text = rows_end.join([f'取引先ID,"会社{header_break}名","月額{header_break}(税抜)"', "A1,Acme,1200",
+                          'A2,"山﨑商事, 東京",3400', ""])
+    result = load("accounts", text, encoding=encoding)
+    assert (result["rows_read"], result["rows_loaded"]) == (2, 2), result
+    rows = db.query("SELECT account_id, name, mrr FROM cur_accounts ORDER BY 1")
+    assert rows.values.tolist() == [["A1", "Acme", 1200], ["A2", "山﨑商事, 東京", 3400]]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7])
+def test_line_endings_are_evened_across_chunk_boundaries(tmp_path, monkeypatch, chunk):
+    from dashboard import staging
+
+    monkeypatch.setattr(staging, "_CHUNK", chunk)  # every \r\n and quote split between two reads
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(b'a,"b\r\nc"\r\n1,"x\r\ny"\r2,""""\n3,"\r"\r\n')
+    assert staging._even_line_breaks(source, target)  # the rows ended in three ways
+    # every row ends in LF; a cell's own breaks stay, but the header's (DuckDB takes the first it meets)
+    assert target.read_bytes() == b'a,"b\nc"\n1,"x\r\ny"\n2,""""\n3,"\r"\n'
+
+
+def test_a_file_that_stays_unreadable_is_refused_in_words(db, tmp_path):
+    from dashboard import staging
+
+    error = staging.duckdb.InvalidInputException("Invalid Input Error: The CSV Parser state machine reached "
+                                                 "an invalid state.\nThis can happen when …")
+    refusal = staging._csv_refusal(error, "odd.csv", ["a", "b"], ",")
+    assert refusal.key == "csv_unreadable"
+    for lang in ("ja", "en"):
+        message = refusal.message(lang)
+        assert message.startswith("odd.csv") and "\n" not in message and "state machine" not in message
+
+
+# (2) headers with line breaks are named on one line, the break shown as ⏎
+BROKEN_HEADER_FILES = {  # name -> (dataset, CSV text, message key)
+    "missing-column": ("accounts", '会社名,"月額\n(税抜)"\nAcme,100\n', "missing_column"),
+    "unclosed-quote": ("accounts", '取引先ID,"会社\r\n名",月額\nA1,"Acme,100\nA2,Beta,200\nA3,Gamma,300"\n',
+                       "unclosed_quote"),
+    "cut-off": ("accounts", '取引先ID,"月額\n(税抜)","担当\nCSM"\nA1,100,田中\nA2,200', "cut_off"),
+    "required-unreadable": ("mrr", '取引先ID,"請求\n月",請求金額\nA1,x,1\nA2,y,2\nA3,2024-04,3\n',
+                            "required_unreadable"),
+    "all-rows-rejected": ("accounts", '"取引先\nID",月額\n,100\n,200\n', "all_rows_rejected"),
+    "no-measures": ("usage", '取引先ID,日付,"メ\nモ"\nA1,2024/4/1,よい\n', "no_measures"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_HEADER_FILES.values(), ids=BROKEN_HEADER_FILES)
+def test_headers_with_line_breaks_are_named_on_one_line(load, case):
+    dataset, text, key = case
+    with pytest.raises(ImportRefused) as info:
+        load(dataset, text)
+    assert info.value.key == key
+    for lang in ("ja", "en"):
+        message = info.value.message(lang)
+        assert "\n" not in message and "\r" not in message and "⏎" in message, message
+
+
+def test_header_named_by_map_and_warnings_are_one_line_too(load, db):
+    with pytest.raises(ImportRefused) as info:
+        load("accounts", "取引先ID,月額\nA1,100\n", overrides={"mrr": "月額\n(税抜)"})
+    assert info.value.key == "unknown_header"
+    assert info.value.message("en") == ('accounts.csv row 1: the header "月額⏎(税抜)" given for mrr is not in '
+                                        'the file.')
+    result = load("accounts", '取引先ID,"月額\n(税抜)","月額\n(税抜)","契約\r\n金額"\nA1,100,200,300\n',
+                  lang="en")
+    assert result["mapping"]["mrr"] == "月額\n(税抜)"  # the header itself is unchanged, only its display
+    assert [w.count("\n") for w in result["warnings"]] == [0, 0]
+    assert '"月額⏎(税抜)"' in result["warnings"][0] and "契約⏎金額" in result["warnings"][1]
+
+
+def test_cli_prints_a_header_with_line_breaks_on_one_line(tmp_path):
+    code, out, err = cli_import(tmp_path, "broken.csv", '会社名,"月額\r\n(税抜)"\nAcme,100\n'.encode())
+    assert (code, out) == (2, ""), err
+    assert err.count("\n") == 1 and "月額⏎(税抜)" in err
+
+
+# (3) a file name longer than the system allows
+LONG = "a" * 300
+
+
+def test_a_too_long_file_name_is_one_line_exit_2(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "dashboard", "--db", str(tmp_path / "h.duckdb"), "import",
+                           f"{LONG}.csv", "--dataset", "accounts"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=300, env={"PATH": "/usr/bin:/bin", "DASHBOARD_LANG": "en", "PYTHONPATH": str(ROOT)})
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "…" in done.stderr and len(done.stderr) < 300 and "name is longer than this system allows" in done.stderr
+
+
+def test_import_file_refuses_a_too_long_name(db, tmp_path):
+    with pytest.raises(ImportRefused) as info:
+        importer.import_file(db, tmp_path / f"{LONG}.csv", "accounts", by=EDITOR)
+    assert info.value.key == "file_name_too_long"
+    assert len(info.value.message("ja")) < 300 and "\n" not in info.value.message("ja")
+
+
+@pytest.mark.parametrize("args", [
+    ["--db", "{tmp}/x.duckdb", "export", "accounts", "--out", "{tmp}/" + LONG + ".csv"],
+    ["--db", "{tmp}/" + LONG + ".duckdb", "snapshots"],
+    ["--db", "{tmp}/" + LONG + "/x.duckdb", "snapshots"],
+    ["--db", "{tmp}/" + LONG + ".duckdb", "backup", "restore"],
+], ids=["export-out", "db", "db-folder", "backup-restore"])
+def test_other_commands_refuse_a_too_long_path_in_one_line(tmp_path, capsys, args):
+    code = main([a.replace("{tmp}", str(tmp_path)) for a in args])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "…" in err and len(err) < 300, err
+
+
+def test_export_to_a_folder_that_is_not_there_is_one_line(tmp_path, capsys):
+    code = main(["--db", str(tmp_path / "x.duckdb"), "export", "accounts", "--out", str(tmp_path / "no" / "x.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "x.csv" in err, err
+
+
+def test_the_data_page_takes_an_upload_with_a_very_long_name(app_db):
+    at = open_page("data")
+    at.file_uploader(key="up_file").upload(f"{LONG}.csv", "会社名\nAcme\n".encode(), "text/csv").run()
+    assert not at.exception
+    assert "…" in at.error[0].value and "\n" not in at.error[0].value and len(at.error[0].value) < 400
+
+
+# (4) the dashboard's own database is never a source: opening it would drop DuckDB's lock on it
+def _never_opened(monkeypatch, paths):
+    """Fail the test if this process opens any of ``paths`` with a plain open()."""
+    import builtins
+    import io as io_module
+    import os
+
+    watched = {os.path.realpath(p) for p in paths}
+    real_open = io_module.open
+
+    def guarded(file, *args, **kwargs):
+        if isinstance(file, (str, bytes, os.PathLike)) and os.path.realpath(file) in watched:
+            raise AssertionError(f"opened {file}")
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr(io_module, "open", guarded)
+    monkeypatch.setattr(builtins, "open", guarded)
+
+
+@pytest.mark.parametrize("which", ["database", "hard-link", "symlink", "wal", "backup"])
+def test_the_dashboards_own_database_is_refused_as_a_source(db, load, tmp_path, monkeypatch, which):
+    import os
+
+    from dashboard.db import backup_path
+
+    load("accounts", "取引先ID,月額\nA1,100\n")
+    before = db.content_fingerprint()
+    wal = db.path.with_name(db.path.name + ".wal")
+    if which == "wal":
+        wal.write_bytes(b"not really a WAL")  # whatever is there under that name
+    source = {"database": db.path, "wal": wal, "backup": backup_path(db.path)}.get(which, tmp_path / "export.csv")
+    if which == "hard-link":
+        os.link(db.path, source)
+    elif which == "symlink":
+        source.symlink_to(db.path)
+    assert source.is_file()
+    _never_opened(monkeypatch, [db.path, wal, backup_path(db.path)])
+    with pytest.raises(ImportRefused) as info:
+        importer.import_file(db, source, "accounts", by=EDITOR)
+    monkeypatch.undo()
+    assert info.value.key == "own_database"
+    assert info.value.message("en").startswith(source.name) and "\n" not in info.value.message("en")
+    if which == "wal":
+        wal.unlink()
+    assert db.content_fingerprint() == before
+
+
+# (5) a workbook whose cells repeat one huge shared string
+def _shared_string_bomb(cells: int, size: int = 2**20, part: str = "worksheets/sheet1.xml") -> bytes:
+    """One string of ``size`` bytes in the shared-string table, and ``cells`` cells that all hold it; the
+    sheet stored as xl/``part`` (the reader finds it through the workbook's relationships)."""
+    import zipfile
+
+    sst = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{}" uniqueCount="2">'
+           '<si><t>取引先ID</t></si><si><t>{}</t></si></sst>').format(cells, "x" * size)
+    rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + "".join(
+        f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c></row>' for r in range(2, cells + 2))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>')
+    plain = crafted_xlsx(HEADER)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            data = {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": sst}.get(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = src.read(item).decode().replace('Target="worksheets/sheet1.xml"', f'Target="{part}"')
+            name = f"xl/{part}" if item.filename == "xl/worksheets/sheet1.xml" else item.filename
+            z.writestr(name, data if data is not None else src.read(item))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("part", ["worksheets/sheet1.xml", "data.xml"])
+def test_a_shared_string_bomb_is_refused_before_reading(part):
+    import time
+
+    data = _shared_string_bomb(6_000, part=part)  # 6,000 cells × 1 MB: 6 GB of text from a small file
+    assert len(data) < 300_000
+    started = time.monotonic()
+    with pytest.raises(ImportRefused) as info:  # a small reader cap: without the check the child dies at it
+        workbook.read_sheets(data, "bomb.xlsx", workbook.Limits(reader_memory_mb=1_024))
+    assert time.monotonic() - started < 10
+    assert info.value.key == "workbook_text_too_big"
+    assert info.value.message("en").startswith("bomb.xlsx: ") and "1,024 MB" in info.value.message("en")
+
+
+def test_shared_strings_repeated_within_the_limit_are_read():
+    data = _shared_string_bomb(50, size=100_000)  # 5 MB of text: a long note pasted in 50 cells is fine
+    rows = workbook.read_sheets(data, "notes.xlsx")[0][1]
+    assert len(rows) == 51 and rows[0] == ["取引先ID"] and rows[1] == ["x" * 100_000]
+
+
+def _cli_under_address_limit(tmp_path: Path, name: str, data: bytes, limit: int):
+    import resource
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    return subprocess.run([sys.executable, "-m", "dashboard", "--db", str(tmp_path / "u.duckdb"), "import",
+                           str(path), "--dataset", "accounts"], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "DASHBOARD_LANG": "en", "PYTHONPATH": str(ROOT)},
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+
+
+def test_a_workbook_imports_under_a_tighter_ulimit_than_the_readers_cap(tmp_path):
+    limit = 3 * 2**30  # below the reader's own cap (6 GiB by default), ample for Python and DuckDB
+    assert limit < workbook.Limits().reader_memory_mb * 2**20
+    done = _cli_under_address_limit(tmp_path, "ok.xlsx", crafted_xlsx(HEADER), limit)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows_loaded"] == 2
+
+
+def test_the_bomb_is_refused_in_words_under_a_ulimit_with_the_default_limits(tmp_path):
+    done = _cli_under_address_limit(tmp_path, "bomb.xlsx", _shared_string_bomb(6_000), 3 * 2**30)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith("bomb.xlsx: ") and done.stderr.count("\n") == 1 and "1,024 MB" in done.stderr
