@@ -57,7 +57,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
           scope: R.Scope | None = None, lang: str | None = None) -> dict:
     """Every section over the accounts in ``scope`` (all accounts when empty)."""
     requested = as_of or M.default_as_of(db)
-    data_end = R.call(db, "data_bounds")["last"]
+    data_end = R.call(db, "data_bounds")["series_last"]
     as_of = M.P.within_data(requested, data_end)  # after the data's end is unknown, never zero
     rule = R.tier_rule(db, as_of)
     if thresholds:

@@ -333,16 +333,17 @@ def sidebar(user: auth.User) -> Filters | None:
             selected = {column: st.multiselect(t(FILTER_LABELS[column]), options[column], key=f"f_{column}",
                                                placeholder=t("all"), select_all=False)  # its label is English only
                         for column in shown}
-        effective = metrics.P.within_data(as_of, bounds["last"])
+        effective = metrics.P.within_data(as_of, bounds["series_last"])
         summary.markdown(filter_summary(effective, min(start, effective), selected))
         # Which data this page shows: every figure of one run comes from this one version; how old it is.
         last = q("last_import")
         st.caption(t("data_state", n=st.session_state["_data_version_this_run"],
                      when=f"{last:%Y/%m/%d %H:%M}" if last is not None else "–"))
-        if bounds["last"]:
-            stale = (today() - bounds["last"]).days
-            st.caption(t("data_ends", end=f"{bounds['last']:%Y/%m/%d}", days=i18n.integer(stale)) if stale > 0
-                       else t("data_ends_today", end=f"{bounds['last']:%Y/%m/%d}"))
+        if bounds["series_last"]:
+            end = bounds["series_last"]
+            stale = (today() - end).days
+            st.caption(t("data_ends", end=f"{end:%Y/%m/%d}", days=i18n.integer(stale)) if stale > 0
+                       else t("data_ends_today", end=f"{end:%Y/%m/%d}"))
     filters = Filters(effective, min(start, effective), results.Scope.of(selected),
                       requested=as_of if effective != as_of else None)
     sync_url(filters)

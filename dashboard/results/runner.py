@@ -317,7 +317,7 @@ def _derived(result, fetch: Fetch, params: dict) -> pd.DataFrame:
 
 def _data_bounds(db: Database) -> dict:
     row = run(db, "data_bounds").iloc[0]
-    return {k: (None if pd.isna(row[k]) else pd.Timestamp(row[k]).date()) for k in ("first", "last")}
+    return {k: (None if pd.isna(row[k]) else pd.Timestamp(row[k]).date()) for k in ("first", "last", "series_last")}
 
 
 def _default_as_of(db: Database) -> dt.date:
