@@ -26,8 +26,8 @@ PROMISES: dict[str, tuple[str, tuple[str, ...]]] = {
         "content). Limits (file size, columns, cells, memory) are settings with defaults.",
         ("tests/test_hostile_corpus.py", "tests/test_hostile_input.py", "tests/test_values_sql.py")),
     "Faults": (
-        "An import killed at any moment leaves the database openable with the previous snapshot intact and "
-        "current, never a partial one. A full disk or a read-only folder gives a clear message and changes "
+        "An import killed at any moment leaves the database openable with either the previous state or the "
+        "new one, never a partial one. A full disk or a read-only folder gives a clear message and changes "
         "nothing. A damaged database is detected with advice, and the last good state (saved after every "
         "import) can be put back. While a process has the database open for writing, no other process can "
         "open it for writing, through every write path (imports, settings, restores, backups).",
