@@ -48,6 +48,7 @@ st.html("<style>[data-testid='stMetricValue']{font-size:clamp(1.35rem,0.55rem + 
 try:
     ui.use_workspace_currency()
     st.session_state["_filters"] = filters = ui.sidebar(user)
+    ui.show_flash()  # what the last action did, written before its rerun
     if filters is not None and filters.requested:  # an as-of day after the data: figures as of its end
         st.warning(ui.t("as_of_past_data", as_of=f"{filters.requested:%Y/%m/%d}", end=f"{filters.as_of:%Y/%m/%d}"),
                    icon=":material/event_busy:")

@@ -160,6 +160,17 @@ def new_run() -> None:
     st.session_state.pop("_origins", None)
 
 
+def flash(message: str) -> None:
+    """A success message shown at the top of the next run: one written before ``st.rerun()`` is wiped."""
+    st.session_state["_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
 # -- language ---------------------------------------------------------------------------------------
 def lang() -> str:
     if "lang" not in st.session_state:

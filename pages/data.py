@@ -15,9 +15,7 @@ st.title(ui.t("page_data"))
 user, lang = ui.user(), ui.lang()
 database = ui.db()
 
-DATASET_LABELS = {"accounts": "顧客 / accounts", "usage": "利用状況 / usage", "mrr": "請求・MRR履歴 / MRR history",
-                  "orders": "購入履歴 / orders (D2C)", "touchpoints": "接点履歴 / touchpoints",
-                  "opportunities": "商談 / opportunities"}
+DATASET_LABELS = {d: ui.t(f"ds_{d}") for d in schema.DATASETS}  # in the user's language, never the code
 
 st.subheader(ui.t("upload"))
 if not user.can_edit:
@@ -116,7 +114,8 @@ st.subheader(ui.t("history"))
 snapshots = importer.list_snapshots(database)
 if len(snapshots):
     shown = snapshots.assign(mode=snapshots["mode"].map(lambda m: ui.t(f"mode_{m}").split("（")[0].split(" (")[0]),
-                             encoding=snapshots["encoding"].fillna(""), sheet=snapshots["sheet"].fillna(""))
+                             encoding=snapshots["encoding"].fillna(""), sheet=snapshots["sheet"].fillna(""),
+                             dataset=snapshots["dataset"].map(DATASET_LABELS))
     st.dataframe(shown, hide_index=True, placeholder="", width="stretch", column_order=[
         "snapshot_id", "is_current", "dataset", "file_name", "mode", "rows_loaded", "rows_rejected",
         "rows_duplicate", "imported_at", "imported_by", "source_format", "encoding", "sheet"], column_config={
@@ -134,14 +133,27 @@ if len(snapshots):
         if len(old):
             c1, c2 = st.columns([2, 1])
             pick = c1.selectbox(ui.t("restore"), old["snapshot_id"].tolist(), key="restore_pick",
-                                format_func=lambda s: f"#{s} {old.set_index('snapshot_id').loc[s, 'dataset']} "
+                                format_func=lambda s: f"#{s} {DATASET_LABELS[old.set_index('snapshot_id').loc[s, 'dataset']]} "
                                                       f"{old.set_index('snapshot_id').loc[s, 'file_name']}")
             c2.markdown("<div style='height:1.75rem'></div>", unsafe_allow_html=True)  # align with the select box
             if c2.button(ui.t("restore_button"), icon=":material/restore:", width="stretch"):
-                importer.restore(database, int(pick), by=user)
-                st.success(ui.t("restored", id=pick))
-                ui.new_run()
-                st.rerun()
+                st.session_state["restore_asked"] = int(pick)
+            asked = st.session_state.get("restore_asked")
+            if asked is not None and asked in set(old["snapshot_id"]):  # confirm before anything changes
+                row = old.set_index("snapshot_id").loc[asked]
+                st.warning(ui.t("restore_confirm", id=asked, dataset=DATASET_LABELS[row["dataset"]],
+                                file=row["file_name"] or "—"), icon=":material/restore:")
+                yes, no, _ = st.columns([1, 1, 3])
+                if yes.button(ui.t("restore_confirm_yes"), type="primary", key="restore_yes"):
+                    with st.spinner(ui.t("restoring")):
+                        importer.restore(database, asked, by=user)
+                    st.session_state.pop("restore_asked", None)
+                    ui.flash(ui.t("restored", id=asked))
+                    ui.new_run()
+                    st.rerun()
+                if no.button(ui.t("cancel"), key="restore_no"):
+                    st.session_state.pop("restore_asked", None)
+                    st.rerun()
 elif user.can_edit:
     ui.empty_state(user)
 
@@ -157,10 +169,14 @@ with st.form("settings"):
     tz = c3.selectbox(ui.t("time_zone"), ["Asia/Tokyo", "UTC"], index=0 if conf["time_zone"] == "Asia/Tokyo" else 1,
                       disabled=not user.can_edit)
     if st.form_submit_button(ui.t("save"), disabled=not user.can_edit):
-        S.put(database, "fiscal_year_start", int(fy), by=user)
-        S.put(database, "currency", currency, by=user)
-        S.put(database, "time_zone", tz, by=user)
-        st.success(ui.t("saved"))
+        changed = {k: v for k, v in (("fiscal_year_start", int(fy)), ("currency", currency), ("time_zone", tz))
+                   if v != conf[k]}  # only what changed: each change is a new data version
+        with st.spinner(ui.t("saving")):
+            for key, value in changed.items():
+                S.put(database, key, value, by=user)
+        ui.flash(ui.t("saved"))
+        ui.new_run()
+        st.rerun()
 
 with st.expander(ui.t("limits_title"), icon=":material/shield_lock:"):
     st.caption(ui.t("limits_help"))

@@ -436,3 +436,144 @@ def test_accounts_without_mrr_history_are_said_not_silently_left_out(app_db, tmp
 
 def test_without_new_accounts_there_is_no_notice(app_db):
     assert not [e for e in open_page("overview").expander if "請求履歴" in e.label]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_suggested_weights_that_validate_worse_are_said_not_offered(app_db, lang):
+    """On the demo the validation's suggested weights would lower the red band's 90-day churn (4.51% ->
+    3.99%) and the score's ROC AUC: the page shows both validations side by side, says why nothing is
+    offered, and has no button to accept them."""
+    from dashboard.i18n import t
+
+    at = open_page("health", lang=lang)
+    assert t("suggestion_not_better", lang) in [i.value for i in at.info]
+    assert not [b for b in at.button if b.key == "accept_weights"]
+    preview = next(d.value for d in at.dataframe if "churn_rate_suggested" in d.value.columns)
+    red = preview.set_index("band").loc[t("red", lang)]
+    assert f"{red['churn_rate_now']:.2%}" == "4.51%" and f"{red['churn_rate_suggested']:.2%}" == "3.99%"
+    assert t("preview_auc", lang, now="0.762", suggested="0.757") in [c.value for c in at.caption]
+
+
+# -- the simulator's saved scenarios, share link and language (issue 26, items 11 and 13) -------------------
+APP_URL = "http://cs.example.jp:8501/"
+# Every driver away from its default: a link or a scenario that brings them all back brings back each one.
+DRIVERS = {"aov": 9000, "purchases": "1:0.6,2:0.3,4:0.1", "margin": 45, "conv": 25, "roas": 1.5, "arpa": 120_000,
+           "churn": 3.5, "smargin": 70, "cac": 900_000, "cost": 800_000, "newmrr": 150_000, "cschurn": 2.5,
+           "plan": 800_000, "acv": 1_500_000, "renew": 40, "rmargin": 75}
+
+
+def _simulator(params: dict | None = None, **session) -> AppTest:
+    """The simulator page as a browser at APP_URL opens it (st.context.url), with a link's parameters."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.context = {"url": APP_URL}
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("../pages/simulator.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_saved_scenarios_are_kept_in_the_database_for_every_session(app_db):
+    before = Database(app_db).data_version()
+    at = _simulator(**{f"sim_{k}": v for k, v in DRIVERS.items()})
+    at.text_input(key="scenario_name").input("強気プラン").run()
+    _button(at, "シナリオを保存").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert Database(app_db).data_version() == before  # saving a scenario invalidates no cached figure
+    # a new session (a reload, another user) sees it, loads it, and every driver comes back
+    again = _simulator()
+    assert again.session_state["sim_aov"] == 8000
+    picker = next(s for s in again.selectbox if s.label == "保存済みのシナリオ")
+    assert picker.options == ["強気プラン"]
+    _button(again, "前提を読み込む").click().run()
+    assert not again.exception, [e.message for e in again.exception]
+    assert {k: again.session_state[f"sim_{k}"] for k in DRIVERS} == DRIVERS
+    assert again.query_params["sim_plan"] in ("800000", ["800000"])
+    # the comparison table: labelled rows, formatted cells (9,000 x 1.6 purchases x 45% / 1.5 = ¥4,320)
+    table = again.dataframe[-1].value  # after the drivers' table on the D2C tab
+    assert table.loc["D2C: 許容CPA", "強気プラン"] == "¥4,320"
+    assert table.loc["年間契約: 期待契約年数", "強気プラン"] == "1.67年"  # 1 / (1 - 40%)
+
+
+def test_a_viewer_loads_and_compares_scenarios_but_cannot_save(app_db, users):
+    from dashboard import scenarios
+
+    scenarios.save(Database(app_db), "上期計画", DRIVERS, by=EDITOR)
+    at = _simulator(user=auth.User("exec", "viewer"))
+    save = _button(at, "シナリオを保存")
+    assert save.disabled and "閲覧者はシナリオを保存できません" in save.help
+    _button(at, "前提を読み込む").click().run()
+    assert at.session_state["sim_acv"] == 1_500_000 and at.dataframe[-1].value.columns.tolist() == ["上期計画"]
+    with pytest.raises(auth.NotAllowed):  # and the server refuses it whatever a page shows
+        scenarios.save(Database(app_db), "閲覧者の案", DRIVERS, by=auth.User("exec", "viewer"))
+
+
+def test_the_share_link_is_a_whole_url_that_reopens_every_driver(app_db):
+    import urllib.parse
+
+    at = _simulator(**{f"sim_{k}": v for k, v in DRIVERS.items()})
+    link = at.code[0].value
+    assert link.startswith(APP_URL + "simulator?"), link
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    assert query["sim_plan"] == ["800000"] and query["lang"] == ["ja"]
+    opened = _simulator({k: v[0] for k, v in query.items()})
+    assert {k: opened.session_state[f"sim_{k}"] for k in DRIVERS} == DRIVERS
+    assert opened.number_input(key="sim_plan").value == 800_000
+    assert opened.code[0].value == link
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_simulator_names_its_drivers_in_the_users_language(app_db, lang):
+    at = _simulator(lang=lang)
+    raw = {"aov", "repeat", "gross_margin", "target_roas", "arpa", "monthly_churn"}
+    tornados = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if "±20%" in json.loads(c.proto.spec)["layout"]["title"]["text"]]
+    assert len(tornados) == 2
+    labels = {y for spec in tornados for trace in spec["data"] for y in trace["y"]}
+    assert labels and not labels & raw, labels
+    _button(at, "自分のデータから設定" if lang == "ja" else "Calibrate from my data").click().run()
+    shown = " ".join(m.value for m in at.expander[0].markdown)
+    if lang == "ja":
+        assert "注文データ: 顧客" in shown and "時点の有効顧客" in shown and "orders:" not in shown, shown
+        years = next(m for m in at.metric if m.label == "期待契約年数")
+        assert years.value == "1.43" and years.delta == "+0.32（更新率10%との差）"
+        assert not [m.delta for m in at.metric if m.delta and "vs" in m.delta]
+    else:
+        assert "orders: " in shown and "accounts active on" in shown and "≤" not in shown, shown
+
+
+def test_a_snapshot_restore_asks_first_and_says_what_it_did(app_db, tmp_path):
+    """Restore changed the data at the first click, and its success message was wiped by the rerun."""
+    newer = tmp_path / "accounts_next.csv"
+    newer.write_text("id,mrr,contract_start\nA,100,2024-01-01\n")
+    importer.import_file(Database(app_db), newer, "accounts", confirm_replace=True, by=EDITOR)
+    db = Database(app_db)
+    current = int(db.query("SELECT snapshot_id FROM snapshots WHERE is_current AND dataset = 'accounts'").iloc[0, 0])
+    at = open_page("data")
+    pick = at.selectbox(key="restore_pick").value
+    at.button[[b.label for b in at.button].index("戻す")].click().run()
+    assert any(f"スナップショット #{pick}（顧客、" in w.value for w in at.warning)  # asked, nothing changed yet
+    assert int(db.query("SELECT snapshot_id FROM snapshots WHERE is_current AND dataset = 'accounts'").iloc[0, 0]) == current
+    at.button(key="restore_no").click().run()
+    assert not any("スナップショット #" in w.value for w in at.warning)
+    at.button[[b.label for b in at.button].index("戻す")].click().run()
+    at.button(key="restore_yes").click().run()
+    assert not at.exception
+    assert any(f"スナップショット {pick} を現在のデータにしました" in s.value for s in at.success)
+    assert int(db.query("SELECT snapshot_id FROM snapshots WHERE is_current AND dataset = 'accounts'").iloc[0, 0]) == pick
+
+
+def test_saving_unchanged_settings_writes_nothing(app_db):
+    """The settings form wrote all three settings on every save: three new data versions, three re-preparations."""
+    version = Database(app_db).data_version()
+    at = open_page("data")
+    at.button[[b.label for b in at.button].index("保存")].click().run()
+    assert any("保存しました" in s.value for s in at.success)
+    assert Database(app_db).data_version() == version
