@@ -73,6 +73,8 @@ _ERRORS: dict[str, dict[str, str]] = {
                          "en": "{file} row 1: the header \"{header}\" appears in several columns ({columns}). The leftmost is read as \"{header}\", the others as \"{header} (2)\" and so on; check the mapping."},
     "replace_guard": {"ja": "{file}: この取り込み（置き換え）で、現在の{dataset}のキー{current}件のうち{removed}件が消えます（ファイルには{incoming}件）。全件のエクスポートでなければ「追加」か「更新（upsert）」を選んでください。置き換えるには確認してください（コマンドラインでは --confirm-replace）。何も変更していません。",
                       "en": "{file}: replacing would remove {removed} of the {current} current keys of {dataset} (the file has {incoming}). If this is not a full export, use append or upsert; to replace anyway, confirm (--confirm-replace on the command line). Nothing was changed."},
+    "replace_guard_upsert": {"ja": "{file}: この取り込み（置き換え）で、現在の{dataset}のキー{current}件のうち{removed}件が消えます（ファイルには{incoming}件）。全件のエクスポートでなければ「更新（upsert）」を選んでください。置き換えるには確認してください（コマンドラインでは --confirm-replace）。何も変更していません。",
+                      "en": "{file}: replacing would remove {removed} of the {current} current keys of {dataset} (the file has {incoming}). If this is not a full export, use upsert; to replace anyway, confirm (--confirm-replace on the command line). Nothing was changed."},
     "mode_not_for_dataset": {"ja": "{dataset} では取り込み方法「{mode}」は使えません（使えるもの: {modes}）。",
                              "en": "the import mode \"{mode}\" is not available for {dataset} (available: {modes})."},
     "unmapped_suspicious": {"ja": "{file}: どの列にも対応付けられていない見出しがあります: {headers}。取り込むなら対応付けを変更してください。",

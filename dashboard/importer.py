@@ -57,8 +57,15 @@ class ReplaceNeedsConfirmation(ImportRefused):
     """A replace that would remove most of the dataset's keys: nothing changed, confirm to go ahead."""
 
     def __init__(self, **counts: object):
-        super().__init__("replace_guard", **counts)
+        # accounts offer upsert only: the advice names only the modes the dataset has (it said 「追加」)
+        key = "replace_guard" if "append" in MODES_FOR.get(str(counts.get("dataset")), ()) else "replace_guard_upsert"
+        super().__init__(key, **counts)
+        self.args = (self.message("en"),)
         self.counts = counts
+
+    def message(self, lang: str | None = None) -> str:
+        """The dataset named in the user's language (顧客, not accounts)."""
+        return t(self.key, lang, **{**self.kwargs, "dataset": t(f"ds_{self.kwargs.get('dataset')}", lang)})
 
 
 @dataclass

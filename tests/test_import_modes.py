@@ -39,7 +39,7 @@ def test_a_partial_file_does_not_silently_replace_all_accounts(db, tmp_path, cap
     before = db.content_fingerprint()
     code, out, err = run(capsys, "--db", dbpath, "import", str(tmp_path / "partial.csv"), "--dataset", "accounts")
     assert (code, out) == (2, "")
-    assert err.count("\n") == 1 and "would remove 3 of the 4 current keys of accounts (the file has 1)" in err
+    assert err.count("\n") == 1 and "would remove 3 of the 4 current keys of Accounts (the file has 1)" in err
     assert db.content_fingerprint() == before
     code, out, _ = run(capsys, "--db", dbpath, "import", str(tmp_path / "partial.csv"), "--dataset", "accounts",
                        "--confirm-replace")
@@ -174,3 +174,15 @@ def test_a_million_row_cp932_file_imports_in_bounded_memory(tmp_path):
     peak_mb = result.pop("peak_mb")
     assert result == {"rows_read": 1_000_000, "rows_loaded": 1_000_000, "rows_rejected": 0, "encoding": "cp932"}
     assert peak_mb < 1_200, f"peak RSS {peak_mb:.0f} MB"  # the row-by-row importer took 1.4 GB for this
+
+
+def test_the_replace_guard_names_only_the_modes_the_dataset_has():
+    """The guard told an accounts import to choose 「追加」 (append), which accounts imports do not offer."""
+    from dashboard.importer import ReplaceNeedsConfirmation
+
+    counts = {"file": "f.csv", "current": 4, "incoming": 1, "removed": 3}
+    accounts = ReplaceNeedsConfirmation(dataset="accounts", **counts)
+    assert "「追加」" not in accounts.message("ja") and "「更新（upsert）」" in accounts.message("ja")
+    assert "現在の顧客のキー" in accounts.message("ja") and "append" not in accounts.message("en")
+    mrr = ReplaceNeedsConfirmation(dataset="mrr", **counts)
+    assert "「追加」か「更新（upsert）」" in mrr.message("ja") and "請求・MRR履歴" in mrr.message("ja")
