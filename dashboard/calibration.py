@@ -1,4 +1,5 @@
-"""Simulator drivers filled from the loaded data, each with where it came from."""
+"""Simulator drivers filled from the loaded data, each with the facts of where it came from (counts, days,
+months), and those facts in words (``sources``)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ def d2c_drivers(db: Database, as_of: dt.date, horizon_days: int = 365) -> dict |
         "aov": float(customers["revenue"].sum() / counts.sum()),
         "purchases": {1.0: float((counts == 1).sum() / n), 2.0: float((counts == 2).sum() / n),
                       float(three_plus.mean()) if len(three_plus) else 3.0: float(len(three_plus) / n)},
-        "customers": n,
-        "source": f"orders: {n:,} customers, first order ≤ {as_of:%Y-%m-%d}, {horizon_days}-day horizon",
+        "customers": n, "as_of": as_of, "horizon_days": horizon_days,
     }
 
 
@@ -46,7 +46,26 @@ def saas_drivers(db: Database, as_of: dt.date, scope: Scope | None = None) -> di
     return {
         "arpa": float(active["mrr"].sum() / len(active)), "mrr": int(active["mrr"].sum()), "accounts": len(active),
         "monthly_churn": monthly_churn, "churn_months": [f"{d:%Y-%m}" for d in churn["period_start"]],
-        "survival": survival,
-        "source": f"accounts active on {as_of:%Y-%m-%d}: {len(active):,}; churn: mean of "
-                  f"{len(churn)} complete months",
+        "survival": survival, "as_of": as_of,
     }
+
+
+def sources(d2c: dict | None, saas: dict | None, lang: str) -> list[tuple[str, str]]:
+    """Where the calibrated drivers came from, in the user's language: (which drivers, from what) pairs,
+    made from the facts ``d2c_drivers`` and ``saas_drivers`` return."""
+    from dashboard import i18n
+
+    out = []
+    if d2c:
+        out.append((i18n.t("sim_source_d2c_drivers", lang),
+                    i18n.t("sim_source_d2c", lang, n=i18n.integer(d2c["customers"]), as_of=f"{d2c['as_of']:%Y/%m/%d}",
+                           days=i18n.integer(d2c["horizon_days"]))))
+    if saas:
+        months = saas["churn_months"]
+        churn = (i18n.t("sim_source_churn", lang, n=len(months), first=months[0].replace("-", "/"),
+                        last=months[-1].replace("-", "/")) if months and saas["monthly_churn"] is not None
+                 else i18n.t("sim_source_no_churn", lang))
+        out.append((i18n.t("sim_source_saas_drivers", lang),
+                    i18n.t("sim_source_saas", lang, n=i18n.integer(saas["accounts"]),
+                           as_of=f"{saas['as_of']:%Y/%m/%d}", churn=churn)))
+    return out

@@ -54,7 +54,8 @@ SEGMENT_COLUMNS = ("plan", "industry", "owner", "segment", "tier", "acquisition_
 _SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "DECIMAL(18,4)", "date": "DATE", "month": "DATE",
               "number": "DOUBLE"}
 
-ALL_TABLES = ("meta", "settings", "settings_log", "snapshots", "snapshot_members", "source_mappings", "rejected_rows", *DATASETS)
+ALL_TABLES = ("meta", "settings", "settings_log", "snapshots", "snapshot_members", "source_mappings", "rejected_rows",
+              "scenarios", *DATASETS)
 
 
 def column_sql_type(dataset: str, column: str) -> str:
@@ -83,6 +84,10 @@ def _create_statements() -> list[str]:
             PRIMARY KEY (dataset, source_key))""",
         """CREATE TABLE IF NOT EXISTS rejected_rows (
             snapshot_id BIGINT, row_number INTEGER, column_name VARCHAR, message VARCHAR, raw JSON)""",
+        # The simulator's saved scenarios (dashboard/scenarios.py): each one's drivers, who saved it and when.
+        # No figure reads them, so saving one is no new data version.
+        """CREATE TABLE IF NOT EXISTS scenarios (
+            name VARCHAR PRIMARY KEY, state JSON NOT NULL, saved_by VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",
         # The runs of consecutive paid months of the current MRR history, and its months: spells() reads
         # these instead of numbering 2M history rows on every call. Rebuilt by refresh_kept in the
         # transaction that changes the history (an import or restore of mrr).

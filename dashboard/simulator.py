@@ -184,3 +184,211 @@ def saas_sensitivity(arpa: float, monthly_churn: float, gross_margin: float, swi
 def steps(center: float, n: int = 5, spread: float = 0.4) -> list[float]:
     """``n`` values from center x (1 - spread) to center x (1 + spread)."""
     return [center * (1 - spread + 2 * spread * i / (n - 1)) for i in range(n)]
+
+
+# -- the page's drivers: defaults, ranges, reading them from a link or a saved scenario --------------------
+# Each driver's default and widget range, defined once: the widgets use them, and a shared link or a saved
+# scenario is kept inside them. Percentages are in percent (margin 50 = 50%), amounts in the workspace currency.
+DRIVER_DEFAULTS: dict[str, float | int | str] = {
+    "aov": 8000, "purchases": "1:0.7,2:0.2,3.5:0.1", "margin": 50, "conv": 20, "roas": 1.0,
+    "arpa": 100_000, "churn": 2.0, "smargin": 80, "cac": 1_000_000,
+    "cost": 1_000_000, "newmrr": 130_000, "cschurn": 2.0, "plan": 650_000,
+    "acv": 1_200_000, "renew": 30, "rmargin": 80}
+DRIVER_RANGES: dict[str, tuple[float, float]] = {
+    "aov": (1000, 50000), "margin": (1, 100), "conv": (1, 100), "roas": (0.5, 5.0), "arpa": (1000, 10_000_000),
+    "churn": (0.1, 20.0), "smargin": (1, 100), "cac": (0, 100_000_000), "cost": (0, 10_000_000),
+    "newmrr": (0, 10_000_000), "cschurn": (0.1, 20.0), "plan": (0, 100_000_000), "acv": (0, 1_000_000_000),
+    "renew": (0, 95), "rmargin": (1, 100)}
+# How each driver is named to a user (an i18n key) and shown: money, percent, a multiple, or text.
+DRIVER_LABELS = {
+    "aov": "sim_driver_aov", "purchases": "sim_driver_purchases", "margin": "sim_driver_margin",
+    "conv": "sim_driver_conv", "roas": "sim_driver_roas", "arpa": "sim_driver_arpa", "churn": "sim_driver_churn",
+    "smargin": "sim_driver_smargin", "cac": "sim_driver_cac", "cost": "sim_driver_cost",
+    "newmrr": "sim_driver_newmrr", "cschurn": "sim_driver_cschurn", "plan": "sim_driver_plan",
+    "acv": "sim_driver_acv", "renew": "sim_driver_renew", "rmargin": "sim_driver_rmargin"}
+DRIVER_KINDS = {"aov": "money", "purchases": "text", "margin": "pct", "conv": "pct", "roas": "multiple",
+                "arpa": "money", "churn": "pct", "smargin": "pct", "cac": "money", "cost": "money",
+                "newmrr": "money", "cschurn": "pct", "plan": "money", "acv": "money", "renew": "pct",
+                "rmargin": "pct"}
+
+
+def driver_value(key: str, raw: object) -> float | int | str | None:
+    """One driver from a link's text (or a saved scenario's value), clamped to its range; None when it
+    cannot be read."""
+    default = DRIVER_DEFAULTS[key]
+    if key == "purchases":
+        if not isinstance(raw, str):
+            return None
+        try:
+            buckets = parse_purchases(raw)
+        except ValueError:
+            return None
+        ok = buckets and all(k >= 1 and 0 <= v <= 1 for k, v in buckets.items()) and sum(buckets.values()) > 0
+        return raw if ok else None
+    if isinstance(raw, bool):
+        return None
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if value != value:  # NaN
+        return None
+    low, high = DRIVER_RANGES[key]
+    return type(default)(min(max(value, low), high))
+
+
+def drivers_from(given: dict[str, object]) -> tuple[dict[str, float | int | str], list[str]]:
+    """Every driver from ``given`` (a link's parameters without the ``sim_`` prefix, or a saved scenario),
+    the default where one is missing or unreadable, each clamped to its range; and the keys that were given
+    but could not be taken as they were (unreadable, out of range)."""
+    values, adjusted = {}, []
+    for key, default in DRIVER_DEFAULTS.items():
+        raw = given.get(key)
+        if raw is None or raw == "":
+            values[key] = default
+            continue
+        value = driver_value(key, raw)
+        values[key] = default if value is None else value
+        same = value is not None and (value == raw if key == "purchases" else float(value) == float(raw))  # type: ignore[arg-type]
+        if not same:
+            adjusted.append(key)
+    return values, adjusted
+
+
+def share_link(base_url: str | None, page_path: str, params: list[tuple[str, str]]) -> str:
+    """The whole link that reopens the page: the app's URL as the browser has it (``st.context.url``, which
+    carries the page's path) or, without one, the page's path alone; then every query parameter."""
+    from urllib.parse import urlencode
+
+    url = (base_url or "").rstrip("/") or ""
+    if not url:
+        url = "/" + page_path.strip("/")
+    elif page_path and not url.endswith("/" + page_path.strip("/")):
+        url = f"{url}/{page_path.strip('/')}"
+    query = urlencode(params, safe=":,")
+    return f"{url}?{query}" if query else url
+
+
+# -- how the page shows numbers -------------------------------------------------------------------------
+def fmt_number(value: float | None, digits: int = 1) -> str:
+    """12500 -> '12,500.0'; '—' for no value."""
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def fmt_multiple(value: float | None, digits: int = 1) -> str:
+    """6.5 -> '6.5×'; '—' for no value (a CAC of 0, a rep who costs nothing)."""
+    return "—" if value is None else f"{value:,.{digits}f}×"
+
+
+def fmt_pct(value: float | None) -> str:
+    """A percentage driver as set (50 -> '50%', 2.35 -> '2.35%'): at most two decimals, none trailing."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def fmt_driver(key: str, value: object, lang: str) -> str:
+    """A driver's value as the page shows it: amounts in the workspace currency, percentages with %."""
+    from dashboard import money
+
+    kind = DRIVER_KINDS[key]
+    if kind == "money":
+        return money.fmt(value, lang)  # type: ignore[arg-type]
+    if kind == "pct":
+        return fmt_pct(float(value))  # type: ignore[arg-type]
+    if kind == "multiple":
+        return fmt_multiple(float(value))  # type: ignore[arg-type]
+    return str(value)
+
+
+def driver_label(key: str, lang: str) -> str:
+    from dashboard import i18n
+
+    return i18n.t(DRIVER_LABELS[key], lang)
+
+
+def driver_labels(keys: list[str], lang: str) -> str:
+    """Drivers named in the user's language, as a list in a sentence."""
+    from dashboard import i18n
+
+    return i18n.t("sim_separator", lang).join(driver_label(k, lang) for k in keys)
+
+
+# The tornado charts' rows name their drivers by the models' argument names; a user sees these.
+SENSITIVITY_LABELS = {"aov": "sim_sens_aov", "repeat": "sim_purchases_per_customer",
+                      "gross_margin": "sim_sens_gross_margin", "target_roas": "sim_sens_target_roas",
+                      "arpa": "sim_sens_arpa", "monthly_churn": "sim_sens_monthly_churn"}
+
+
+def labelled(rows: list[dict], lang: str) -> list[dict]:
+    """Tornado rows with each driver named in the user's language (new rows; the input is left as it is)."""
+    from dashboard import i18n
+
+    return [{**row, "driver": i18n.t(SENSITIVITY_LABELS[row["driver"]], lang)} for row in rows]
+
+
+def scenario_outputs(p: dict) -> dict[str, float | None]:
+    """What a scenario's drivers give in each model (the comparison's figures)."""
+    d = d2c(p["aov"], parse_purchases(p["purchases"]), p["margin"] / 100, p["conv"] / 100, p["roas"])
+    s = saas(p["arpa"], p["churn"] / 100, p["smargin"] / 100, p["cac"])
+    c = cs_roi(p["cost"], p["newmrr"], p["cschurn"] / 100, plan_new_mrr=p["plan"])
+    r = renewal(p["acv"], p["renew"] / 100, p["rmargin"] / 100)
+    return {"d2c_ppc": d["purchases_per_customer"], "d2c_ltv": d["ltv"], "d2c_cpa": d["allowable_cpa"],
+            "saas_ltv": s["ltv"], "saas_ltv_cac": s["ltv_to_cac"], "saas_payback": s["cac_payback_months"],
+            "cs_ltv": c["ltv_created_per_month"], "cs_roi": c["roi"], "cs_reps": c.get("reps_needed"),
+            "renewal_years": r["expected_years"], "renewal_ltv": r["ltv"]}
+
+
+# The comparison's rows: an i18n label and how its figure is shown.
+OUTPUT_ROWS = {"d2c_ppc": ("sim_row_d2c_ppc", "count"), "d2c_ltv": ("sim_row_d2c_ltv", "money"),
+               "d2c_cpa": ("sim_row_d2c_cpa", "money"), "saas_ltv": ("sim_row_saas_ltv", "money"),
+               "saas_ltv_cac": ("sim_row_saas_ltv_cac", "multiple"),
+               "saas_payback": ("sim_row_saas_payback", "months"), "cs_ltv": ("sim_row_cs_ltv", "money"),
+               "cs_roi": ("sim_row_cs_roi", "multiple"), "cs_reps": ("sim_row_cs_reps", "reps"),
+               "renewal_years": ("sim_row_renewal_years", "years"), "renewal_ltv": ("sim_row_renewal_ltv", "money")}
+
+
+def _fmt_output(kind: str, value: float | None, lang: str) -> str:
+    from dashboard import i18n, money
+
+    if value is None:
+        return "—"
+    if kind == "money":
+        return money.fmt(value, lang)
+    if kind == "multiple":
+        return fmt_multiple(value)
+    if kind == "years":
+        return i18n.t("sim_years", lang, n=f"{value:,.2f}")
+    if kind == "months":
+        return i18n.t("sim_months", lang, n=f"{value:,.1f}")
+    if kind == "reps":
+        return i18n.t("sim_reps", lang, n=f"{value:,.1f}")
+    return f"{value:,.2f}"
+
+
+def comparison(scenarios: dict[str, dict], lang: str):
+    """The scenario comparison as a table of text: a column per scenario, a row first for each figure the
+    scenarios give, then for each driver in which they differ. Rows are labelled in the user's language;
+    values are formatted (money in the workspace currency, multiples as 6.5×, years, percentages with %)."""
+    import pandas as pd
+
+    from dashboard import i18n
+
+    outputs = {name: scenario_outputs(p) for name, p in scenarios.items()}
+    rows: dict[str, dict[str, str]] = {}
+    for key, (label, kind) in OUTPUT_ROWS.items():
+        rows[i18n.t(label, lang)] = {n: _fmt_output(kind, o[key], lang) for n, o in outputs.items()}
+    for key in DRIVER_DEFAULTS:
+        shown = {n: fmt_driver(key, p[key], lang) for n, p in scenarios.items()}
+        if len(set(shown.values())) > 1:
+            rows[i18n.t("sim_row_driver", lang, name=driver_label(key, lang))] = shown
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(scenarios))
+
+
+def fmt_money_change(value: float, lang: str) -> str:
+    """A change in money with its sign: '+¥420,000', '-¥12,000', '¥0'."""
+    from dashboard import money
+
+    text = money.fmt(value, lang)
+    return f"+{text}" if value > 0 and any(ch in "123456789" for ch in text) else text

@@ -1,77 +1,59 @@
-"""LTV/CPA simulator: what-if drivers, calibration from the data, sensitivity, scenarios shared by URL."""
+"""LTV/CPA simulator: what-if drivers, calibration from the data, sensitivity, scenarios saved and shared by URL."""
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, money, simulator, ui
+from dashboard import calibration, figures, money, scenarios, simulator, ui
 from dashboard.definitions import DEFINITIONS
 
 st.title(ui.t("page_simulator"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
+DEFAULTS, RANGES = simulator.DRIVER_DEFAULTS, simulator.DRIVER_RANGES
 
-DEFAULTS = {"aov": 8000, "purchases": "1:0.7,2:0.2,3.5:0.1", "margin": 50, "conv": 20, "roas": 1.0,
-            "arpa": 100_000, "churn": 2.0, "smargin": 80, "cac": 1_000_000,
-            "cost": 1_000_000, "newmrr": 130_000, "cschurn": 2.0, "acv": 1_200_000, "renew": 30, "rmargin": 80}
-# Each driver's widget range, defined once: the widgets use it and a shared link is kept inside it.
-RANGES = {"aov": (1000, 50000), "margin": (1, 100), "conv": (1, 100), "roas": (0.5, 5.0), "arpa": (1000, 10_000_000),
-          "churn": (0.1, 20.0), "smargin": (1, 100), "cac": (0, 100_000_000), "cost": (0, 10_000_000),
-          "newmrr": (0, 10_000_000), "cschurn": (0.1, 20.0), "acv": (0, 1_000_000_000), "renew": (0, 95),
-          "rmargin": (1, 100)}
-
-
-def _from_link(key: str, raw: str):
-    """A driver from a shared URL, clamped to its widget's range; None when it cannot be read."""
-    default = DEFAULTS[key]
-    try:
-        if key == "purchases":
-            buckets = simulator.parse_purchases(raw)
-            ok = buckets and all(k >= 1 and 0 <= v <= 1 for k, v in buckets.items()) and sum(buckets.values()) > 0
-            return raw if ok else None
-        value = float(raw)
-    except ValueError:
-        return None
-    if value != value:  # NaN
-        return None
-    low, high = RANGES[key]
-    return type(default)(min(max(value, low), high))
-
-
-# Drivers live in the session; a shared URL (?sim_aov=...) fills them on first load.
-adjusted = []
-for key, default in DEFAULTS.items():
-    if f"sim_{key}" not in st.session_state:
-        raw = st.query_params.get(f"sim_{key}")
-        value = _from_link(key, raw) if raw else default
-        if raw and (value is None or str(value) != raw and not (key != "purchases" and float(value) == float(raw))):
-            adjusted.append(key)
-        st.session_state[f"sim_{key}"] = default if value is None else value
-if adjusted:
-    st.toast(ui.t("link_values_adjusted", keys=", ".join(adjusted)), icon=":material/info:")
+# Drivers live in the session; a shared URL (?sim_aov=...) fills them on first load, each kept in its range.
+missing = [key for key in DEFAULTS if f"sim_{key}" not in st.session_state]
+if missing:
+    values, adjusted = simulator.drivers_from({key: st.query_params.get(f"sim_{key}") for key in missing})
+    for key in missing:
+        st.session_state[f"sim_{key}"] = values[key]
+    if adjusted:
+        st.toast(ui.t("link_values_adjusted", keys=simulator.driver_labels(adjusted, lang)), icon=":material/info:")
+loaded = st.session_state.pop("_sim_loaded", None)
+if loaded:
+    st.toast(ui.t("scenario_loaded", name=loaded), icon=":material/folder_open:")
 
 
 def calibrate():
-    """Fill drivers from the loaded data (button callback)."""
+    """Fill drivers from the loaded data (button callback); the facts they came from are kept to be shown."""
     d2c = ui.q("d2c_drivers", as_of=f.as_of) if f else None
     saas = ui.q("saas_drivers", as_of=f.as_of) if f else None
-    sources = {}
     if d2c:
         st.session_state["sim_aov"] = int(round(d2c["aov"]))
         st.session_state["sim_purchases"] = ",".join(f"{k:g}:{v:.3f}" for k, v in d2c["purchases"].items())
-        sources["AOV / purchases"] = d2c["source"]
     if saas:
         st.session_state["sim_arpa"] = int(round(saas["arpa"]))
         if saas["monthly_churn"] is not None:
             st.session_state["sim_churn"] = round(saas["monthly_churn"] * 100, 2)
             st.session_state["sim_cschurn"] = round(saas["monthly_churn"] * 100, 2)
-        sources["ARPA / churn"] = saas["source"]
         st.session_state["sim_survival"] = saas["survival"]
-    st.session_state["sim_sources"] = sources
+    st.session_state["sim_sources"] = {"d2c": d2c, "saas": saas}
+
+
+def load_scenario(name: str, state: dict) -> None:
+    """Fill every driver from a saved scenario (button callback: before the widgets are drawn)."""
+    values, _ = simulator.drivers_from(state)
+    for key, value in values.items():
+        st.session_state[f"sim_{key}"] = value
+    st.session_state.pop("sim_buckets", None)  # the table's edits were made to the drivers before
+    st.session_state.pop("sim_sources", None)  # the drivers no longer come from the data
+    st.session_state["_sim_loaded"] = name
 
 
 st.button(ui.t("calibrate"), on_click=calibrate, icon=":material/auto_fix_high:", disabled=f is None)
-if st.session_state.get("sim_sources"):
+sources = st.session_state.get("sim_sources")
+if sources and (sources.get("d2c") or sources.get("saas")):
     with st.expander(ui.t("calibrated_from"), expanded=True):
-        for name, source in st.session_state["sim_sources"].items():
+        for name, source in calibration.sources(sources.get("d2c"), sources.get("saas"), lang):
             st.markdown(f"- **{name}**: {source}")
 
 def _sync_url() -> dict:
@@ -83,8 +65,11 @@ def _sync_url() -> dict:
     return state
 
 
+# Switching tabs reruns the page: the tabs' fragments rerun alone when a driver moves, and the share link and
+# the scenario to save on the last tab must be those of the drivers as they are now.
 tab_d2c, tab_saas, tab_cs, tab_renew, tab_scen = st.tabs(
-    [ui.t("sim_d2c"), ui.t("sim_saas"), ui.t("sim_cs"), ui.t("sim_renewal"), ui.t("scenarios")])
+    [ui.t("sim_d2c"), ui.t("sim_saas"), ui.t("sim_cs"), ui.t("sim_renewal"), ui.t("scenarios")],
+    key="sim_tab", on_change="rerun")
 
 @st.fragment
 def _d2c_tab():
@@ -105,11 +90,11 @@ def _d2c_tab():
         conv = st.slider(ui.t("sim_sign_up_first_purchase"), *RANGES["conv"], key="sim_conv")
         roas = st.slider(ui.t("sim_target_return_1_0_break_even"), *RANGES["roas"], step=0.1,
                          key="sim_roas")
-    try:
-        r = simulator.d2c(aov, purchases, margin / 100, conv / 100, roas)
-    except ValueError as exc:
-        st.error(str(exc))
-        st.stop()
+    if sum(purchases.values()) <= 0:  # the model cannot weigh purchases by shares that add up to nothing
+        st.error(ui.t("sim_shares_zero"))
+        _sync_url()
+        return
+    r = simulator.d2c(aov, purchases, margin / 100, conv / 100, roas)
     with c2:
         if abs(r["shares_total"] - 1) > 1e-6:
             st.warning(ui.t("sim_shares_normalised", total=f"{r['shares_total']:.0%}"))
@@ -125,11 +110,7 @@ def _d2c_tab():
         st.caption(ui.t("sim_actual_summary", n=f"{actual['customers']:,}", aov=money.fmt(actual["aov"]),
                         repeat=f"{actual['repeat_rate']:.1%}", ltv=money.fmt(actual["ltv"])))
         st.page_link(st.session_state["_pages"]["d2c"], label=ui.t("sim_to_d2c"), icon=":material/shopping_cart:")
-    rows = simulator.d2c_sensitivity(aov, purchases, margin / 100, roas)
-    labels = {"aov": "AOV", "repeat": ui.t("sim_purchases"), "gross_margin": ui.t("sim_margin"),
-              "target_roas": "ROAS"}
-    for row in rows:
-        row["driver"] = labels[row["driver"]]
+    rows = simulator.labelled(simulator.d2c_sensitivity(aov, purchases, margin / 100, roas), lang)
     ui.chart(ui.figure(figures.tornado, rows, ui.t("sensitivity")), pd.DataFrame(rows), "d2c_tornado")
     xs, ys = simulator.steps(aov), [m / 100 for m in simulator.steps(margin, 5, 0.4)]
     z = simulator.grid(simulator.d2c, "allowable_cpa", ("aov", xs), ("gross_margin", [min(y, 1) for y in ys]),
@@ -156,15 +137,16 @@ def _saas_tab():
     with c2:
         m1 = m2 = st.container()
         m1.metric("LTV", money.fmt(s["ltv"]), border=True, help=ui.help_for("saas_ltv"))
-        m2.metric("LTV / CAC", f"{s['ltv_to_cac']:.1f}×" if s["ltv_to_cac"] else "—", border=True)
-        m1.metric(ui.t("sim_cac_payback_months"),
-                  f"{s['cac_payback_months']:.1f}" if s["cac_payback_months"] else "—", border=True)
-        m2.metric(ui.t("sim_expected_lifetime_months"), f"{s['expected_lifetime_months']:.1f}", border=True)
+        m2.metric("LTV / CAC", simulator.fmt_multiple(s["ltv_to_cac"] or None), border=True)
+        m1.metric(ui.t("sim_cac_payback_months"), simulator.fmt_number(s["cac_payback_months"] or None),
+                  border=True)
+        m2.metric(ui.t("sim_expected_lifetime_months"), simulator.fmt_number(s["expected_lifetime_months"]),
+                  border=True)
         survival = st.session_state.get("sim_survival")
         if survival:
             curve_ltv = simulator.saas_from_curve(arpa, survival, smargin / 100, churn / 100)
             st.metric(ui.t("sim_ltv_observed_retention_curve"), money.fmt(curve_ltv), border=True)
-    rows = simulator.saas_sensitivity(arpa, churn / 100, smargin / 100)
+    rows = simulator.labelled(simulator.saas_sensitivity(arpa, churn / 100, smargin / 100), lang)
     ui.chart(ui.figure(figures.tornado, rows, ui.t("sensitivity_saas")),
              pd.DataFrame(rows), "saas_tornado")
     _sync_url()
@@ -183,16 +165,15 @@ def _cs_tab():
         newmrr = st.number_input(ui.t("sim_new_mrr_a_rep_creates_per_month", cur=money.current().symbol),
                                  *RANGES["newmrr"], step=10_000, key="sim_newmrr")
         cschurn = st.slider(ui.t("sim_monthly_churn"), *RANGES["cschurn"], step=0.1, key="sim_cschurn")
-        plan_mrr = st.number_input(ui.t("sim_plan_new_mrr_wanted_per_month", cur=money.current().symbol), 0,
-                                   100_000_000, value=650_000, step=50_000, key="sim_plan")
+        plan_mrr = st.number_input(ui.t("sim_plan_new_mrr_wanted_per_month", cur=money.current().symbol),
+                                   *RANGES["plan"], step=50_000, key="sim_plan")
     c = simulator.cs_roi(cost, newmrr, cschurn / 100, plan_new_mrr=plan_mrr)
     with c2:
         st.metric(ui.t("sim_ltv_created_per_month"), money.fmt(c["ltv_created_per_month"]), border=True,
                   help=ui.help_for("cs_roi"))
-        st.metric(ui.t("sim_roi_multiple_of_cost"), f"{c['roi']:.1f}×" if c["roi"] else "—",
-                  border=True)
+        st.metric(ui.t("sim_roi_multiple_of_cost"), simulator.fmt_multiple(c["roi"] or None), border=True)
         if c.get("reps_needed") is not None:
-            st.metric(ui.t("sim_reps_the_plan_needs"), f"{c['reps_needed']:.1f}",
+            st.metric(ui.t("sim_reps_the_plan_needs"), simulator.fmt_number(c["reps_needed"]),
                       delta=ui.t("sim_reps_cost", cost=money.fmt(c["reps_needed"] * cost)),
                       delta_color="off", delta_arrow="off", border=True)
     _sync_url()
@@ -213,11 +194,12 @@ def _renewal_tab():
     rn = simulator.renewal(acv, rate / 100, rmargin / 100)
     base = simulator.renewal(acv, 0.10, rmargin / 100)
     with c2:
-        st.metric(ui.t("sim_expected_contract_years"), f"{rn['expected_years']:.2f}",
-                  delta=f"{rn['expected_years'] - base['expected_years']:+.2f} vs 10%", border=True,
-                  help=ui.help_for("renewal"))
+        st.metric(ui.t("sim_expected_contract_years"), simulator.fmt_number(rn["expected_years"], 2),
+                  delta=ui.t("sim_vs_base_renewal", delta=f"{rn['expected_years'] - base['expected_years']:+,.2f}"),
+                  border=True, help=ui.help_for("renewal"))
         st.metric(ui.t("sim_ltv_gross_profit"), money.fmt(rn["ltv"]),
-                  delta=money.fmt(rn["ltv"] - base["ltv"]) + " vs 10%", border=True)
+                  delta=ui.t("sim_vs_base_renewal", delta=simulator.fmt_money_change(rn["ltv"] - base["ltv"], lang)),
+                  border=True)
     _sync_url()
 
 
@@ -227,25 +209,41 @@ with tab_renew:
 state = _sync_url()
 
 with tab_scen:
-    saved = st.session_state.setdefault("scenarios", {})
-    c1, c2 = st.columns([3, 1])
-    name = c1.text_input(ui.t("scenario_name"), key="scenario_name")
-    if c2.button(ui.t("save_scenario")) and name:
-        saved[name] = dict(state)
+    database = ui.db()
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    name = c1.text_input(ui.t("scenario_name"), key="scenario_name", max_chars=scenarios.MAX_NAME)
+    # Viewers load and compare; saving is an editor's (scenarios.save checks it again, whoever calls).
+    if c2.button(ui.t("save_scenario"), key="scenario_save", disabled=not user.can_edit,
+                 help=None if user.can_edit else ui.t("scenario_viewer_cannot_save")):
+        if not name.strip():
+            st.warning(ui.t("scenario_name_needed"))
+        else:
+            st.toast(ui.t("scenario_saved", name=scenarios.save(database, name, state, by=user)),
+                     icon=":material/save:")
+    if not user.can_edit:
+        st.caption(ui.t("scenario_viewer_cannot_save"))
     st.caption(ui.t("share_url"))
-    st.code("?" + "&".join(f"sim_{k}={v}" for k, v in state.items()), language=None)
-    if saved:
+    params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    st.code(simulator.share_link(st.context.url, st.session_state["_pages"]["simulator"].url_path, params),
+            language=None, wrap_lines=True)
+    saved = {scenario.name: scenario for scenario in scenarios.list_all(database)}
+    if not saved:
+        st.caption(ui.t("scenario_none"))
+    else:
+        c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+        pick = c1.selectbox(ui.t("scenario_saved_list"), list(saved), index=len(saved) - 1)
+        c2.button(ui.t("scenario_load"), key="scenario_load", on_click=load_scenario,
+                  args=(pick, saved[pick].state), icon=":material/folder_open:")
+        if user.can_edit and c3.button(ui.t("scenario_delete"), key="scenario_delete", icon=":material/delete:"):
+            scenarios.delete(database, pick, by=user)
+            st.toast(ui.t("scenario_deleted", name=pick), icon=":material/delete:")
+            st.rerun()
+        st.caption(ui.t("scenario_saved_by", by=saved[pick].saved_by, at=f"{saved[pick].saved_at:%Y/%m/%d %H:%M}"))
         picks = st.multiselect(ui.t("compare"), list(saved), default=list(saved)[-2:], max_selections=2,
                                select_all=False)
-
-        def summary(p):
-            d = simulator.d2c(p["aov"], simulator.parse_purchases(p["purchases"]), p["margin"] / 100, p["conv"] / 100, p["roas"])
-            sa = simulator.saas(p["arpa"], p["churn"] / 100, p["smargin"] / 100, p["cac"])
-            return {"LTV (D2C)": d["ltv"], "CPA": d["allowable_cpa"], "LTV (SaaS)": sa["ltv"],
-                    "LTV/CAC": sa["ltv_to_cac"], "CS ROI": simulator.cs_roi(p["cost"], p["newmrr"], p["cschurn"] / 100)["roi"],
-                    "years": simulator.renewal(p["acv"], p["renew"] / 100)["expected_years"]}
-
-        st.dataframe(pd.DataFrame({n: summary(saved[n]) for n in picks}), width="stretch")
+        if picks:
+            compared = {n: simulator.drivers_from(saved[n].state)[0] for n in picks}
+            st.dataframe(simulator.comparison(compared, lang), width="stretch")
 
 with st.expander(ui.t("formulas"), icon=":material/function:"):
     for key in ("d2c", "saas_ltv", "cs_roi", "renewal"):
