@@ -1,0 +1,94 @@
+"""The Japanese UI has no English and no raw identifiers: every page's rendered text (titles, labels,
+options, captions, messages, table column labels, chart titles, axes and series) scanned for ASCII words
+that are not units or product abbreviations, codes or names from the user's own data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.db import Database
+
+APP = "../app/main.py"
+PAGES = ["overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"]
+WORD = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]")
+# Units, abbreviations Japanese CS teams use as they are, and the names the UI shows on purpose.
+ALLOWED = {
+    "MRR", "ARR", "NRR", "GRR", "LTV", "CAC", "CPA", "AOV", "ARPA", "ROAS", "ROI", "KPI", "CSV", "CSM", "CS",
+    "QBR", "SaaS", "AUC", "ROC", "URL", "MB", "GB", "Excel", "UTF", "BOM", "CP", "Shift_JIS", "ID", "Tier",
+    "Parquet", "xlsx", "English", "Language",  # the language switch names the other language in itself
+    "Asia", "Tokyo", "UTC",  # time zone names
+}
+
+
+def _labels(columns_json: str) -> list[str]:
+    """The column labels a table shows (its column configuration), not the frame's own column names."""
+    out = []
+    for name, conf in json.loads(columns_json or "{}").items():
+        label = conf.get("label")
+        if label is not None:
+            out.append(label)
+        elif not name.startswith("_"):
+            out.append(name)
+    return out
+
+
+def shown_text(at: AppTest) -> list[tuple[str, str]]:
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        out += [(kind, e.value) for e in getattr(at, kind)]
+    for kind in ("button", "expander", "metric", "selectbox", "multiselect", "radio", "number_input", "slider",
+                 "date_input", "text_input", "checkbox", "toggle"):
+        for e in getattr(at, kind):
+            out.append((kind, e.label))
+            if kind in ("selectbox", "radio") and e.label not in DATA_PICKERS:  # formatted options
+                out += [(f"{kind} option", str(o)) for o in e.options]
+    for kind in ("tabs", "pills", "segmented_control", "download_button"):
+        for e in at.get(kind):
+            out.append((kind, getattr(e.proto, "label", "")))
+            out += [(f"{kind} option", str(o)) for o in getattr(e, "options", []) or []]
+    for kind in ("arrow_data_frame", "arrow_data_editor"):
+        for e in at.get(kind):
+            out += [(f"{kind} column", label) for label in _labels(getattr(e.proto, "columns", ""))]
+    for e in at.get("plotly_chart"):
+        spec = json.loads(e.proto.spec)
+        layout = spec.get("layout", {})
+        for part in (layout.get("title"), layout.get("xaxis", {}).get("title"), layout.get("yaxis", {}).get("title")):
+            out.append(("chart", part.get("text", "") if isinstance(part, dict) else str(part or "")))
+        for trace in spec.get("data", []):
+            out.append(("chart series", str(trace.get("name") or "")))
+            if trace.get("orientation") == "h" and trace.get("type") == "bar":  # labelled bars (a tornado)
+                out += [("chart bar", str(v)) for v in trace.get("y") or []]
+    return out
+
+
+# Pickers whose options are the user's own data (accounts, owners), shown as they were imported.
+DATA_PICKERS = {"説明する顧客", "担当CSM", "顧客"}
+
+
+def data_words(path) -> set[str]:
+    """Words in the user's own data: names, owners, plans, industries, channels, measures, file names."""
+    rows = Database(path).query(
+        "SELECT DISTINCT v FROM (SELECT unnest([name, owner, plan, industry, segment, tier, acquisition_channel, "
+        "status]) AS v FROM cur_accounts UNION ALL SELECT DISTINCT measure FROM cur_usage UNION ALL "
+        "SELECT DISTINCT channel FROM cur_orders UNION ALL SELECT DISTINCT kind FROM cur_touchpoints "
+        "UNION ALL SELECT file_name FROM snapshots) WHERE v IS NOT NULL")
+    return {w for v in rows["v"] for w in WORD.findall(str(v))}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_japanese_ui_has_no_english_words(app_db, page):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    if page != "overview":
+        at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception
+    allowed = ALLOWED | data_words(app_db)
+    found = {}
+    for kind, text in shown_text(at):
+        for word in WORD.findall(re.sub(r"<[^>]+>|\{[^}]*\}|`[^`]*`", " ", text)):
+            if word not in allowed:
+                found.setdefault(word, []).append(f"{kind}: {text[:80]}")
+    assert not found, found
