@@ -24,6 +24,18 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def for_people(frame: pd.DataFrame, labels: dict[str, str], values: dict[str, dict[str, str]] | None = None
+               ) -> pd.DataFrame:
+    """A list as a person reads it (a download from the app): each column under its label in the user's
+    language, coded values (a band's 'red') in words. Columns without a label keep their name."""
+    out = frame.copy()
+    for column, words in (values or {}).items():
+        if column in out:
+            out[column] = out[column].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
+    out.columns = [labels.get(str(c), str(c)) for c in out.columns]
+    return out
+
+
 def to_csv_bytes(frame: pd.DataFrame, encoding: str = "utf-8-sig") -> bytes:
     """CSV bytes: UTF-8 with BOM (default) or CP932; characters CP932 lacks become '?'."""
     if encoding not in ENCODINGS:

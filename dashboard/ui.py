@@ -467,10 +467,25 @@ def chart(fig, data: pd.DataFrame | None = None, name: str = "chart", key: str |
         download(data, name, key=key)
 
 
+def csv_words() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Column labels and coded values in the session's language, for downloads: taken during the script run
+    (a download is written after it, where the session's language is not known)."""
+    language = lang()
+    labels = {k[4:]: v[language] for k, v in i18n.MESSAGES.items() if k.startswith("col_")}
+    for result in results.RESULTS.values():  # the labels the pages' tables show win
+        labels.update({c.name: c.label(language) for c in result.columns})
+    bands = {b: t(b) for b in ("red", "yellow", "green")}
+    return labels, {"band": bands, "band_from": bands, "band_to": bands,
+                    "tier_from": {"none": t("tier_none")}, "tier_to": {"none": t("tier_none")}}
+
+
 def download(data: pd.DataFrame, name: str, key: str | None = None) -> None:
-    """A table's rows as a CSV download (UTF-8 with BOM, formula-looking cells neutralised). The CSV is
-    written when the button is pressed, not on every rerun; downloading does not rerun the page."""
-    st.download_button(t("download_csv"), lambda: export.to_csv_bytes(data), file_name=f"{name}.csv",
+    """A table's rows as a CSV download (UTF-8 with BOM, formula-looking cells neutralised), with headers
+    and coded values in the user's language. The CSV is written when the button is pressed, not on every
+    rerun; downloading does not rerun the page."""
+    labels, values = csv_words()
+    st.download_button(t("download_csv"), lambda: export.to_csv_bytes(export.for_people(data, labels, values)),
+                       file_name=f"{name}.csv",
                        mime="text/csv", key=f"dl_{key or name}", type="tertiary", icon=":material/download:",
                        on_click="ignore")
 

@@ -60,9 +60,11 @@ if calls_tab.open:
             encoding = enc_col.radio(ui.t("csv_encoding"), list(export.ENCODINGS), horizontal=True, key="calls_encoding",
                                      format_func=lambda e: ui.t("enc_utf8" if e == "utf-8-sig" else "enc_cp932"))
             every_row = ui.later("call_list", as_of=f.as_of, lang=lang, bands=ordered, within_days=window)
+            labels, values = ui.csv_words()
 
             def call_list_csv() -> bytes:  # written when the button is pressed: every row of this view
-                return export.to_csv_bytes(views.at_risk_download(every_row()), encoding)
+                rows = export.for_people(views.at_risk_download(every_row()), labels, values)
+                return export.to_csv_bytes(rows, encoding)
 
             dl_col.download_button(ui.t("download_calls"), call_list_csv, file_name=f"call_list_{f.as_of:%Y%m%d}.csv",
                                    mime="text/csv", icon=":material/download:", on_click="ignore", key="calls_csv")

@@ -362,8 +362,11 @@ def test_the_call_list_download_is_the_filtered_list(server, browser):
     rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_bytes().decode("utf-8-sig"))))
     header, body = rows[0], [r for r in rows[1:] if r]
     assert len(body) == listed
-    owner = next(i for i, h in enumerate(header) if h in ("担当CSM", "owner", "担当"))
+    assert "会社名" in header and "担当CSM" in header and "account_id" not in header  # headers in Japanese
+    owner = header.index("担当CSM")
     assert {r[owner] for r in body} == {"田中"}
+    band = header.index("区分")
+    assert {r[band] for r in body} <= {"赤（要注意）", "黄", "緑（良好）", ""}  # bands in words, not 'red'
     context.close()
 
 

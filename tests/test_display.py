@@ -48,3 +48,18 @@ def test_a_month_end_score_sits_on_its_own_date_tick():
     days = [dt.date(2026, 8, 31), dt.date(2026, 9, 30), dt.date(2026, 10, 31)]
     fig = figures.score_history(pd.DataFrame({"day": days, "score": [40.0, 55.5, 61.0]}), [30, 60], "Score")
     assert list(fig.layout.xaxis.tickvals) == days and fig.layout.xaxis.tickformat == "%Y/%m/%d"
+
+
+def test_a_download_reads_in_the_users_language():
+    """Downloaded CSVs had English code headers (account_id, mrr) and bands 'red' in the Japanese UI."""
+    import pandas as pd
+
+    from dashboard import export
+
+    frame = pd.DataFrame({"account_id": ["C1", "C2"], "mrr": [120000.0, 80000.0], "band": ["red", None],
+                          "note": ["=cmd", "ok"]})
+    shown = export.for_people(frame, {"account_id": "ID", "mrr": "MRR（月額）", "band": "区分"},
+                              {"band": {"red": "赤（要注意）"}})
+    text = export.to_csv_bytes(shown).decode("utf-8-sig")
+    assert text.splitlines()[0] == "ID,MRR（月額）,区分,note"
+    assert text.splitlines()[1] == "C1,120000.0,赤（要注意）,'=cmd"  # still neutralised for Excel
