@@ -48,7 +48,8 @@ def _layout(fig: go.Figure, title: str, *, height: int = 360, yaxis_title: str |
         legend={"orientation": "h", "y": -0.15, "x": 0}, plot_bgcolor="white", hovermode="x unified",
         separators=".,", colorway=SERIES_COLORS,
     )
-    fig.update_xaxes(showgrid=False)
+    # a few level x labels: a half-width chart at 1024 px drew twelve month labels over one another
+    fig.update_xaxes(showgrid=False, nticks=4, tickangle=0)
     fig.update_yaxes(gridcolor="#eeeeee", title_text=yaxis_title, tickformat=",")
     return fig
 

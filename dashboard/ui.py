@@ -410,8 +410,10 @@ def column_config(name: str, columns: list[str] | None = None) -> dict:
             continue
         label, fmt = col.label(lang()), col.fmt
         out[col.name] = (
-            st.column_config.NumberColumn(label, format=money.column_format()) if fmt == "money" else
-            st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.0f") if fmt == "score" else
+            # amounts and scores narrow, so a list's reasons stay on screen at 1024 px
+            st.column_config.NumberColumn(label, format=money.column_format(), width="small") if fmt == "money" else
+            st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.0f", width="small")
+            if fmt == "score" else
             st.column_config.NumberColumn(label, format="%+.1f") if fmt == "delta" else
             st.column_config.NumberColumn(label, format="percent") if fmt == "pct" else
             st.column_config.NumberColumn(label, format="localized") if fmt in ("int", "days") else

@@ -16,16 +16,17 @@ if "orders" not in ui.q("loaded"):
     st.stop()
 ui.filter_note("d2c_summary")
 
-left, right = st.columns([2, 3])
-horizon = left.segmented_control(ui.t("d2c_horizon"), [90, 180, 365, 730], default=365, key="d2c_horizon",
-                                 format_func=lambda d: ui.t("within_days_label", days=d)) or 365
-mature = right.toggle(ui.t("d2c_mature_only"), key="d2c_mature", help=ui.t("d2c_mature_help"))
+# the horizon's four options on a row of their own: in a column at 1024 px they were cut to "ys | 180 days"
+horizon = st.segmented_control(ui.t("d2c_horizon"), [90, 180, 365, 730], default=365, key="d2c_horizon",
+                               format_func=lambda d: ui.t("within_days_label", days=d)) or 365
+mature = st.toggle(ui.t("d2c_mature_only"), key="d2c_mature", help=ui.t("d2c_mature_help"))
 summary = ui.q("d2c_summary", as_of=f.as_of, horizon_days=horizon, mature_only=mature)
 if not summary:
     st.info(ui.t("d2c_no_customers"))
     st.stop()
 
-cards = st.columns(5)
+# three cards and two: five in one row at 1024 px cut the LTV to "¥11,…" and broke "Custom ers"
+cards = [*st.columns(3), *st.columns([1, 1, 1])[:2]]
 cards[0].metric(ui.t("d2c_customers"), f"{summary['customers']:,}", border=True,
                 help=ui.t("d2c_mature_count", n=f"{summary['mature_customers']:,}"))
 cards[1].metric("AOV", money.card(summary["aov"], lang), border=True, help=ui.help_for("d2c"))
