@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 import math
 import re
-import unicodedata
 from decimal import Decimal
 
 from dashboard import money
@@ -50,9 +49,16 @@ def _guarded(key: str):
     return wrap
 
 
+# The folding values_sql.py does (v_fold, v_trim), and no more: full-width ASCII and the ideographic space to
+# ASCII, ￥ to ¥; trimmed of spaces, tabs, line breaks and ideographic spaces. Not NFKC: ①, ² or 𝟙 is no digit
+# (and digits are ASCII 0-9 in every pattern below, never \d, which takes ٣ or ३ too).
+_FOLD = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}, "\u3000": " ", "\uffe5": "\u00a5"})
+SPACES = " \t\r\n\u3000"
+
+
 def normalize_text(value: object) -> str:
-    """NFKC (full-width digits and letters to ASCII), trimmed."""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    """Full-width ASCII to ASCII (１２０００, Ｎ／Ａ), trimmed of white space (SPACES)."""
+    return str(value).translate(_FOLD).strip(SPACES)
 
 
 def is_blank(value: object) -> bool:
@@ -70,25 +76,30 @@ def parse_text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # an ID typed as a number in Excel
-    text = str(value).strip()
+    text = str(value).strip(SPACES)
     return text or None
 
 
-# Width folding for IDs, as the SQL path does it: full-width ASCII and the ideographic space (Ａ００１ -> A001).
-_WIDTH = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}, "\u3000": " "})
-
-
 def parse_id(value: object) -> str | None:
+    """Text with its width folded, as normalize_text does (Ａ００１ -> A001)."""
     text = parse_text(value)
-    return text.translate(_WIDTH).strip() if text is not None else None
+    return normalize_text(text) if text is not None else None
 
 
-_MULTIPLIERS = {"万": Decimal(10_000), "億": Decimal(100_000_000), "千": Decimal(1_000)}
-_NUMBER_RE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万|億|千)?$")
+_SHIFTS = {"万": 4, "億": 8, "千": 3, None: 0}  # powers of ten
+_NUMBER_RE = re.compile(r"([+-]?)([0-9]+(?:\.[0-9]+)?)(万|億|千)?")
+
+
+def amount_marks(currency: money.Currency) -> list[str]:
+    """What an amount may carry besides its number, longest first: the currency's symbols and its code (either
+    case), separators, tax notes. All are taken out in one pass (values_sql.py uses the same list), so taking
+    one out never joins two others into a third (1税,込 stays no number)."""
+    marks = sorted({*currency.accepted, currency.code, currency.code.lower()}, key=lambda m: (-len(m), m))
+    return [*marks, ",", " ", "税込", "税抜"]
 
 
 def _bounded(number: Decimal, value: object) -> Decimal:
-    if abs(number) >= MAX_ABS:
+    if number.copy_abs() >= MAX_ABS:
         raise ParseError("number_too_large", value)
     return number
 
@@ -107,20 +118,18 @@ def parse_decimal(value: object) -> Decimal | None:
     text = re.sub(r"\((税込|税抜)\)", "", normalize_text(value))  # 5,000円（税込）: a note, not a sign
     negative = text.startswith("(") and text.endswith(")") or text.startswith("▲") or text.startswith("△")
     text = text.strip("()▲△")
-    currency = money.current()  # the workspace currency decides which marks an amount may carry
-    for token in sorted({*currency.accepted, currency.code, currency.code.lower()}, key=len, reverse=True):
-        text = text.replace(token, "")
-    for token in (",", " ", "税込", "税抜"):
-        text = text.replace(token, "")
-    m = _NUMBER_RE.match(text)
+    # the workspace currency decides which marks an amount may carry
+    text = re.sub("|".join(map(re.escape, amount_marks(money.current()))), "", text)
+    m = _NUMBER_RE.fullmatch(text)
     if not m:
         raise ParseError("not_a_number", value)
     sign, digits, unit = m.groups()
     if len(digits.split(".")[0]) > 16:  # far beyond the bound, before any arithmetic on it
         raise ParseError("number_too_large", value)
-    number = Decimal(digits) * _MULTIPLIERS.get(unit, Decimal(1))
+    # exact, whatever the length: Decimal arithmetic (*, -, abs) would round to the context's 28 digits
+    number = Decimal(f"{digits}e{_SHIFTS[unit]}")
     if sign == "-" or negative:
-        number = -number
+        number = number.copy_negate()
     return _bounded(number, value)
 
 
@@ -141,18 +150,19 @@ def parse_number(value: object) -> float | None:
     return float(number) if number is not None else None
 
 
+# (fullmatch: a pattern's end is the text's end, not a line's; ".*" stops at a line break, as in the SQL rules)
 _DATE_PATTERNS = [
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:.*)?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ T].*)?"),
+    re.compile(r"([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日.*"),
+    re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})"),
 ]
 _MONTH_PATTERNS = [
-    re.compile(r"^(\d{4})[-/.](\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月$"),
-    re.compile(r"^(\d{4})(\d{2})$"),
+    re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})"),
+    re.compile(r"([0-9]{4})年([0-9]{1,2})月"),
+    re.compile(r"([0-9]{4})([0-9]{2})"),
 ]
 _ERA = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
-_ERA_RE = re.compile(r"^(令和|平成|R|H)(\d{1,2}|元)[年./-](\d{1,2})[月./-](\d{1,2})日?$")
+_ERA_RE = re.compile(r"(令和|平成|R|H)([0-9]{1,2}|元)[年./-]([0-9]{1,2})[月./-]([0-9]{1,2})日?")
 
 
 def _excel_serial(number: float) -> dt.date:
@@ -192,21 +202,21 @@ def parse_date(value: object) -> dt.date | None:
         raise ParseError("not_a_date", value)
     text = normalize_text(value)
     for pattern in _DATE_PATTERNS:
-        m = pattern.match(text)
+        m = pattern.fullmatch(text)
         if m:
             y, mo, d = (int(g) for g in m.groups())
             try:
                 return dt.date(y, mo, d)
             except ValueError as exc:
                 raise ParseError("not_a_date", value) from exc
-    m = _ERA_RE.match(text)
+    m = _ERA_RE.fullmatch(text)
     if m:
         era, year, mo, d = m.groups()
         try:
             return dt.date(_ERA[era] + (1 if year == "元" else int(year)), int(mo), int(d))
         except ValueError as exc:
             raise ParseError("not_a_date", value) from exc
-    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+    if re.fullmatch(r"[0-9]{5}(\.[0-9]+)?", text):
         return _excel_serial(float(text))
     month = _parse_month_text(text)
     if month is not None:
@@ -216,7 +226,7 @@ def parse_date(value: object) -> dt.date | None:
 
 def _parse_month_text(text: str) -> dt.date | None:
     for pattern in _MONTH_PATTERNS:
-        m = pattern.match(text)
+        m = pattern.fullmatch(text)
         if m:
             y, mo = (int(g) for g in m.groups())
             if 1 <= mo <= 12:

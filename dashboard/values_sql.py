@@ -1,8 +1,9 @@
 """The value rules of parsing.py as DuckDB macros, so an import types millions of cells in SQL.
 
 Same results and the same rejection keys as the Python parsers (tests/test_values_sql.py runs both on
-every rule). Each rule has a fast path for the shape real exports use most (`2024-04-01`, `12000`),
-checked by one regular expression, and falls back to the full rules only for the other cells.
+every rule, on fixed cells and on fuzzed ones). Each rule has a fast path for the shape real exports use
+most (`2024-04-01`, `12000`), checked by one regular expression, and falls back to the full rules only for
+the other cells.
 
 The macro text is built here from constants (full-width characters, the workspace currency's
 symbols from money.CURRENCIES): no user text ever reaches it.
@@ -10,8 +11,10 @@ symbols from money.CURRENCIES): no user text ever reaches it.
 
 from __future__ import annotations
 
+import itertools
+
 from dashboard.money import CURRENCIES, Currency
-from dashboard.parsing import MIN_DATE
+from dashboard.parsing import MAX_TEXT, MIN_DATE, amount_marks
 
 # NFKC for what matters in numbers, dates and IDs: full-width ASCII, the ideographic space, ￥.
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\uffe5"
@@ -30,17 +33,18 @@ def _re2_escape(text: str) -> str:
 
 
 def symbols_pattern(currency: Currency) -> str:
-    """The currency marks an amount may carry: its symbols, its code (either case)."""
-    marks = sorted({*currency.accepted, currency.code, currency.code.lower()}, key=len, reverse=True)
-    return "|".join(_re2_escape(m) for m in marks)
+    """What an amount may carry besides its number (parsing.amount_marks: currency marks, separators, tax notes)."""
+    return "|".join(_re2_escape(m) for m in amount_marks(currency))
 
 
 def macros(currency_code: str = "JPY") -> list[str]:
     currency = CURRENCIES.get(currency_code, CURRENCIES["JPY"])
     full, half = _lit(_FULL), _lit(_HALF)
     wide = str.maketrans(_HALF, _FULL)
-    blanks = ", ".join(_lit(b) for b in dict.fromkeys([*BLANKS, *(b.translate(wide) for b in BLANKS)]))
-    symbols = _lit(symbols_pattern(currency) + "|,| |税込|税抜")
+    # every blank word in every mix of widths (n/a, ｎ／ａ, Ｎ/A: 75 in all), so no cell needs folding to be checked
+    blanks = ", ".join(_lit(b) for b in sorted({"".join(chars) for word in BLANKS
+                                                for chars in itertools.product(*({c, c.translate(wide)} for c in word))}))
+    symbols = _lit(symbols_pattern(currency))
     ymd = "'^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})'"
     return [
         # translate() is slow, and most cells are plain ASCII (byte length = character length) or carry no
@@ -52,8 +56,12 @@ def macros(currency_code: str = "JPY") -> list[str]:
         "CREATE OR REPLACE MACRO v_trim(s) AS CASE WHEN strlen(s) = length(s) AND NOT contains(s, chr(9)) "
         "AND NOT contains(s, chr(10)) AND NOT contains(s, chr(13)) THEN trim(s) ELSE trim(s, ' \t\r\n\u3000') END",
         "CREATE OR REPLACE MACRO v_norm(s) AS v_trim(v_fold(s))",
-        # the blank tokens are listed in both widths, so no cell needs folding to be checked
-        f"CREATE OR REPLACE MACRO v_blank(s) AS s IS NULL OR (length(s) <= 12 AND lower(v_trim(s)) IN ({blanks}))",
+        # A blank word is at most 12 bytes (＃ｎ／ａ): a longer cell is looked at only when white space pads it
+        # (fixed-width exports: '未設定      '). CASE, not AND / OR: only a CASE leaves unevaluated what a
+        # condition ruled out, and a small macro keeps the statements that inline it quick to plan.
+        "CREATE OR REPLACE MACRO v_blank(s) AS CASE WHEN s IS NULL THEN true WHEN strlen(s) > 12 AND NOT ("
+        "regexp_matches(s, '^[ \t\r\n\u3000]') OR regexp_matches(s, '[ \t\r\n\u3000]$')) THEN false "
+        f"ELSE lower(v_trim(s)) IN ({blanks}) END",
         "CREATE OR REPLACE MACRO v_text(s) AS CASE WHEN v_blank(s) THEN NULL ELSE v_trim(s) END",
         "CREATE OR REPLACE MACRO v_id(s) AS CASE WHEN v_blank(s) THEN NULL ELSE v_trim(v_fold(s)) END",
         # -- numbers: '¥120,000', '120,000円', '12万円', '１２０００', '(1,200)', '▲500' ----------------
@@ -65,27 +73,34 @@ def macros(currency_code: str = "JPY") -> list[str]:
         "struct_pack(neg := (starts_with(t, '(') AND ends_with(t, ')')) OR starts_with(t, '▲') OR starts_with(t, '△'), "
         f"p := regexp_extract(regexp_replace(trim(t, '()▲△'), {symbols}, '', 'g'), "
         r"'^([+-]?)([0-9]+)(\.[0-9]+)?(万|億|千)?$', ['sign', 'int', 'frac', 'unit'])))[1])[1]",
-        # the exact value of a scan as DECIMAL(38,10); NULL when it is no number or too long to be one
-        "CREATE OR REPLACE MACRO v_scan_value(x) AS CASE WHEN x.p.int = '' OR length(x.p.int) > 16 "
-        "OR length(x.p.frac) > 11 THEN NULL ELSE try_cast(x.p.int || x.p.frac AS DECIMAL(38,10)) "
-        "* CASE x.p.unit WHEN '万' THEN 10000 WHEN '億' THEN 100000000 WHEN '千' THEN 1000 ELSE 1 END "
-        "* CASE WHEN x.p.sign = '-' OR x.neg THEN -1 ELSE 1 END END",
+        # A scan's power of ten (万: 4) and its decimals once trailing zeros are gone (1.50 has one): the bound and
+        # the decimals are read from the digits themselves, so no digit is ever rounded away before they are
+        # checked. |value| >= 10^14 exactly when the integer digits (leading zeros aside) plus the power reach 15.
+        "CREATE OR REPLACE MACRO v_scan_shift(x) AS "
+        "CASE x.p.unit WHEN '万' THEN 4 WHEN '億' THEN 8 WHEN '千' THEN 3 ELSE 0 END",
+        "CREATE OR REPLACE MACRO v_scan_decimals(x) AS greatest(length(rtrim(x.p.frac, '0')) - 1, 0)",
         "CREATE OR REPLACE MACRO v_scan_error(x) AS CASE WHEN x.p.int = '' THEN 'not_a_number' "
-        "WHEN length(x.p.int) > 16 THEN 'number_too_large' WHEN length(x.p.frac) > 11 THEN 'too_many_decimals' "
-        f"WHEN abs(v_scan_value(x)) >= {MAX_ABS} THEN 'number_too_large' END",
+        "WHEN length(x.p.int) > 16 OR length(ltrim(x.p.int, '0')) + v_scan_shift(x) >= "
+        f"{len(MAX_ABS)} THEN 'number_too_large' END",
+        "CREATE OR REPLACE MACRO v_scan_negative(x) AS x.p.sign = '-' OR x.neg",
         # money: exact to 1/10,000, never rounded; more decimals than that is a rejected cell
         "CREATE OR REPLACE MACRO v_money(s) AS CASE WHEN v_blank(s) THEN NULL "
         r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN try_cast(s AS DECIMAL(18,4)) "
-        "ELSE list_transform([v_num_scan(s)], lambda x: list_transform([v_scan_value(x)], lambda v: "
-        f"CASE WHEN abs(v) < {MAX_ABS} AND v = round(v, 4) THEN v::DECIMAL(18,4) END)[1])[1] END",
+        "ELSE list_transform([v_num_scan(s)], lambda x: CASE WHEN v_scan_error(x) IS NULL "
+        "AND v_scan_decimals(x) - v_scan_shift(x) <= 4 THEN (try_cast(x.p.int || rtrim(x.p.frac, '0') "
+        "AS DECIMAL(38,12)) * CASE x.p.unit WHEN '万' THEN 10000 WHEN '億' THEN 100000000 WHEN '千' THEN 1000 "
+        "ELSE 1 END * CASE WHEN v_scan_negative(x) THEN -1 ELSE 1 END)"
+        "::DECIMAL(18,4) END)[1] END",
         "CREATE OR REPLACE MACRO v_money_error(s) AS CASE WHEN v_blank(s) THEN NULL "
         r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,4})?') THEN NULL "
-        "ELSE list_transform([v_num_scan(s)], lambda x: coalesce(v_scan_error(x), CASE WHEN v_scan_value(x) "
-        "<> round(v_scan_value(x), 4) THEN 'too_many_decimals' END))[1] END",
+        "ELSE list_transform([v_num_scan(s)], lambda x: coalesce(v_scan_error(x), "
+        "CASE WHEN v_scan_decimals(x) - v_scan_shift(x) > 4 THEN 'too_many_decimals' END))[1] END",
+        # measures: any number of decimals, one rounding from the digits to the nearest DOUBLE (as float(Decimal))
         "CREATE OR REPLACE MACRO v_number(s) AS CASE WHEN v_blank(s) THEN NULL "
         r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN try_cast(s AS DOUBLE) "
-        "ELSE list_transform([v_num_scan(s)], lambda x: list_transform([v_scan_value(x)], lambda v: "
-        f"CASE WHEN abs(v) < {MAX_ABS} THEN v::DOUBLE END)[1])[1] END",
+        "ELSE list_transform([v_num_scan(s)], lambda x: CASE WHEN v_scan_error(x) IS NULL THEN "
+        "try_cast(CASE WHEN v_scan_negative(x) THEN '-' ELSE '' END || x.p.int || x.p.frac || 'e' "
+        "|| v_scan_shift(x) AS DOUBLE) END)[1] END",
         "CREATE OR REPLACE MACRO v_number_error(s) AS CASE WHEN v_blank(s) THEN NULL "
         r"WHEN regexp_full_match(s, '-?[0-9]{1,14}(\.[0-9]{1,6})?') THEN NULL "
         "ELSE list_transform([v_num_scan(s)], lambda x: v_scan_error(x))[1] END",
@@ -102,7 +117,7 @@ def macros(currency_code: str = "JPY") -> list[str]:
         "CREATE OR REPLACE MACRO v_date_text(t) AS CASE "
         f"WHEN regexp_matches(t, {ymd[:-1]}([ T].*)?$') THEN list_transform("
         f"[regexp_extract(t, {ymd}, ['y', 'm', 'd'])], lambda p: v_ymd(p.y, p.m, p.d))[1] "
-        "WHEN regexp_matches(t, '^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日') THEN list_transform("
+        "WHEN regexp_matches(t, '^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日.*$') THEN list_transform("
         "[regexp_extract(t, '^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日', ['y', 'm', 'd'])], lambda p: v_ymd(p.y, p.m, p.d))[1] "
         "WHEN regexp_matches(t, '^[0-9]{8}$') THEN v_ymd(t[1:4], t[5:6], t[7:8]) "
         "WHEN regexp_matches(t, '^(令和|平成|R|H)([0-9]{1,2}|元)[年./-][0-9]{1,2}[月./-][0-9]{1,2}日?$') THEN list_transform("
@@ -112,7 +127,7 @@ def macros(currency_code: str = "JPY") -> list[str]:
         r"WHEN regexp_matches(t, '^[0-9]{5}(\.[0-9]+)?$') THEN CASE WHEN try_cast(t AS DOUBLE) >= 1 "
         "AND try_cast(t AS DOUBLE) < 2958466 THEN DATE '1899-12-30' + floor(try_cast(t AS DOUBLE))::INTEGER END "
         "ELSE v_month_text(t) END",
-        "CREATE OR REPLACE MACRO v_date_any(s) AS CASE WHEN v_blank(s) THEN NULL "
+        f"CREATE OR REPLACE MACRO v_date_any(s) AS CASE WHEN v_blank(s) OR length(s) > {MAX_TEXT} THEN NULL "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}') THEN try_cast(s AS DATE) "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[ T].*') THEN try_cast(s[1:10] AS DATE) "
         "WHEN regexp_full_match(s, '[1-9][0-9]{3}/[0-9]{1,2}/[0-9]{1,2}') THEN try_cast(replace(s, '/', '-') AS DATE) "
@@ -126,10 +141,11 @@ def macros(currency_code: str = "JPY") -> list[str]:
         f"list_transform([v_date_any(s)], lambda d: CASE WHEN d >= DATE '{MIN_DATE}' THEN d END)[1]",
         "CREATE OR REPLACE MACRO v_month(s) AS "
         f"list_transform([v_month_any(s)], lambda d: CASE WHEN d >= DATE '{MIN_DATE}' THEN d END)[1]",
-        "CREATE OR REPLACE MACRO v_date_error(s) AS "
-        "CASE WHEN v_date_any(s) IS NOT NULL THEN 'date_out_of_range' ELSE 'not_a_date' END",
-        "CREATE OR REPLACE MACRO v_month_error(s) AS "
-        "CASE WHEN v_month_any(s) IS NOT NULL THEN 'date_out_of_range' ELSE 'not_a_date' END",
+        # like the other error macros: NULL for a blank and for a value that is kept
+        "CREATE OR REPLACE MACRO v_date_error(s) AS CASE WHEN NOT v_blank(s) THEN list_transform([v_date_any(s)], "
+        f"lambda d: CASE WHEN d IS NULL THEN 'not_a_date' WHEN d < DATE '{MIN_DATE}' THEN 'date_out_of_range' END)[1] END",
+        "CREATE OR REPLACE MACRO v_month_error(s) AS CASE WHEN NOT v_blank(s) THEN list_transform([v_month_any(s)], "
+        f"lambda d: CASE WHEN d IS NULL THEN 'not_a_date' WHEN d < DATE '{MIN_DATE}' THEN 'date_out_of_range' END)[1] END",
     ]
 
 

@@ -213,12 +213,15 @@ def test_map_without_equals_is_a_usage_error(tmp_path, capsys):
                  st.from_regex(r"[+\-(▲]?[0-9０-９]{1,40}([.,][0-9]{0,30})?(万|億|千|円)?\)?", fullmatch=True),
                  st.from_regex(r"[0-9]{1,5}[-/年.][0-9]{1,3}([-/月.][0-9]{1,3}日?)?", fullmatch=True)))
 def test_every_parser_answers_a_value_or_a_parse_error(value):
+    """parsing.py alone, on text and on Python numbers (it reads command-line arguments and guesses which columns
+    are numeric); imports type cells with the SQL rules, fuzzed against these in test_values_sql.py."""
     for parser in parsing.PARSERS.values():
         try:
             parser(value)
         except parsing.ParseError:
             pass
-    LEDGER.count("Bad input", "fuzzed values through every value parser (hypothesis)", len(parsing.PARSERS),
+    LEDGER.count("Bad input", "fuzzed values (text, integers, floats) through every Python value rule of "
+                 "parsing.py (hypothesis; not the import path)", len(parsing.PARSERS),
                  "each a value or a ParseError naming the value; nothing else raised")
 
 
