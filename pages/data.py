@@ -1,5 +1,6 @@
 """Data: upload (detect, map, preview, see rejects, commit), snapshot history with restore, settings."""
 
+import calendar
 import json
 
 import pandas as pd
@@ -162,7 +163,8 @@ conf = ui.q("settings")
 with st.form("settings"):
     c1, c2, c3 = st.columns(3)
     fy = c1.selectbox(ui.t("fy_start"), list(range(1, 13)), index=int(conf["fiscal_year_start"]) - 1,
-                      format_func=lambda m: ui.t("data_fy_month", m=m), disabled=not user.can_edit)
+                      format_func=lambda m: ui.t("data_fy_month", m=m, name=calendar.month_name[m]),
+                      disabled=not user.can_edit)
     codes = list(money.CURRENCIES)
     currency = c2.selectbox(ui.t("currency"), codes, index=codes.index(conf["currency"]) if conf["currency"] in codes else 0,
                             format_func=lambda c: getattr(money.CURRENCIES[c], f"label_{lang}"), disabled=not user.can_edit)

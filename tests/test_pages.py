@@ -577,3 +577,11 @@ def test_saving_unchanged_settings_writes_nothing(app_db):
     at.button[[b.label for b in at.button].index("保存")].click().run()
     assert any("保存しました" in s.value for s in at.success)
     assert Database(app_db).data_version() == version
+
+
+def test_the_fiscal_year_start_is_a_month_name_in_english(app_db):
+    """The English UI offered 'month 4' for the fiscal year's first month."""
+    at = open_page("data", lang="en")
+    picker = next(s for s in at.selectbox if s.label == "Fiscal year starts in")
+    assert picker.options[3] == "April" and picker.value == 4
+    assert open_page("data").selectbox[[s.label for s in open_page("data").selectbox].index("年度の開始月")].options[3] == "4月"
