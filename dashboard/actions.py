@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.errors import Explained
 from dashboard.i18n import measure_label, t
 
 # A reason is given when a figure crosses these lines (docs/metrics.md "At-risk list").
@@ -38,8 +39,16 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 ]
 
 
-class RuleError(ValueError):
-    """A rule the editor typed that cannot be used (unknown tier or band, a negative number)."""
+class RuleError(Explained, ValueError):
+    """A rule the editor typed that cannot be used (unknown tier or band, a negative number): says which
+    rule and which column, in the editor's own column label and language."""
+
+    def __init__(self, key: str, **kwargs: object):
+        super().__init__(key, **kwargs)
+        self.args = (self.message("en"),)
+
+    def message(self, lang: str | None = None) -> str:
+        return t(self.key, lang, **{**self.kwargs, "field": t(f"rule_{self.kwargs['field']}", lang)})
 
 
 def _blank(value: Any) -> bool:
@@ -69,7 +78,7 @@ def clean_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
             values = [v.strip() for v in (value.split(",") if isinstance(value, str) else value) if str(v).strip()]
             wrong = [v for v in values if v not in allowed]
             if wrong:
-                raise RuleError(f"rule {i}: {key} must be among {', '.join(allowed)} (got {', '.join(wrong)})")
+                raise RuleError("rule_not_among", i=i, field=key, allowed=", ".join(allowed), got=", ".join(wrong))
             clean[key] = values
         for key in ("max_days_to_renewal", "max_usage_score", "max_account_age_days", "min_days_since_contact"):
             value = rule.get(key)
@@ -78,9 +87,9 @@ def clean_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                raise RuleError(f"rule {i}: {key} must be a number (got {value!r})") from None
+                raise RuleError("rule_not_a_number", i=i, field=key, got=str(value)) from None
             if number < 0 or math.isnan(number):
-                raise RuleError(f"rule {i}: {key} must be 0 or more (got {value!r})")
+                raise RuleError("rule_negative", i=i, field=key, got=str(value))
             clean[key] = number
         out.append(clean)
     return out

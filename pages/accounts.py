@@ -74,6 +74,11 @@ if calls_tab.open:
             rules = actions.rules_in_force(ui.q("settings"))
             table = pd.DataFrame([{k: r.get(k, [] if k in ("tiers", "bands") else None)
                                    for k in (*actions.RULE_FIELDS, "action_ja", "action_en")} for r in rules])
+            limits = ("max_days_to_renewal", "max_usage_score", "max_account_age_days", "min_days_since_contact")
+            for column in limits:  # no limit is a blank cell, not "None"
+                table[column] = pd.to_numeric(table[column], errors="coerce").astype("Float64")
+            for column in ("action_ja", "action_en"):
+                table[column] = table[column].fillna("")
             config = {
                 "tiers": st.column_config.MultiselectColumn(ui.t("rule_tiers"), options=["Tier1", "Tier2", "Tier3"]),
                 "bands": st.column_config.MultiselectColumn(ui.t("rule_bands"), options=["red", "yellow", "green"],
@@ -93,7 +98,7 @@ if calls_tab.open:
                         st.toast(ui.t("rules_saved"), icon=":material/check:")
                         st.rerun()
                     except RuleError as exc:
-                        st.error(str(exc))
+                        st.error(exc.message(lang))
                 if reset.button(ui.t("rules_reset"), key="rules_reset"):
                     S.put(ui.db(), "action_rules", None, by=user)
                     st.rerun()

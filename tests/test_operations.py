@@ -96,9 +96,9 @@ def test_edited_rules_change_the_action_and_bad_rules_are_refused(ops):
     calls = views.at_risk_actions(caller(ops), AS_OF, "en").set_index("account_id")
     assert calls.loc["D", "next_action"] == "Mail"
     assert calls.loc["A", "next_action"] == "電話"  # only Japanese given: used for both languages
-    with pytest.raises(actions.RuleError, match="rule 1: tiers"):
+    with pytest.raises(actions.RuleError, match="Rule 1: .Tiers. must be among Tier1, Tier2, Tier3 .got Tier4"):
         actions.clean_rules([{"tiers": "Tier4", "action_ja": "x"}])
-    with pytest.raises(actions.RuleError, match="rule 1: max_days_to_renewal"):
+    with pytest.raises(actions.RuleError, match="Rule 1: .Renewal within .days.. must be 0 or more"):
         actions.clean_rules([{"max_days_to_renewal": -1, "action_ja": "x"}])
 
 
@@ -318,3 +318,10 @@ def test_report_tier_thresholds_reach_the_call_list(ops):
     out = report.build(ops, as_of=AS_OF, thresholds=(600000, 450000))
     assert next(r["tier"] for r in out["at_risk"] if r["account_id"] == "A") == "Tier2"
     assert out["coverage"]["key_accounts_without_contact"] == []  # no Tier1 account under this rule
+
+
+def test_a_rule_error_names_the_rule_and_column_in_the_editors_language():
+    with pytest.raises(actions.RuleError) as info:
+        actions.clean_rules([{"action_ja": "x"}, {"max_days_to_renewal": "abc", "action_ja": "y"}])
+    assert info.value.message("ja") == "ルール2: 「更新まで（日以内）」は数値で入力してください（入力: abc）。"
+    assert info.value.message("en") == "Rule 2: 'Renewal within (days)' must be a number (got abc)."

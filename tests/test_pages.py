@@ -585,3 +585,11 @@ def test_the_fiscal_year_start_is_a_month_name_in_english(app_db):
     picker = next(s for s in at.selectbox if s.label == "Fiscal year starts in")
     assert picker.options[3] == "April" and picker.value == 4
     assert open_page("data").selectbox[[s.label for s in open_page("data").selectbox].index("年度の開始月")].options[3] == "4月"
+
+
+def test_the_action_rules_editor_shows_no_none(app_db):
+    """Limits a rule does not set read 'None' in the editor: they are blank numbers."""
+    at = open_page("accounts")
+    frame = next(d.value for d in at.dataframe if "max_days_to_renewal" in d.value.columns)
+    assert not (frame.astype(str) == "None").any().any()
+    assert str(frame["max_days_to_renewal"].dtype) == "Float64"
