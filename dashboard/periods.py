@@ -66,9 +66,13 @@ def fiscal_year_label(start: dt.date, fy_start_month: int = 4) -> str:
 
 
 def within_data(as_of: dt.date, data_end: dt.date | None) -> dt.date:
-    """The day figures are computed as of: ``as_of``, or the data's last day when ``as_of`` is after it.
-    Months after the data's end are unknown, never zero (an MRR trend falling to 0, NRR 0%, churn 100%)."""
-    return min(as_of, data_end) if data_end else as_of
+    """The day figures are computed as of: ``as_of``, or the data's last day when ``as_of`` falls in a later
+    month. Months after the data's end are unknown, never zero (an MRR trend falling to 0, NRR 0%, churn
+    100%); a day later in the data's own last month is kept (exports lag by days: a usage file ending on
+    the 10th read on the 15th is the month so far, and renewals count from the day asked for)."""
+    if data_end is None or as_of <= data_end or (as_of.year, as_of.month) == (data_end.year, data_end.month):
+        return as_of
+    return data_end
 
 
 def today(time_zone: str | None = None) -> dt.date:

@@ -63,3 +63,15 @@ def test_a_download_reads_in_the_users_language():
     text = export.to_csv_bytes(shown).decode("utf-8-sig")
     assert text.splitlines()[0] == "ID,MRR（月額）,区分,note"
     assert text.splitlines()[1] == "C1,120000.0,赤（要注意）,'=cmd"  # still neutralised for Excel
+
+
+def test_the_as_of_day_is_cut_to_the_data_only_past_its_last_month():
+    import datetime as dt
+
+    from dashboard.periods import within_data
+
+    end = dt.date(2026, 10, 13)
+    assert within_data(dt.date(2026, 10, 31), end) == dt.date(2026, 10, 31)  # the data's own month
+    assert within_data(dt.date(2026, 11, 1), end) == end
+    assert within_data(dt.date(2026, 9, 30), end) == dt.date(2026, 9, 30)
+    assert within_data(dt.date(2026, 12, 6), None) == dt.date(2026, 12, 6)  # an accounts file has no end
