@@ -46,12 +46,12 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Tier migration", "Each account's tier on two dates compared: counts and MRR moving between tiers ('not a customer' = not a customer on that date). How far accounts climb the tier staircase."),
     },
     "health": {
-        "ja": ("ヘルススコア", "測定項目ごとに基準日までの集計期間（既定90日）の値を0〜100で採点（有効顧客内のパーセンタイル、または下限〜目標の直線）し、重み付き平均: Σ wᵢ·sᵢ ÷ Σ wᵢ。期間中に利用がない顧客はその項目0点。赤 < 40、黄 40〜69.99、緑 ≥ 70。"),
-        "en": ("Health score", "Each measure over the trailing window (default 90 days) scored 0–100 (percentile among active accounts, or linear between a floor and a target), then Σ wᵢ·sᵢ ÷ Σ wᵢ. No usage in the window scores 0 on that measure. Red < 40, yellow 40–69.99, green ≥ 70."),
+        "ja": ("ヘルススコア", "測定項目ごとに基準日までの集計期間（既定90日）の値を0〜100で採点（その項目のデータがある有効顧客内のパーセンタイル、または下限〜目標の直線）し、重み付き平均: Σ wᵢ·sᵢ ÷ Σ wᵢ。期間中に「大きいほど良い」利用項目の値が1つもない顧客はそれらの項目が0点（沈黙はリスク）。それ以外で値のない項目（問い合わせ件数など「小さいほど良い」項目は常に）は「データなし」としてその顧客のスコアから外し（重み0）、残りの項目の重みで計算します。データがないことは悪いデータではありません。赤 < 40、黄 40〜69.99、緑 ≥ 70。"),
+        "en": ("Health score", "Each measure over the trailing window (default 90 days) scored 0–100 (percentile among the active accounts with data for it, or linear between a floor and a target), then Σ wᵢ·sᵢ ÷ Σ wᵢ. An account with no value of any higher-is-better usage measure in the window scores 0 on each of them (silence is a risk). Otherwise a measure without a value (a lower-is-better one such as support tickets always) is \"no data\": left out of that account's score (weight 0) and the other weights rescaled. No data is not bad data. Red < 40, yellow 40–69.99, green ≥ 70."),
     },
     "health_validation": {
-        "ja": ("スコアの検証", "過去の基準日（月初）のスコア区分ごとに、その後90日間に解約した割合。測定項目ごとのROC AUC（0.5 = 偶然と同じ、1 = 完全に区別）。どの項目に重みを置くべきかが分かります。"),
-        "en": ("Score validation", "For past as-of dates, the share of each band that churned in the following 90 days; per measure the ROC AUC (0.5 = chance, 1 = perfect separation). Shows which measure deserves the weight."),
+        "ja": ("スコアの検証", "過去の基準日（月初）のスコア区分ごとに、その後90日間に解約した割合。測定項目ごととスコア全体のROC AUC（0.5 = 偶然と同じ、1 = 完全に区別）。どの項目に重みを置くべきかが分かります。提案の重みは同じ検証で現在の重みと比べ、スコアのROC AUCと赤の90日解約率のどちらも下がらず、どちらかが上がる場合だけ提案します。"),
+        "en": ("Score validation", "For past as-of dates, the share of each band that churned in the following 90 days; the ROC AUC of each measure and of the score (0.5 = chance, 1 = perfect separation). Shows which measure deserves the weight. Suggested weights are validated the same way beside the weights in force and offered only when neither the score's ROC AUC nor the red band's 90-day churn falls and one of them rises."),
     },
     "cohorts": {
         "ja": ("コホート", "顧客の初回MRRの月がコホート。k か月後に有料の顧客の割合（顧客数）と、コホート月のMRRに対する k か月後のMRRの割合（売上）。"),

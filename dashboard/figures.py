@@ -165,11 +165,20 @@ def band_trend(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
 
 
 def contributions(details: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
-    fig = go.Figure(go.Bar(x=details["contribution"], y=plain_all(details["measure"]), orientation="h",
-                           marker_color="#4a90c2", text=[f"{v:.1f}" for v in details["contribution"]],
-                           textposition="auto",
-                           customdata=details[["raw", "measure_score", "weight"]].to_numpy(),
-                           hovertemplate="%{y}: raw %{customdata[0]:,.1f} → %{customdata[1]:.0f} × w%{customdata[2]}<extra></extra>"))
+    """Each measure's contribution to one account's score; a measure it has no data for (left out of its
+    score, weight 0) is listed without a bar and says so."""
+    def hover(measure, raw, score, weight) -> str:
+        if pd.isna(score):
+            return f"{plain(measure)}: {tr('health_no_data', lang)}"
+        value = tr("reason_never_contacted", lang) if pd.isna(raw) else f"{raw:,.1f}"
+        return f"{plain(measure)}: {tr('raw', lang)} {value} → {score:.0f} × {tr('weight', lang)} {weight:g}"
+
+    no_data = details["measure_score"].isna()
+    text = [tr("health_no_data", lang) if gone else f"{v:.1f}" for v, gone in zip(details["contribution"], no_data, strict=True)]
+    fig = go.Figure(go.Bar(x=details["contribution"].fillna(0), y=plain_all(details["measure"]), orientation="h",
+                           marker_color="#4a90c2", text=text, textposition=["outside" if g else "auto" for g in no_data],
+                           hovertext=[hover(*row) for row in details[["measure", "raw", "measure_score", "weight"]].itertuples(
+                               index=False)], hovertemplate="%{hovertext}<extra></extra>"))
     fig = _layout(fig, title, height=80 + 40 * len(details))
     fig.update_xaxes(range=[0, 100], title_text=tr("contribution", lang))
     fig.update_layout(hovermode="closest")

@@ -153,21 +153,100 @@ def validation_days(as_of: dt.date, months_back: int = 6, horizon_days: int = 90
 
 def health_validation(db: Database, as_of: dt.date, config: dict | None = None, months_back: int = 6,
                       horizon_days: int = 90, scope: R.Scope | None = None, fetch: R.runner.Fetch | None = None) -> dict:
-    """For past as-of dates: churn in the following 90 days per band, and each measure's ROC AUC.
-    ``fetch``: the caller's cache of what the two results build on (the health measures, the accounts a
-    tier filter selects), as runner.run takes it."""
+    """For past as-of dates: churn in the following 90 days per band, each measure's ROC AUC and the
+    score's; the weights the validation suggests, and the same validation under them (``preview``, None when
+    they are the weights in force) with whether they validate better (``offered``: else not offered).
+    ``fetch``: the caller's cache of what the results build on (the health measures, the accounts a tier
+    filter selects), as runner.run takes it."""
     config = config or (fetch("health_config") if fetch else R.health_config(db))
     days = validation_days(as_of, months_back, horizon_days)
-    empty = {"bands": pd.DataFrame(), "auc": pd.DataFrame(), "suggested": pd.DataFrame()}
+    empty = {"bands": pd.DataFrame(), "auc": pd.DataFrame(), "score_auc": None, "suggested": pd.DataFrame(),
+             "preview": None, "offered": False}
     if not days or not config["measures"]:
         return empty
-    # both aggregated in SQL (at M the rows are 2.4M: a second in pandas); roc_auc below is their oracle
-    params = {"as_of": as_of, "days": days, "horizon_days": horizon_days, "config": config}
-    bands = R.run(db, "health_validation_bands", scope, fetch=fetch, **params)
+    # aggregated in SQL (at M the rows are 2.4M: a second in pandas); roc_auc below is their oracle
+    params = {"as_of": as_of, "days": days, "horizon_days": horizon_days}
+    bands, score_auc = _validated(db, config, params, scope, fetch)
     if bands.empty:
         return empty
-    auc = R.run(db, "health_validation_auc", scope, fetch=fetch, **params)
-    return {"bands": bands, "auc": auc, "suggested": suggest_weights(auc, config)}
+    auc = R.run(db, "health_validation_auc", scope, fetch=fetch, config=config, **params)
+    suggested = suggest_weights(auc, config)
+    out = {"bands": bands, "auc": auc, "score_auc": score_auc, "suggested": suggested, "preview": None,
+           "offered": False}
+    proposal = suggested_config(config, suggested)
+    if proposal is not None:
+        preview = suggestion_preview((bands, score_auc), _validated(db, proposal, params, scope, fetch))
+        out |= {"preview": preview, "offered": validates_better(preview)}
+    return out
+
+
+def _validated(db: Database, config: dict, params: dict, scope: R.Scope | None,
+               fetch: R.runner.Fetch | None) -> tuple[pd.DataFrame, float | None]:
+    """The validation of one set of weights: churn by band and the score's ROC AUC."""
+    bands = R.run(db, "health_validation_bands", scope, fetch=fetch, config=config, **params)
+    auc = R.run(db, "health_validation_score_auc", scope, fetch=fetch, config=config, **params)["auc"]
+    return bands, (None if auc.empty or pd.isna(auc.iloc[0]) else float(auc.iloc[0]))
+
+
+def suggested_config(config: dict, suggested: pd.DataFrame) -> dict | None:
+    """The configuration with the suggested weights, or None when there is no suggestion or it changes
+    nothing."""
+    if suggested is None or suggested.empty:
+        return None
+    weights = dict(zip(suggested["measure"], suggested["suggested"], strict=True))
+    proposal = with_weights(config, weights)
+    return None if proposal["measures"] == config["measures"] else proposal
+
+
+def suggestion_views(as_of: dt.date, fetch: R.runner.Fetch, horizon_days: int = 90) -> list[tuple[str, dict]]:
+    """The results the Health page asks for to preview the suggested weights (the validation under them) on
+    ``as_of`` with no filters: none when nothing is suggested. ``prepare`` keeps them beside the page views."""
+    config = fetch("health_config")
+    params = {"as_of": as_of, "days": validation_days(as_of, horizon_days=horizon_days), "horizon_days": horizon_days}
+    if not params["days"] or not config["measures"]:
+        return []
+    proposal = suggested_config(config, suggest_weights(fetch("health_validation_auc", **params), config))
+    if proposal is None:
+        return []
+    return [(name, {**params, "config": proposal}) for name in ("health_validation_bands", "health_validation_score_auc")]
+
+
+BANDS = ("red", "yellow", "green")
+
+
+def suggestion_preview(now: tuple[pd.DataFrame, float | None], suggested: tuple[pd.DataFrame, float | None]) -> dict:
+    """The validation of the weights in force beside that of the suggested weights: the score's ROC AUC of
+    each (``auc_now``, ``auc_suggested``) and per band (red, yellow, green) the accounts and their 90-day
+    churn rate under each (``bands``)."""
+    frames = []
+    for (bands, _), when in ((now, "now"), (suggested, "suggested")):
+        frames.append(bands.set_index("band")[["accounts", "churn_rate_90d"]].rename(
+            columns={"accounts": f"accounts_{when}", "churn_rate_90d": f"churn_rate_{when}"}))
+    table = pd.concat(frames, axis=1).reindex([b for b in BANDS if any(b in f.index for f in frames)])
+    table = table.rename_axis("band").reset_index()
+    for when in ("now", "suggested"):
+        table[f"accounts_{when}"] = table[f"accounts_{when}"].fillna(0).astype("int64")
+    return {"auc_now": now[1], "auc_suggested": suggested[1], "bands": table}
+
+
+def _red_churn(bands: pd.DataFrame, when: str) -> float | None:
+    red = bands[bands["band"] == "red"]
+    rate = red[f"churn_rate_{when}"].iloc[0] if len(red) else None
+    return None if rate is None or pd.isna(rate) else float(rate)
+
+
+def validates_better(preview: dict, tolerance: float = 1e-9) -> bool:
+    """Whether the suggested weights validate better than the weights in force: on the same past days their
+    score separates the accounts that churned at least as well (ROC AUC) and their red band churned at least
+    as often in the following 90 days, and one of the two is higher. A figure one side cannot give (no
+    churner, no red band) counts below any it can."""
+    def compare(now: float | None, new: float | None) -> int:
+        a, b = (-1.0 if now is None else now), (-1.0 if new is None else new)
+        return 0 if abs(a - b) <= tolerance else (1 if b > a else -1)
+
+    steps = [compare(preview["auc_now"], preview["auc_suggested"]),
+             compare(_red_churn(preview["bands"], "now"), _red_churn(preview["bands"], "suggested"))]
+    return min(steps) >= 0 and max(steps) > 0
 
 
 SUGGESTED_TOP_WEIGHT = 3.0

@@ -14,7 +14,7 @@ import pandas as pd
 
 from dashboard import money
 from dashboard import periods as P
-from dashboard.i18n import measure_label
+from dashboard.i18n import measure_label, t
 from dashboard.metrics import TIER_PLAYBOOK, month_ends
 from dashboard.results import Scope, call
 
@@ -135,6 +135,39 @@ def localize_measures(frame: pd.DataFrame, column: str, lang: str) -> pd.DataFra
         names = {m: measure_label(m, lang) for m in frame[column].dropna().unique()}
         frame = frame.assign(**{column: _renamed(frame[column], names)})
     return frame
+
+
+def explanation(details: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One account's measures as its explanation lists them: the measure's name in the user's language, its
+    value (in words where there is none: no data, so left out of the score with weight 0; never contacted),
+    its 0-100 score, the weight it carries in this score and its contribution."""
+    def value(raw: float, score: float) -> str:
+        if pd.isna(score):
+            return t("health_no_data", lang)
+        if pd.isna(raw):
+            return t("reason_never_contacted", lang)
+        return f"{raw:,.0f}" if float(raw).is_integer() else f"{raw:,.1f}"
+
+    named = localize_measures(details, "measure", lang)
+    return pd.DataFrame({"measure": named["measure"],
+                         "value": [value(r, s) for r, s in zip(details["raw"], details["measure_score"], strict=True)],
+                         "measure_score": details["measure_score"], "weight": details["weight"],
+                         "contribution": details["contribution"]}).reset_index(drop=True)
+
+
+def no_data_measures(details: pd.DataFrame, lang: str) -> str:
+    """The measures one account has no data for (left out of its score), named in the user's language in
+    one text; empty when it has data for every measure."""
+    names = localize_measures(details[details["measure_score"].isna()], "measure", lang)["measure"].tolist()
+    return t("list_separator", lang).join(names)
+
+
+def suggestion_preview(preview: dict, lang: str) -> tuple[pd.DataFrame, str]:
+    """The validation of the weights in force beside the suggested weights', for a table (bands named in the
+    user's language) and a line on the score's ROC AUC."""
+    auc = {k: "—" if preview[f"auc_{k}"] is None else f"{preview[f'auc_{k}']:.3f}" for k in ("now", "suggested")}
+    return (localize_bands(preview["bands"], lambda key: t(key, lang)),
+            t("preview_auc", lang, now=auc["now"], suggested=auc["suggested"]))
 
 
 def _renamed(values: pd.Series, names: dict) -> pd.Series:

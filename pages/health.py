@@ -74,6 +74,13 @@ if picked is not None:
     left, right = st.columns(2)
     with left:
         ui.chart(ui.figure(figures.contributions, mine, picked, lang), mine, "health_explain")
+        st.dataframe(views.explanation(mine, lang), hide_index=True, width="stretch", placeholder="", column_config={
+            "measure": ui.t("measure"), "value": ui.t("value"),
+            "measure_score": st.column_config.NumberColumn(ui.t("score"), format="%.0f"),
+            "weight": st.column_config.NumberColumn(ui.t("weight"), format="%g"),
+            "contribution": st.column_config.NumberColumn(ui.t("contribution"), format="%.1f")})
+        if missing := views.no_data_measures(mine, lang):
+            st.caption(ui.t("explain_no_data", measures=missing))
     with right:  # the same month ends as the band trend above, for this account
         own = ui.q("score_history", as_of=f.as_of, days=views.month_ends(f.start, f.as_of), account_id=account)
         ui.chart(ui.figure(figures.score_history, own, config["bands"], ui.t("score_history", name=row["name"] or account),
@@ -90,12 +97,24 @@ with st.expander(ui.t("validation"), icon=":material/fact_check:"):
     if suggested is not None and len(suggested):
         st.markdown(f"**{ui.t('suggested_weights')}**")
         st.caption(ui.t("suggested_weights_help"))
-        st.dataframe(views.localize_measures(suggested, "measure", lang), hide_index=True, placeholder="", column_config={
-            "measure": ui.t("measure"), "auc": st.column_config.NumberColumn("ROC AUC", format="%.2f"),
-            "weight": st.column_config.NumberColumn(ui.t("weight_now"), format="%.1f"),
-            "suggested": st.column_config.NumberColumn(ui.t("weight_suggested"), format="%.1f")})
-        changed = (suggested["suggested"] != suggested["weight"]).any()
-        if user.can_edit and changed and st.button(ui.t("accept_weights"), type="primary", key="accept_weights"):
+        preview = check.get("preview")
+        if preview is not None and not check["offered"]:  # validates worse (or no better): said, not offered
+            st.info(ui.t("suggestion_not_better"), icon=":material/block:")
+        else:
+            st.dataframe(views.localize_measures(suggested, "measure", lang), hide_index=True, placeholder="", column_config={
+                "measure": ui.t("measure"), "auc": st.column_config.NumberColumn("ROC AUC", format="%.2f"),
+                "weight": st.column_config.NumberColumn(ui.t("weight_now"), format="%.1f"),
+                "suggested": st.column_config.NumberColumn(ui.t("weight_suggested"), format="%.1f")})
+        if preview is not None:  # the same validation under each set of weights
+            bands, auc_line = views.suggestion_preview(preview, lang)
+            st.markdown(ui.t("preview_title"))
+            st.caption(auc_line)
+            st.dataframe(bands, hide_index=True, placeholder="", column_config={
+                "band": ui.t("band"), "accounts_now": st.column_config.NumberColumn(ui.t("accounts_now"), format="localized"),
+                "churn_rate_now": st.column_config.NumberColumn(ui.t("churn_now"), format="percent"),
+                "accounts_suggested": st.column_config.NumberColumn(ui.t("accounts_suggested"), format="localized"),
+                "churn_rate_suggested": st.column_config.NumberColumn(ui.t("churn_suggested"), format="percent")})
+        if user.can_edit and check["offered"] and st.button(ui.t("accept_weights"), type="primary", key="accept_weights"):
             weights = dict(zip(suggested["measure"], suggested["suggested"], strict=True))
             S.put(ui.db(), "health", metrics.with_weights(config, weights), by=user)
             st.rerun()

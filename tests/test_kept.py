@@ -388,3 +388,37 @@ def test_a_migration_rebuilds_kept_tables_of_an_older_shape(tmp_path, load, db):
     assert "score" in again.query("SELECT * FROM kept_health_scores").columns
     pd.testing.assert_frame_equal(run(again, "mrr_movements", **params), expected)
     assert len(again.query("SELECT * FROM kept_mrr_grid")) == 2
+
+
+def test_a_sparse_measure_for_ten_accounts_moves_no_other_account(demo_db, tmp_path, monkeypatch):
+    """Support tickets (問い合わせ件数, lower is better) for 10 of the demo's accounts, weight 1 beside the
+    defaults (logins 1, page views 2, active users 1, days since contact 1: 5 in all). The other accounts
+    have no data for it: left out, so their scores and bands are those without it. The 10 get 1..10 tickets
+    in the window: ranked among themselves (lower is better), v tickets score 100 * (10 - v) / 9, and their
+    score becomes (5 * before + that) / 6. Kept and computed scores agree under the new configuration."""
+    q = views.caller(demo_db)
+    before = q("accounts", as_of=AS_OF).set_index("account_id")
+    ten = sorted(before.index)[::28][:10]
+    assert len(ten) == 10
+    path = tmp_path / "tickets.csv"
+    path.write_text("取引先ID,日付,問い合わせ件数\n" + "".join(f"{a},2026-10-01,{i + 1}\n" for i, a in enumerate(ten)))
+    importer.import_file(demo_db, path, "usage", mode="append", by=EDITOR)
+    config = q("health_config")
+    assert sum(m["weight"] for m in config["measures"]) == 5
+    tickets = {"name": "問い合わせ件数", "source": "usage", "weight": 1.0, "agg": "sum", "higher_is_better": False,
+               "method": "percentile", "floor": 0.0, "target": None}
+    S.put(demo_db, "health", {**config, "measures": [*config["measures"], tickets]}, by=EDITOR)
+    q = views.caller(demo_db)
+    after = q("accounts", as_of=AS_OF).set_index("account_id")
+    others = before.index.difference(ten)
+    assert len(others) > 250
+    pd.testing.assert_series_equal(after.loc[others, "score"], before.loc[others, "score"], rtol=0, atol=1e-9)
+    assert after.loc[others, "band"].equals(before.loc[others, "band"])
+    details = q("health_details", as_of=AS_OF).set_index(["account_id", "measure"])
+    mine = details.xs("問い合わせ件数", level="measure")
+    assert (mine.loc[others, "weight"] == 0).all() and mine.loc[others, "measure_score"].isna().all()
+    for v, account in enumerate(ten, start=1):
+        assert mine.loc[account, "measure_score"] == pytest.approx(100 * (10 - v) / 9)
+        assert after.loc[account, "score"] == pytest.approx((5 * before.loc[account, "score"] + 100 * (10 - v) / 9) / 6)
+    for name, params in CALLS:
+        same(views.caller(demo_db)(name, **params), scored_inline(monkeypatch, demo_db, name, **params), name)

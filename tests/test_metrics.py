@@ -253,3 +253,221 @@ def test_d2c_repeat_purchase(db, load):
     assert jan.loc[2, "cumulative_revenue_per_customer"] == 11_000  # + 6,000 in March / 2
     # February had no January-cohort orders: the total carries forward; every month to Dec 2025 is there
     assert jan.loc[1, "cumulative_revenue_per_customer"] == 8_000 and jan.index.max() == 23
+
+
+# Support tickets (問い合わせ件数), lower is better, kept for a few accounts only; logins for most. The window
+# to Jul 1 is (Apr 2, Jul 1]; a blank cell is no value (no row), a 0 is a value.
+SPARSE_USAGE = """id,date,logins,問い合わせ件数
+A,2024-05-01,10,1
+A,2024-06-01,,3
+B,2024-06-01,30,1
+C,2024-06-01,20,
+D,2024-06-01,40,
+E,2024-03-01,50,
+F,2024-06-01,,2
+"""
+
+
+def sparse_config(higher: bool) -> dict:
+    return {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": [
+        {"name": "logins", "source": "usage", "weight": 2, "agg": "sum", "higher_is_better": True, "method": "percentile"},
+        {"name": "問い合わせ件数", "source": "usage", "weight": 1, "agg": "sum", "higher_is_better": higher,
+         "method": "percentile"}]}
+
+
+@pytest.fixture
+def sparse_db(db, load):
+    load("accounts", "id,mrr,contract_start\n" + "".join(f"{a},100,2024-01-01\n" for a in "ABCDEF"))
+    load("usage", SPARSE_USAGE)
+    return db
+
+
+def test_a_sparse_lower_is_better_measure_leaves_out_the_accounts_without_data(sparse_db):
+    """Logins (weight 2, higher is better) in the window: A 10, B 30, C 20, D 40; E's only row is in March and
+    F has tickets but no logins: both are silent (no value of a higher-is-better measure) and score 0 on
+    logins. Percentile among the 6: E, F tie at the bottom (0), A 2/5 = 40, C 3/5 = 60, B 4/5 = 80, D 100.
+    Tickets (weight 1, lower is better): A 4, B 1, F 2; C, D and E have none: no data, left out (weight 0)
+    and not ranked. Among the 3: A 0, F 50, B 100.
+    A (2*40 + 0)/3 = 26.67 red; B (2*80 + 100)/3 = 86.67 green; C 2*60/2 = 60 yellow; D 100 green;
+    E 0 red; F (2*0 + 50)/3 = 16.67 red. C, D and E score as on logins alone."""
+    as_of = D(2024, 7, 1)
+    config = sparse_config(higher=False)
+    details = M.health_details(sparse_db, as_of, config).set_index(["account_id", "measure"])
+    tickets = details.xs("問い合わせ件数", level="measure")
+    assert tickets["measure_score"].dropna().to_dict() == {"A": 0, "B": 100, "F": 50}
+    assert tickets["raw"].dropna().to_dict() == {"A": 4, "B": 1, "F": 2}
+    for account in "CDE":  # listed, with no value, no score and weight 0
+        row = tickets.loc[account]
+        assert pd.isna(row["raw"]) and pd.isna(row["measure_score"]) and pd.isna(row["contribution"])
+        assert row["weight"] == 0
+    logins = details.xs("logins", level="measure")
+    assert logins["measure_score"].to_dict() == pytest.approx({"A": 40, "B": 80, "C": 60, "D": 100, "E": 0, "F": 0})
+    assert logins["weight"].tolist() == [2] * 6
+    assert details.loc[("C", "logins"), "contribution"] == pytest.approx(60)  # 2 * 60 / 2: renormalised
+    scores = M.health_scores(sparse_db, as_of, config, with_change=False).set_index("account_id")
+    assert scores["score"].to_dict() == pytest.approx(
+        {"A": 80 / 3, "B": 260 / 3, "C": 60, "D": 100, "E": 0, "F": 50 / 3})
+    assert scores["band"].to_dict() == {"A": "red", "B": "green", "C": "yellow", "D": "green", "E": "red", "F": "red"}
+    alone = {**config, "measures": config["measures"][:1]}
+    by_logins = M.health_scores(sparse_db, as_of, alone, with_change=False).set_index("account_id")["score"]
+    assert scores.loc[["C", "D", "E"], "score"].tolist() == pytest.approx(by_logins[["C", "D", "E"]].tolist())
+    # the account list's weakest measure is one with data: C's is logins, not the tickets it has none of
+    accounts = R.run(sparse_db, "accounts", as_of=as_of, config=config).set_index("account_id")
+    assert accounts.loc["C", "reason_measure"] == "logins" and accounts.loc["C", "usage_measure"] == "logins"
+
+
+def test_a_sparse_higher_is_better_measure_gets_the_same_treatment(sparse_db):
+    """The same column read as higher is better (say API calls). An account with a value of either measure
+    in the window is not silent: a measure it has no value of is no data, left out. C and D have logins but
+    no calls: calls left out; F has calls but no logins: logins left out. E alone is silent: 0 on both.
+    Logins among A, B, C, D, E: E 0, A 1/4 = 25, C 50, B 75, D 100. Calls among A 4, B 1, F 2 and the
+    silent E at 0: E 0, B 1/3, F 2/3, A 1.
+    A (2*25 + 100)/3 = 50; B (2*75 + 33.3)/3 = 61.1; C 50 (logins alone); D 100; E 0; F 66.7 (calls alone)."""
+    as_of = D(2024, 7, 1)
+    config = sparse_config(higher=True)
+    details = M.health_details(sparse_db, as_of, config).set_index(["account_id", "measure"])
+    calls = details.xs("問い合わせ件数", level="measure")
+    assert calls["measure_score"].dropna().to_dict() == pytest.approx({"A": 100, "B": 100 / 3, "E": 0, "F": 200 / 3})
+    assert calls.loc[["C", "D"], "weight"].tolist() == [0, 0] and calls.loc[["C", "D"], "measure_score"].isna().all()
+    assert calls.loc["E", "raw"] == 0 and calls.loc["E", "weight"] == 1  # silence is a risk, not a gap
+    logins = details.xs("logins", level="measure")
+    assert logins["measure_score"].dropna().to_dict() == pytest.approx({"A": 25, "B": 75, "C": 50, "D": 100, "E": 0})
+    assert logins.loc["F", "weight"] == 0 and pd.isna(logins.loc["F", "measure_score"])
+    scores = M.health_scores(sparse_db, as_of, config, with_change=False).set_index("account_id")["score"]
+    assert scores.to_dict() == pytest.approx(
+        {"A": 50, "B": (150 + 100 / 3) / 3, "C": 50, "D": 100, "E": 0, "F": 200 / 3})
+
+
+def test_an_account_with_no_measure_with_data_has_no_score(sparse_db):
+    """Tickets alone (lower is better): C, D and E have none of them: no score and no band, and no row of
+    the validation; A, B and F are scored 0, 100 and 50."""
+    as_of = D(2024, 7, 1)
+    config = sparse_config(higher=False)
+    config = {**config, "measures": config["measures"][1:]}
+    scores = M.health_scores(sparse_db, as_of, config, with_change=False).set_index("account_id")
+    assert scores["score"].dropna().to_dict() == {"A": 0, "B": 100, "F": 50}
+    assert scores.loc[["C", "D", "E"], "score"].isna().all() and scores.loc[["C", "D", "E"], "band"].isna().all()
+    accounts = R.run(sparse_db, "accounts", as_of=as_of, config=config).set_index("account_id")
+    assert accounts.loc["C", ["score", "band", "reason_measure"]].isna().all()
+
+
+def test_the_explanation_says_no_data_in_both_languages(sparse_db):
+    """C has no tickets: listed with "no data" in words, no score and weight 0, in Japanese and English."""
+    from dashboard import figures, views
+
+    rows = R.run(sparse_db, "account_health", as_of=D(2024, 7, 1), account_id="C", config=sparse_config(higher=False))
+    for lang, words in (("ja", "データなし（スコアに含めず）"), ("en", "No data (left out of the score)")):
+        table = views.explanation(rows, lang).set_index("measure")
+        assert table.loc["問い合わせ件数", "value"] == words and table.loc["問い合わせ件数", "weight"] == 0
+        assert pd.isna(table.loc["問い合わせ件数", "measure_score"])
+        assert table.loc["ログイン数" if lang == "ja" else "Logins", "value"] == "20"
+        assert views.no_data_measures(rows, lang) == "問い合わせ件数"
+        bar = figures.contributions(views.localize_measures(rows, "measure", lang), "C", lang).data[0]
+        assert list(bar.text) == ["60.0", words] and list(bar.x) == [60, 0]
+        assert "nan" not in " ".join(bar.hovertext).lower() and words in bar.hovertext[1]
+
+
+# Five accounts, one validation day (Aug 1; window (May 3, Aug 1]): logins and page views, one row each.
+# P and R leave on Sep 15, within the 90 days after it.
+PLANTED = """id,date,logins,page_views
+P,2024-07-05,1,4
+Q,2024-07-05,2,5
+R,2024-07-05,3,2
+S,2024-07-05,4,3
+T,2024-07-05,5,1
+"""
+
+
+def test_suggested_weights_that_validate_worse_are_not_offered(db, load):
+    """Percentiles among the 5: logins P 0, Q 25, R 50, S 75, T 100; page views P 75, Q 100, R 25, S 50, T 0.
+    Churned: P and R. Logins AUC: of the 6 (stayer, churner) pairs only (Q, R) is out of order -> 5/6; page
+    views: (Q, P), (Q, R), (S, R) in order -> 3/6 = 0.5. Suggested: logins 3, page views 0 (no better than
+    chance). In force (1, 1): P 37.5 red, R 37.5 red, Q 62.5, S 62.5, T 50 yellow: red = P, R, both churned
+    (1.0); every stayer above every churner: AUC 1. Suggested: the logins percentile: P 0 and Q 25 red
+    (1 churned of 2: 0.5), R 50 yellow, S 75 and T 100 green; AUC 5/6. Worse on both: not offered."""
+    load("accounts", "id,mrr,contract_start,churn_date\n" + "".join(
+        f"{a},100,2024-01-01,{'2024-09-15' if a in 'PR' else ''}\n" for a in "PQRST"))
+    load("usage", PLANTED)
+    config = {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": [
+        {"name": n, "source": "usage", "weight": 1.0, "agg": "sum", "higher_is_better": True, "method": "percentile",
+         "floor": 0.0, "target": None} for n in ("logins", "page_views")]}
+    check = M.health_validation(db, D(2024, 12, 31), config, months_back=1)
+    assert dict(zip(check["auc"]["measure"], check["auc"]["auc"], strict=True)) == pytest.approx(
+        {"logins": 5 / 6, "page_views": 0.5})
+    assert dict(zip(check["suggested"]["measure"], check["suggested"]["suggested"], strict=True)) == {
+        "logins": 3.0, "page_views": 0.0}
+    preview = check["preview"]
+    assert (preview["auc_now"], preview["auc_suggested"]) == pytest.approx((1.0, 5 / 6))
+    assert preview["bands"].to_dict("records") == [
+        {"band": "red", "accounts_now": 2, "churn_rate_now": 1.0, "accounts_suggested": 2, "churn_rate_suggested": 0.5},
+        {"band": "yellow", "accounts_now": 3, "churn_rate_now": 0.0, "accounts_suggested": 1, "churn_rate_suggested": 1.0},
+        {"band": "green", "accounts_now": 0, "churn_rate_now": pytest.approx(float("nan"), nan_ok=True),
+         "accounts_suggested": 2, "churn_rate_suggested": 0.0}]
+    assert check["offered"] is False
+    assert check["score_auc"] == pytest.approx(1.0)
+
+
+def test_suggested_weights_that_validate_better_are_offered_with_their_preview(db, load):
+    """20 accounts since 2023; the 10 with few logins leave on 2024-06-15; every account has the same page
+    views (tied: 0). Validation days: the 1st of March to August (100 account-days, 30 churned: the low 10
+    on Apr 1, May 1, Jun 1). Logins score 52.6 (rank 11 of 20: 10/19) for the high 10 while all 20 are
+    active (Mar-Jun), else 0. In force (1, 1): scores 26.3 or 0, all red: 100 rows, 30 churned (0.3); score
+    AUC: 40 stayers at 26.3 above the 30 churners at 0, 30 stayers tied with them -> (40 + 30/2) / 70 = 11/14.
+    Suggested: logins 3, page views 0: scores 52.6 (yellow, 40 rows, none churned) or 0 (red: 60 rows, 30
+    churned, 0.5); the same order, AUC 11/14. The red band warns better and the AUC holds: offered."""
+    accounts, usage = ["id,mrr,contract_start,churn_date"], ["id,date,logins,page_views"]
+    for i in range(20):
+        churns = i < 10
+        accounts.append(f"X{i:02d},10000,2023-01-01,{'2024-06-15' if churns else ''}")
+        usage += [f"X{i:02d},2024-{m:02d}-05,{1 if churns else 10},20" for m in range(1, 13) if not (churns and m >= 7)]
+    load("accounts", "\n".join(accounts) + "\n")
+    load("usage", "\n".join(usage) + "\n")
+    config = {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": [
+        {"name": n, "source": "usage", "weight": 1.0, "agg": "sum", "higher_is_better": True, "method": "percentile",
+         "floor": 0.0, "target": None} for n in ("logins", "page_views")]}
+    check = M.health_validation(db, D(2024, 12, 31), config)
+    preview = check["preview"]
+    assert (preview["auc_now"], preview["auc_suggested"]) == pytest.approx((11 / 14, 11 / 14))
+    bands = preview["bands"].set_index("band")
+    assert bands.loc["red"].tolist() == [100, 0.3, 60, 0.5]
+    assert bands.loc["yellow", ["accounts_now", "accounts_suggested", "churn_rate_suggested"]].tolist() == [0, 40, 0.0]
+    assert check["offered"] is True
+
+
+@pytest.fixture
+def demo_db(demo_file, tmp_path):
+    import shutil
+
+    from dashboard.db import Database
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_file, path)
+    return Database(path)
+
+
+def test_the_preview_is_the_validation_of_each_set_of_weights_and_the_demo_is_not_offered_worse(demo_db):
+    """The preview's figures are the validation results computed under each configuration (and the score's
+    AUC is metrics.roc_auc of the scores summed from the validation rows). On the demo the suggestion
+    (page views 3, logins 2, active users 2, contact 1) would lower the red band's churn (21 of 466 -> 20 of
+    501) and the AUC: it is not offered, and only offered where it validates better."""
+    as_of = D(2026, 10, 31)
+    check = M.health_validation(demo_db, as_of)
+    config = R.health_config(demo_db)
+    proposal = M.suggested_config(config, check["suggested"])
+    assert proposal is not None
+    days = M.validation_days(as_of)
+    for conf, when in ((config, "now"), (proposal, "suggested")):
+        bands = R.run(demo_db, "health_validation_bands", as_of=as_of, days=days, config=conf).set_index("band")
+        got = check["preview"]["bands"].set_index("band")
+        assert got[f"accounts_{when}"].to_dict() == bands["accounts"].to_dict()
+        assert got[f"churn_rate_{when}"].to_dict() == bands["churn_rate_90d"].to_dict()
+        auc = R.run(demo_db, "health_validation_score_auc", as_of=as_of, days=days, config=conf)["auc"].iloc[0]
+        assert check["preview"][f"auc_{when}"] == auc
+        rows = R.run(demo_db, "health_validation", as_of=as_of, days=days, config=conf)
+        per_account = rows.groupby(["day", "account_id"]).agg(score=("contribution", "sum"), churned=("churned", "first"))
+        assert auc == pytest.approx(M.roc_auc(per_account["score"].round(9), per_account["churned"]), abs=1e-12)
+    red = check["preview"]["bands"].set_index("band").loc["red"]
+    assert (red["accounts_now"], red["accounts_suggested"]) == (466, 501)
+    assert red["churn_rate_now"] == 21 / 466 and red["churn_rate_suggested"] == 20 / 501
+    assert check["preview"]["auc_suggested"] < check["preview"]["auc_now"]
+    assert check["offered"] is M.validates_better(check["preview"]) is False

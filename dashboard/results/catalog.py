@@ -219,6 +219,11 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("health_validation_auc", ("as_of", "days", "horizon_days"), (
         _c("measure", "測定項目", "Measure", definition="health"),
         _c("auc", "ROC AUC", "ROC AUC", "float", "health_validation")), defaults={"horizon_days": 90}),
+    Result("health_validation_score_auc", ("as_of", "days", "horizon_days"), (
+        _c("accounts", "顧客数", "Accounts", "int", "health_validation"),
+        _c("churned", "90日以内の解約", "Churned within 90 days", "int", "health_validation"),
+        _c("auc", "スコアのROC AUC", "Score's ROC AUC", "float", "health_validation")), defaults={"horizon_days": 90},
+           doc="How well the health score separates the churned from the stayed over the past days (one row)."),
     Result("usage_measures", (), (_c("measure", "測定項目", "Measure", definition="health"),), filters=False,
            doc="The measures of the loaded usage (one per imported usage column)."),
     Result("d2c_customers", ("as_of", "horizon_days", "from"), filters=False,

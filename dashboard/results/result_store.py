@@ -179,6 +179,16 @@ def _work_ahead(db: Database, engine: Any, done: dict[str, int]) -> None:
         if name.startswith("d2c_") and "orders" not in loaded:  # the D2C page shows nothing without orders
             continue
         runner.run(db, name, fetch=fetch, keep=True, **params)
+    for name, params in extra_views(as_of, fetch):
+        runner.run(db, name, fetch=fetch, keep=True, **params)
+
+
+def extra_views(as_of: dt.date, fetch: Any) -> list[tuple[str, dict[str, Any]]]:
+    """What the pages also ask for on ``as_of`` that depends on the data, so page_views cannot list it: the
+    Health page's preview of the weights its validation suggests (the validation under them)."""
+    from dashboard.metrics import suggestion_views
+
+    return suggestion_views(as_of, fetch)
 
 
 def prepare_after_commit(db: Database, *, work_ahead: bool = True) -> None:
@@ -197,8 +207,9 @@ ON_DEMAND = ("score_history",)
 
 def page_views(as_of: dt.date, start: dt.date) -> list[tuple[str, dict[str, Any]]]:
     """The results (name, parameters) the pages ask for when opened on ``as_of`` with the period from
-    ``start`` and no filters: the sidebar's defaults. tests/test_result_store.py opens every page and
-    checks that it asks for nothing else, so this list cannot drift from the pages."""
+    ``start`` and no filters: the sidebar's defaults; with ``extra_views``, what depends on the data.
+    tests/test_result_store.py opens every page and checks that it asks for nothing else, so this list
+    cannot drift from the pages."""
     from dashboard.metrics import EARLIEST, month_ends, validation_days
     from dashboard.views import last_complete_month
 
@@ -210,6 +221,7 @@ def page_views(as_of: dt.date, start: dt.date) -> list[tuple[str, dict[str, Any]
     ends = month_ends(start, as_of)
     return [
         ("data_bounds", {}),
+        ("accounts_without_mrr", {"as_of": as_of}),  # the Overview's notice
         ("filter_values", {}),
         # the tier rule in force (a fact every tier figure reads), and a month ago (the KPI cards)
         ("tier_thresholds", {"as_of": as_of}),
@@ -235,6 +247,7 @@ def page_views(as_of: dt.date, start: dt.date) -> list[tuple[str, dict[str, Any]
         ("health_details", {"as_of": as_of}),
         ("health_validation_bands", {"as_of": as_of, "days": validation_days(as_of), "horizon_days": 90}),
         ("health_validation_auc", {"as_of": as_of, "days": validation_days(as_of), "horizon_days": 90}),
+        ("health_validation_score_auc", {"as_of": as_of, "days": validation_days(as_of), "horizon_days": 90}),
         ("d2c_channels", {"as_of": as_of, "horizon_days": 365}),
         ("d2c_cohorts", {"as_of": as_of, "from": month}),
         ("d2c_customers", {"as_of": as_of, "horizon_days": 365, "from": EARLIEST}),  # the cards, the simulator

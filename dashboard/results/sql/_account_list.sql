@@ -1,7 +1,8 @@
 -- Building block (included, not a result): the accounts active on $as_of with their tier under the rule
 -- in force, their MRR then, their health score and band on $as_of and the change since $before; the
 -- measure that pulls the score down most (largest weight x (100 - measure score); on a tie the first by
--- name), overall and among the usage measures, with its value and score; the days since the last contact (touchpoints); and the
+-- name; a measure the account has no data for is none), overall and among the usage measures, with its value and
+-- score; the days since the last contact (touchpoints); and the
 -- deals open on $as_of (opportunities).
 SELECT * FROM (
     WITH h AS ({include:_health}),
@@ -15,9 +16,11 @@ SELECT * FROM (
                weak_usage.measure AS usage_measure, weak_usage.raw AS usage_value, weak_usage.score AS usage_score
         FROM (
             SELECT account_id,
-                   arg_min({'measure': measure, 'raw': raw}, (weight * (measure_score - 100), measure)) AS overall,
+                   arg_min({'measure': measure, 'raw': raw}, (weight * (measure_score - 100), measure))
+                       FILTER (WHERE measure_score IS NOT NULL) AS overall,
                    arg_min({'measure': measure, 'raw': raw, 'score': measure_score},
-                           (weight * (measure_score - 100), measure)) FILTER (WHERE source = 'usage') AS weak_usage
+                           (weight * (measure_score - 100), measure))
+                       FILTER (WHERE source = 'usage' AND measure_score IS NOT NULL) AS weak_usage
             FROM h WHERE day = $as_of GROUP BY account_id
         )
     ),

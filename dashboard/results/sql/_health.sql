@@ -1,9 +1,14 @@
 -- Building block (included, not a result): the health score of every account active on each of $days
 -- (METRICS.md, seed 002). Each measure over the trailing window (day - window, day], scored 0-100 by
--- percentile among the accounts active that day or linearly between a floor and a target, and combined
--- as score = sum(w_i * s_i) / sum(w_i). An active account with no usage in the window scores 0 on that
--- measure (silence is a risk, not a gap); never contacted scores 0 on days since contact.
--- Scores are computed over all active accounts: a filter selects accounts, it never re-ranks them.
+-- percentile among the accounts active that day with data for it or linearly between a floor and a target,
+-- and combined as score = sum(w_i * s_i) / sum(w_i) over the measures the account has data for.
+-- Silence and no data (docs/metrics.md): an active account with no value of any higher-is-better usage
+-- measure in the window has gone silent and scores 0 on each of them (silence is a risk, not a gap). A usage
+-- measure an account has no value of otherwise (lower-is-better: always; higher-is-better: while it has
+-- values of another) is no data: left out of its score (weight 0, the other weights renormalised; no value,
+-- no measure score) and of that measure's percentile. Never contacted scores 0 on days since contact.
+-- No measure with data: no score. Scores are computed over all active accounts: a filter selects
+-- accounts, it never re-ranks them.
 SELECT * FROM (
     WITH m AS (
         SELECT unnest($names::VARCHAR[]) AS name, unnest($sources::VARCHAR[]) AS source,
@@ -49,26 +54,37 @@ SELECT * FROM (
         WHERE EXISTS (SELECT 1 FROM m WHERE source = 'touchpoints')
         GROUP BY d.day, t.account_id
     ),
+    -- the accounts with a value of a higher-is-better usage measure in each day's window (the others are silent)
+    engaged AS (
+        SELECT DISTINCT day, account_id FROM usage_w
+        WHERE measure IN (SELECT name FROM m WHERE source = 'usage' AND higher)
+    ),
     raw AS (
         SELECT a.day, a.account_id, m.*,
+               m.source = 'usage' AND u.account_id IS NULL AND NOT (m.higher AND e.account_id IS NULL) AS no_data,
                CASE WHEN m.source = 'touchpoints' THEN c.days
-                    WHEN m.agg = 'avg' THEN coalesce(u.mean, 0) ELSE coalesce(u.total, 0) END::DOUBLE AS raw
+                    WHEN u.account_id IS NULL THEN CASE WHEN m.higher AND e.account_id IS NULL THEN 0 END  -- silent: 0
+                    WHEN m.agg = 'avg' THEN u.mean ELSE u.total END::DOUBLE AS raw
         FROM active a CROSS JOIN m
         LEFT JOIN usage_w u ON u.day = a.day AND u.account_id = a.account_id AND u.measure = m.name AND m.source = 'usage'
         LEFT JOIN contact c ON c.day = a.day AND c.account_id = a.account_id AND m.source = 'touchpoints'
+        LEFT JOIN engaged e ON e.day = a.day AND e.account_id = a.account_id
     ),
+    -- no data: no measure score and weight 0; ranked apart, so a percentile is among the accounts with data
     scored AS (
         SELECT *,
-            CASE WHEN raw IS NULL THEN 0
+            CASE WHEN no_data THEN NULL
+                 WHEN raw IS NULL THEN 0
                  WHEN higher AND raw <= 0 THEN 0
                  WHEN method = 'linear' AND target IS NOT NULL AND target <> floor
                       THEN 100 * greatest(0, least(1, (raw - floor) / (target - floor)))
-                 WHEN higher THEN 100 * percent_rank() OVER (PARTITION BY day, name ORDER BY raw ASC NULLS FIRST)
-                 ELSE 100 * percent_rank() OVER (PARTITION BY day, name ORDER BY raw DESC NULLS FIRST)
-            END AS measure_score
+                 WHEN higher THEN 100 * percent_rank() OVER (PARTITION BY day, name, no_data ORDER BY raw ASC NULLS FIRST)
+                 ELSE 100 * percent_rank() OVER (PARTITION BY day, name, no_data ORDER BY raw DESC NULLS FIRST)
+            END AS measure_score,
+            CASE WHEN no_data THEN 0 ELSE weight END AS weight_used
         FROM raw
     )
-    SELECT day, account_id, name AS measure, source, raw, measure_score, weight,
-           weight * measure_score / sum(weight) OVER (PARTITION BY day, account_id) AS contribution
+    SELECT day, account_id, name AS measure, source, raw, measure_score, weight_used AS weight,
+           weight_used * measure_score / nullif(sum(weight_used) OVER (PARTITION BY day, account_id), 0) AS contribution
     FROM scored
 )
