@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -13,7 +14,8 @@ from pathlib import Path
 from dashboard import auth, demo, export, importer, metrics, money, parsing, report, results, simulator, views
 from dashboard import settings as S
 from dashboard.db import Database, DatabaseError, backup_path, backup_time, default_path, restore_backup
-from dashboard.i18n import default_lang
+from dashboard.errors import for_message
+from dashboard.i18n import default_lang, t
 from dashboard.readers import ImportRefused
 from dashboard.results import engines, result_store
 from dashboard.results.spark_sql import UnsupportedSQL
@@ -37,6 +39,32 @@ def _thresholds(text: str) -> tuple[int, int]:
     if t1 is None or t2 is None or t1 < t2:
         raise argparse.ArgumentTypeError("expected T1,T2 with T1 >= T2")
     return float(t1), float(t2)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= S.MAX_ENGINE_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"seconds, more than 0 and at most {S.MAX_ENGINE_TIMEOUT}, got {text!r}")
+    return value
+
+
+def _spark_options(p: argparse.ArgumentParser, what: str) -> None:
+    """--engine and where Spark runs: the same for report and export."""
+    p.add_argument("--engine", choices=engines.ENGINES, default="duckdb",
+                   help=f"where {what} computed: duckdb on this machine (default) or spark")
+    p.add_argument("--spark-master", default=os.environ.get("SPARK_MASTER"),
+                   help="with --engine spark: local[*] (default), spark://host:7077, yarn … ($SPARK_MASTER)")
+    p.add_argument("--spark-remote", default=os.environ.get("SPARK_REMOTE"),
+                   help="with --engine spark: a Spark Connect URL, sc://host:15002 ($SPARK_REMOTE)")
+    p.add_argument("--spark-data", type=Path,
+                   help="with --engine spark: the folder of Parquet datasets Spark reads, on storage the cluster "
+                        "can read (default: <database>.spark beside the database); written when the data changed")
+    p.add_argument("--spark-timeout", type=_seconds, default=engines.DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"with --engine spark: give up reaching the cluster after this long "
+                        f"(default {engines.DEFAULT_TIMEOUT:g})")
 
 
 def _map_item(item: str) -> tuple[str, str]:
@@ -107,15 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--filter", action="append", default=[], metavar="column=value", dest="filters",
                    help="only accounts with this value, e.g. tier=Tier1 or owner=田中 (repeatable: values of one "
                         f"column are OR, columns are AND; columns: {', '.join(results.scope.COLUMNS)})")
-    p.add_argument("--engine", choices=engines.ENGINES, default="duckdb",
-                   help="where the figures are computed: duckdb on this machine (default) or spark")
-    p.add_argument("--spark-master", default=os.environ.get("SPARK_MASTER"),
-                   help="with --engine spark: local[*] (default), spark://host:7077, yarn … ($SPARK_MASTER)")
-    p.add_argument("--spark-remote", default=os.environ.get("SPARK_REMOTE"),
-                   help="with --engine spark: a Spark Connect URL, sc://host:15002 ($SPARK_REMOTE)")
-    p.add_argument("--spark-data", type=Path,
-                   help="with --engine spark: the folder of Parquet datasets Spark reads, on storage the cluster "
-                        "can read (default: <database>.spark beside the database); written when the data changed")
+    _spark_options(p, "the figures are")
 
     p = sub.add_parser("engine", help="where the pages' first views are computed after an import: show, or set "
                                       "duckdb (this machine) or spark (needs --spark-data)")
@@ -123,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spark-master", help="local[*] (default), spark://host:7077, yarn …")
     p.add_argument("--spark-remote", help="a Spark Connect URL, sc://host:15002")
     p.add_argument("--spark-data", help="the folder of Parquet datasets, on storage the cluster can read")
+    p.add_argument("--spark-timeout", type=_seconds, metavar="SECONDS",
+                   help=f"give up reaching the cluster after this long (default {engines.DEFAULT_TIMEOUT:g})")
     p.add_argument("--by", help="who is changing it (an editor; default: the local operator)")
 
     p = sub.add_parser("export", help="write a list that opens safely in (Japanese) Excel")
@@ -133,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date)
     p.add_argument("--filter", action="append", default=[], metavar="column=value", dest="filters",
                    help="only accounts with this value (as for report)")
+    _spark_options(p, "the accounts and at-risk lists are")
 
     p = sub.add_parser("snapshots", help="list snapshots")
     p = sub.add_parser("restore", help="make an earlier snapshot current again")
@@ -202,34 +225,24 @@ def run(args: argparse.Namespace) -> int:
             value = None if args.name == "duckdb" else {
                 "name": "spark", "data": str(Path(args.spark_data).resolve()) if args.spark_data else None,
                 "master": args.spark_master, "remote": args.spark_remote}
+            if value and args.spark_timeout is not None:
+                value["timeout"] = args.spark_timeout
             try:
                 S.put(db, "engine", value, by=_operator(args.by))
             except ValueError as exc:
                 print(f"engine: {exc}", file=sys.stderr)
                 return 2
-            if args.name == "spark" and (reason := engines.java_missing()):
+            if args.name == "spark" and (reason := engines.java_missing(args.spark_remote)):
                 print(f"engine: saved, but Spark cannot start here: {reason}", file=sys.stderr)
         _print({"engine": S.get(db, "engine") or {"name": "duckdb"}})
     elif args.command == "report":
         def build() -> dict:
             return report.build(db, as_of=args.as_of, period=args.period, start=args.start,
                                 segment_by=args.segment_by, thresholds=args.tier_thresholds, scope=scope)
-        if args.engine == "spark":
-            try:
-                spark = engines.SparkEngine(
-                    engines.ensure_exported(db, args.spark_data or Path(f"{db.path}.spark")),
-                    master=args.spark_master, remote=args.spark_remote)
-                with engines.using(spark):
-                    out = build()
-            except (engines.EngineError, UnsupportedSQL) as exc:
-                print(f"--engine spark: {exc}", file=sys.stderr)
-                return 2
-            finally:
-                if "spark" in locals():
-                    spark.stop()
-            _print(out)
-        else:
-            _print(build())
+        out, code = _on_engine(db, args, build)
+        if code:
+            return code
+        _print(out)
     elif args.command == "export":
         if args.what == "rejected":
             if args.snapshot is None:
@@ -237,8 +250,15 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             frame = importer.rejected_rows(db, args.snapshot)
         else:
-            frame = account_list(db, args.what, args.as_of, scope)
-        Path(args.out).write_bytes(export.to_csv_bytes(frame, args.encoding))
+            frame, code = _on_engine(db, args, lambda: account_list(db, args.what, args.as_of, scope))
+            if code:
+                return code
+        try:
+            Path(args.out).write_bytes(export.to_csv_bytes(frame, args.encoding))
+        except OSError as exc:  # no such folder, not writable, a name too long: one line, not a traceback
+            print(t("cannot_write", lang, file=for_message("file", args.out), detail=exc.strerror or str(exc)),
+                  file=sys.stderr)
+            return 2
         _print({"out": args.out, "rows": len(frame), "encoding": args.encoding})
     elif args.command == "snapshots":
         _print(report.records(importer.list_snapshots(db), list(importer.list_snapshots(db).columns)))
@@ -253,6 +273,28 @@ def run(args: argparse.Namespace) -> int:
         loaded = demo.load(db, by=_operator(None))
         _print([{k: r[k] for k in ("dataset", "snapshot", "rows_loaded", "rows_rejected")} for r in loaded])
     return 0
+
+
+def _on_engine(db: Database, args: argparse.Namespace, compute):
+    """``compute()`` on the engine --engine names: (its value, 0), or (None, 2) after one line on stderr
+    when Spark cannot run it (not installed, a cluster not reached within --spark-timeout, an error)."""
+    if args.engine != "spark":
+        return compute(), 0
+    folder = args.spark_data or Path(f"{db.path}.spark")
+    spark = None
+    try:
+        spark = engines.SparkEngine(folder, master=args.spark_master, remote=args.spark_remote,
+                                    timeout=args.spark_timeout)
+        spark.reach()  # a cluster out of reach is said before the datasets are written for it
+        engines.ensure_exported(db, folder)
+        with engines.using(spark):
+            return compute(), 0
+    except (engines.EngineError, UnsupportedSQL) as exc:
+        print(f"--engine spark: {exc}", file=sys.stderr)
+        return None, 2
+    finally:
+        if spark is not None:
+            spark.stop()
 
 
 def _backup(args: argparse.Namespace) -> int:
@@ -314,6 +356,13 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseError as exc:  # busy, read-only, damaged, full disk, not a database
         print(exc.message(default_lang()), file=sys.stderr)
         return 3
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        # a path given here (--db, --spark-data, …) longer than the system allows: one line, as a refusal
+        name = for_message("file", str(exc.filename or "")) or "?"
+        print(t("file_name_too_long", default_lang(), file=name), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,9 +22,11 @@ DEFAULTS: dict[str, Any] = {
     "import_limits": {},
     "session_hours": 7 * 24,  # how long a login lasts in a browser (a signed cookie; see sessions.py)
     # Where the pages' first views are computed after an import: None = DuckDB here; or
-    # {"name": "spark", "data": <Parquet folder the cluster reads>, "master": …, "remote": …} (results/engines.py)
+    # {"name": "spark", "data": <Parquet folder the cluster reads>, "master": …, "remote": …,
+    #  "timeout": <seconds to reach the cluster, 30 when unset>} (results/engines.py)
     "engine": None,
 }
+MAX_ENGINE_TIMEOUT = 3600  # seconds: the engine setting's "timeout" (reaching a Spark cluster)
 # The settings that change figures the pages compute (the others change how they are shown or used).
 FIGURE_SETTINGS = ("fiscal_year_start", "tier_rule", "tier_thresholds", "health", "engine")
 
@@ -80,7 +82,7 @@ def _check_engine(value: Any) -> None:
         return
     if not isinstance(value, dict) or value.get("name") not in ("duckdb", "spark"):
         raise ValueError("engine: {\"name\": \"duckdb\"} or {\"name\": \"spark\", \"data\": folder, …}")
-    unknown = set(value) - {"name", "data", "master", "remote"}
+    unknown = set(value) - {"name", "data", "master", "remote", "timeout"}
     if unknown:
         raise ValueError(f"engine: unknown key {sorted(unknown)[0]!r}")
     if value["name"] == "spark" and not (isinstance(value.get("data"), str) and value["data"].strip()):
@@ -88,6 +90,10 @@ def _check_engine(value: Any) -> None:
     for key in ("master", "remote"):
         if value.get(key) is not None and not isinstance(value[key], str):
             raise ValueError(f"engine.{key}: text")
+    timeout = value.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 1 <= timeout <= MAX_ENGINE_TIMEOUT):
+        raise ValueError(f"engine.timeout: seconds to reach the cluster, between 1 and {MAX_ENGINE_TIMEOUT}")
 
 
 def history(db: Database, limit: int = 200) -> list[dict]:

@@ -8,18 +8,22 @@ with the reason when they are missing (scripts/test.sh installs both).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import shutil
 
 import pandas as pd
 import pytest
 
-from dashboard import report
+from dashboard import cli, report
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
 from dashboard.results import RESULTS, Scope, engines, result_store, runner, spark_sql
 
 REASON = engines.java_missing()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Spark engine: {REASON}")
+# Spark binds where its host name resolves (another interface than the loopback here): told 127.0.0.1
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 AS_OF = dt.date(2026, 10, 31)  # the demo's last day
 START = dt.date(2025, 10, 1)
@@ -136,6 +140,19 @@ def test_an_empty_segment_is_empty_on_both(edge_spark):
     assert local.empty and spark.empty and list(spark.columns) == list(local.columns)
 
 
+def test_an_error_spark_raises_is_one_line_not_its_stack(edge_spark, tmp_path):
+    """What Spark raises while computing (here: no datasets where it reads) is an EngineError of one line:
+    the command line prints it, never a Py4J stack."""
+    db, _ = edge_spark
+    engine = engines.SparkEngine(tmp_path / "no-datasets", master="local[2]")
+    try:
+        with pytest.raises(engines.EngineError, match="PATH_NOT_FOUND") as caught, engines.using(engine):
+            runner.run(db, "accounts", as_of=EDGE_AS_OF)
+        assert "\n" not in str(caught.value)
+    finally:
+        engine.stop()
+
+
 def test_the_edge_cases_read_as_worked_out_by_hand(edge_spark):
     """The fixture does what its comment says (on Spark; the parity tests hold DuckDB to the same)."""
     db, engine = edge_spark
@@ -158,6 +175,79 @@ def test_the_report_is_the_same_json_on_both_engines(request, fixture):
     with engines.using(engine):
         spark = report.jsonable(report.build(db))
     assert spark == local
+
+
+# One dataset each, as a team loads its first file (issue 26, item 6): no usage means no health measures
+# (an empty list of them), no MRR history means no spells, and so on. The report is the same JSON on both
+# engines, from the command line, never a traceback.
+ORDERS = "customer_id,order_date,amount,order_id,channel\n" + "".join(
+    f"{c},2024-{m:02d}-{d:02d},{a},O{i},{ch}\n" for i, (c, m, d, a, ch) in enumerate([
+        ("D1", 1, 5, 4800, "web"), ("D1", 3, 9, 5200.5, "web"), ("D2", 2, 14, 9800, "store"),
+        ("D3", 4, 1, 3000, "web"), ("D2", 6, 20, -1200, "store"), ("D4", 6, 28, 7000, "")]))
+ONE_DATASET = {"accounts": EDGE["accounts"], "mrr": EDGE["mrr"], "orders": ORDERS, "usage": EDGE["usage"]}
+
+
+@pytest.fixture(scope="module")
+def one_dataset_stores(tmp_path_factory):
+    from dashboard import importer
+
+    stores = {}
+    for dataset, text in ONE_DATASET.items():
+        folder = tmp_path_factory.mktemp(f"only-{dataset}")
+        db = Database(folder / "store.duckdb")
+        (folder / f"{dataset}.csv").write_text(text, encoding="utf-8")
+        result = importer.import_file(db, folder / f"{dataset}.csv", dataset, by=EDITOR)
+        assert not result["rows_rejected"], result["errors"]
+        stores[dataset] = folder / "store.duckdb"
+    return stores
+
+
+@pytest.mark.parametrize("dataset", list(ONE_DATASET))
+def test_a_store_of_one_dataset_reports_the_same_on_spark(one_dataset_stores, dataset, capfd):
+    path = str(one_dataset_stores[dataset])
+    assert cli.main(["--db", path, "report"]) == 0
+    local = json.loads(capfd.readouterr().out)
+    code = cli.main(["--db", path, "report", "--engine", "spark", "--spark-master", "local[2]"])
+    out, err = capfd.readouterr()
+    assert "Traceback" not in err and code == 0, err[-3000:]
+    assert json.loads(out) == local
+
+
+@pytest.mark.parametrize("name,params", EDGE_VIEWS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(EDGE_VIEWS)])
+def test_every_list_a_result_binds_reaches_spark_typed_when_empty(edge_spark, name, params):
+    """An empty list is an untyped ARRAY() on Spark (ARRAY<VOID>), which no generator or comparison takes:
+    every list a result binds, emptied, is translated into a typed empty array."""
+    from sqlglot import exp, parse_one
+
+    db, engine = edge_spark
+    text, values, _ = runner._build(name, {**RESULTS[name].defaults, **params}, Scope(),
+                                    lambda other, **p: runner.call(db, other, **p), engine)
+    lists = [k for k, v in values.items() if isinstance(v, list)]
+    tree = parse_one(spark_sql.to_spark(text, {k: ([] if k in lists else v) for k, v in values.items()}),
+                     read="spark")
+    # typed: cast to a list type, or the empty branch SQLGlot writes for DuckDB's range() beside the
+    # SEQUENCE(…) of the other (Spark widens ARRAY<VOID> to that branch's type)
+    untyped = [a.parent.sql("spark") for a in tree.find_all(exp.Array)
+               if not a.expressions and not (isinstance(a.parent, exp.Cast) and a.parent.to.expressions)
+               and not (isinstance(a.parent, exp.If) and isinstance(a.parent.args.get("false"), exp.GenerateSeries))]
+    assert untyped == [], f"{name} binds {lists}"
+
+
+@pytest.mark.parametrize("what", ["accounts", "at-risk"])
+def test_the_exported_lists_are_the_same_on_spark(demo_spark, what, tmp_path, capfd):
+    """export --engine spark (issue 26, item 8): the account list and the call list, byte for byte."""
+    db, engine = demo_spark
+    assert engine.spark is not None  # started: the command line's engine shares it
+    capfd.readouterr()
+    files = {}
+    for name, more in (("duckdb", []), ("spark", ["--engine", "spark", "--spark-master", "local[2]",
+                                                  "--spark-data", engine.data])):
+        files[name] = tmp_path / f"{what}-{name}.csv"
+        code = cli.main(["--db", str(db.path), "export", what, "--out", str(files[name]), *more])
+        out, err = capfd.readouterr()
+        assert code == 0 and "Traceback" not in err, err[-3000:]
+    assert files["spark"].read_bytes() == files["duckdb"].read_bytes()
+    assert files["duckdb"].read_bytes().count(b"\n") > 1, "an empty list proves nothing"
 
 
 def test_the_sql_is_translated_or_refused_never_passed_through():
@@ -218,7 +308,9 @@ def test_with_the_spark_setting_the_pages_first_views_are_computed_on_spark(demo
     data = tmp_path / "datasets"
     settings.put(db, "engine", {"name": "spark", "data": str(data), "master": "local[2]"}, by=EDITOR)
     assert engines.exported_version(data) == db.data_version()  # written for this data
-    views = result_store.page_views(AS_OF, START)
+    from dashboard.views import caller
+
+    views = result_store.page_views(AS_OF, START) + result_store.extra_views(AS_OF, caller(db))
     kept = db.read(lambda con: con.execute("SELECT count(*) FROM kept_results").fetchone()[0])
     assert kept == len({(n, repr(sorted(p.items()))) for n, p in views}) and len(computed_on) >= kept
     for name, params in [("accounts", {"as_of": AS_OF}), ("churn", {"as_of": AS_OF, "grain": "month", "start": START})]:
@@ -229,6 +321,35 @@ def test_with_the_spark_setting_the_pages_first_views_are_computed_on_spark(demo
         monkeypatch.setattr(engines.SparkEngine, "rows", rows)
 
 
+def test_health_with_a_sparse_measure_is_the_same_on_spark(tmp_path):
+    """Measures an account has no data for (left out of its score) and silent accounts (0), as in
+    tests/test_metrics.py's hand-worked fixture: the same rows, scores and validation on both engines."""
+    from dashboard import importer
+    from tests.test_metrics import SPARSE_USAGE, sparse_config
+
+    db = Database(tmp_path / "sparse.duckdb")
+    for dataset, text in (("accounts", "id,mrr,contract_start,churn_date\n" + "".join(
+            f"{a},100,2024-01-01,{'2024-08-20' if a == 'A' else ''}\n" for a in "ABCDEF")), ("usage", SPARSE_USAGE)):
+        path = tmp_path / f"{dataset}.csv"
+        path.write_text(text, encoding="utf-8")
+        importer.import_file(db, path, dataset, by=EDITOR)
+    engine = engines.SparkEngine(engines.export_datasets(db, tmp_path / "datasets"), master="local[2]")
+    try:
+        as_of, days = dt.date(2024, 7, 1), [dt.date(2024, 6, 1), dt.date(2024, 7, 1)]
+        for higher in (False, True):
+            config = sparse_config(higher)
+            for name, params in [("health_details", {"as_of": as_of}), ("accounts", {"as_of": as_of}),
+                                 ("health_scores", {"as_of": as_of, "days": days}),
+                                 ("health_validation", {"as_of": dt.date(2024, 12, 31), "days": days}),
+                                 ("health_validation_bands", {"as_of": dt.date(2024, 12, 31), "days": days}),
+                                 ("health_validation_score_auc", {"as_of": dt.date(2024, 12, 31), "days": days})]:
+                spark, local = on_both(db, engine, name, {**params, "config": config})
+                assert len(local), name
+                same_figures(spark, local, f"{name} higher={higher}")
+    finally:
+        engine.stop()
+
+
 def test_the_engine_setting_is_checked(db):
     from dashboard import settings
 
@@ -236,3 +357,22 @@ def test_the_engine_setting_is_checked(db):
         settings.put(db, "engine", {"name": "spark"}, by=EDITOR)
     with pytest.raises(ValueError, match="unknown key"):
         settings.put(db, "engine", {"name": "spark", "data": "/x", "cluster": "big"}, by=EDITOR)
+    for timeout in (0, -1, True, "30", 10**6):
+        with pytest.raises(ValueError, match="engine.timeout"):
+            settings.put(db, "engine", {"name": "spark", "data": "/x", "timeout": timeout}, by=EDITOR)
+
+
+def test_the_time_to_reach_a_cluster_is_a_setting_and_an_option(db, tmp_path, capsys):
+    from dashboard import settings
+
+    data = str(tmp_path / "datasets")
+    assert cli.main(["--db", str(db.path), "engine", "spark", "--spark-data", data, "--spark-master",
+                     "spark://127.0.0.1:7077", "--spark-timeout", "12"]) == 0
+    assert json.loads(capsys.readouterr().out)["engine"]["timeout"] == 12
+    assert engines.from_setting(db, settings.get(db, "engine")).timeout == 12
+    assert engines.SparkEngine(data).timeout == engines.DEFAULT_TIMEOUT == 30
+    for command in (["report"], ["export", "accounts", "--out", str(tmp_path / "a.csv")]):
+        assert cli.build_parser().parse_args([*command, "--spark-timeout", "5"]).spark_timeout == 5
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args([*command, "--spark-timeout", "0"])
+    assert "--spark-timeout: seconds, more than 0" in capsys.readouterr().err

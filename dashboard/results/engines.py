@@ -9,6 +9,12 @@ Spark reads the canonical datasets as Parquet, written from the local store by `
 and orders partitioned by month). Its results are small aggregates: collected as Arrow through the driver
 (a cluster's or Spark Connect's executors never write where this machine reads) and read by DuckDB, so a
 figure has the same column types whichever engine computed it.
+
+Reaching a cluster (a ``spark://`` master, a Spark Connect ``sc://`` server) takes at most ``timeout``
+seconds, or fails with ``EngineError("cannot reach …")``; anything Spark raises while computing is an
+``EngineError`` too (one line for the command line, never a Py4J or gRPC traceback). A process runs one
+classic session (pyspark allows one SparkContext per process): the engines on the same master share it and
+the last one to stop stops it; a Spark Connect engine has a session of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ import contextlib
 import contextvars
 import os
 import shutil
+import socket
+import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +43,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 ENGINES = ("duckdb", "spark")
+DEFAULT_TIMEOUT = 30.0  # seconds to reach a cluster (the engine setting's "timeout", --spark-timeout)
 
 # What Spark reads: the current rows of each dataset, and what is kept of the MRR history (the runs spells()
 # reads, the accounts account_attrs() reads).
@@ -148,24 +158,31 @@ class SparkRows:
 
 class SparkEngine:
     """Runs result SQL on Spark: ``master`` (``local[*]``, ``spark://host:7077``, ``yarn``) or a Spark
-    Connect ``remote`` (``sc://host:15002``), over the Parquet datasets in ``data``."""
+    Connect ``remote`` (``sc://host:15002``), over the Parquet datasets in ``data``; a cluster not reached
+    within ``timeout`` seconds is an ``EngineError``."""
 
     name = "spark"
 
     def __init__(self, data: Path | str, *, master: str | None = None, remote: str | None = None,
-                 conf: dict[str, str] | None = None):
+                 conf: dict[str, str] | None = None, timeout: float | None = None):
         self.data, self.master, self.remote = str(data), master, remote
+        self.timeout = float(timeout or DEFAULT_TIMEOUT)
         self.conf = {"spark.sql.session.timeZone": "UTC",  # dates are dates: no shift through a zone
                      "spark.sql.ansi.enabled": "false",  # DuckDB's NULL on a failed cast, as the SQL expects
                      "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false", **(conf or {})}
         self._spark = None
 
+    def reach(self):
+        """The session: the cluster reached (within ``timeout``), before anything is written for it."""
+        if self._spark is None:
+            self._spark = _session(self.master, self.remote, self.conf, self.timeout)
+        return self._spark
+
     @property
     def spark(self):
         """The session, its views reading this engine's datasets (a session is shared by the process:
         another engine over other data may have pointed them elsewhere meanwhile)."""
-        if self._spark is None:
-            self._spark = _session(self.master, self.remote, self.conf)
+        self.reach()
         if _VIEWS.get(id(self._spark)) != self.data:
             for name, (_, partition) in DATASETS.items():
                 frame = self._spark.read.parquet(f"{self.data}/{name}")
@@ -183,7 +200,12 @@ class SparkEngine:
 
         text = to_spark(sql, values)
         started = time.perf_counter()
-        table = self.spark.sql(text).toArrow()
+        try:
+            table = self.spark.sql(text).toArrow()
+        except Exception as exc:
+            if _spark_error(exc):  # an analysis error, a lost cluster: said in one line
+                raise EngineError(f"Spark could not compute the result: {_first_line(exc)}") from exc
+            raise
         return SparkRows(table, time.perf_counter() - started)
 
     def query(self, db: Database, sql: str, values: dict[str, Any]) -> pd.DataFrame:
@@ -197,9 +219,12 @@ class SparkEngine:
 
     def stop(self) -> None:
         if self._spark is not None:
-            _VIEWS.pop(id(self._spark), None)
-            self._spark.stop()
-            self._spark = None
+            spark, self._spark = self._spark, None
+            _VIEWS.pop(id(spark), None)
+            if self.remote:
+                spark.stop()  # this engine's own Spark Connect session
+            else:
+                _release_classic(spark)
 
 
 def from_setting(db: Database, setting: dict | None) -> Any:
@@ -207,32 +232,215 @@ def from_setting(db: Database, setting: dict | None) -> Any:
     if not setting or setting.get("name", "duckdb") == "duckdb":
         return DUCKDB
     return SparkEngine(ensure_exported(db, setting["data"]), master=setting.get("master"),
-                       remote=setting.get("remote"))
+                       remote=setting.get("remote"), timeout=setting.get("timeout"))
 
 
-def java_missing() -> str | None:
-    """Why Spark cannot start here (no pyspark, no Java), or None."""
+def java_missing(remote: str | None = None) -> str | None:
+    """Why Spark cannot start here (no pyspark, no Java; for a Spark Connect ``remote``, no Connect
+    client: it needs no Java here), or None."""
     try:
         import pyspark  # noqa: F401
     except ImportError:
         return "pyspark is not installed (pip install -r requirements-spark.txt)"
+    if remote:
+        try:
+            import pyspark.sql.connect.session  # noqa: F401 - checks grpcio & co. on import
+        except ImportError as exc:
+            return (f"the Spark Connect client is not installed ({_first_line(exc)}): "
+                    "pip install -r requirements-spark.txt")
+        return None
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         return "Java is not installed (Debian: apt-get install openjdk-17-jre-headless)"
     return None
 
 
-def _session(master: str | None, remote: str | None, conf: dict[str, str]):
-    reason = java_missing()
+def _first_line(exc: BaseException) -> str:
+    """An exception's message without its stack (Py4J and gRPC errors carry the server's)."""
+    text = str(getattr(exc, "getMessage", lambda: None)() or exc).strip()
+    for line in text.splitlines():
+        line = line.strip().removeprefix(": ")  # Py4J: "An error occurred while calling …", then ": <error>"
+        if line and not line.startswith(("An error occurred while calling", "JVM stacktrace", "at ")):
+            return line[:500]
+    return type(exc).__name__
+
+
+def _spark_error(exc: BaseException) -> bool:
+    """An error Spark raised (analysis, execution, a lost cluster or Connect server), not a bug here."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    return isinstance(exc, (PySparkException, Py4JError))
+
+
+def _addresses(url: str) -> list[tuple[str, int]]:
+    """The host:port a ``spark://`` master (several with HA: ``spark://h1:7077,h2:7077``) or a Spark
+    Connect ``sc://`` URL names; [] for other masters (local, yarn, k8s: nothing to probe here)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("spark", "sc"):
+        return []
+    default = 7077 if scheme == "spark" else 15002
+    out = []
+    for item in rest.split("/", 1)[0].split(";", 1)[0].split(","):
+        item = item.strip()
+        if item.startswith("["):  # [::1]:7077
+            host, _, port = item[1:].partition("]")
+            port = port.removeprefix(":")
+        else:
+            host, _, port = item.partition(":")
+        host = host or "localhost"
+        try:
+            out.append((host, int(port) if port else default))
+        except ValueError:
+            raise EngineError(f"not a Spark address: {url}") from None
+    return out
+
+
+def _probe(url: str, timeout: float) -> float:
+    """A TCP connection to the cluster within ``timeout``, else EngineError: a closed port or an
+    unknown host is said at once rather than after Spark's own minutes of retries. Returns the time
+    left of ``timeout``."""
+    deadline = time.monotonic() + timeout
+    addresses = _addresses(url)
+    reasons = []
+    for host, port in addresses:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            reasons.append(f"no answer within {timeout:g} s")
+            break
+        try:
+            socket.create_connection((host, port), timeout=left).close()
+            return max(deadline - time.monotonic(), 0.0)
+        except TimeoutError:
+            reasons.append(f"no answer within {timeout:g} s")
+        except OSError as exc:
+            reasons.append(exc.strerror or str(exc) or type(exc).__name__)
+    if addresses:
+        raise EngineError(f"cannot reach {url}: {reasons[0]}")
+    return timeout
+
+
+def _within(left: float, timeout: float, where: str, start: Any, abandon: Any) -> Any:
+    """``start()`` in a thread of its own, at most the ``left`` seconds of ``timeout``: past that,
+    ``abandon()`` (end what it started) and EngineError. Spark's own retries (a standalone master's
+    registration, a Connect client's) take minutes and end in a stack."""
+    done: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            done["value"] = start()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            done["error"] = exc
+
+    thread = threading.Thread(target=run, name="spark-session", daemon=True)
+    thread.start()
+    thread.join(left)
+    if thread.is_alive():
+        abandon(thread)
+        raise EngineError(f"cannot reach {where} within {timeout:g} s")
+    if "error" in done:
+        exc = done["error"]
+        if isinstance(exc, EngineError):
+            raise exc
+        raise EngineError(f"cannot reach {where}: {_first_line(exc)}") from exc
+    return done["value"]
+
+
+def _session(master: str | None, remote: str | None, conf: dict[str, str], timeout: float = DEFAULT_TIMEOUT):
+    reason = java_missing(remote)
     if reason:
         raise EngineError(reason)
-    from pyspark.sql import SparkSession
+    if remote:
+        return _remote_session(remote, conf, timeout)
+    return _classic_session(master or "local[*]", conf, timeout)
 
-    builder = SparkSession.builder.appName("cs-dashboard")
-    builder = builder.remote(remote) if remote else builder.master(master or "local[*]")
-    for key, value in conf.items():
-        if not (remote and key == "spark.ui.enabled"):
+
+def _remote_session(remote: str, conf: dict[str, str], timeout: float):
+    """A Spark Connect session of its own (not the process's default one, so it lives beside a classic
+    session and other Connect sessions), reached within ``timeout``."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    left = _probe(remote, timeout)
+    try:
+        spark = ConnectSession(connection=remote)  # no request yet: the channel connects on the first
+    except Exception as exc:  # a malformed URL
+        raise EngineError(f"cannot reach {remote}: {_first_line(exc)}") from exc
+
+    def start():
+        for key, value in conf.items():  # SQL settings only: the others are the server's
+            if key.startswith("spark.sql."):
+                spark.conf.set(key, value)
+        return spark
+
+    def abandon(thread: threading.Thread) -> None:
+        spark.client.close()  # the retrying request fails on the closed channel and the thread ends
+
+    return _within(left, timeout, remote, start, abandon)
+
+
+_CLASSIC: dict[str, Any] = {"session": None, "master": None, "users": 0}
+_CLASSIC_LOCK = threading.Lock()
+
+
+def _classic_session(master: str, conf: dict[str, str], timeout: float):
+    """The process's classic session on ``master``: started (a cluster reached within ``timeout``), or the
+    one already running there, shared. Another master while one runs is refused: pyspark would hand
+    back the running session whatever master is asked for."""
+    with _CLASSIC_LOCK:
+        if _CLASSIC["session"] is not None:
+            if _CLASSIC["master"] != master:
+                raise EngineError(f"this process already computes on Spark {_CLASSIC['master']}: "
+                                  f"one master at a time, not also {master}")
+            _CLASSIC["users"] += 1
+            return _CLASSIC["session"]
+        from pyspark import SparkConf, SparkContext
+        from pyspark.sql import SparkSession
+
+        if SparkContext._active_spark_context is not None and SparkContext._active_spark_context.master != master:
+            raise EngineError(f"this process already runs Spark on {SparkContext._active_spark_context.master}: "
+                              f"one master at a time, not also {master}")
+        builder = SparkSession.builder.appName("cs-dashboard").master(master)
+        for key, value in conf.items():
             builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    if not remote:
-        spark.sparkContext.setLogLevel("ERROR")
-    return spark
+
+        def start():
+            spark = builder.getOrCreate()
+            spark.sparkContext.setLogLevel("ERROR")
+            return spark
+
+        if master.startswith("local"):  # nothing to reach: no bound on starting Spark on this machine
+            spark = start()
+        else:
+            left = _probe(master, timeout)
+            # The JVM on this machine first (its start is not reaching the cluster); then registering with
+            # the master, bounded: a standalone master that does not answer is retried for over a minute.
+            SparkContext._ensure_initialized(conf=SparkConf().setAll([*conf.items(), ("spark.master", master)]))
+            spark = _within(left, timeout, master, start, _abandon_classic)
+        _CLASSIC.update(session=spark, master=master, users=1)
+        return spark
+
+
+def _abandon_classic(thread: threading.Thread) -> None:
+    """End a SparkContext stuck reaching its master: its JVM is stopped (the blocked call then fails and
+    the thread ends), and the next session starts a JVM of its own."""
+    from pyspark import SparkContext
+
+    process = getattr(SparkContext._gateway, "proc", None)
+    if process is not None:
+        process.kill()
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            process.wait(10)
+    thread.join(10)
+    SparkContext._gateway = SparkContext._jvm = None
+    SparkContext._active_spark_context = None
+
+
+def _release_classic(spark: Any) -> None:
+    """One engine less on the process's classic session: the last one stops it."""
+    with _CLASSIC_LOCK:
+        if _CLASSIC["session"] is not spark:  # not ours to count (already stopped)
+            return
+        _CLASSIC["users"] -= 1
+        if _CLASSIC["users"] > 0:
+            return
+        _CLASSIC.update(session=None, master=None, users=0)
+        spark.stop()

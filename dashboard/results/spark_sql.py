@@ -7,7 +7,8 @@ know about is done here on its syntax tree, never by editing text.
   macros; they are expanded until none is left. One definition, read from the same file DuckDB runs.
 - **Parameters** (``$as_of``) become typed literals built by SQLGlot from the bound Python values (a date
   is ``CAST('2026-10-31' AS DATE)``, a list is ``ARRAY(…)``, text is quoted by the generator): values are
-  never pasted into SQL text.
+  never pasted into SQL text. An empty list must be cast to its type where it stands (``$days::DATE[]``):
+  Spark's ``ARRAY()`` has no element type, and lists unnested side by side become a typed empty array.
 - Anything the Spark dialect cannot express raises ``UnsupportedSQL`` naming the construct (SQLGlot's
   ``unsupported_level`` set to raise): a result is computed the same way on both engines or not at all.
 """
@@ -69,9 +70,21 @@ def _bind(tree: exp.Expression, values: dict[str, Any]) -> exp.Expression:
         if isinstance(node, exp.Placeholder) and node.name:
             if node.name not in values:
                 raise UnsupportedSQL(f"no value for ${node.name}")
-            return _literal(values[node.name])
+            value = values[node.name]
+            if isinstance(value, (list, tuple)) and not value and not _typed(node):
+                # Spark reads an empty ARRAY() as ARRAY<VOID>, which no generator or comparison takes
+                raise UnsupportedSQL(f"${node.name} is an empty list without a type: cast it (${node.name}::TYPE[])")
+            return _literal(value)
         return node
     return tree.transform(put)
+
+
+def _typed(node: exp.Expression) -> bool:
+    """Whether a bound value is cast to a list of a type where it stands (``$days::DATE[]``)."""
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        parent = parent.parent
+    return isinstance(parent, exp.Cast) and bool(parent.to.expressions)
 
 
 def _substitute(body: exp.Expression, params: list[str], args: list[exp.Expression]) -> exp.Expression:
@@ -174,13 +187,20 @@ def _zip_explodes(tree: exp.Expression) -> exp.Expression:
                 arg = arg.this
             if not isinstance(arg, exp.Array):
                 raise UnsupportedSQL("unnest of a list that is not a bound value")
-            columns.append((p.alias, [exp.cast(e.copy(), cast.copy()) if cast else e.copy() for e in arg.expressions]))
-        lengths = {len(items) for _, items in columns}
+            columns.append((p.alias, cast, [exp.cast(e.copy(), cast.copy()) if cast else e.copy() for e in arg.expressions]))
+        lengths = {len(items) for _, _, items in columns}
         if len(lengths) != 1:
             raise UnsupportedSQL("unnests of lists of different lengths")
-        rows = [exp.Anonymous(this="STRUCT", expressions=[exp.alias_(items[i], name) for name, items in columns])
-                for i in range(lengths.pop())]
-        node.set("expressions", [exp.Anonymous(this="INLINE", expressions=[exp.Array(expressions=rows)])])
+        count = lengths.pop()
+        rows = [exp.Anonymous(this="STRUCT", expressions=[exp.alias_(items[i], name) for name, _, items in columns])
+                for i in range(count)]
+        array: exp.Expression = exp.Array(expressions=rows)
+        if not count:  # no rows (no health measure at all): ARRAY() is ARRAY<VOID>, which INLINE refuses
+            if any(cast is None for _, cast, _ in columns):
+                raise UnsupportedSQL("an empty unnest without a type: cast the list ($x::TYPE[])")
+            fields = ", ".join(f"`{name}`: {cast.sql('spark')}" for name, cast, _ in columns)
+            array = exp.cast(array, exp.DataType.build(f"ARRAY<STRUCT<{fields}>>", dialect="spark"))
+        node.set("expressions", [exp.Anonymous(this="INLINE", expressions=[array])])
         return node
     return tree.transform(put)
 
