@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import figures, metrics, money, ui, views
 from dashboard import settings as S
+from dashboard.i18n import measure_label
 
 st.title(ui.t("page_health"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
@@ -29,11 +30,16 @@ with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
     edited = st.data_editor(table, hide_index=True, width="stretch", disabled=not user.can_edit,
                             num_rows="dynamic" if user.can_edit else "fixed",
                             column_config={
-                                "name": st.column_config.SelectboxColumn(ui.t("measure"), options=choices, required=True),
+                                "name": st.column_config.SelectboxColumn(ui.t("measure"), options=choices, required=True,
+                                                                         format_func=lambda m: measure_label(m, lang)),
                                 "weight": st.column_config.NumberColumn(ui.t("weight"), min_value=0.0, step=0.5, default=1.0),
                                 "method": st.column_config.SelectboxColumn(ui.t("method"), options=["percentile", "linear"],
-                                                                           default="percentile"),
-                                "agg": st.column_config.SelectboxColumn("agg", options=["sum", "avg", "last"], default="sum"),
+                                                                           default="percentile",
+                                                                           format_func=lambda m: ui.t(f"method_{m}")),
+                                "agg": st.column_config.SelectboxColumn(ui.t("agg"), options=["sum", "avg", "last"], default="sum",
+                                                                        format_func=lambda a: ui.t(f"agg_{a}")),
+                                "floor": st.column_config.NumberColumn(ui.t("measure_floor"), help=ui.t("measure_floor_help")),
+                                "target": st.column_config.NumberColumn(ui.t("measure_target"), help=ui.t("measure_target_help")),
                                 "higher_is_better": st.column_config.CheckboxColumn(ui.t("higher_is_better"), default=True),
                             }, key="health_editor")
     c1, c2, c3 = st.columns(3)
@@ -44,8 +50,10 @@ with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
         rows = [{k: (None if not isinstance(v, bool) and pd.isna(v) else v) for k, v in row.items()}
                 for row in edited.to_dict("records") if row.get("name")]
         measures = metrics.measures_from_rows(rows)
-        S.put(ui.db(), "health", {**config, "measures": measures, "window_days": int(window),
-                                  "bands": [float(min(red, green)), float(max(red, green))]}, by=user)
+        with st.spinner(ui.t("saving")):  # the scores are worked out again: seconds on large data
+            S.put(ui.db(), "health", {**config, "measures": measures, "window_days": int(window),
+                                      "bands": [float(min(red, green)), float(max(red, green))]}, by=user)
+        ui.flash(ui.t("saved"))
         st.rerun()
 
 history = views.band_history(ui.q, f.as_of, f.start)
@@ -90,9 +98,10 @@ with st.expander(ui.t("validation"), icon=":material/fact_check:"):
     check = ui.q("health_validation_summary", as_of=f.as_of)
     if len(check["bands"]):
         c1, c2 = st.columns(2)
-        c1.dataframe(views.localize_bands(check["bands"], ui.t), hide_index=True, placeholder="", column_config={
-            "churn_rate_90d": st.column_config.NumberColumn(format="percent")})
-        c2.dataframe(views.localize_measures(check["auc"], "measure", lang), hide_index=True, placeholder="", column_config={"auc": st.column_config.NumberColumn("ROC AUC", format="%.2f")})
+        c1.dataframe(views.localize_bands(check["bands"], ui.t), hide_index=True, placeholder="",
+                     column_config=ui.column_config("health_validation_bands"))
+        c2.dataframe(views.localize_measures(check["auc"], "measure", lang), hide_index=True, placeholder="", column_config={"measure": ui.t("measure"),
+                                                                                                              "auc": st.column_config.NumberColumn("ROC AUC", format="%.2f")})
     suggested = check.get("suggested")
     if suggested is not None and len(suggested):
         st.markdown(f"**{ui.t('suggested_weights')}**")
@@ -116,6 +125,8 @@ with st.expander(ui.t("validation"), icon=":material/fact_check:"):
                 "churn_rate_suggested": st.column_config.NumberColumn(ui.t("churn_suggested"), format="percent")})
         if user.can_edit and check["offered"] and st.button(ui.t("accept_weights"), type="primary", key="accept_weights"):
             weights = dict(zip(suggested["measure"], suggested["suggested"], strict=True))
-            S.put(ui.db(), "health", metrics.with_weights(config, weights), by=user)
+            with st.spinner(ui.t("saving")):
+                S.put(ui.db(), "health", metrics.with_weights(config, weights), by=user)
+            ui.flash(ui.t("saved"))
             st.rerun()
 ui.definitions(["health", "health_validation"])

@@ -24,15 +24,16 @@ ALLOWED = {
 }
 
 
-def _labels(columns_json: str) -> list[str]:
-    """The column labels a table shows (its column configuration), not the frame's own column names."""
+def _labels(table) -> list[str]:
+    """The column labels a table shows: its column configuration's label, else the column's own name."""
+    config = json.loads(table.proto.columns or "{}")
+    order = list(table.proto.column_order) or [str(c) for c in table.value.columns]
     out = []
-    for name, conf in json.loads(columns_json or "{}").items():
-        label = conf.get("label")
-        if label is not None:
-            out.append(label)
-        elif not name.startswith("_"):
-            out.append(name)
+    for name in order:
+        conf = config.get(name, {})
+        if conf.get("hidden"):
+            continue
+        out.append(conf.get("label") or name)
     return out
 
 
@@ -50,9 +51,8 @@ def shown_text(at: AppTest) -> list[tuple[str, str]]:
         for e in at.get(kind):
             out.append((kind, getattr(e.proto, "label", "")))
             out += [(f"{kind} option", str(o)) for o in getattr(e, "options", []) or []]
-    for kind in ("arrow_data_frame", "arrow_data_editor"):
-        for e in at.get(kind):
-            out += [(f"{kind} column", label) for label in _labels(getattr(e.proto, "columns", ""))]
+    for e in at.dataframe:  # tables and data editors: the labels their column configuration shows
+        out += [("table column", label) for label in _labels(e)]
     for e in at.get("plotly_chart"):
         spec = json.loads(e.proto.spec)
         layout = spec.get("layout", {})

@@ -593,3 +593,14 @@ def test_the_action_rules_editor_shows_no_none(app_db):
     frame = next(d.value for d in at.dataframe if "max_days_to_renewal" in d.value.columns)
     assert not (frame.astype(str) == "None").any().any()
     assert str(frame["max_days_to_renewal"].dtype) == "Float64"
+
+
+def test_saving_health_settings_says_so_after_the_rerun(app_db):
+    """Saving the health settings re-scores for seconds with nothing shown, and said nothing after."""
+    version = Database(app_db).data_version()
+    at = open_page("health")
+    at.number_input[[n.label for n in at.number_input].index("赤（要注意）")].set_value(35)
+    at.button(key="save_health").click().run()
+    assert not at.exception
+    assert any("保存しました" in s.value for s in at.success)
+    assert Database(app_db).data_version() == version + 1
