@@ -48,17 +48,22 @@ def _layout(fig: go.Figure, title: str, *, height: int = 360, yaxis_title: str |
         legend={"orientation": "h", "y": -0.15, "x": 0}, plot_bgcolor="white", hovermode="x unified",
         separators=".,", colorway=SERIES_COLORS,
     )
-    # a few level x labels: a half-width chart at 1024 px drew twelve month labels over one another
-    fig.update_xaxes(showgrid=False, nticks=4, tickangle=0)
+    fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#eeeeee", title_text=yaxis_title, tickformat=",")
     return fig
+
+
+def _dates(fig: go.Figure, tickformat: str = "%Y/%m") -> None:
+    """A date x axis with a few level labels: a half-width chart at 1024 px drew twelve month labels over
+    one another at an angle (category axes keep every label: a waterfall's steps, purchase counts)."""
+    fig.update_xaxes(tickformat=tickformat, nticks=4, tickangle=0)
 
 
 def mrr_trend(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure(go.Scatter(x=movements["month"], y=movements["end"], mode="lines+markers", fill="tozeroy",
                                line={"color": "#1f4e79", "width": 2}, name="MRR",
                                hovertemplate=money.d3("y") + "<extra></extra>"))
-    fig.update_xaxes(tickformat="%Y/%m", nticks=8)  # monthly points; fewer labels where space is short
+    _dates(fig)
     return _layout(fig, title, yaxis_title=money.axis_title())
 
 
@@ -88,7 +93,7 @@ def movements_bars(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.
     for key in ("contraction", "churn"):
         fig.add_bar(x=movements["month"], y=-movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
     fig.update_layout(barmode="relative")
-    fig.update_xaxes(tickformat="%Y/%m", nticks=8)  # monthly points; fewer labels where space is short
+    _dates(fig)
     return _layout(fig, title, yaxis_title=money.axis_title())
 
 
@@ -160,7 +165,7 @@ def band_trend(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
         part = frame[frame["band"] == b]
         fig.add_scatter(x=part["as_of"], y=part["accounts"], name=tr(b, lang), stackgroup="one",
                         line={"color": BAND_COLORS[b]})
-    fig.update_xaxes(tickformat="%Y/%m")
+    _dates(fig)
     return _layout(fig, title, yaxis_title=tr("accounts_axis", lang))
 
 
@@ -193,7 +198,7 @@ def churn_rates(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: s
     fig.add_scatter(x=frame["period_start"], y=frame["churned_mrr_rate"], mode="lines+markers",
                     name=tr("churned_mrr_rate", lang),
                     line={"color": "#1f4e79", "dash": "dot"}, hovertemplate="%{y:.2%}")
-    fig.update_xaxes(tickformat=tickformat)
+    _dates(fig, tickformat)
     fig = _layout(fig, title)
     fig.update_yaxes(tickformat=".1%", rangemode="tozero")
     return fig
@@ -204,7 +209,7 @@ def churn_counts(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: 
     fig.add_bar(x=frame["period_start"], y=frame["customers_at_start"], name=tr("start", lang).replace("MRR", ""),
                 marker_color="#a9cce3")
     fig.add_bar(x=frame["period_start"], y=frame["customers_churned"], name=tr("churn", lang), marker_color="#d64545")
-    fig.update_xaxes(tickformat=tickformat)
+    _dates(fig, tickformat)
     return _layout(fig, title, yaxis_title=tr("accounts_axis", lang))
 
 
@@ -213,7 +218,7 @@ def lines(frame: pd.DataFrame, x: str, ys: dict[str, str], title: str, percent: 
     for column, label in ys.items():
         fig.add_scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label,
                         hovertemplate="%{y:.1%}" if percent else "%{y:,.0f}")
-    fig.update_xaxes(tickformat="%Y/%m")
+    _dates(fig)
     fig = _layout(fig, title)
     if percent:
         fig.update_yaxes(tickformat=".0%")
@@ -258,7 +263,7 @@ def segment_rates(frame: pd.DataFrame, title: str) -> go.Figure:
         color = {"line": {"color": TIER_COLORS[segment]}} if segment in TIER_COLORS else {}  # a tier in its own colour
         fig.add_scatter(x=part["period_start"], y=part["customer_churn_rate"], mode="lines+markers", name=plain(segment),
                         hovertemplate="%{y:.2%}", **color)
-    fig.update_xaxes(tickformat="%Y/%m")
+    _dates(fig)
     fig = _layout(fig, title)
     fig.update_yaxes(tickformat=".1%", rangemode="tozero")
     return fig
@@ -367,7 +372,7 @@ def won_by_month(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure
                     hovertemplate=money.d3("y") + " (%{customdata:,})")
     fig.update_layout(barmode="stack")
     fig = _layout(fig, title, yaxis_title=money.axis_title(tr("won_axis", lang)))
-    fig.update_xaxes(tickformat="%Y/%m")
+    _dates(fig)
     return fig
 
 

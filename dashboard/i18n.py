@@ -203,7 +203,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "data_ends": ("データの最終日 {end}（{days}日前）", "Data ends {end} ({days} days ago)"),
     "data_ends_today": ("データの最終日 {end}（本日）", "Data ends {end} (today)"),
     "accounts_without_mrr": ("取引先ファイルの {n} 社は請求履歴（MRR）に行がないため、どの数値にも含まれていません",
-                             "{n} accounts of the accounts file have no row in the MRR history and are in no figure"),
+                             "Accounts without MRR history: {n} in the accounts file have no row in it and are in no figure"),
     "accounts_without_mrr_help": (
         "請求履歴を取り込んでいる間、顧客数・MRR・解約はすべて請求履歴から数えます。この顧客を含めるには、請求履歴に行を追加して取り込んでください（追加・更新モード）。",
         "While an MRR history is loaded, customer counts, MRR and churn all come from it. To count these "

@@ -70,10 +70,11 @@ DATA_PICKERS = {"説明する顧客", "担当CSM", "顧客"}
 
 
 def data_words(path) -> set[str]:
-    """Words in the user's own data: names, owners, plans, industries, channels, measures, file names."""
+    """Words in the user's own data: names, owners, plans, industries, channels, file names. Not the usage
+    measures: the known ones (logins, page_views, active_users) are ids the UI must show in words."""
     rows = Database(path).query(
         "SELECT DISTINCT v FROM (SELECT unnest([name, owner, plan, industry, segment, tier, acquisition_channel, "
-        "status]) AS v FROM cur_accounts UNION ALL SELECT DISTINCT measure FROM cur_usage UNION ALL "
+        "status]) AS v FROM cur_accounts UNION ALL "
         "SELECT DISTINCT channel FROM cur_orders UNION ALL SELECT DISTINCT kind FROM cur_touchpoints "
         "UNION ALL SELECT file_name FROM snapshots) WHERE v IS NOT NULL")
     return {w for v in rows["v"] for w in WORD.findall(str(v))}
