@@ -30,16 +30,22 @@ def state(page) -> tuple[int, tuple[str, ...] | None]:
     return version, tuple(page.locator('[data-testid="stMetricValue"]').all_inner_texts())
 
 
-# The CLI import as a user runs it, held a few seconds before and after its commit (the work after the
-# commit takes minutes at scale; here it is waited out), so rounds of page runs fall on both sides of it.
+# The CLI import as a user runs it, held a few seconds before its commit and, after it, until the test
+# has run a round of pages that started after the commit (the work after the commit takes minutes at
+# scale): rounds of page runs under way during the import fall on both sides of its commit. A page's
+# figures are drawn when it is clicked, so a round's time says nothing of when its pages ran.
 _SLOW_IMPORT = """
-import sys, time
+import pathlib, sys, time
 from dashboard import importer
+marks = pathlib.Path(sys.argv.pop(1))
 commit = importer.commit
 def held(*args, **kwargs):
     time.sleep(6)
     result = commit(*args, **kwargs)
-    time.sleep(12)
+    (marks / "committed").touch()
+    deadline = time.monotonic() + 240
+    while not (marks / "release").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
     return result
 importer.commit = held
 from dashboard.cli import main
@@ -85,16 +91,19 @@ def test_twenty_sessions_browse_while_an_import_commits(tmp_path, reliability, m
             # after it, each session on another page every round (together they cover every page); last
             # round: everybody on the Overview again
             i, after, last = 0, 0, False
+            marks = tmp_path / "marks"
+            marks.mkdir()
             while True:
                 running = importer_proc is not None and importer_proc.poll() is None
+                after_commit = (marks / "committed").exists()
                 if i and not running:
                     last, after = after >= 1, after + 1
                 if i:
                     for k, page in enumerate(pages):  # every session navigates at once, inside its session
-                        slug = "overview" if last else ORDER[1 + (k + (i - 1) * 3) % 7]
+                        slug = "overview" if last else ORDER[(k + (i - 1) * 3) % 8]
                         page.locator('[data-testid="stSidebarNav"] a').nth(ORDER.index(slug)).click()
                 for k, page in enumerate(pages):
-                    slug = "overview" if (i == 0 or last) else ORDER[1 + (k + (i - 1) * 3) % 7]
+                    slug = "overview" if (i == 0 or last) else ORDER[(k + (i - 1) * 3) % 8]
                     try:
                         wait_idle(page, timeout=180_000)
                         no_exception(page)
@@ -105,9 +114,11 @@ def test_twenty_sessions_browse_while_an_import_commits(tmp_path, reliability, m
                     records.append((i, running, slug, version, cards))
                 if i == 0:  # all sessions are in: the import starts while they browse
                     importer_proc = subprocess.Popen(
-                        [sys.executable, "-c", _SLOW_IMPORT, "--db", str(db_file), "import",
+                        [sys.executable, "-c", _SLOW_IMPORT, str(marks), "--db", str(db_file), "import",
                          str(changed), "--dataset", "mrr", "--mode", "upsert"], cwd=ROOT,
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                if running and after_commit:  # a round under way after the commit is in: let the import end
+                    (marks / "release").touch()
                 if last or i >= MAX_ROUNDS:
                     break
                 i += 1
