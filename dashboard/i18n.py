@@ -403,7 +403,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     # simulator and data page labels
     "sim_shares_normalised": ("割合の合計が {total} です。100% になるよう正規化して計算しています。", "Shares add up to {total}; they are normalised to 100%."),
     "sim_reps_cost": ("月額コスト {cost}", "cost {cost}/month"),
-    "data_fy_month": ("{m}月", "{name}"),
+    "data_fy_month": ("{m}月", "{m}"),  # m: the month's number in Japanese, its name in English
     "sim_aov": ("AOV（平均注文単価, {cur}）", "AOV ({cur})"),
     "sim_purchases": ("購入回数", "Purchases"),
     "sim_share_of_customers": ("顧客の割合 (%)", "Share of customers (%)"),

@@ -163,7 +163,7 @@ conf = ui.q("settings")
 with st.form("settings"):
     c1, c2, c3 = st.columns(3)
     fy = c1.selectbox(ui.t("fy_start"), list(range(1, 13)), index=int(conf["fiscal_year_start"]) - 1,
-                      format_func=lambda m: ui.t("data_fy_month", m=m, name=calendar.month_name[m]),
+                      format_func=lambda m: ui.t("data_fy_month", m=m if lang == "ja" else calendar.month_name[m]),
                       disabled=not user.can_edit)
     codes = list(money.CURRENCIES)
     currency = c2.selectbox(ui.t("currency"), codes, index=codes.index(conf["currency"]) if conf["currency"] in codes else 0,
