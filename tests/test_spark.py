@@ -286,7 +286,8 @@ def test_every_result_has_a_parity_case():
 @pytest.mark.parametrize("name,params", DEMO_VIEWS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(DEMO_VIEWS)])
 def test_the_demo_results_are_the_same_on_spark(demo_spark, name, params):
     spark, local = on_both(*demo_spark, name, params)
-    assert len(local), f"{name}: an empty result proves nothing"
+    # the demo's accounts all have MRR history (that notice's rows: tests/test_pages.py, DuckDB only)
+    assert len(local) or name == "accounts_without_mrr", f"{name}: an empty result proves nothing"
     same_figures(spark, local, name)
 
 
