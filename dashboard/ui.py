@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import urllib.parse
 from dataclasses import dataclass
@@ -98,13 +99,7 @@ def clear_caches() -> None:
 def q(name: str, **params: Any) -> Any:
     """A result (over the sidebar's filters, when it honours them) or a fact, by name; cached on the data
     version, so a new import or a settings change refreshes every page and nothing else recomputes."""
-    database = db()
-    version = st.session_state.get("_data_version_this_run")
-    if version is None:
-        version = database.data_version()
-        st.session_state["_data_version_this_run"] = version
-    scope = scope_now() if results.runner.honours_filters(name) else results.Scope()
-    path = str(database.path)
+    version, path, scope = _key_now(name)
     value = _results_memo.get((name, path, scope, _frozen(params)),
                               lambda: _cached(name, version, path, scope, params), version=(version, path))
     value = _copied(value)
@@ -118,13 +113,20 @@ def later(name: str, **params: Any) -> Any:
     button is pressed): the data version and the filters are taken now, while the run's session state is
     there; the callback sees no session state (Streamlit's "missing ScriptRunContext") and would otherwise
     compute the result for every account."""
+    version, path, scope = _key_now(name)
+    return lambda: _copied(_cached(name, version, path, scope, params))
+
+
+def _key_now(name: str) -> tuple[int, str, results.Scope]:
+    """What a result is cached under in this run: the run's data version, the database, the filters in force
+    (for a result that honours them)."""
     database = db()
     version = st.session_state.get("_data_version_this_run")
     if version is None:
         version = database.data_version()
+        st.session_state["_data_version_this_run"] = version
     scope = scope_now() if results.runner.honours_filters(name) else results.Scope()
-    path = str(database.path)
-    return lambda: _copied(_cached(name, version, path, scope, params))
+    return version, str(database.path), scope
 
 
 def _copied(value: Any) -> Any:
@@ -472,13 +474,18 @@ def chart(fig, data: pd.DataFrame | None = None, name: str = "chart", key: str |
 def csv_words() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Column labels and coded values in the session's language, for downloads: taken during the script run
     (a download is written after it, where the session's language is not known)."""
-    language = lang()
+    return _csv_words(lang())
+
+
+@functools.cache
+def _csv_words(language: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Built once per language (every chart's download asks on every rerun)."""
     labels = {k[4:]: v[language] for k, v in i18n.MESSAGES.items() if k.startswith("col_")}
     for result in results.RESULTS.values():  # the labels the pages' tables show win
         labels.update({c.name: c.label(language) for c in result.columns})
-    bands = {b: t(b) for b in ("red", "yellow", "green")}
-    return labels, {"band": bands, "band_from": bands, "band_to": bands,
-                    "tier_from": {"none": t("tier_none")}, "tier_to": {"none": t("tier_none")}}
+    bands = {b: i18n.t(b, language) for b in ("red", "yellow", "green")}
+    none = {"none": i18n.t("tier_none", language)}
+    return labels, {"band": bands, "band_from": bands, "band_to": bands, "tier_from": none, "tier_to": none}
 
 
 def download(data: pd.DataFrame, name: str, key: str | None = None) -> None:
