@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import math
 import os
 import re
@@ -666,6 +667,11 @@ def measure_label(name: str, lang: str = "ja") -> str:
     """A usage measure in the user's language ('page_views' -> '表示数'); an imported header stays as it is."""
     key = f"measure_{name}"
     return t(key, lang) if key in MESSAGES else name
+
+
+def calendar_month(m: int, lang: str = "ja") -> str:
+    """The name of month m (1-12) in the user's language: '4月' / 'April'."""
+    return t("data_fy_month", lang, m=m if lang == "ja" else calendar.month_name[m])
 
 
 def month_label(day, lang: str = "ja") -> str:

@@ -1,12 +1,11 @@
 """Data: upload (detect, map, preview, see rejects, commit), snapshot history with restore, settings."""
 
-import calendar
 import json
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import export, importer, money, schema, sessions, ui
+from dashboard import export, i18n, importer, money, schema, sessions, ui
 from dashboard import settings as S
 from dashboard.i18n import one_line
 from dashboard.readers import ImportRefused
@@ -163,7 +162,7 @@ conf = ui.q("settings")
 with st.form("settings"):
     c1, c2, c3 = st.columns(3)
     fy = c1.selectbox(ui.t("fy_start"), list(range(1, 13)), index=int(conf["fiscal_year_start"]) - 1,
-                      format_func=lambda m: ui.t("data_fy_month", m=m if lang == "ja" else calendar.month_name[m]),
+                      format_func=lambda m: i18n.calendar_month(m, lang),
                       disabled=not user.can_edit)
     codes = list(money.CURRENCIES)
     currency = c2.selectbox(ui.t("currency"), codes, index=codes.index(conf["currency"]) if conf["currency"] in codes else 0,
