@@ -4,6 +4,7 @@ It lives in app/ (not beside pages/) so Streamlit's legacy page discovery never 
 to a page is st.navigation below, after the gate.
 """
 
+import json
 from pathlib import Path
 
 import streamlit as st
@@ -44,7 +45,18 @@ navigation = st.navigation({
 # window instead of being cut off, and labels wrap instead of ending in "…".
 st.html("<style>[data-testid='stMetricValue']{font-size:clamp(1.35rem,0.55rem + 1.45vw,2.25rem)}"
         "[data-testid='stMetricLabel'] *{white-space:normal!important;overflow:visible!important;"
-        "text-overflow:clip!important}</style>")
+        "text-overflow:clip!important;word-break:keep-all;overflow-wrap:anywhere}"
+        # narrow windows give the page's margins to the tables and charts
+        "@media (max-width:1200px){[data-testid='stMainBlockContainer']{padding-left:1.5rem;padding-right:1.5rem}}"
+        "</style>")
+# Streamlit's file uploader speaks English only ("Upload", "200MB per file"): its words are hidden and
+# the user's language is drawn in their place (the hidden text is out of the page's text, too).
+st.html("<style>[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']{display:none}"
+        f"[data-testid='stFileUploaderDropzone'] button>div::after{{content:{json.dumps(ui.t('uploader_button'), ensure_ascii=False)};margin-left:0.4rem}}"
+        "[data-testid='stFileUploaderDropzoneInstructions'] span{display:none}"
+        "[data-testid='stFileUploaderDropzoneInstructions']>div::after{content:"
+        f"{json.dumps(ui.t('uploader_hint', mb=st.get_option('server.maxUploadSize')), ensure_ascii=False)};font-size:0.875rem;"
+        "opacity:0.7}</style>")
 try:
     ui.use_workspace_currency()
     st.session_state["_filters"] = filters = ui.sidebar(user)

@@ -53,6 +53,18 @@ def _layout(fig: go.Figure, title: str, *, height: int = 360, yaxis_title: str |
     return fig
 
 
+def _money_axis(fig: go.Figure, values, lang: str, axis: str = "y", low: float | None = None,
+                high: float | None = None) -> None:
+    """An amount axis labelled like the cards ('¥3,600万', not 36,000,000 under a sideways '¥'): round
+    ticks over the values (and zero, unless ``low`` is given) or over the range given."""
+    numbers = [float(v) for v in values if v is not None and v == v]
+    low = min([0.0, *numbers]) if low is None else low
+    high = max([0.0, *numbers]) if high is None else high
+    tickvals, ticktext = money.ticks(low, high, lang, count=5 if axis == "y" else 3)  # x labels are wide
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(tickmode="array", tickvals=tickvals, ticktext=ticktext)
+
+
 def _dates(fig: go.Figure, tickformat: str = "%Y/%m") -> None:
     """A date x axis with a few level labels: a half-width chart at 1024 px drew twelve month labels over
     one another at an angle (category axes keep every label: a waterfall's steps, purchase counts)."""
@@ -64,7 +76,8 @@ def mrr_trend(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.Figur
                                line={"color": "#1f4e79", "width": 2}, name="MRR",
                                hovertemplate=money.d3("y") + "<extra></extra>"))
     _dates(fig)
-    return _layout(fig, title, yaxis_title=money.axis_title())
+    _money_axis(fig, movements["end"], lang)
+    return _layout(fig, title)
 
 
 def waterfall(month_row: pd.Series, title: str, lang: str = "ja") -> go.Figure:
@@ -74,14 +87,16 @@ def waterfall(month_row: pd.Series, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure(go.Waterfall(
         x=[tr(s, lang) for s in steps], y=values,
         measure=["absolute", "relative", "relative", "relative", "relative", "relative", "total"],
-        text=[money.fmt(abs(v)) for v in values], textposition="outside",
+        text=[money.compact(abs(v), lang) for v in values], textposition="outside",
         increasing={"marker": {"color": MOVE_COLORS["new"]}},
         decreasing={"marker": {"color": MOVE_COLORS["churn"]}},
         totals={"marker": {"color": "#1f4e79"}}, connector={"line": {"color": "#bbbbbb"}},
         hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>"))
-    low = min(month_row["start"], month_row["end"]) * 0.9
-    fig.update_yaxes(range=[low, max(month_row["start"], month_row["end"]) + max(values[1:6], default=0) * 1.3])
-    fig = _layout(fig, title, yaxis_title=money.axis_title())
+    low = float(min(month_row["start"], month_row["end"])) * 0.9
+    high = float(max(month_row["start"], month_row["end"]) + max(values[1:6], default=0) * 1.3)
+    fig.update_yaxes(range=[low, high])
+    _money_axis(fig, [], lang, low=low, high=high)
+    fig = _layout(fig, title)
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
 
@@ -94,7 +109,10 @@ def movements_bars(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.
         fig.add_bar(x=movements["month"], y=-movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
     fig.update_layout(barmode="relative")
     _dates(fig)
-    return _layout(fig, title, yaxis_title=money.axis_title())
+    ups = movements[["new", "reactivation", "expansion"]].astype(float).sum(axis=1)
+    downs = -movements[["contraction", "churn"]].astype(float).sum(axis=1)
+    _money_axis(fig, [*ups, *downs], lang)
+    return _layout(fig, title)
 
 
 def tier_mix(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
@@ -114,8 +132,10 @@ def tier_bars(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
                       for v, n in zip(summary["mrr"], summary["accounts"], strict=True)],
                 textposition="outside", textangle=0, cliponaxis=False,
                 hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>")
-    fig.update_yaxes(range=[0, float(summary["mrr"].max() or 1) * 1.25])
-    fig = _layout(fig, title, yaxis_title=money.axis_title("MRR"))
+    top = float(summary["mrr"].max() or 1) * 1.25
+    fig.update_yaxes(range=[0, top])
+    _money_axis(fig, [], lang, low=0, high=top)
+    fig = _layout(fig, title, yaxis_title="MRR")
     fig.update_layout(showlegend=False, hovermode="closest")
     return fig
 
@@ -155,7 +175,7 @@ def health_histogram(bins: pd.DataFrame, bands: list[float], title: str, lang: s
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], title_text=tr("score", lang))
     fig = _layout(fig, title, yaxis_title=tr("accounts_axis", lang))
-    fig.update_layout(hovermode="closest")
+    fig.update_layout(hovermode="closest", legend={"y": -0.32})  # below the axis title, not over it
     return fig
 
 
@@ -205,12 +225,20 @@ def churn_rates(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: s
 
 
 def churn_counts(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: str = "%Y/%m") -> go.Figure:
+    """Churned accounts per period as bars on their own axis, the accounts at the period's start as a line
+    on the right: on one axis the few churned (2-3 a month) were slivers beside 250."""
     fig = go.Figure()
-    fig.add_bar(x=frame["period_start"], y=frame["customers_at_start"], name=tr("start", lang).replace("MRR", ""),
-                marker_color="#a9cce3")
-    fig.add_bar(x=frame["period_start"], y=frame["customers_churned"], name=tr("churn", lang), marker_color="#d64545")
+    fig.add_bar(x=frame["period_start"], y=frame["customers_churned"], name=tr("fig_churned_accounts", lang),
+                marker_color="#d64545", hovertemplate="%{y:,}")
+    fig.add_scatter(x=frame["period_start"], y=frame["customers_at_start"], name=tr("fig_accounts_at_start", lang),
+                    mode="lines+markers", line={"color": "#4a90c2"}, yaxis="y2", hovertemplate="%{y:,}")
     _dates(fig, tickformat)
-    return _layout(fig, title, yaxis_title=tr("accounts_axis", lang))
+    fig = _layout(fig, title, yaxis_title=tr("fig_churned_accounts", lang))
+    churned = money.round_ticks(0, float(frame["customers_churned"].max() or 1), 4, least_step=1)
+    fig.update_yaxes(range=[0, churned[-1]], tickmode="array", tickvals=churned, ticktext=[f"{v:,.0f}" for v in churned])
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
+                              "tickmode": "auto", "tickformat": ",d", "title": {"text": tr("fig_accounts_at_start", lang)}})
+    return fig
 
 
 def lines(frame: pd.DataFrame, x: str, ys: dict[str, str], title: str, percent: bool = True) -> go.Figure:
@@ -269,7 +297,7 @@ def segment_rates(frame: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def tornado(rows: list[dict], title: str, value_format: str | None = None) -> go.Figure:
+def tornado(rows: list[dict], title: str, value_format: str | None = None, lang: str = "ja") -> go.Figure:
     fmt = value_format.format if value_format else money.fmt
     rows = list(reversed(rows))
     base = rows[0]["base"] if rows else 0
@@ -283,13 +311,22 @@ def tornado(rows: list[dict], title: str, value_format: str | None = None) -> go
     fig.add_vline(x=base, line_color="#333333")
     fig.update_layout(barmode="overlay")
     fig = _layout(fig, title, height=120 + 50 * len(rows))
+    if not value_format and rows:  # amounts: the axis reads like the bars' labels, with the currency
+        ends = [v for r in rows for v in (r["output_low"], r["output_high"])]
+        _money_axis(fig, [], lang, axis="x", low=min(*ends, base), high=max(*ends, base))
     fig.update_layout(hovermode="closest")
     return fig
 
 
 def grid_heatmap(z: list[list[float]], x: list[float], y: list[float], x_label: str, y_label: str,
-                 title: str, x_fmt: str = "{:,.0f}", y_fmt: str = "{:.0%}") -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=z, x=[x_fmt.format(v) for v in x], y=[y_fmt.format(v) for v in y],
+                 title: str, x_fmt: str | None = None, y_fmt: str = "{:.0%}", lang: str = "ja") -> go.Figure:
+    """Allowable amounts over two drivers; x labelled as amounts unless ``x_fmt`` says otherwise, the
+    colour scale in the currency's short form (not '10k')."""
+    values = [float(v) for row in z for v in row if v is not None]
+    tickvals, ticktext = money.ticks(min(values, default=0), max(values, default=1), lang, count=4)
+    fig = go.Figure(go.Heatmap(z=z, x=[x_fmt.format(v) if x_fmt else money.fmt(v) for v in x],
+                               y=[y_fmt.format(v) for v in y],
+                               colorbar={"tickmode": "array", "tickvals": tickvals, "ticktext": ticktext},
                                colorscale="Viridis", text=[[money.fmt(v) for v in row] for row in z],
                                texttemplate="%{text}", textfont={"size": 10},
                                hovertemplate=f"{x_label} %{{x}}, {y_label} %{{y}}: %{{text}}<extra></extra>"))
@@ -327,7 +364,8 @@ def renewals_by_band(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.
                     marker_color=BAND_COLORS.get(band, NO_SCORE_COLOR),
                     customdata=rows["accounts"], hovertemplate=money.d3("y") + " (%{customdata:,})")
     fig.update_layout(barmode="stack")
-    return _layout(fig, title, yaxis_title=money.axis_title("MRR"))
+    _money_axis(fig, summary.groupby("within_days")["mrr"].sum().astype(float), lang)
+    return _layout(fig, title, yaxis_title="MRR")
 
 
 def coverage_bars(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
@@ -354,8 +392,10 @@ def pipeline_bars(frame: pd.DataFrame, by: str, title: str, lang: str = "ja") ->
         x=plain_all(grouped[by].replace("", "—")), y=grouped["open_amount"].astype(float), marker_color=colors,
         text=[tr("fig_deals_count", lang, n=f"{n:,}") for n in grouped["open_count"]], textposition="outside",
         cliponaxis=False, hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>"))
-    fig.update_yaxes(range=[0, float(grouped["open_amount"].max() or 1) * 1.2])
-    fig = _layout(fig, title, yaxis_title=money.axis_title(tr("pipeline_axis", lang)))
+    top = float(grouped["open_amount"].max() or 1) * 1.2
+    fig.update_yaxes(range=[0, top])
+    _money_axis(fig, [], lang, low=0, high=top)
+    fig = _layout(fig, title, yaxis_title=tr("pipeline_axis", lang))
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -371,7 +411,8 @@ def won_by_month(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure
                     marker_color=KIND_COLORS[kind], customdata=rows["won_count"],
                     hovertemplate=money.d3("y") + " (%{customdata:,})")
     fig.update_layout(barmode="stack")
-    fig = _layout(fig, title, yaxis_title=money.axis_title(tr("won_axis", lang)))
+    _money_axis(fig, frame.groupby("month")["won_amount"].sum().astype(float) if len(frame) else [], lang)
+    fig = _layout(fig, title, yaxis_title=tr("won_axis", lang))
     _dates(fig)
     return fig
 
@@ -419,7 +460,8 @@ def d2c_channels(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure
               for r, n in zip(frame["repeat_rate"], frame["customers"], strict=True)],
         textposition="auto", hovertemplate="%{y}: " + money.d3("x") + "<extra></extra>"))
     fig = _layout(fig, title, height=max(260, 80 + 40 * len(frame)))
-    fig.update_xaxes(title_text=money.axis_title(tr("fig_revenue_per_customer", lang)), tickformat=",")
+    fig.update_xaxes(title_text=tr("fig_revenue_per_customer", lang))
+    _money_axis(fig, frame["revenue_per_customer"].astype(float), lang, axis="x")
     fig.update_yaxes(tickformat=None, type="category")
     fig.update_layout(hovermode="closest")
     return fig

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -111,8 +112,35 @@ def d3(field: str) -> str:
     return f"{c.symbol}%{{{field}:,.{c.decimals}f}}"
 
 
-def axis_title(prefix: str = "") -> str:
-    return f"{prefix} {current().symbol}".strip()
+def ticks(low: float, high: float, lang: str = "ja", count: int = 5) -> tuple[list[float], list[str]]:
+    """Round tick values spanning [low, high] (about ``count`` of them) and their labels in the form the
+    cards use ('¥3,600万', '$1.2M'), so an axis and the card above it read in one unit; exact amounts
+    when the short form would give two ticks one label."""
+    values = round_ticks(low, high, count)
+    labels = [_trimmed(compact(v, lang)) for v in values]
+    if len(set(labels)) < len(labels):
+        labels = [_trimmed(fmt(v, lang)) for v in values]
+    return values, labels
+
+
+def round_ticks(low: float, high: float, count: int = 5, least_step: float = 0.0) -> list[float]:
+    """Tick values from below ``low`` to above ``high``, a round step apart (d3's rule: a power of ten
+    times 1, 2 or 5, nearest (high - low) / count), the step at least ``least_step`` (1 for counts)."""
+    low, high = float(low), float(high)
+    if not math.isfinite(low) or not math.isfinite(high) or high <= low:
+        high = low + 1.0
+    raw = (high - low) / count
+    power = 10 ** math.floor(math.log10(raw))
+    error = raw / power
+    step = power * (10 if error >= math.sqrt(50) else 5 if error >= math.sqrt(10) else 2 if error >= math.sqrt(2) else 1)
+    step = max(step, least_step)
+    first = math.floor(low / step) * step
+    return [round(first + i * step, 6) for i in range(int(math.ceil((high - first) / step)) + 1)]
+
+
+def _trimmed(label: str) -> str:
+    """A tick label without zeros after its decimal point that say nothing: '¥2.00億' -> '¥2億', '$1.50M' -> '$1.5M'."""
+    return re.sub(r"\.0+(?!\d)", "", re.sub(r"(\.\d*[1-9])0+(?!\d)", r"\1", label))
 
 
 def total(values) -> float:

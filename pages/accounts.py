@@ -56,8 +56,7 @@ if calls_tab.open:
             ui.table(shown, "at_risk", columns, height=420)
             if len(full) > SHOWN:
                 st.caption(ui.t("calls_shown", shown=SHOWN, total=len(full)))
-            enc_col, dl_col = st.columns([3, 2], vertical_alignment="bottom")
-            encoding = enc_col.radio(ui.t("csv_encoding"), list(export.ENCODINGS), horizontal=True, key="calls_encoding",
+            encoding = st.radio(ui.t("csv_encoding"), list(export.ENCODINGS), horizontal=True, key="calls_encoding",
                                      format_func=lambda e: ui.t("enc_utf8" if e == "utf-8-sig" else "enc_cp932"))
             every_row = ui.later("call_list", as_of=f.as_of, lang=lang, bands=ordered, within_days=window)
             labels, values = ui.csv_words()
@@ -66,7 +65,7 @@ if calls_tab.open:
                 rows = export.for_people(views.at_risk_download(every_row()), labels, values)
                 return export.to_csv_bytes(rows, encoding)
 
-            dl_col.download_button(ui.t("download_calls"), call_list_csv, file_name=f"call_list_{f.as_of:%Y%m%d}.csv",
+            st.download_button(ui.t("download_calls"), call_list_csv, file_name=f"call_list_{f.as_of:%Y%m%d}.csv",
                                    mime="text/csv", icon=":material/download:", on_click="ignore", key="calls_csv")
 
         with st.expander(ui.t("action_rules"), icon=":material/rule:"):

@@ -117,14 +117,16 @@ if len(snapshots):
                              encoding=snapshots["encoding"].fillna(""), sheet=snapshots["sheet"].fillna(""),
                              dataset=snapshots["dataset"].map(DATASET_LABELS))
     st.dataframe(shown, hide_index=True, placeholder="", width="stretch", column_order=[
-        "snapshot_id", "is_current", "dataset", "file_name", "mode", "rows_loaded", "rows_rejected",
-        "rows_duplicate", "imported_at", "imported_by", "source_format", "encoding", "sheet"], column_config={
+        # what a user looks for first (which file, when, how many rows) fits at 1024 px; the rest scrolls
+        "snapshot_id", "is_current", "dataset", "file_name", "imported_at", "rows_loaded", "rows_rejected",
+        "rows_duplicate", "mode", "imported_by", "source_format", "encoding", "sheet"], column_config={
         "mode": ui.t("import_mode"),
-        "rows_duplicate": st.column_config.NumberColumn(ui.t("data_duplicate"), format="localized"),
-        "snapshot_id": "#", "is_current": st.column_config.CheckboxColumn(ui.t("data_current")),
+        "rows_duplicate": st.column_config.NumberColumn(ui.t("data_duplicate"), format="localized", width="small"),
+        "snapshot_id": st.column_config.NumberColumn("#", width=40),
+        "is_current": st.column_config.CheckboxColumn(ui.t("data_current"), width=50),
         "dataset": ui.t("dataset"), "file_name": ui.t("data_file"),
-        "rows_loaded": st.column_config.NumberColumn(ui.t("data_loaded"), format="localized"),
-        "rows_rejected": st.column_config.NumberColumn(ui.t("data_rejected"), format="localized"),
+        "rows_loaded": st.column_config.NumberColumn(ui.t("data_loaded"), format="localized", width="small"),
+        "rows_rejected": st.column_config.NumberColumn(ui.t("data_rejected"), format="localized", width="small"),
         "imported_at": st.column_config.DatetimeColumn(ui.t("data_imported"), format="YYYY/MM/DD HH:mm"),
         "imported_by": ui.t("data_by"), "source_format": ui.t("data_format"),
         "encoding": ui.t("data_encoding"), "sheet": ui.t("data_sheet")})

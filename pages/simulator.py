@@ -76,7 +76,8 @@ def _d2c_tab():
     """Reruns alone when one of its drivers moves (the rest of the page stays)."""
     c1, c2 = st.columns([1, 1])
     with c1:
-        aov = st.slider(ui.t("sim_aov", cur=money.current().symbol), *RANGES["aov"], step=100, key="sim_aov")
+        aov = st.slider(ui.t("sim_aov", cur=money.current().symbol), *RANGES["aov"], step=100, key="sim_aov",
+                        format="localized")  # 8,000 not 8000
         buckets = pd.DataFrame([{"purchases": k, "share": v * 100}
                                 for k, v in simulator.parse_purchases(st.session_state["sim_purchases"]).items()])
         edited = st.data_editor(buckets, num_rows="dynamic", hide_index=True, key="sim_buckets", column_config={
@@ -111,12 +112,12 @@ def _d2c_tab():
                         repeat=f"{actual['repeat_rate']:.1%}", ltv=money.fmt(actual["ltv"])))
         st.page_link(st.session_state["_pages"]["d2c"], label=ui.t("sim_to_d2c"), icon=":material/shopping_cart:")
     rows = simulator.labelled(simulator.d2c_sensitivity(aov, purchases, margin / 100, roas), lang)
-    ui.chart(ui.figure(figures.tornado, rows, ui.t("sensitivity")), pd.DataFrame(rows), "d2c_tornado")
+    ui.chart(ui.figure(figures.tornado, rows, ui.t("sensitivity"), lang=lang), pd.DataFrame(rows), "d2c_tornado")
     xs, ys = simulator.steps(aov), [m / 100 for m in simulator.steps(margin, 5, 0.4)]
     z = simulator.grid(simulator.d2c, "allowable_cpa", ("aov", xs), ("gross_margin", [min(y, 1) for y in ys]),
                        {"purchases": purchases, "target_roas": roas})
     ui.chart(ui.figure(figures.grid_heatmap, z, xs, ys, "AOV", ui.t("sim_margin"),
-                                  ui.t("heatmap")),
+                                  ui.t("heatmap"), lang=lang),
          pd.DataFrame(z, columns=[round(x) for x in xs]).assign(gross_margin=ys), "d2c_heatmap")
     _sync_url()
 
@@ -147,7 +148,7 @@ def _saas_tab():
             curve_ltv = simulator.saas_from_curve(arpa, survival, smargin / 100, churn / 100)
             st.metric(ui.t("sim_ltv_observed_retention_curve"), money.fmt(curve_ltv), border=True)
     rows = simulator.labelled(simulator.saas_sensitivity(arpa, churn / 100, smargin / 100), lang)
-    ui.chart(ui.figure(figures.tornado, rows, ui.t("sensitivity_saas")),
+    ui.chart(ui.figure(figures.tornado, rows, ui.t("sensitivity_saas"), lang=lang),
              pd.DataFrame(rows), "saas_tornado")
     _sync_url()
 

@@ -176,12 +176,16 @@ def test_editor_uploads_cp932_and_visits_every_page(server, browser):
     page.get_by_text("顧客_追加.csv を取り込みました").wait_for(timeout=30_000)
     no_exception(page)
     server["loaded"] = True
+    allowed = demo_words(server["tmp"] / "demo") | {"lead"}  # the user's own data, and the login name
+    english = {}
     for lang, label in (("ja", "English"), ("en", "日本語")):
         for width in (1440, 1024):
             page.set_viewport_size({"width": width, "height": 900})
             for slug in ("overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"):
                 goto(page, slug)
                 no_exception(page)
+                if lang == "ja" and width == 1440:
+                    english.update({f"{slug}: {w}": text for w, text in english_words(page, allowed).items()})
                 page.screenshot(path=str(SHOTS / f"{lang}_{width}_{slug}.png"))  # what a user sees first
                 page.set_viewport_size({"width": width, "height": 3200})  # Streamlit scrolls inside: grow to see all
                 page.wait_for_timeout(800)
@@ -191,6 +195,51 @@ def test_editor_uploads_cp932_and_visits_every_page(server, browser):
         page.get_by_text(label, exact=True).first.click()
         wait_idle(page)
     page.close()
+    # what the browser shows, Streamlit's own widgets and Plotly's drawn ticks included (AppTest sees neither)
+    assert not english, english
+
+
+def demo_words(folder: Path) -> set[str]:
+    """ASCII words in the demo's exports (names, plans, channels) and their file names."""
+    from test_japanese_ui import WORD
+
+    words = set()
+    for path in folder.iterdir():
+        words |= set(WORD.findall(path.name))
+        if path.suffix == ".csv":
+            raw = path.read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("cp932")
+            words |= set(WORD.findall(text))
+    return words
+
+
+def english_words(page, allowed: set[str]) -> dict[str, str]:
+    """ASCII words on the page (the sidebar, the main area, the text Plotly draws) that are neither
+    units nor abbreviations the UI keeps, nor the user's own data: word -> where it was seen."""
+    import re
+
+    from test_japanese_ui import ALLOWED, WORD
+
+    text = page.evaluate("""() => [...['stSidebar', 'stMain'].map(id => {
+            const part = document.querySelector(`[data-testid="${id}"]`);
+            if (!part) return '';
+            const copy = part.cloneNode(true);  // icons are ligature names ('upload'), drawn, not read
+            copy.querySelectorAll('[translate="no"][aria-hidden="true"]').forEach(icon => icon.remove());
+            document.body.appendChild(copy);  // innerText needs the copy laid out
+            const words = copy.innerText;
+            copy.remove();
+            return words;
+        }),
+        ...Array.from(document.querySelectorAll('.main-svg text')).map(t => t.textContent)].join(String.fromCharCode(10))""")
+    found = {}
+    for line in text.splitlines():
+        for word in WORD.findall(re.sub(r"https?://\S+", " ", line)):
+            if word not in ALLOWED | allowed:
+                found.setdefault(word, line[:80])
+    return found
 
 
 def test_viewer_reads_but_cannot_upload(server, browser):

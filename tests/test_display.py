@@ -75,3 +75,32 @@ def test_the_as_of_day_is_cut_to_the_data_only_past_its_last_month():
     assert within_data(dt.date(2026, 11, 1), end) == end
     assert within_data(dt.date(2026, 9, 30), end) == dt.date(2026, 9, 30)
     assert within_data(dt.date(2026, 12, 6), None) == dt.date(2026, 12, 6)  # an accounts file has no end
+
+
+def test_an_amount_axis_reads_like_the_cards():
+    """The MRR trend's axis read 40,000,000 under a sideways '¥' while the card above said ¥3,990万."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard import figures
+
+    money.use("JPY")
+    assert money.ticks(35_500_000, 52_000_000, "ja") == (
+        [35_000_000, 40_000_000, 45_000_000, 50_000_000, 55_000_000],
+        ["¥3,500万", "¥4,000万", "¥4,500万", "¥5,000万", "¥5,500万"])
+    assert money.ticks(0, 479_000_000, "ja")[1] == ["¥0", "¥1億", "¥2億", "¥3億", "¥4億", "¥5億"]
+    assert money.ticks(0, 14_000, "en", count=3)[1] == ["¥0", "¥5,000", "¥10K", "¥15K"]
+    assert money.ticks(-860_000, 1_490_000, "ja")[1] == ["-¥100万", "-¥50万", "¥0", "¥50万", "¥100万", "¥150万"]
+    months = [dt.date(2026, m, 1) for m in (8, 9, 10)]
+    movements = pd.DataFrame({"month": months, "start": [38e6, 39e6, 39_453_000], "end": [39e6, 39_453_000, 40_035_000],
+                              "new": [1.2e6, 1.0e6, 1.23e6], "reactivation": [0.0, 0.0, 0.0],
+                              "expansion": [0.3e6, 0.2e6, 0.26e6], "contraction": [0.1e6, 0.05e6, 0.048e6],
+                              "churn": [0.4e6, 0.7e6, 0.86e6]})
+    trend = figures.mrr_trend(movements, "MRR推移", "ja")
+    assert list(trend.layout.yaxis.ticktext) == ["¥0", "¥1,000万", "¥2,000万", "¥3,000万", "¥4,000万", "¥5,000万"]
+    assert not trend.layout.yaxis.title.text  # the ticks carry the currency: no sideways '¥'
+    fall = figures.waterfall(movements.iloc[-1], "MRRの増減内訳", "ja")
+    assert "¥4,000万" in fall.layout.yaxis.ticktext and fall.data[0].text[1] == "¥123万"
+    bars = figures.movements_bars(movements, "増減", "ja")
+    assert list(bars.layout.yaxis.ticktext) == ["-¥100万", "-¥50万", "¥0", "¥50万", "¥100万", "¥150万"]

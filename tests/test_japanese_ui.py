@@ -51,18 +51,56 @@ def shown_text(at: AppTest) -> list[tuple[str, str]]:
         for e in at.get(kind):
             out.append((kind, getattr(e.proto, "label", "")))
             out += [(f"{kind} option", str(o)) for o in getattr(e, "options", []) or []]
-    for e in at.dataframe:  # tables and data editors: the labels their column configuration shows
-        out += [("table column", label) for label in _labels(e)]
+    for e in at.dataframe:  # tables and data editors: the labels their column configuration shows, and
+        out += [("table column", label) for label in _labels(e)]  # the words in their cells
+        frame = e.value
+        config = json.loads(e.proto.columns or "{}")
+        shown = list(e.proto.column_order) or [str(c) for c in frame.columns]
+        for column in frame.columns:
+            conf = config.get(str(column), {})
+            if str(column) in shown and not conf.get("hidden") and frame[column].dtype == object:
+                # a select/multiselect column shows each value by its label
+                label = {o["value"]: o.get("label") or o["value"]
+                         for o in (conf.get("type_config") or {}).get("options") or [] if isinstance(o, dict)}
+                cells = {" ".join(str(label.get(x, x)) for x in ([v] if isinstance(v, str) else v))
+                         for v in frame[column].head(300) if isinstance(v, str) or hasattr(v, "__iter__")}
+                out += [("table cell", v) for v in cells]
     for e in at.get("plotly_chart"):
-        spec = json.loads(e.proto.spec)
-        layout = spec.get("layout", {})
-        for part in (layout.get("title"), layout.get("xaxis", {}).get("title"), layout.get("yaxis", {}).get("title")):
-            out.append(("chart", part.get("text", "") if isinstance(part, dict) else str(part or "")))
-        for trace in spec.get("data", []):
-            out.append(("chart series", str(trace.get("name") or "")))
-            if trace.get("orientation") == "h" and trace.get("type") == "bar":  # labelled bars (a tornado)
-                out += [("chart bar", str(v)) for v in trace.get("y") or []]
+        out += chart_text(json.loads(e.proto.spec))
     return out
+
+
+def chart_text(spec: dict) -> list[tuple[str, str]]:
+    """Every word a chart shows: titles, axis titles and tick labels, category labels, series names,
+    labels on bars, hover texts and notes, colour-bar ticks."""
+    out = []
+    layout = spec.get("layout", {})
+    out.append(("chart", _text(layout.get("title"))))
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            out.append(("chart axis", _text(axis.get("title"))))
+            out += [("chart tick", str(v)) for v in axis.get("ticktext") or []]
+    out += [("chart note", str(a.get("text") or "")) for a in layout.get("annotations") or []]
+    out += [("chart note", str(s.get("label", {}).get("text") or "")) for s in layout.get("shapes") or []]
+    for trace in spec.get("data", []):
+        out.append(("chart series", str(trace.get("name") or "")))
+        for key in ("x", "y", "labels"):  # category labels (numbers and dates are not words)
+            values = trace.get(key)
+            if isinstance(values, list):
+                out += [("chart label", v) for v in values if isinstance(v, str) and not v[:4].isdigit()]
+        texts = trace.get("text")
+        out += [("chart text", str(v)) for v in (texts if isinstance(texts, list) else [texts] if texts else [])
+                for v in (v if isinstance(v, list) else [v])]
+        for key in ("hovertemplate", "texttemplate"):
+            value = trace.get(key)
+            out += [("chart hover", v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+        bar = (trace.get("marker") or {}).get("colorbar") or trace.get("colorbar") or {}
+        out += [("chart tick", str(v)) for v in bar.get("ticktext") or []]
+    return out
+
+
+def _text(part) -> str:
+    return part.get("text", "") if isinstance(part, dict) else str(part or "")
 
 
 # Pickers whose options are the user's own data (accounts, owners), shown as they were imported.
@@ -89,7 +127,7 @@ def test_the_japanese_ui_has_no_english_words(app_db, page):
     allowed = ALLOWED | data_words(app_db)
     found = {}
     for kind, text in shown_text(at):
-        for word in WORD.findall(re.sub(r"<[^>]+>|\{[^}]*\}|`[^`]*`", " ", text)):
+        for word in WORD.findall(re.sub(r"<[^>]+>|%\{[^}]*\}|\{[^}]*\}|`[^`]*`", " ", text)):
             if word not in allowed:
                 found.setdefault(word, []).append(f"{kind}: {text[:80]}")
     assert not found, found
