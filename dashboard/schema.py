@@ -117,10 +117,11 @@ def _create_statements() -> list[str]:
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
             kept_at TIMESTAMP NOT NULL, PRIMARY KEY (data_key, config_key, as_of, day))""",
         # Whole results kept for the pages' first views (results/result_store.py): each in a table
-        # kept_result_<key>, listed here with the data version it was computed from.
+        # kept_result_<key>, listed here with the data version it was computed under and its inputs (each
+        # dataset it reads and that dataset's snapshot then, as JSON): stale when one is no longer current.
         """CREATE TABLE IF NOT EXISTS kept_results (
             key VARCHAR PRIMARY KEY, version BIGINT NOT NULL, name VARCHAR NOT NULL, made_at TIMESTAMP NOT NULL,
-            seconds DOUBLE, rows BIGINT)""",
+            seconds DOUBLE, rows BIGINT, inputs VARCHAR)""",
     ]
     for dataset, cols in DATASETS.items():
         body = ", ".join(f'"{c}" {_SQL_TYPES[t]}' for c, t in cols.items())
@@ -210,6 +211,8 @@ def migrate(con) -> None:
                              ("rows_duplicate", "INTEGER DEFAULT 0")):
             con.execute(f"ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS {column} {kind}")
         con.execute("INSERT INTO snapshot_members SELECT snapshot_id, snapshot_id FROM snapshots")
+    # kept results list their inputs (those made before are dropped by refresh_kept below)
+    con.execute("ALTER TABLE kept_results ADD COLUMN IF NOT EXISTS inputs VARCHAR")
     # Future migrations go here as `if current < N: ...` steps.
     if current < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

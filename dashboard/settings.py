@@ -55,8 +55,8 @@ def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
     db.write(change, bump=True)
     from dashboard.results import result_store
 
-    # New figures (health measures, tier rule, fiscal year): work ahead for the pages, as after an import;
-    # any other setting only drops what was kept for the version before.
+    # New figures (health measures, tier rule, fiscal year): work ahead for the pages, as after an import
+    # (results under the old values are dropped then); any other setting leaves every kept result in place.
     result_store.prepare_after_commit(db, work_ahead=key in FIGURE_SETTINGS)
 
 

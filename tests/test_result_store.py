@@ -2,8 +2,8 @@
 
 A kept result must be the result: the same rows and column types as running its SQL. The pages, opened
 as a user opens them right after an import, must find every result they ask for kept (so the list of
-views in result_store.page_views cannot drift from the pages), and any change of data or settings must
-make the kept results stale.
+views in result_store.page_views cannot drift from the pages), and a change of data or settings must make
+stale exactly the kept results that read it.
 """
 
 from __future__ import annotations
@@ -151,24 +151,60 @@ def test_every_page_finds_its_first_view_kept(demo_file, tmp_path, monkeypatch, 
         assert misses.names == [], f"{page} computed {misses.names}: add them to result_store.page_views"
 
 
-def test_a_settings_change_makes_kept_results_stale(demo_db):
+def kept_keys(db: Database) -> dict[str, str]:
+    return dict(db.read(lambda con: con.execute("SELECT key, name FROM kept_results").fetchall()))
+
+
+def test_a_setting_a_result_reads_gives_its_new_figures_and_the_old_are_dropped(demo_db, monkeypatch):
     result_store.prepare(demo_db, force=True)
+    wanted = len({(n, repr(sorted(p.items()))) for n, p in prepared_views(demo_db)})
+    assert kept_count(demo_db) == kept_tables(demo_db) == wanted
     before = runner.run(demo_db, "tier_summary", as_of=AS_OF)
     settings.put(demo_db, "tier_thresholds", [50_000, 20_000], by=LOCAL_USER)  # small data: not prepared again
-    assert kept_count(demo_db) == kept_tables(demo_db) == 0  # dropped with the version they were made for
-    after = runner.run(demo_db, "tier_summary", as_of=AS_OF)
+    misses = Misses(monkeypatch)
+    after = runner.run(demo_db, "tier_summary", as_of=AS_OF)  # the thresholds are bound: a new key
+    assert misses.names == ["tier_summary"]
     assert after.set_index("tier")["accounts"].to_dict() != before.set_index("tier")["accounts"].to_dict()
-    result_store.prepare(demo_db, force=True)
+    result_store.prepare(demo_db, force=True)  # keeps the views under the new rule, drops the old ones
+    assert kept_count(demo_db) == kept_tables(demo_db) == wanted
     pd.testing.assert_frame_equal(runner.run(demo_db, "tier_summary", as_of=AS_OF), after, check_exact=True)
 
 
-def test_a_setting_that_moves_no_figure_drops_but_does_not_work_ahead(demo_db, monkeypatch):
+def test_a_setting_no_result_reads_keeps_every_kept_result(demo_db, monkeypatch):
     result_store.prepare(demo_db, force=True)
+    kept = kept_keys(demo_db)
     monkeypatch.setattr(result_store, "PREPARE_FROM_ROWS", 0)  # as if the data were large
-    settings.put(demo_db, "session_hours", 24, by=LOCAL_USER)
-    assert kept_count(demo_db) == 0
-    settings.put(demo_db, "fiscal_year_start", 1, by=LOCAL_USER)
-    assert kept_count(demo_db) == len({(n, repr(sorted(p.items()))) for n, p in prepared_views(demo_db)})
+    for key, value in (("session_hours", 24), ("currency", "USD"), ("time_zone", "UTC")):
+        settings.put(demo_db, key, value, by=LOCAL_USER)
+        assert kept_keys(demo_db) == kept, key
+    misses = Misses(monkeypatch)
+    runner.run(demo_db, "mrr_movements", as_of=AS_OF, from_month=START)
+    runner.run(demo_db, "accounts", as_of=AS_OF)
+    assert misses.names == []
+    settings.put(demo_db, "fiscal_year_start", 1, by=LOCAL_USER)  # read by every result per fiscal period
+    assert len(kept_keys(demo_db)) == len({(n, repr(sorted(p.items()))) for n, p in prepared_views(demo_db)})
+
+
+# What reads touchpoints among the pages' first views: the account list (its last contact, and health's
+# contact measure), everything scored by health, and the data's bounds (its last day of any dataset).
+READ_TOUCHPOINTS = {"accounts", "band_history", "health_details", "health_validation_bands", "health_validation_auc",
+                    "health_validation_score_auc", "data_bounds"}
+
+
+def test_a_touchpoints_import_re_keeps_only_what_reads_touchpoints(demo_db, tmp_path):
+    from dashboard import importer
+
+    result_store.prepare(demo_db, force=True)
+    before = kept_keys(demo_db)
+    rows = demo_db.query("SELECT account_id, date, kind, owner, note FROM cur_touchpoints ORDER BY date, account_id")
+    path = tmp_path / "touchpoints.csv"
+    rows.iloc[:-1].to_csv(path, index=False)  # the same export, its last contact gone
+    importer.import_file(demo_db, path, "touchpoints", by=LOCAL_USER, prepare=False)
+    result_store.prepare(demo_db, force=True)
+    after = kept_keys(demo_db)
+    assert {name for key, name in before.items() if key not in after} == READ_TOUCHPOINTS
+    assert {name for key, name in after.items() if key not in before} == READ_TOUCHPOINTS
+    assert {name for key, name in after.items() if key in before} == set(before.values()) - READ_TOUCHPOINTS
 
 
 def test_a_read_only_database_reads_kept_results(demo_db, tmp_path, monkeypatch):

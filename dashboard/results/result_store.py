@@ -9,17 +9,22 @@ result's SQL. The table is made by ``CREATE TABLE … AS <the result's SQL>``, s
 the query would have returned, column types included.
 
 The key is the result's name, its final SQL (filters, segments and kept health included), its bound
-values and the data version: any import, restore or settings change makes every kept result stale.
-Stale ones are dropped after the next commit. Only ``prepare`` writes them; a page run only reads, so
-what a page shows never depends on how long a query happened to take.
+values (every setting a result reads reaches it as a bound value: the tier rule, the health measures and
+weights, the fiscal periods) and its inputs: the current snapshot of exactly the datasets its SQL reads
+(``inputs_of``). An import or restore of touchpoints makes stale only what reads touchpoints; a setting
+no result reads (the session length, the currency) makes nothing stale. Stale ones are dropped after the
+next commit. Only ``prepare`` writes them; a page run only reads, so what a page shows never depends on
+how long a query happened to take.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from typing import Any
 
 import pandas as pd
@@ -34,8 +39,66 @@ log = logging.getLogger(__name__)
 # computes its first view in well under a second (the 300-account demo: 0.2-0.9 s cold).
 PREPARE_FROM_ROWS = 250_000
 
-def _key(version: int, name: str, sql: str, values: dict[str, Any]) -> str:
-    text = json.dumps([version, name, sql, sorted(values.items())], default=str)
+# What each kind of table a result's SQL names is made from: a dataset's current rows (cur_<dataset>), or
+# what is kept from them (the MRR history's runs and grid; health scores, which read every dataset the
+# health measures may come from). Macros of base_macros.sql read tables too: their names count as theirs.
+_TABLE = re.compile(r"\b(cur_[a-z_]+|kept_mrr_[a-z_]+|kept_health[a-z_]*)\b")
+_HEALTH_INPUTS = ("accounts", "mrr", "usage", "touchpoints", "opportunities")
+
+
+def _tables_of(text: str) -> set[str]:
+    found = set()
+    for table in _TABLE.findall(text):
+        if table.startswith("cur_"):
+            found.add(table.removeprefix("cur_"))
+        elif table.startswith("kept_mrr_"):
+            found.add("mrr")
+        else:
+            found.update(_HEALTH_INPUTS)
+    return found
+
+
+def _macro_inputs() -> dict[str, set[str]]:
+    """Each macro of base_macros.sql and the datasets it reads (through the macros it calls too)."""
+    from dashboard.schema import SQL_DIR
+
+    text = (SQL_DIR / "base_macros.sql").read_text()
+    parts = re.split(r"CREATE OR REPLACE MACRO (\w+)", text)
+    bodies = dict(zip(parts[1::2], parts[2::2], strict=True))
+    reads = {name: _tables_of(body) for name, body in bodies.items()}
+    for _ in bodies:  # through macros calling macros
+        for name, body in bodies.items():
+            for other in bodies:
+                if other != name and re.search(rf"\b{other}\s*\(", body):
+                    reads[name] |= reads[other]
+    return reads
+
+
+_MACROS = _macro_inputs()
+
+
+def inputs_of(sql: str) -> tuple[str, ...]:
+    """The datasets a result's final SQL reads, directly or through a macro: what its kept copy depends on."""
+    found = _tables_of(sql)
+    for name, reads in _MACROS.items():
+        if reads and re.search(rf"\b{name}\s*\(", sql):
+            found |= reads
+    return tuple(sorted(found))
+
+
+def current_snapshots(con) -> dict[str, int]:
+    """The current snapshot of each dataset that has one (an append's is its newest)."""
+    return dict(con.execute("SELECT dataset, max(snapshot_id) FROM snapshots WHERE is_current GROUP BY dataset").fetchall())
+
+
+def _inputs(con, sql: str) -> str:
+    """The inputs part of a key: each dataset the SQL reads and its current snapshot (none: null)."""
+    now = current_snapshots(con)
+    return json.dumps({dataset: now.get(dataset) for dataset in inputs_of(sql)}, sort_keys=True)
+
+
+def _key(inputs: str, name: str, sql: str, values: dict[str, Any]) -> str:
+    text = json.dumps([inputs, name, sql, sorted(values.items())], default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -48,7 +111,7 @@ def find(db: Database, name: str, sql: str, values: dict[str, Any],
     """The kept rows of this result under the current data, or None (then the caller runs ``sql``).
     ``rows=(column, ids)``: only the rows whose ``column`` is one of ``ids``, in the kept order."""
     def read(con):
-        key = _key(version_in(con), name, sql, values)
+        key = _key(_inputs(con, sql), name, sql, values)
         if not con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchone()[0]:
             return None
         if rows is None:
@@ -70,16 +133,22 @@ def keep(db: Database, name: str, sql: str, values: dict[str, Any], compute: Any
     def kept(con, key: str) -> bool:
         return bool(con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchall()[0][0])
 
-    version = db.data_version()
-    if db.read(lambda con: kept(con, _key(version, name, sql, values))):
+    key = db.read(lambda con: _key(_inputs(con, sql), name, sql, values))
+    marked = _MARKED.get()
+    if marked is not None:  # prepare is marking what the pages ask for now
+        marked.add(key)
+    if db.read(lambda con: kept(con, key)):
         return False
     run_sql, run_values = compute() if compute else (sql, values)
     engine = engine or engines.DUCKDB
     spark = None if engine is engines.DUCKDB else engine.rows(db, run_sql, run_values)
 
     def write(con) -> bool:  # every result fetched in full: registering Spark's rows needs an idle connection
-        version = version_in(con)
-        key = _key(version, name, sql, values)
+        version, inputs = version_in(con), _inputs(con, sql)
+        key = _key(inputs, name, sql, values)
+        marked = _MARKED.get()
+        if marked is not None:
+            marked.add(key)
         if kept(con, key):
             return False
         t0 = dt.datetime.now()
@@ -94,17 +163,23 @@ def keep(db: Database, name: str, sql: str, values: dict[str, Any], compute: Any
                 con.unregister("spark_rows")
         rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
         seconds = (dt.datetime.now() - t0).total_seconds() + (spark.seconds if spark else 0.0)
-        con.execute("INSERT INTO kept_results VALUES (?, ?, ?, ?, ?, ?)", [key, version, name, t0, seconds, rows])
+        con.execute("INSERT INTO kept_results (key, version, name, made_at, seconds, rows, inputs) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", [key, version, name, t0, seconds, rows, inputs])
         return True
 
     return db.write(write)
 
 
+def _stale(con) -> list[str]:
+    """The kept results made from a snapshot that is no longer current (for any dataset they read)."""
+    now = current_snapshots(con)
+    return [key for key, inputs in con.execute("SELECT key, inputs FROM kept_results").fetchall()
+            if inputs is None or any(now.get(d) != s for d, s in json.loads(inputs).items())]
+
+
 def drop_stale(con) -> int:
-    """Drop the kept results of an earlier data version (inside the caller's write); how many."""
-    version = version_in(con)
-    stale = [r[0] for r in con.execute("SELECT key FROM kept_results WHERE version <> ?", [version]).fetchall()]
-    return _drop(con, stale)
+    """Drop the kept results whose inputs changed (inside the caller's write); how many."""
+    return _drop(con, _stale(con))
 
 
 def drop_all(con) -> int:
@@ -121,8 +196,7 @@ def _drop(con, keys: list[str]) -> int:
 
 
 def has_stale(db: Database) -> bool:
-    return bool(db.read(lambda con: con.execute(
-        "SELECT count(*) FROM kept_results WHERE version <> ?", [version_in(con)]).fetchone()[0]))
+    return bool(db.read(_stale))
 
 
 def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> dict[str, int]:
@@ -154,12 +228,28 @@ def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> di
     finally:
         if engine is not engines.DUCKDB:
             engine.stop()
-    done["results"] = db.read(lambda con: con.execute(
-        "SELECT count(*) FROM kept_results WHERE version = ?", [version_in(con)]).fetchone()[0])
+    done["results"] = db.read(lambda con: con.execute("SELECT count(*) FROM kept_results").fetchone()[0]
+                              - len(_stale(con)))
     return done
 
 
+# The keys prepare asked for in this run (set while it works ahead): kept results outside it are for
+# settings no longer in force (a tier rule, health weights, fiscal year before a change) and are dropped.
+_MARKED: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("marked", default=None)
+
+
 def _work_ahead(db: Database, engine: Any, done: dict[str, int]) -> None:
+    marked: set[str] = set()
+    token = _MARKED.set(marked)
+    try:
+        _keep_page_views(db, engine, done)
+    finally:
+        _MARKED.reset(token)
+    db.write(lambda con: _drop(con, [k for (k,) in con.execute("SELECT key FROM kept_results").fetchall()
+                                     if k not in marked]))
+
+
+def _keep_page_views(db: Database, engine: Any, done: dict[str, int]) -> None:
     from dashboard.results import engines, health_store, runner
 
     bounds = runner.call(db, "data_bounds")
