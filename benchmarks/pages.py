@@ -58,8 +58,8 @@ def build(size: str, folder: Path) -> Path:
     for dataset, kind, file in generate(folder, SIZES[size]):
         if kind in ("csv", "cp932") and not (dataset == "usage" and kind == "cp932"):
             t0 = time.perf_counter()
-            importer.import_file(db, file, dataset, by=LOCAL_USER, mode="replace", confirm_replace=True,
-                                 prepare=False)  # a batch: prepared once below
+            importer.import_file(db, file, dataset, by=LOCAL_USER, mode="replace",
+                                 confirm_replace=True)  # a batch: only the writes, prepared once below
             print(f"  imported {dataset} ({kind}) in {time.perf_counter() - t0:.0f} s", flush=True)
         file.unlink()
     _prepare(size, db)

@@ -11,7 +11,20 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard import auth, demo, export, importer, metrics, money, parsing, report, results, simulator, views
+from dashboard import (
+    auth,
+    demo,
+    export,
+    importer,
+    metrics,
+    money,
+    parsing,
+    report,
+    results,
+    simulator,
+    views,
+    workspace,
+)
 from dashboard import settings as S
 from dashboard.db import Database, DatabaseError, backup_path, backup_time, default_path, restore_backup
 from dashboard.errors import for_message
@@ -118,12 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "opportunities) or upsert (replace rows by key, add new keys; accounts, mrr)")
     p.add_argument("--confirm-replace", action="store_true",
                    help="replace even when the file would remove more than half of the current accounts")
-    p.add_argument("--no-prepare", dest="prepare", action="store_false",
-                   help="do not work ahead for the pages' first views after this import (for all but the "
-                        "last import of a batch; or run `prepare` after the batch)")
+    p.add_argument("--no-wait", "--no-prepare", dest="wait", action="store_false",
+                   help="return after the commit, without keeping the pages' first views ready (for all but the "
+                        "last import of a batch, or run `prepare` after it); ready_seconds is then null")
 
     sub.add_parser("prepare", help="score health and keep the results the pages open on (done after each "
-                                   "import unless --no-prepare; large data only, see --force)").add_argument(
+                                   "import unless --no-wait; large data only, see --force)").add_argument(
         "--force", action="store_true", help="also when the data is small")
 
     p = sub.add_parser("report", help="print the headline figures as JSON")
@@ -200,10 +213,10 @@ def run(args: argparse.Namespace) -> int:
     money.use(S.get(db, "currency"))
     if args.command == "import":
         try:
-            result = importer.import_file(db, args.file, args.dataset, sheet=args.sheet,
-                                          overrides=dict(args.map), by=_operator(args.by), lang=lang, mode=args.mode,
-                                          confirm_replace=args.confirm_replace, progress=_progress(),
-                                          prepare=args.prepare)
+            result = workspace.import_file(db, args.file, args.dataset, sheet=args.sheet,
+                                           overrides=dict(args.map), by=_operator(args.by), lang=lang, mode=args.mode,
+                                           confirm_replace=args.confirm_replace, progress=_progress(),
+                                           wait=args.wait)
         except ImportRefused as exc:
             print(exc.message(lang), file=sys.stderr)
             return 2
@@ -211,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
             print(warning, file=sys.stderr)
         _print({k: result[k] for k in ("dataset", "snapshot", "unchanged", "mode", "rows_read", "rows_loaded",
                                        "rows_rejected", "rows_duplicate", "mapping", "unmapped", "errors", "warnings",
-                                       "encoding", "sheet")})
+                                       "encoding", "sheet", "commit_seconds", "ready_seconds")})
     elif args.command == "prepare":
         started = time.monotonic()
         done = result_store.prepare(db, force=args.force)
@@ -228,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
             if value and args.spark_timeout is not None:
                 value["timeout"] = args.spark_timeout
             try:
-                S.put(db, "engine", value, by=_operator(args.by))
+                workspace.put_setting(db, "engine", value, by=_operator(args.by))
             except ValueError as exc:
                 print(f"engine: {exc}", file=sys.stderr)
                 return 2
@@ -263,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "snapshots":
         _print(report.records(importer.list_snapshots(db), list(importer.list_snapshots(db).columns)))
     elif args.command == "restore":
-        _print({"restored": args.snapshot, "dataset": importer.restore(db, args.snapshot, by=_operator(None))})
+        _print({"restored": args.snapshot, "dataset": workspace.restore(db, args.snapshot, by=_operator(None))})
     elif args.command == "check":
         _print(db.verify())
     elif args.command == "demo":

@@ -12,7 +12,7 @@ import io
 import random
 from pathlib import Path
 
-from dashboard import auth, importer
+from dashboard import auth, workspace
 from dashboard.db import Database
 from dashboard.periods import add_months
 
@@ -222,4 +222,4 @@ def load(db: Database, folder: Path | None = None, *, by: auth.User) -> list[dic
     files = write_files(folder)
     auth.require_editor(by)
     demo = auth.User(f"{by.name} (demo)", by.role)
-    return [importer.import_file(db, path, dataset, by=demo) for dataset, path in files.items()]
+    return [workspace.import_file(db, path, dataset, by=demo) for dataset, path in files.items()]

@@ -393,10 +393,9 @@ def _message_sql(lang: str | None) -> tuple[str, list[str]]:
 
 
 def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = None,
-           confirm_replace: bool = False, progress: Progress | None = None, prepare: bool = True) -> dict:
+           confirm_replace: bool = False, progress: Progress | None = None) -> dict:
     """Store the plan as the dataset's new current snapshot (one transaction). Same file twice: no-op.
-    Then, with ``prepare``, work ahead for the pages' first views (large data only; after the commit, so the
-    new data is in place even if that step fails). A batch of imports passes False and prepares once.
+    Only the write: what follows it (the pages' views kept ahead) is workspace.py's second step.
 
     ``by`` is who acts: only an editor may import (checked here, whatever page or command calls this)."""
     auth.require_editor(by)
@@ -491,9 +490,6 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
                 write, bump=lambda result: not result[1], attach={alias: plan.stage.path}, backup=True)
     finally:
         plan.discard()
-    if not unchanged and prepare:
-        progress(0.9, "preparing")
-        _prepare_pages(db)
     progress(1.0, "done")
     return {
         "dataset": dataset,
@@ -537,13 +533,13 @@ def _find_same(con, dataset: str, plan: ImportPlan, mapping_json: str) -> int | 
 def import_file(db: Database, path: str | Path, dataset: str, *, sheet: str | None = None,
                 overrides: dict[str, str] | None = None, by: auth.User,
                 lang: str | None = None, mode: str = "replace", confirm_replace: bool = False,
-                progress: Progress | None = None, prepare: bool = True) -> dict:
+                progress: Progress | None = None) -> dict:
     auth.require_editor(by)
     path = Path(path)
     _check_source(db, path)
     plan = plan_import(path, path.name, dataset, db=db, sheet=sheet, overrides=overrides, mode=mode,
                        progress=progress)
-    return commit(db, plan, by=by, lang=lang, confirm_replace=confirm_replace, progress=progress, prepare=prepare)
+    return commit(db, plan, by=by, lang=lang, confirm_replace=confirm_replace, progress=progress)
 
 
 def _check_source(db: Database, path: Path) -> None:
@@ -587,16 +583,7 @@ def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
         con.execute("UPDATE snapshots SET is_current = (snapshot_id = ?) WHERE dataset = ?", [snapshot_id, row[0]])
         schema.refresh_kept(con, row[0])
         return row[0]
-    dataset = db.write(write, bump=True, backup=True)
-    _prepare_pages(db)
-    return dataset
-
-
-def _prepare_pages(db: Database) -> None:
-    """Work ahead for the pages' first views (large data only; see results/result_store.py)."""
-    from dashboard.results import result_store
-
-    result_store.prepare_after_commit(db)
+    return db.write(write, bump=True, backup=True)
 
 
 def rejected_rows(db: Database, snapshot_id: int) -> pd.DataFrame:

@@ -52,12 +52,7 @@ def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
     def change(con) -> None:  # the value and who changed it, in one transaction
         con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, text])
         con.execute("INSERT INTO settings_log VALUES (now()::TIMESTAMP, ?, ?, ?::JSON)", [by.name, key, text])
-    db.write(change, bump=True)
-    from dashboard.results import result_store
-
-    # New figures (health measures, tier rule, fiscal year): work ahead for the pages, as after an import
-    # (results under the old values are dropped then); any other setting leaves every kept result in place.
-    result_store.prepare_after_commit(db, work_ahead=key in FIGURE_SETTINGS)
+    db.write(change, bump=True)  # only the write: workspace.put_setting refreshes what is kept after it
 
 
 def _check(key: str, value: Any) -> None:

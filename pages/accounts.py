@@ -4,8 +4,7 @@ up, contact coverage and the upsell pipeline. Every list is a result; this page 
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, export, figures, money, periods, ui, views
-from dashboard import settings as S
+from dashboard import actions, export, figures, money, periods, ui, views, workspace
 from dashboard.actions import RuleError
 from dashboard.i18n import integer
 
@@ -93,13 +92,13 @@ if calls_tab.open:
                 save, reset = st.columns([1, 4])
                 if save.button(ui.t("save"), type="primary", key="rules_save"):
                     try:
-                        S.put(ui.db(), "action_rules", actions.clean_rules(edited.to_dict("records")), by=user)
+                        workspace.put_setting(ui.db(), "action_rules", actions.clean_rules(edited.to_dict("records")), by=user)
                         st.toast(ui.t("rules_saved"), icon=":material/check:")
                         st.rerun()
                     except RuleError as exc:
                         st.error(exc.message(lang))
                 if reset.button(ui.t("rules_reset"), key="rules_reset"):
-                    S.put(ui.db(), "action_rules", None, by=user)
+                    workspace.put_setting(ui.db(), "action_rules", None, by=user)
                     st.rerun()
             else:
                 st.dataframe(table, column_config=config, hide_index=True, width="stretch", placeholder="")

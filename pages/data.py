@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import export, i18n, importer, money, schema, sessions, ui
+from dashboard import export, i18n, importer, money, schema, sessions, ui, workspace
 from dashboard import settings as S
 from dashboard.i18n import one_line
 from dashboard.readers import ImportRefused
@@ -91,7 +91,7 @@ else:
             if st.button(ui.t("commit"), type="primary", icon=":material/check:", disabled=not confirmed):
                 bar = st.progress(0.75, text=ui.t("import_storing"))
                 try:
-                    result = importer.commit(database, plan, by=user, lang=lang,
+                    result = workspace.commit(database, plan, by=user, lang=lang,
                                              confirm_replace=confirmed,
                                              progress=lambda f, step: bar.progress(f, text=ui.t(f"import_{step}")))
                 except ImportRefused as exc:
@@ -148,7 +148,7 @@ if len(snapshots):
                 yes, no, _ = st.columns([1, 1, 3])
                 if yes.button(ui.t("restore_confirm_yes"), type="primary", key="restore_yes"):
                     with st.spinner(ui.t("restoring")):
-                        importer.restore(database, asked, by=user)
+                        workspace.restore(database, asked, by=user)
                     st.session_state.pop("restore_asked", None)
                     ui.flash(ui.t("restored", id=asked))
                     ui.new_run()
@@ -176,7 +176,7 @@ with st.form("settings"):
                    if v != conf[k]}  # only what changed: each change is a new data version
         with st.spinner(ui.t("saving")):
             for key, value in changed.items():
-                S.put(database, key, value, by=user)
+                workspace.put_setting(database, key, value, by=user)
         ui.flash(ui.t("saved"))
         ui.new_run()
         st.rerun()
@@ -197,9 +197,9 @@ with st.expander(ui.t("limits_title"), icon=":material/shield_lock:"):
             kept = {k: v for k, v in conf["import_limits"].items() if k not in wanted}  # set elsewhere, kept
             limits = kept | {k: int(v) for k, v in wanted.items() if int(v) != getattr(Limits(), k)}
             if limits != conf["import_limits"]:
-                S.put(database, "import_limits", limits, by=user)
+                workspace.put_setting(database, "import_limits", limits, by=user)
             if int(hours) != conf["session_hours"]:
-                S.put(database, "session_hours", int(hours), by=user)
+                workspace.put_setting(database, "session_hours", int(hours), by=user)
             st.success(ui.t("saved"))
 
 with st.expander(ui.t("settings_history"), icon=":material/history:"):

@@ -4,8 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import figures, metrics, money, ui, views
-from dashboard import settings as S
+from dashboard import figures, metrics, money, ui, views, workspace
 
 st.title(ui.t("page_tiers"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
@@ -28,8 +27,8 @@ with st.container(border=True):
                 new_t2 = st.number_input(f"T2 ({money.current().symbol})", min_value=0, value=int(t2), step=10_000)
                 reset = st.checkbox(ui.t("reset_default"))
                 if st.form_submit_button(ui.t("save"), type="primary"):
-                    S.put(ui.db(), "tier_rule", new_rule, by=user)
-                    S.put(ui.db(), "tier_thresholds", None if reset else sorted([new_t1, new_t2], reverse=True), by=user)
+                    workspace.put_setting(ui.db(), "tier_rule", new_rule, by=user)
+                    workspace.put_setting(ui.db(), "tier_thresholds", None if reset else sorted([new_t1, new_t2], reverse=True), by=user)
                     st.rerun()
 
 summary = ui.q("tier_summary", as_of=f.as_of)

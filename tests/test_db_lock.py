@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer, settings
+from dashboard import importer, workspace
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database, backup_path, holds, restore_backup
 from dashboard.results import result_store
@@ -55,8 +55,8 @@ def held(tmp_path) -> Database:
     (tmp_path / "accounts.csv").write_text(ACCOUNTS)
     (tmp_path / "mrr.csv").write_text(MRR)
     loader = Database(path)
-    importer.import_file(loader, tmp_path / "accounts.csv", "accounts", by=EDITOR)
-    importer.import_file(loader, tmp_path / "mrr.csv", "mrr", by=EDITOR)
+    workspace.import_file(loader, tmp_path / "accounts.csv", "accounts", by=EDITOR)
+    workspace.import_file(loader, tmp_path / "mrr.csv", "mrr", by=EDITOR)
     db = Database(path, linger=600)
     yield db
     db.release()
@@ -64,21 +64,21 @@ def held(tmp_path) -> Database:
 
 def _import(db: Database, tmp: Path) -> None:
     (tmp / "more.csv").write_text("取引先ID,会社名,月額,契約開始日\nA3,新規商事,50000,2024/6/1\n")
-    importer.import_file(db, tmp / "more.csv", "accounts", mode="upsert", by=EDITOR)
+    workspace.import_file(db, tmp / "more.csv", "accounts", mode="upsert", by=EDITOR)
 
 
 def _append_again(db: Database, tmp: Path) -> None:
-    importer.import_file(db, tmp / "mrr.csv", "mrr", mode="append", by=EDITOR)
+    workspace.import_file(db, tmp / "mrr.csv", "mrr", mode="append", by=EDITOR)
 
 
 def _settings(db: Database, tmp: Path) -> None:
-    settings.put(db, "fiscal_year_start", 1, by=EDITOR)
+    workspace.put_setting(db, "fiscal_year_start", 1, by=EDITOR)
 
 
 def _restore_snapshot(db: Database, tmp: Path) -> None:
     first = int(importer.list_snapshots(db).query("dataset == 'accounts'")["snapshot_id"].min())
     _import(db, tmp)
-    importer.restore(db, first, by=EDITOR)
+    workspace.restore(db, first, by=EDITOR)
 
 
 def _prepare(db: Database, tmp: Path) -> None:
@@ -87,7 +87,7 @@ def _prepare(db: Database, tmp: Path) -> None:
 
 def _replace(db: Database, tmp: Path) -> None:
     (tmp / "full.csv").write_text("取引先ID,会社名,月額,契約開始日\nA9,別会社,10000,2024/6/1\n")
-    importer.import_file(db, tmp / "full.csv", "accounts", confirm_replace=True, by=EDITOR)
+    workspace.import_file(db, tmp / "full.csv", "accounts", confirm_replace=True, by=EDITOR)
 
 
 def _restore_backup(db: Database, tmp: Path) -> None:
@@ -141,7 +141,7 @@ def test_the_backup_after_an_import_is_a_complete_copy(held, tmp_path):
 def test_appending_stored_rows_again_changes_nothing(held, tmp_path):
     version = held.data_version()
     backup = backup_path(held.path).stat().st_mtime_ns
-    result = importer.import_file(held, tmp_path / "mrr.csv", "mrr", mode="append", by=EDITOR)
+    result = workspace.import_file(held, tmp_path / "mrr.csv", "mrr", mode="append", by=EDITOR)
     assert result["unchanged"] is True
     assert held.data_version() == version  # kept results stay valid
     assert backup_path(held.path).stat().st_mtime_ns == backup  # the backup is not rewritten

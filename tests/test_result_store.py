@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import periods, settings
+from dashboard import periods, settings, workspace
 from dashboard.auth import LOCAL_USER
 from dashboard.db import Database
 from dashboard.results import RESULTS, result_store, runner
@@ -175,13 +175,13 @@ def test_a_setting_no_result_reads_keeps_every_kept_result(demo_db, monkeypatch)
     kept = kept_keys(demo_db)
     monkeypatch.setattr(result_store, "PREPARE_FROM_ROWS", 0)  # as if the data were large
     for key, value in (("session_hours", 24), ("currency", "USD"), ("time_zone", "UTC")):
-        settings.put(demo_db, key, value, by=LOCAL_USER)
+        workspace.put_setting(demo_db, key, value, by=LOCAL_USER)
         assert kept_keys(demo_db) == kept, key
     misses = Misses(monkeypatch)
     runner.run(demo_db, "mrr_movements", as_of=AS_OF, from_month=START)
     runner.run(demo_db, "accounts", as_of=AS_OF)
     assert misses.names == []
-    settings.put(demo_db, "fiscal_year_start", 1, by=LOCAL_USER)  # read by every result per fiscal period
+    workspace.put_setting(demo_db, "fiscal_year_start", 1, by=LOCAL_USER)  # read by every result per fiscal period
     assert len(kept_keys(demo_db)) == len({(n, repr(sorted(p.items()))) for n, p in prepared_views(demo_db)})
 
 
@@ -199,7 +199,7 @@ def test_a_touchpoints_import_re_keeps_only_what_reads_touchpoints(demo_db, tmp_
     rows = demo_db.query("SELECT account_id, date, kind, owner, note FROM cur_touchpoints ORDER BY date, account_id")
     path = tmp_path / "touchpoints.csv"
     rows.iloc[:-1].to_csv(path, index=False)  # the same export, its last contact gone
-    importer.import_file(demo_db, path, "touchpoints", by=LOCAL_USER, prepare=False)
+    importer.import_file(demo_db, path, "touchpoints", by=LOCAL_USER)  # the write alone: prepared below
     result_store.prepare(demo_db, force=True)
     after = kept_keys(demo_db)
     assert {name for key, name in before.items() if key not in after} == READ_TOUCHPOINTS

@@ -1,0 +1,65 @@
+"""Changes to the workspace and what follows them, in one order: write, then refresh.
+
+The importer, the settings and the schema only write (each change in one transaction, the data version
+bumped when figures may move). What is worked out from the data afterwards — health scored ahead, the
+results the pages open on kept (results/result_store.py) — is this module's second step, so no lower
+module reaches up into the results layer and every caller (the Data page, the command line, the demo)
+gets the same order. An import reports how long its commit took and how long until its figures were
+ready; ``wait=False`` returns after the commit (whoever opens the data next computes what is not kept).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from dashboard import auth, importer, settings
+from dashboard.db import Database
+from dashboard.results import result_store
+
+
+def refresh(db: Database, *, work_ahead: bool = True) -> None:
+    """Bring what is kept up to date with the committed data: drop what the change made stale and, for
+    large data, keep the pages' first views again (only those whose inputs changed are computed)."""
+    result_store.prepare_after_commit(db, work_ahead=work_ahead)
+
+
+def _timed(change, db: Database, wait: bool, progress: importer.Progress | None) -> dict:
+    started = time.monotonic()
+    result = change()
+    committed = time.monotonic()
+    if wait and not result["unchanged"]:
+        if progress:
+            progress(0.9, "preparing")
+        refresh(db)
+    result["commit_seconds"] = round(committed - started, 3)
+    result["ready_seconds"] = round(time.monotonic() - started, 3) if wait or result["unchanged"] else None
+    return result
+
+
+def import_file(db: Database, path: str | Path, dataset: str, *, by: auth.User, wait: bool = True,
+                progress: importer.Progress | None = None, **options: Any) -> dict:
+    """Import a file as a new snapshot of ``dataset`` (importer.import_file), then refresh."""
+    return _timed(lambda: importer.import_file(db, path, dataset, by=by, progress=progress, **options),
+                  db, wait, progress)
+
+
+def commit(db: Database, plan: importer.ImportPlan, *, by: auth.User, wait: bool = True,
+           progress: importer.Progress | None = None, **options: Any) -> dict:
+    """Commit a staged import the user has confirmed (the Data page), then refresh."""
+    return _timed(lambda: importer.commit(db, plan, by=by, progress=progress, **options), db, wait, progress)
+
+
+def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
+    """Make an earlier snapshot current again, then refresh."""
+    dataset = importer.restore(db, snapshot_id, by=by)
+    refresh(db)
+    return dataset
+
+
+def put_setting(db: Database, key: str, value: Any, *, by: auth.User) -> None:
+    """Change a workspace setting, then refresh: a setting figures read (health, tier rule, fiscal year,
+    engine) has the pages' views kept again; any other leaves every kept result as it is."""
+    settings.put(db, key, value, by=by)
+    refresh(db, work_ahead=key in settings.FIGURE_SETTINGS)
