@@ -60,7 +60,7 @@ def _money_axis(fig: go.Figure, values, lang: str, axis: str = "y", low: float |
     numbers = [float(v) for v in values if v is not None and v == v]
     low = min([0.0, *numbers]) if low is None else low
     high = max([0.0, *numbers]) if high is None else high
-    tickvals, ticktext = money.ticks(low, high, lang, count=5 if axis == "y" else 3)  # x labels are wide
+    tickvals, ticktext = money.ticks(low, high, lang, count=4 if axis == "y" else 3)  # x labels are wide
     update = fig.update_yaxes if axis == "y" else fig.update_xaxes
     update(tickmode="array", tickvals=tickvals, ticktext=ticktext)
 
@@ -128,7 +128,7 @@ def tier_mix(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
 def tier_bars(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=summary["tier"], y=summary["mrr"], name="MRR", marker_color=[TIER_COLORS[t] for t in summary["tier"]],
-                text=[f"{money.fmt(v)}<br>" + tr("fig_accounts_count", lang, n=f"{n:,}")
+                text=[f"{money.compact(v, lang)}<br>" + tr("fig_accounts_count", lang, n=f"{n:,}")
                       for v, n in zip(summary["mrr"], summary["accounts"], strict=True)],
                 textposition="outside", textangle=0, cliponaxis=False,
                 hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>")
@@ -235,8 +235,9 @@ def churn_counts(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: 
     _dates(fig, tickformat)
     fig = _layout(fig, title, yaxis_title=tr("fig_churned_accounts", lang))
     churned = money.round_ticks(0, float(frame["customers_churned"].max() or 1), 4, least_step=1)
-    fig.update_yaxes(range=[0, churned[-1]], tickmode="array", tickvals=churned, ticktext=[f"{v:,.0f}" for v in churned])
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
+    fig.update_yaxes(range=[0, churned[-1] * 1.12], tickmode="array", tickvals=churned, ticktext=[f"{v:,.0f}" for v in churned])
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
+                              "range": [0, float(frame["customers_at_start"].max() or 1) * 1.12],
                               "tickmode": "auto", "tickformat": ",d", "title": {"text": tr("fig_accounts_at_start", lang)}})
     return fig
 
@@ -257,13 +258,20 @@ def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja"
     """Cohorts (rows) by months since (columns): shares (retention) or, with ``amounts``, money per customer."""
     pivot = frame.pivot_table(index="cohort", columns="k", values=value)
     labels = [f"{c:%Y/%m}" for c in pivot.index]
-    cell = (lambda v: money.compact(v, lang)) if amounts else (lambda v: f"{v:.0%}")
+    top = float(pd.Series(pivot.to_numpy().ravel()).max()) if amounts and pivot.size else 0.0
+    # amounts in one form across the cells: exact below a million (¥9,983 beside ¥10,420, not ¥1万)
+    cell = (lambda v: money.fmt(v, lang) if top < 1e6 else money.compact(v, lang)) if amounts else (lambda v: f"{v:.0%}")
+    if amounts:
+        tickvals, ticktext = money.ticks(0, top if top == top else 1, lang, count=3)
+        colorbar = {"tickmode": "array", "tickvals": tickvals, "ticktext": ticktext}
+    else:
+        colorbar = {"tickformat": ".0%"}
     fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=[str(k) for k in pivot.columns], y=labels, colorscale="Blues",
                                zmin=0, zmax=1 if value == "logo_retention" else None,
                                text=[[("" if pd.isna(v) else cell(v)) for v in row] for row in pivot.to_numpy()],
                                texttemplate="%{text}", textfont={"size": 9},
                                hovertemplate="%{y} +%{x}: " + (money.d3("z") if amounts else "%{z:.1%}") + "<extra></extra>",
-                               colorbar={} if amounts else {"tickformat": ".0%"}))
+                               colorbar=colorbar))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=tr("fig_months_since", lang), type="category")
     fig = _layout(fig, title, height=max(360, 22 * len(labels) + 120))
@@ -427,7 +435,8 @@ def rate_by_tier(frame: pd.DataFrame, column: str, title: str, lang: str = "ja",
             continue
         labels = [f"{d:%Y/%m}" for d in rows["period_start"]]
         fig.add_bar(x=labels, y=rows[column], name=tier, marker_color=TIER_COLORS[tier],
-                    customdata=rows[base], hovertemplate="%{y:.1%} (n=%{customdata:,})")
+                    customdata=rows[base],
+                    hovertemplate=tr("fig_rate_hover", lang, rate="%{y:.1%}", n="%{customdata:,}") + "<extra></extra>")
     fig.update_layout(barmode="group")
     fig = _layout(fig, title)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import math
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -112,15 +111,29 @@ def d3(field: str) -> str:
     return f"{c.symbol}%{{{field}:,.{c.decimals}f}}"
 
 
-def ticks(low: float, high: float, lang: str = "ja", count: int = 5) -> tuple[list[float], list[str]]:
+def ticks(low: float, high: float, lang: str = "ja", count: int = 4) -> tuple[list[float], list[str]]:
     """Round tick values spanning [low, high] (about ``count`` of them) and their labels in the form the
     cards use ('¥3,600万', '$1.2M'), so an axis and the card above it read in one unit; exact amounts
     when the short form would give two ticks one label."""
     values = round_ticks(low, high, count)
-    labels = [_trimmed(compact(v, lang)) for v in values]
-    if len(set(labels)) < len(labels):
-        labels = [_trimmed(fmt(v, lang)) for v in values]
-    return values, labels
+    return values, axis_labels(values, lang)
+
+
+def axis_labels(values: list[float], lang: str = "ja") -> list[str]:
+    """Labels for the ticks of one axis, all in one unit chosen by the largest ('¥0, ¥50万, ¥100万',
+    never '¥5,000' beside '¥1万'), with as few decimals as tell them apart exactly."""
+    c = current()
+    big = max((abs(float(v)) for v in values), default=0.0)
+    if lang == "ja" and c.code == "JPY":
+        units = ((2e8, 1e8, "億"), (1e5, 1e4, "万"))
+    else:
+        units = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))
+    size, unit = next(((size, unit) for start, size, unit in units if big >= start), (1.0, ""))
+    for decimals in range(0, 4):
+        scaled = [float(v) / size for v in values]
+        if all(abs(x - round(x, decimals)) < 1e-9 for x in scaled):
+            break
+    return [f"{'-' if x < 0 else ''}{c.symbol}{abs(x):,.{decimals}f}{unit}" if x else f"{c.symbol}0" for x in scaled]
 
 
 def round_ticks(low: float, high: float, count: int = 5, least_step: float = 0.0) -> list[float]:
@@ -136,11 +149,6 @@ def round_ticks(low: float, high: float, count: int = 5, least_step: float = 0.0
     step = max(step, least_step)
     first = math.floor(low / step) * step
     return [round(first + i * step, 6) for i in range(int(math.ceil((high - first) / step)) + 1)]
-
-
-def _trimmed(label: str) -> str:
-    """A tick label without zeros after its decimal point that say nothing: '¥2.00億' -> '¥2億', '$1.50M' -> '$1.5M'."""
-    return re.sub(r"\.0+(?!\d)", "", re.sub(r"(\.\d*[1-9])0+(?!\d)", r"\1", label))
 
 
 def total(values) -> float:

@@ -83,8 +83,10 @@ if calls_tab.open:
                                                             format_func=ui.t),
                 **{k: st.column_config.NumberColumn(ui.t(f"rule_{k}"), min_value=0, step=1)
                    for k in ("max_days_to_renewal", "max_usage_score", "max_account_age_days", "min_days_since_contact")},
-                "action_ja": st.column_config.TextColumn(ui.t("rule_action_ja"), width="medium"),
-                "action_en": st.column_config.TextColumn(ui.t("rule_action_en"), width="medium"),
+                # the action in the user's language; the other language's text is kept (hidden), and a new
+                # rule's is filled from this one (actions.clean_rules)
+                f"action_{lang}": st.column_config.TextColumn(ui.t(f"rule_action_{lang}"), width="medium"),
+                f"action_{'en' if lang == 'ja' else 'ja'}": None,
             }
             if user.can_edit:
                 edited = st.data_editor(table, column_config=config, num_rows="dynamic", hide_index=True,

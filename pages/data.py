@@ -17,6 +17,22 @@ database = ui.db()
 
 DATASET_LABELS = {d: ui.t(f"ds_{d}") for d in schema.DATASETS}  # in the user's language, never the code
 
+
+def _coded(kind: str, code: str | None) -> str:
+    """An encoding or file format as the user reads it ('cp932' -> 'Shift_JIS（CP932）'); unknown: as stored."""
+    key = f"{kind}_{code}"
+    return ui.t(key) if code and key in i18n.MESSAGES else (code or "")
+
+
+def _who(name: str | None) -> str:
+    """Who imported: the user's name, with the way it came in words ('root (cli)' -> 'root（コマンド）')."""
+    name = name or ""
+    for suffix, key in ((" (cli)", "by_cli"), (" (demo)", "by_demo")):
+        if name.endswith(suffix):
+            name = name.removesuffix(suffix) + ui.t(key)
+    base = name.split("（")[0].split(" (")[0]
+    return ui.t("local_user") + name[len(base):] if base == "local" else name
+
 st.subheader(ui.t("upload"))
 if not user.can_edit:
     st.info(ui.t("viewer_cannot_edit"), icon=":material/lock:")
@@ -44,7 +60,8 @@ else:
             bar.empty()
         if plan is not None:
             raw = plan.raw
-            st.caption(ui.t("detected", fmt=raw.source_format, enc=raw.encoding or "—", sheet=raw.sheet or "—"))
+            st.caption(ui.t("detected", fmt=_coded("fmt", raw.source_format), enc=_coded("encname", raw.encoding) or "—",
+                            sheet=raw.sheet or "—"))
             for warning in plan.warnings(lang):
                 st.warning(warning, icon=":material/warning:")
             if raw.sheets and len(raw.sheets) > 1:
@@ -114,7 +131,9 @@ st.subheader(ui.t("history"))
 snapshots = importer.list_snapshots(database)
 if len(snapshots):
     shown = snapshots.assign(mode=snapshots["mode"].map(lambda m: ui.t(f"mode_{m}").split("（")[0].split(" (")[0]),
-                             encoding=snapshots["encoding"].fillna(""), sheet=snapshots["sheet"].fillna(""),
+                             encoding=snapshots["encoding"].map(lambda e: _coded("encname", e)),
+                             source_format=snapshots["source_format"].map(lambda f: _coded("fmt", f)),
+                             imported_by=snapshots["imported_by"].map(_who), sheet=snapshots["sheet"].fillna(""),
                              dataset=snapshots["dataset"].map(DATASET_LABELS))
     st.dataframe(shown, hide_index=True, placeholder="", width="stretch", column_order=[
         # what a user looks for first (which file, when, how many rows) fits at 1024 px; the rest scrolls

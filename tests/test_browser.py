@@ -168,7 +168,7 @@ def test_editor_uploads_cp932_and_visits_every_page(server, browser):
                     "Z002,髙島屋テスト,小売,佐藤,ライト,abc,2026/10/1,,,契約中,紹介,\r\n".encode("cp932"))
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
     wait_idle(page)
-    page.get_by_text("cp932").first.wait_for(timeout=30_000)
+    page.get_by_text("Shift_JIS（CP932）").first.wait_for(timeout=30_000)  # the encoding it found, in words
     assert page.get_by_text("取り込めない行: 1行").count() == 1
     page.screenshot(path=str(SHOTS / "ja_1440_data_upload.png"), full_page=True)
     page.get_by_role("button", name="この内容で取り込む").click()

@@ -78,7 +78,8 @@ def test_the_as_of_day_is_cut_to_the_data_only_past_its_last_month():
 
 
 def test_an_amount_axis_reads_like_the_cards():
-    """The MRR trend's axis read 40,000,000 under a sideways '¥' while the card above said ¥3,990万."""
+    """The MRR trend's axis read 40,000,000 under a sideways '¥' while the card above said ¥3,990万; an
+    axis then read '¥5,000' beside '¥1万': one unit per axis, chosen by its largest tick."""
     import datetime as dt
 
     import pandas as pd
@@ -90,8 +91,10 @@ def test_an_amount_axis_reads_like_the_cards():
         [35_000_000, 40_000_000, 45_000_000, 50_000_000, 55_000_000],
         ["¥3,500万", "¥4,000万", "¥4,500万", "¥5,000万", "¥5,500万"])
     assert money.ticks(0, 479_000_000, "ja")[1] == ["¥0", "¥1億", "¥2億", "¥3億", "¥4億", "¥5億"]
-    assert money.ticks(0, 14_000, "en", count=3)[1] == ["¥0", "¥5,000", "¥10K", "¥15K"]
+    assert money.ticks(0, 14_000, "ja")[1] == ["¥0", "¥5,000", "¥10,000", "¥15,000"]
+    assert money.ticks(0, 14_000, "en")[1] == ["¥0", "¥5K", "¥10K", "¥15K"]
     assert money.ticks(-860_000, 1_490_000, "ja")[1] == ["-¥100万", "-¥50万", "¥0", "¥50万", "¥100万", "¥150万"]
+    assert money.axis_labels([0, 5_000, 10_000, 15_000, 200_000], "ja") == ["¥0", "¥0.5万", "¥1.0万", "¥1.5万", "¥20.0万"]
     months = [dt.date(2026, m, 1) for m in (8, 9, 10)]
     movements = pd.DataFrame({"month": months, "start": [38e6, 39e6, 39_453_000], "end": [39e6, 39_453_000, 40_035_000],
                               "new": [1.2e6, 1.0e6, 1.23e6], "reactivation": [0.0, 0.0, 0.0],
@@ -99,8 +102,25 @@ def test_an_amount_axis_reads_like_the_cards():
                               "churn": [0.4e6, 0.7e6, 0.86e6]})
     trend = figures.mrr_trend(movements, "MRR推移", "ja")
     assert list(trend.layout.yaxis.ticktext) == ["¥0", "¥1,000万", "¥2,000万", "¥3,000万", "¥4,000万", "¥5,000万"]
+    assert list(trend.layout.yaxis.tickvals) == [0, 10_000_000, 20_000_000, 30_000_000, 40_000_000, 50_000_000]
     assert not trend.layout.yaxis.title.text  # the ticks carry the currency: no sideways '¥'
     fall = figures.waterfall(movements.iloc[-1], "MRRの増減内訳", "ja")
     assert "¥4,000万" in fall.layout.yaxis.ticktext and fall.data[0].text[1] == "¥123万"
     bars = figures.movements_bars(movements, "増減", "ja")
     assert list(bars.layout.yaxis.ticktext) == ["-¥100万", "-¥50万", "¥0", "¥50万", "¥100万", "¥150万"]
+
+
+def test_few_churned_accounts_are_not_slivers_beside_the_accounts_at_start():
+    """Two or three churned accounts a month were drawn on the axis of 250 accounts at start."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard import figures
+
+    frame = pd.DataFrame({"period_start": [dt.date(2026, m, 1) for m in (8, 9, 10)],
+                          "customers_at_start": [270, 275, 281], "customers_churned": [2, 3, 3]})
+    fig = figures.churn_counts(frame, "期首顧客数と解約数", "ja")
+    churned, at_start = fig.data
+    assert list(churned.y) == [2, 3, 3] and churned.yaxis in (None, "y") and at_start.yaxis == "y2"
+    assert list(fig.layout.yaxis.tickvals) == [0, 1, 2, 3] and fig.layout.yaxis.range[1] > 3  # room above the bars

@@ -61,7 +61,7 @@ def test_upload_through_the_widget_commits_a_snapshot(app_db):
     body = "取引先ID,接触日,対応種別\r\nC10001,2026/10/30,QBR\r\nC10002,来週,電話\r\n".encode("cp932")
     at.file_uploader(key="up_file").upload("接点_追加.csv", body, "text/csv").run()
     assert not at.exception
-    assert any("cp932" in c.value for c in at.caption)
+    assert any("Shift_JIS（CP932）" in c.value for c in at.caption)  # the encoding it found, in words
     assert any("取り込めない行: 1行" in e.label for e in at.expander)
     at.button[[b.label for b in at.button].index("この内容で取り込む")].click().run()
     assert any("接点_追加.csv を取り込みました: 1行（除外 1行）" in s.value for s in at.success)
