@@ -160,6 +160,13 @@ def pct(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
+def points(value: float | None, digits: int = 1) -> str:
+    """A change of a rate, in percentage points: 0.02 -> '+2.0pt' (a rate going 10% -> 12% is not '+2.0%')."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:+.{digits}f}pt"
+
+
 def integer(value: float | int | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"

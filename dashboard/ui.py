@@ -412,8 +412,8 @@ def column_config(name: str, columns: list[str] | None = None) -> dict:
             continue
         label, fmt = col.label(lang()), col.fmt
         out[col.name] = (
-            # amounts and scores narrow, so a list's reasons stay on screen at 1024 px
-            st.column_config.NumberColumn(label, format=money.column_format(), width="small") if fmt == "money" else
+            # amounts as wide as they need (a narrow column cut '¥26,067,000' to '26,067,000'), scores narrow
+            st.column_config.NumberColumn(label, format=money.column_format()) if fmt == "money" else
             st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.0f", width="small")
             if fmt == "score" else
             st.column_config.NumberColumn(label, format="%+.1f") if fmt == "delta" else

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import figures, money, ui, views
-from dashboard.i18n import integer, pct
+from dashboard.i18n import integer, pct, points
 
 st.title(ui.t("page_overview"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
@@ -20,14 +20,14 @@ mrr, mrr_delta = money.card_with_delta(k["mrr"], k["mrr_delta"], lang)
 cards[1].metric(ui.t("kpi_mrr"), mrr, delta=mrr_delta, help=f'{money.fmt(k["mrr"])} — {ui.help_for("mrr")}', border=True)
 arr, arr_delta = money.card_with_delta(k["mrr"] * 12, k["mrr_delta"] * 12, lang)
 cards[2].metric(ui.t("kpi_arr"), arr, delta=arr_delta, help=ui.help_for("mrr"), border=True)
-cards[3].metric(ui.t("kpi_nrr"), pct(k["nrr"]), delta=pct(k["nrr_delta"]), help=ui.help_for("nrr"), border=True)
+cards[3].metric(ui.t("kpi_nrr"), pct(k["nrr"]), delta=points(k["nrr_delta"]), help=ui.help_for("nrr"), border=True)
 cards = st.columns(4)
-cards[0].metric(ui.t("kpi_churn", month=month), pct(k["churn_rate"], 2), delta=pct(k["churn_rate_delta"], 2),
+cards[0].metric(ui.t("kpi_churn", month=month), pct(k["churn_rate"], 2), delta=points(k["churn_rate_delta"], 2),
                 delta_color="inverse", help=ui.help_for("customer_churn"), border=True)
 cards[1].metric(ui.t("kpi_rev_churn", month=month), pct(k["gross_revenue_churn"], 2),
-                delta=pct(k["gross_revenue_churn_delta"], 2),
+                delta=points(k["gross_revenue_churn_delta"], 2),
                 delta_color="inverse", help=ui.help_for("revenue_churn"), border=True)
-cards[2].metric(ui.t("kpi_red_share"), pct(k["red_share"]), delta=pct(k["red_share_delta"]), delta_color="inverse",
+cards[2].metric(ui.t("kpi_red_share"), pct(k["red_share"]), delta=points(k["red_share_delta"]), delta_color="inverse",
                 help=ui.help_for("red_share"), border=True)
 cards[3].metric(ui.t("kpi_renewals"), integer(k["renewals"]), delta=money.compact(k["renewals_mrr"], lang),
                 delta_color="off", delta_arrow="off", delta_description="MRR", help=ui.help_for("renewals"),

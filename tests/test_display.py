@@ -124,3 +124,10 @@ def test_few_churned_accounts_are_not_slivers_beside_the_accounts_at_start():
     churned, at_start = fig.data
     assert list(churned.y) == [2, 3, 3] and churned.yaxis in (None, "y") and at_start.yaxis == "y2"
     assert list(fig.layout.yaxis.tickvals) == [0, 1, 2, 3] and fig.layout.yaxis.range[1] > 3  # room above the bars
+
+
+def test_a_rate_changes_by_points_not_percent():
+    """NRR going from 100.4% to 102.4% read '2.0%' on its card: a change of a rate is in points."""
+    from dashboard.i18n import points
+
+    assert (points(0.02), points(-0.0002, 2), points(None)) == ("+2.0pt", "-0.02pt", "—")

@@ -22,6 +22,7 @@ ALLOWED = {
     "QBR", "SaaS", "AUC", "ROC", "URL", "MB", "GB", "Excel", "UTF", "BOM", "CP", "Shift_JIS", "ID", "Tier",
     "Parquet", "xlsx", "English", "Language",  # the language switch names the other language in itself
     "Asia", "Tokyo", "UTC",  # time zone names
+    "pt",  # percentage points (前月比+2.0pt)
 }
 
 
@@ -48,6 +49,11 @@ def shown_text(at: AppTest) -> list[tuple[str, str]]:
             out.append((kind, e.label))
             if kind in ("selectbox", "radio") and e.label not in DATA_PICKERS:  # formatted options
                 out += [(f"{kind} option", str(o)) for o in e.options]
+    for e in at.metric:  # a card's value and change ('None' or '12k' there would be read too)
+        out += [("metric value", str(e.value)), ("metric change", str(e.delta or ""))]
+    for e in at.multiselect:
+        if e.label not in DATA_PICKERS:
+            out += [("multiselect option", str(o)) for o in e.options]
     for kind in ("tabs", "pills", "segmented_control", "download_button"):
         for e in at.get(kind):
             out.append((kind, getattr(e.proto, "label", "")))
