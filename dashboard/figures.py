@@ -258,11 +258,12 @@ def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja"
     """Cohorts (rows) by months since (columns): shares (retention) or, with ``amounts``, money per customer."""
     pivot = frame.pivot_table(index="cohort", columns="k", values=value)
     labels = [f"{c:%Y/%m}" for c in pivot.index]
-    top = float(pd.Series(pivot.to_numpy().ravel()).max()) if amounts and pivot.size else 0.0
+    cells = pd.Series(pivot.to_numpy().ravel()).dropna()
+    top = float(cells.max()) if amounts and len(cells) else 0.0
     # amounts in one form across the cells: exact below a million (¥9,983 beside ¥10,420, not ¥1万)
     cell = (lambda v: money.fmt(v, lang) if top < 1e6 else money.compact(v, lang)) if amounts else (lambda v: f"{v:.0%}")
     if amounts:
-        tickvals, ticktext = money.ticks(0, top if top == top else 1, lang, count=3)
+        tickvals, ticktext = money.ticks(float(cells.min()) if len(cells) else 0.0, top or 1.0, lang, count=3)  # the scale's own range
         colorbar = {"tickmode": "array", "tickvals": tickvals, "ticktext": ticktext}
     else:
         colorbar = {"tickformat": ".0%"}
@@ -465,7 +466,7 @@ def d2c_channels(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure
     frame = frame.sort_values("revenue_per_customer")
     fig = go.Figure(go.Bar(
         y=plain_all(frame["channel"]), x=frame["revenue_per_customer"].astype(float), orientation="h", marker_color="#4a90c2",
-        text=[tr("fig_channel_text", lang, repeat=f"{r:.0%}", n=f"{n:,}")
+        text=[tr("fig_channel_text", lang, repeat=f"{r:.1%}", n=f"{n:,}")  # as on the repeat-rate card
               for r, n in zip(frame["repeat_rate"], frame["customers"], strict=True)],
         textposition="auto", hovertemplate="%{y}: " + money.d3("x") + "<extra></extra>"))
     fig = _layout(fig, title, height=max(260, 80 + 40 * len(frame)))

@@ -243,7 +243,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "kpi_arr": ("ARR", "ARR"),
     "kpi_churn": ("顧客解約率（{month}）", "Customer churn ({month})"),
     # card labels: a zero-width space where a narrow card may break the line (cards break nowhere else)
-    "kpi_rev_churn": ("グロス・レベニュー\u200bチャーン（{month}）", "Gross revenue churn ({month})"),
+    "kpi_rev_churn": ("グロス・\u200bレベニュー\u200bチャーン（{month}）", "Gross revenue churn ({month})"),
     "gross_revenue_churn": ("グロス・レベニューチャーン", "Gross revenue churn"),
     "net_revenue_churn": ("ネット・レベニューチャーン", "Net revenue churn"),
     "churned_mrr_rate": ("解約MRR率", "Churned MRR rate"),
@@ -277,6 +277,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "tier_health_mix": ("ティア別 ヘルス構成", "Health mix by tier"),
     "tier_churn": ("ティア別 顧客解約率（月次、期首時点のティア）", "Customer churn by tier (monthly, tier at period start)"),
     "tier_playbook": ("ティア別のカバレッジとKPI", "Coverage model and KPIs per tier"),
+    "tier_coverage_model": ("対応モデル", "Coverage model"),
     "tier_migration": ("ティア移動（{d1} → {d2}）", "Tier migration ({d1} → {d2})"),
     "tier_accounts": ("{tier} の顧客一覧", "{tier} accounts"),
     "migration_from": ("比較元の日付", "Compare from"),

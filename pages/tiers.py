@@ -50,7 +50,7 @@ kpis = views.tier_kpis(ui.q, f.start, f.as_of)
 kpis["coverage"] = kpis["coverage"].map(lambda c: ui.t(f"coverage_{c}"))
 st.dataframe(kpis, hide_index=True, placeholder="", width="stretch", column_config={
     **ui.column_config("tier_summary"), **ui.column_config("tier_opportunities"),
-    "coverage": st.column_config.TextColumn(ui.t("tier_playbook"), width="medium")})
+    "coverage": st.column_config.TextColumn(ui.t("tier_coverage_model"), width="medium")})
 
 default_from = max(f.start, f.as_of - dt.timedelta(days=365))
 d1 = st.date_input(ui.t("migration_from"), value=default_from, max_value=f.as_of, format="YYYY/MM/DD", key="mig_from")

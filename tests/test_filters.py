@@ -162,7 +162,7 @@ def test_overview_with_a_tier_filter_shows_the_tiers_own_kpis(tier1, monkeypatch
     assert shown["MRR"] == money.card(k["mrr"], "ja")
     month = f"{k['churn_month'].year}/{k['churn_month'].month:02d}"
     assert shown[f"顧客解約率（{month}）"] == pct(k["churn_rate"], 2)
-    assert shown[f"グロス・レベニュー\u200bチャーン（{month}）"] == pct(k["gross_revenue_churn"], 2)  # breaks at the zero-width space
+    assert shown[f"グロス・\u200bレベニュー\u200bチャーン（{month}）"] == pct(k["gross_revenue_churn"], 2)  # breaks at the zero-width space
     assert shown["NRR（12か月）"] == pct(k["nrr"])
     assert shown["90日以内の更新"] == integer(k["renewals"])
     # the at-risk table lists only Tier1 accounts
