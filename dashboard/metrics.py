@@ -11,10 +11,17 @@ import math
 import pandas as pd
 
 from dashboard import money
-from dashboard import periods as P
 from dashboard import results as R
 from dashboard import settings as S
 from dashboard.db import Database
+from dashboard.periods import EARLIEST, month_ends, validation_days  # noqa: F401 - the metrics' names for them
+from dashboard.results.health_weights import (  # noqa: F401 - the metrics' names for them
+    SUGGESTED_TOP_WEIGHT,
+    suggest_weights,
+    suggested_config,
+    suggestion_views,
+    with_weights,
+)
 from dashboard.results.scope import TIERS as TIER_NAMES
 
 TIERS = TIER_NAMES  # one list of tiers (the filters validate against it)
@@ -29,7 +36,6 @@ TIER_PLAYBOOK = {
               "kpis": ["churn_rate", "health_mix", "onboarding"]},
 }
 
-EARLIEST = dt.date(1900, 1, 1)
 
 
 def data_bounds(db: Database) -> dict:
@@ -129,26 +135,10 @@ def health_scores(db: Database, as_of: dt.date, config: dict | None = None, with
     return scores.reset_index(drop=True)
 
 
-def month_ends(start: dt.date, as_of: dt.date) -> list[dt.date]:
-    """The last day of each month from ``start``'s month until before ``as_of``, then ``as_of`` itself."""
-    days, month = [], start.replace(day=1)
-    while (end := P.add_months(month, 1) - dt.timedelta(days=1)) < as_of:
-        days.append(end)
-        month = P.add_months(month, 1)
-    return [*days, as_of]
-
-
 def band_history(db: Database, as_of: dt.date, start: dt.date, config: dict | None = None,
                  scope: R.Scope | None = None) -> pd.DataFrame:
     """Accounts per band at each month end from ``start`` to ``as_of`` (and at as_of itself)."""
     return R.run(db, "band_history", scope, as_of=as_of, days=month_ends(start, as_of), config=config)
-
-
-def validation_days(as_of: dt.date, months_back: int = 6, horizon_days: int = 90) -> list[dt.date]:
-    """The past days the validation scores: month starts 4 to 3 + months_back months back whose following
-    horizon has fully passed by as_of."""
-    return [past for k in range(months_back, 0, -1)
-            if (past := P.add_months(as_of.replace(day=1), -k - 3)) + dt.timedelta(days=horizon_days) <= as_of]
 
 
 def health_validation(db: Database, as_of: dt.date, config: dict | None = None, months_back: int = 6,
@@ -186,29 +176,6 @@ def _validated(db: Database, config: dict, params: dict, scope: R.Scope | None,
     bands = R.run(db, "health_validation_bands", scope, fetch=fetch, config=config, **params)
     auc = R.run(db, "health_validation_score_auc", scope, fetch=fetch, config=config, **params)["auc"]
     return bands, (None if auc.empty or pd.isna(auc.iloc[0]) else float(auc.iloc[0]))
-
-
-def suggested_config(config: dict, suggested: pd.DataFrame) -> dict | None:
-    """The configuration with the suggested weights, or None when there is no suggestion or it changes
-    nothing."""
-    if suggested is None or suggested.empty:
-        return None
-    weights = dict(zip(suggested["measure"], suggested["suggested"], strict=True))
-    proposal = with_weights(config, weights)
-    return None if proposal["measures"] == config["measures"] else proposal
-
-
-def suggestion_views(as_of: dt.date, fetch: R.runner.Fetch, horizon_days: int = 90) -> list[tuple[str, dict]]:
-    """The results the Health page asks for to preview the suggested weights (the validation under them) on
-    ``as_of`` with no filters: none when nothing is suggested. ``prepare`` keeps them beside the page views."""
-    config = fetch("health_config")
-    params = {"as_of": as_of, "days": validation_days(as_of, horizon_days=horizon_days), "horizon_days": horizon_days}
-    if not params["days"] or not config["measures"]:
-        return []
-    proposal = suggested_config(config, suggest_weights(fetch("health_validation_auc", **params), config))
-    if proposal is None:
-        return []
-    return [(name, {**params, "config": proposal}) for name in ("health_validation_bands", "health_validation_score_auc")]
 
 
 BANDS = ("red", "yellow", "green")
@@ -249,9 +216,6 @@ def validates_better(preview: dict, tolerance: float = 1e-9) -> bool:
     return min(steps) >= 0 and max(steps) > 0
 
 
-SUGGESTED_TOP_WEIGHT = 3.0
-
-
 def measures_from_rows(rows: list[dict]) -> list[dict]:
     """Health measures as the editor left them: the source follows the name (days since contact reads
     touchpoints, anything else a usage column), blanks take the defaults; a name given twice counts once."""
@@ -272,28 +236,6 @@ def measures_from_rows(rows: list[dict]) -> list[dict]:
             "target": float(row["target"]) if row.get("target") is not None else (14.0 if contact else None),
         })
     return out
-
-
-def suggest_weights(auc: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Weights that follow the validation: each measure's weight in proportion to how much better than chance
-    it separates the accounts that churned (AUC − 0.5), the best one at 3, rounded to halves; a measure no
-    better than chance gets 0 (switched off). Empty when no measure beats chance."""
-    current = {m["name"]: float(m.get("weight", 0)) for m in config["measures"]}
-    if auc.empty:
-        return pd.DataFrame(columns=["measure", "auc", "weight", "suggested"])
-    lift = {m: max(0.0, (a or 0.5) - 0.5) for m, a in zip(auc["measure"], auc["auc"], strict=True)}
-    best = max(lift.values())
-    if best <= 0:
-        return pd.DataFrame(columns=["measure", "auc", "weight", "suggested"])
-    out = auc.assign(weight=[current.get(m, 0.0) for m in auc["measure"]],
-                     suggested=[round(lift[m] / best * SUGGESTED_TOP_WEIGHT * 2) / 2 for m in auc["measure"]])
-    return out.sort_values(["suggested", "measure"], ascending=[False, True], ignore_index=True)
-
-
-def with_weights(config: dict, weights: dict[str, float]) -> dict:
-    """The health configuration with new weights for the measures named (the others unchanged)."""
-    return {**config, "measures": [{**m, "weight": float(weights.get(m["name"], m.get("weight", 0)))}
-                                   for m in config["measures"]]}
 
 
 def roc_auc(scores: pd.Series, churned: pd.Series) -> float | None:

@@ -84,3 +84,28 @@ def today(time_zone: str | None = None) -> dt.date:
         return dt.datetime.now(ZoneInfo(time_zone or "Asia/Tokyo")).date()
     except (ZoneInfoNotFoundError, ValueError):
         return dt.date.today()
+
+
+# The earliest day any data may have: 'from the beginning'.
+EARLIEST = dt.date(1900, 1, 1)
+
+
+def month_ends(start: dt.date, as_of: dt.date) -> list[dt.date]:
+    """The last day of each month from ``start``'s month until before ``as_of``, then ``as_of`` itself."""
+    days, month = [], start.replace(day=1)
+    while (end := add_months(month, 1) - dt.timedelta(days=1)) < as_of:
+        days.append(end)
+        month = add_months(month, 1)
+    return [*days, as_of]
+
+
+def validation_days(as_of: dt.date, months_back: int = 6, horizon_days: int = 90) -> list[dt.date]:
+    """The past days the validation scores: month starts 4 to 3 + months_back months back whose following
+    horizon has fully passed by as_of."""
+    return [past for k in range(months_back, 0, -1)
+            if (past := add_months(as_of.replace(day=1), -k - 3)) + dt.timedelta(days=horizon_days) <= as_of]
+
+
+def last_complete_month(as_of: dt.date) -> dt.date:
+    """The last month that has fully ended by the as-of day (the as-of month if as_of is its last day)."""
+    return add_months((as_of + dt.timedelta(days=1)).replace(day=1), -1)

@@ -16,6 +16,7 @@ from dashboard import money
 from dashboard import periods as P
 from dashboard.i18n import measure_label, t
 from dashboard.metrics import TIER_PLAYBOOK, month_ends
+from dashboard.periods import last_complete_month  # noqa: F401 - pages and tests read it here
 from dashboard.results import Scope, call
 
 Q = Callable[..., object]
@@ -37,11 +38,6 @@ def caller(db, scope: Scope | None = None, known: dict | None = None) -> Q:
             memo[key] = call(db, name, scope, fetch=q, **params)
         return memo[key]
     return q
-
-
-def last_complete_month(as_of: dt.date) -> dt.date:
-    """The last month that has fully ended by the as-of day (the as-of month if as_of is its last day)."""
-    return P.add_months((as_of + dt.timedelta(days=1)).replace(day=1), -1)
 
 
 def kpis(q: Q, as_of: dt.date, start: dt.date | None = None) -> dict:

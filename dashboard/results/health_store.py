@@ -113,7 +113,7 @@ def page_days(as_of: dt.date, first: dt.date | None, config: dict) -> dict[dt.da
     """The (as-of day -> days) the pages score when opened on ``as_of`` with the default period: the
     account list and its change (as_of and as_of - compare days), the KPI cards' previous month end, the
     band trend's month ends over the last year, and the validation's past days."""
-    from dashboard.metrics import month_ends, validation_days
+    from dashboard.periods import month_ends, validation_days
 
     start = P.default_start(as_of, first)
     prev = as_of.replace(day=1) - dt.timedelta(days=1)

@@ -276,7 +276,7 @@ def _keep_page_views(db: Database, engine: Any, done: dict[str, int]) -> None:
 def extra_views(as_of: dt.date, fetch: Any) -> list[tuple[str, dict[str, Any]]]:
     """What the pages also ask for on ``as_of`` that depends on the data, so page_views cannot list it: the
     Health page's preview of the weights its validation suggests (the validation under them)."""
-    from dashboard.metrics import suggestion_views
+    from dashboard.results.health_weights import suggestion_views
 
     return suggestion_views(as_of, fetch)
 
@@ -300,8 +300,7 @@ def page_views(as_of: dt.date, start: dt.date) -> list[tuple[str, dict[str, Any]
     ``start`` and no filters: the sidebar's defaults; with ``extra_views``, what depends on the data.
     tests/test_result_store.py opens every page and checks that it asks for nothing else, so this list
     cannot drift from the pages."""
-    from dashboard.metrics import EARLIEST, month_ends, validation_days
-    from dashboard.views import last_complete_month
+    from dashboard.periods import EARLIEST, last_complete_month, month_ends, validation_days
 
     month = start.replace(day=1)
     prev_end = as_of.replace(day=1) - dt.timedelta(days=1)
