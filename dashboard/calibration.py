@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dashboard import metrics as M
+from dashboard import periods as P
 from dashboard.db import Database
 from dashboard.results import Scope
 
@@ -33,7 +34,7 @@ def saas_drivers(db: Database, as_of: dt.date, scope: Scope | None = None) -> di
     if active.empty:
         return None
     first_incomplete = (as_of + dt.timedelta(days=1)).replace(day=1)
-    start = M.P.add_months(first_incomplete, -6)
+    start = P.add_months(first_incomplete, -6)
     churn = M.churn(db, as_of, "month", start, scope=scope)
     churn = churn[churn["complete"] & churn["customer_churn_rate"].notna()].tail(6)
     monthly_churn = float(churn["customer_churn_rate"].mean()) if len(churn) else None

@@ -19,6 +19,7 @@ from dashboard import (
     metrics,
     money,
     parsing,
+    periods,
     report,
     results,
     simulator,
@@ -141,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="print the headline figures as JSON")
     p.add_argument("--as-of", type=_date)
-    p.add_argument("--period", choices=metrics.P.GRAINS, default="month")
+    p.add_argument("--period", choices=periods.GRAINS, default="month")
     p.add_argument("--from", dest="start", type=_date)
     p.add_argument("--segment-by", choices=importer.schema.SEGMENT_COLUMNS)
     p.add_argument("--tier-thresholds", type=_thresholds)

@@ -58,7 +58,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     """Every section over the accounts in ``scope`` (all accounts when empty)."""
     requested = as_of or M.default_as_of(db)
     data_end = R.call(db, "data_bounds")["series_last"]
-    as_of = M.P.within_data(requested, data_end)  # after the data's end is unknown, never zero
+    as_of = P.within_data(requested, data_end)  # after the data's end is unknown, never zero
     rule = R.tier_rule(db, as_of)
     if thresholds:
         rule = {**rule, "thresholds": [float(thresholds[0]), float(thresholds[1])], "auto": False}
@@ -67,7 +67,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     q = views.caller(db, scope, known={"tier_rule": rule})
     accounts = q("accounts", as_of=as_of)
     churn = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, tier_rule=rule)
-    movements = M.mrr_movements(db, as_of, start or M.P.add_months(as_of.replace(day=1), -12), scope=scope)
+    movements = M.mrr_movements(db, as_of, start or P.add_months(as_of.replace(day=1), -12), scope=scope)
     out: dict = {
         "as_of": as_of.isoformat(),
         "data_ends": data_end.isoformat() if data_end else None,

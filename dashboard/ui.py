@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, i18n, metrics, money, results, sessions
+from dashboard import auth, export, i18n, metrics, money, periods, results, sessions
 from dashboard.db import APP_LINGER_SECONDS, Database, DatabaseError, default_path
 
 
@@ -143,7 +143,7 @@ def _copied(value: Any) -> Any:
 
 def today() -> dt.date:
     """Today in the workspace's time zone (setting ``time_zone``)."""
-    return metrics.P.today(q("settings")["time_zone"])
+    return periods.today(q("settings")["time_zone"])
 
 
 def scope_now() -> results.Scope:
@@ -314,7 +314,7 @@ def sidebar(user: auth.User) -> Filters | None:
         # one decades ahead would draw empty months up to it).
         wanted_as_of, wanted_start = _param_date("as_of"), _param_date("from")
         as_of_default = min(max(wanted_as_of or default_as_of, first), last)
-        start_default = wanted_start or metrics.P.default_start(default_as_of, first)
+        start_default = wanted_start or periods.default_start(default_as_of, first)
         start_default = min(max(start_default, first), as_of_default)
         if "f_as_of" not in st.session_state and (
                 (wanted_as_of and wanted_as_of != as_of_default) or (wanted_start and wanted_start != start_default)):
@@ -346,7 +346,7 @@ def sidebar(user: auth.User) -> Filters | None:
             selected = {column: st.multiselect(t(FILTER_LABELS[column]), options[column], key=f"f_{column}",
                                                placeholder=t("all"), select_all=False)  # its label is English only
                         for column in shown}
-        effective = metrics.P.within_data(as_of, bounds["series_last"])
+        effective = periods.within_data(as_of, bounds["series_last"])
         summary.markdown(filter_summary(effective, min(start, effective), selected))
         # Which data this page shows: every figure of one run comes from this one version; how old it is.
         last = q("last_import")

@@ -125,3 +125,28 @@ def test_engine_shows_and_refuses_spark_without_its_data_folder(tmp_path, capsys
     assert code == 2 and "--spark-data" in err and not out
     code, out, _ = run(capsys, "--db", db, "engine", "duckdb")
     assert code == 0 and json.loads(out) == {"engine": {"name": "duckdb"}}
+
+
+def test_import_reports_commit_and_ready_seconds(tmp_path, capsys, monkeypatch):
+    """What a user waits for is the import until its figures are ready, the refresh after the commit
+    included: ready_seconds counts it; --no-wait returns after the commit and says nothing is ready."""
+    from dashboard import workspace
+
+    refreshed = []
+
+    def slow_refresh(db, **kwargs):
+        refreshed.append(kwargs)
+        time.sleep(0.4)
+
+    monkeypatch.setattr(workspace, "refresh", slow_refresh)
+    db = str(tmp_path / "c.duckdb")
+    csv = tmp_path / "accounts.csv"
+    csv.write_text("account_id,mrr,contract_start\nA1,1000,2024-04-01\n")
+    code, out, _ = run(capsys, "--db", db, "import", str(csv), "--dataset", "accounts")
+    result = json.loads(out)
+    assert code == 0 and len(refreshed) == 1
+    assert result["ready_seconds"] >= result["commit_seconds"] + 0.4
+    csv.write_text("account_id,mrr,contract_start\nA1,1000,2024-04-01\nA2,2000,2024-05-01\n")
+    code, out, _ = run(capsys, "--db", db, "import", str(csv), "--dataset", "accounts", "--no-wait")
+    result = json.loads(out)
+    assert code == 0 and len(refreshed) == 1 and result["ready_seconds"] is None and result["commit_seconds"] > 0
