@@ -347,7 +347,7 @@ def grid_heatmap(z: list[list[float]], x: list[float], y: list[float], x_label: 
 
 
 def purchase_distribution(dist: dict[str, float], title: str, lang: str = "ja") -> go.Figure:
-    labels = [tr("fig_times", lang, k=k) for k in dist]
+    labels = [tr("fig_times_or_more", lang, k=k[:-1]) if k.endswith("+") else tr("fig_times", lang, k=k) for k in dist]
     fig = go.Figure(go.Bar(x=labels, y=list(dist.values()), marker_color="#4a90c2",
                            text=[f"{v:.0%}" for v in dist.values()], textposition="auto"))
     fig = _layout(fig, title)

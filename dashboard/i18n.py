@@ -326,6 +326,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "uploader_button": ("ファイルを選ぶ", "Choose a file"),
     "by_cli": ("（コマンド）", " (command line)"), "by_demo": ("（デモデータ）", " (demo data)"),
     "local_user": ("この端末の利用者", "local user"),
+    "tz_Asia/Tokyo": ("日本時間（Asia/Tokyo）", "Japan time (Asia/Tokyo)"), "tz_UTC": ("協定世界時（UTC）", "UTC"),
     "encname_utf-8": ("UTF-8", "UTF-8"), "encname_utf-8-sig": ("UTF-8（BOM付き）", "UTF-8 (BOM)"),
     "encname_cp932": ("Shift_JIS（CP932）", "Shift_JIS (CP932)"),
     "fig_rate_hover": ("{rate}（対象 {n}社）", "{rate} (of {n})"),
@@ -422,6 +423,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "tier_none": ("顧客でない", "not a customer"),
     "fig_months_since": ("コホート月からの経過月数", "Months since the cohort month"),
     "fig_times": ("{k}回", "{k}×"),
+    "fig_times_or_more": ("{k}回以上", "{k}× or more"),
     # simulator and data page labels
     "sim_shares_normalised": ("割合の合計が {total} です。100% になるよう正規化して計算しています。", "Shares add up to {total}; they are normalised to 100%."),
     "sim_reps_cost": ("月額コスト {cost}", "cost {cost}/month"),

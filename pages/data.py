@@ -189,7 +189,7 @@ with st.form("settings"):
     currency = c2.selectbox(ui.t("currency"), codes, index=codes.index(conf["currency"]) if conf["currency"] in codes else 0,
                             format_func=lambda c: getattr(money.CURRENCIES[c], f"label_{lang}"), disabled=not user.can_edit)
     tz = c3.selectbox(ui.t("time_zone"), ["Asia/Tokyo", "UTC"], index=0 if conf["time_zone"] == "Asia/Tokyo" else 1,
-                      disabled=not user.can_edit)
+                      format_func=lambda z: ui.t(f"tz_{z}"), disabled=not user.can_edit)
     if st.form_submit_button(ui.t("save"), disabled=not user.can_edit):
         changed = {k: v for k, v in (("fiscal_year_start", int(fy)), ("currency", currency), ("time_zone", tz))
                    if v != conf[k]}  # only what changed: each change is a new data version

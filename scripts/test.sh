@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up (Python packages and Debian's chromium for the browser tests) and run the whole test suite.
+# Set up (Python packages and Debian's chromium for the browser tests) and run the whole test suite
+# (scripts/test.sh --fast: the quick lane, see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
@@ -21,4 +22,10 @@ fi
 [ "$(id -u)" = 0 ] && export DASHBOARD_NO_SKIPS=1
 bash scripts/setup.sh dev
 .venv/bin/ruff check .
+# --fast: the daily loop (minutes): everything but the browser, Spark, soak/load and slow-marked tests.
+# CI and the README's quick start run the whole suite (no argument).
+if [ "${1:-}" = --fast ]; then
+  shift
+  set -- -m "not browser and not spark and not system and not slow" "$@"
+fi
 exec .venv/bin/python -m pytest -q "$@"

@@ -25,6 +25,8 @@ def test_import_benchmark_smoke_run_at_s(tmp_path):
         ("accounts", "cp932"), ("usage", "csv"), ("usage", "cp932"), ("mrr", "csv"), ("orders", "csv"),
         ("orders", "parquet"), ("touchpoints", "csv")]
     assert all(r["ok"] for r in rows)
+    # the import's own account of its time: the commit, and until ready (the refresh after it included)
+    assert all(0 < r["commit_s"] <= r["ready_s"] < r["product_s"] for r in rows), rows
     assert [r["rows"] for r in rows] == [1_000, 100_000, 100_000, 20_000, 50_000, 50_000, 5_000]
     text = results.read_text()
     assert "Text a person wrote stays." in text and "| S | usage | cp932 | 100,000 |" in text
