@@ -210,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "backup":
         return _backup(args)
     db = Database(args.db)
+    db.data_version()  # a damaged file says so (with the restore advice) before any command reads it
     lang = default_lang()
     money.use(S.get(db, "currency"))
     if args.command == "import":
