@@ -294,7 +294,7 @@ def test_the_demo_results_are_the_same_on_spark(demo_spark, name, params):
 def test_with_the_spark_setting_the_pages_first_views_are_computed_on_spark(demo_file, tmp_path, monkeypatch):
     """engine=spark: after a change, prepare exports the datasets and keeps the pages' first views from
     Spark (any data size); the pages read them, equal to computing them here."""
-    from dashboard import settings
+    from dashboard import workspace
 
     path = tmp_path / "demo.duckdb"
     shutil.copy(demo_file, path)
@@ -307,7 +307,7 @@ def test_with_the_spark_setting_the_pages_first_views_are_computed_on_spark(demo
         return original(self, db_, sql, values)
     monkeypatch.setattr(engines.SparkEngine, "rows", rows)
     data = tmp_path / "datasets"
-    settings.put(db, "engine", {"name": "spark", "data": str(data), "master": "local[2]"}, by=EDITOR)
+    workspace.put_setting(db, "engine", {"name": "spark", "data": str(data), "master": "local[2]"}, by=EDITOR)
     assert engines.exported_version(data) == db.data_version()  # written for this data
     from dashboard.views import caller
 
