@@ -162,3 +162,18 @@ def pytest_sessionfinish(session, exitstatus):
         LEDGER.write()
     else:
         print(f"\ndocs/reliability.md not rewritten: {why}", file=sys.stderr)
+
+
+# The daily lane (scripts/test.sh --fast): the modules of pure functions, SQL definitions against hand-worked
+# figures, the command line and the import rules — a few minutes on this 2-core machine. Every other module
+# (pages in AppTest, kept results, the hostile corpus, faults and recovery, Spark, the browser, load and soak)
+# is marked slow and runs in the full suite (CI, the README's command).
+FAST_MODULES = {"test_text", "test_display", "test_layers", "test_metrics", "test_views", "test_simulator",
+                "test_parsing", "test_frames", "test_sessions", "test_cli", "test_import", "test_values_sql",
+                "test_import_modes"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] not in FAST_MODULES:
+            item.add_marker(pytest.mark.slow)
