@@ -18,7 +18,7 @@ from dashboard import money, schema, views
 from dashboard import results as R
 from dashboard.cli import main
 from dashboard.db import Database
-from dashboard.i18n import integer, pct
+from dashboard.i18n import integer, pct, points
 from dashboard.results import Scope, ScopeError
 
 APP = "../app/main.py"
@@ -164,6 +164,8 @@ def test_overview_with_a_tier_filter_shows_the_tiers_own_kpis(tier1, monkeypatch
     assert shown[f"顧客解約率（{month}）"] == pct(k["churn_rate"], 2)
     assert shown[f"グロス・\u200bレベニュー\u200bチャーン（{month}）"] == pct(k["gross_revenue_churn"], 2)  # breaks at the zero-width space
     assert shown["NRR（12か月）"] == pct(k["nrr"])
+    changes = {m.label: m.delta for m in at.metric}
+    assert changes["NRR（12か月）"] == points(k["nrr_delta"])  # a rate changes by points, not percent
     assert shown["90日以内の更新"] == integer(k["renewals"])
     # the at-risk table lists only Tier1 accounts
     table = at.dataframe[0].value

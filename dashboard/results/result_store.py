@@ -133,7 +133,8 @@ def keep(db: Database, name: str, sql: str, values: dict[str, Any], compute: Any
     def kept(con, key: str) -> bool:
         return bool(con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchall()[0][0])
 
-    key = db.read(lambda con: _key(_inputs(con, sql), name, sql, values))
+    inputs_before = db.read(lambda con: _inputs(con, sql))
+    key = _key(inputs_before, name, sql, values)
     marked = _MARKED.get()
     if marked is not None:  # prepare is marking what the pages ask for now
         marked.add(key)
@@ -145,10 +146,8 @@ def keep(db: Database, name: str, sql: str, values: dict[str, Any], compute: Any
 
     def write(con) -> bool:  # every result fetched in full: registering Spark's rows needs an idle connection
         version, inputs = version_in(con), _inputs(con, sql)
-        key = _key(inputs, name, sql, values)
-        marked = _MARKED.get()
-        if marked is not None:
-            marked.add(key)
+        if inputs != inputs_before:  # an import committed while the rows were made (kept health, Spark):
+            return False             # they may be the old data's; keep nothing rather than mislabel them
         if kept(con, key):
             return False
         t0 = dt.datetime.now()
