@@ -113,8 +113,7 @@ def d3(field: str) -> str:
 
 def ticks(low: float, high: float, lang: str = "ja", count: int = 4) -> tuple[list[float], list[str]]:
     """Round tick values spanning [low, high] (about ``count`` of them) and their labels in the form the
-    cards use ('¥3,600万', '$1.2M'), so an axis and the card above it read in one unit; exact amounts
-    when the short form would give two ticks one label."""
+    cards use ('¥3,600万', '$1.2M'), so an axis and the card above it read in one unit."""
     values = round_ticks(low, high, count)
     return values, axis_labels(values, lang)
 
@@ -129,10 +128,8 @@ def axis_labels(values: list[float], lang: str = "ja") -> list[str]:
     else:
         units = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))
     size, unit = next(((size, unit) for start, size, unit in units if big >= start), (1.0, ""))
-    for decimals in range(0, 4):
-        scaled = [float(v) / size for v in values]
-        if all(abs(x - round(x, decimals)) < 1e-9 for x in scaled):
-            break
+    scaled = [float(v) / size for v in values]
+    decimals = next((d for d in range(3) if all(abs(x - round(x, d)) < 1e-9 for x in scaled)), 3)
     return [f"{'-' if x < 0 else ''}{c.symbol}{abs(x):,.{decimals}f}{unit}" if x else f"{c.symbol}0" for x in scaled]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -77,6 +78,7 @@ def _macro_inputs() -> dict[str, set[str]]:
 _MACROS = _macro_inputs()
 
 
+@functools.lru_cache(maxsize=1024)  # asked on every lookup of a kept result: a page run's SQL texts repeat
 def inputs_of(sql: str) -> tuple[str, ...]:
     """The datasets a result's final SQL reads, directly or through a macro: what its kept copy depends on."""
     found = _tables_of(sql)
