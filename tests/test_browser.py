@@ -219,9 +219,7 @@ def demo_words(folder: Path) -> set[str]:
 def english_words(page, allowed: set[str]) -> dict[str, str]:
     """ASCII words on the page (the sidebar, the main area, the text Plotly draws) that are neither
     units nor abbreviations the UI keeps, nor the user's own data: word -> where it was seen."""
-    import re
-
-    from test_japanese_ui import ALLOWED, WORD
+    from test_japanese_ui import ALLOWED, words
 
     text = page.evaluate("""() => [...['stSidebar', 'stMain'].map(id => {
             const part = document.querySelector(`[data-testid="${id}"]`);
@@ -236,7 +234,7 @@ def english_words(page, allowed: set[str]) -> dict[str, str]:
         ...Array.from(document.querySelectorAll('.main-svg text')).map(t => t.textContent)].join(String.fromCharCode(10))""")
     found = {}
     for line in text.splitlines():
-        for word in WORD.findall(re.sub(r"https?://\S+", " ", line)):
+        for word in words(line):
             if word not in ALLOWED | allowed:
                 found.setdefault(word, line[:80])
     return found
