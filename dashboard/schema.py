@@ -104,7 +104,18 @@ def _create_statements() -> list[str]:
         """CREATE TABLE IF NOT EXISTS kept_mrr_grid (
             account_id VARCHAR, month DATE, cur DECIMAL(18,4), prev DECIMAL(18,4), had_before BOOLEAN,
             year_ago DECIMAL(18,4), paid_month DATE, paid_mrr DECIMAL(18,4))""",
-        # Health scores kept per data (the current snapshots), configuration, as-of day and day.
+        # Each measure's raw value, measure score and weight in force, kept per part: the measures scored
+        # from one dataset (usage, touchpoints), keyed by the snapshots that part reads (the customers'
+        # accounts and MRR history, and its own dataset) and its own configuration. A touchpoints import
+        # scores the contact part again and keeps the usage part (results/health_store.py).
+        """CREATE TABLE IF NOT EXISTS kept_health_parts (
+            part_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL, account_id VARCHAR,
+            measure VARCHAR, source VARCHAR, raw DOUBLE, measure_score DOUBLE, weight DOUBLE)""",
+        """CREATE TABLE IF NOT EXISTS kept_health_part_days (
+            part_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL, kept_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (part_key, as_of, day))""",
+        # Health scores kept per data (the current snapshots), configuration, as-of day and day: the parts
+        # above combined (each measure's contribution is its weight's share of the weights in force).
         """CREATE TABLE IF NOT EXISTS kept_health (
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
             account_id VARCHAR, measure VARCHAR, source VARCHAR, raw DOUBLE, measure_score DOUBLE,
@@ -162,6 +173,8 @@ def refresh_kept(con, dataset: str | None = None) -> None:
         con.execute("DELETE FROM kept_health")
         con.execute("DELETE FROM kept_health_scores")
         con.execute("DELETE FROM kept_health_days")
+        con.execute("DELETE FROM kept_health_parts")
+        con.execute("DELETE FROM kept_health_part_days")
         result_store.drop_all(con)
     elif dataset != "mrr":
         return
@@ -187,7 +200,8 @@ def refresh_kept(con, dataset: str | None = None) -> None:
 # emptied by every migration (refresh_kept above), so a migration drops them first and creates them in this
 # code's shape (a column added to one needs no step). The kept results are dropped through their list.
 DERIVED_TABLES = ("kept_mrr_runs", "kept_mrr_months", "kept_mrr_accounts", "kept_mrr_grid",
-                  "kept_health", "kept_health_scores", "kept_health_days")
+                  "kept_health", "kept_health_scores", "kept_health_days", "kept_health_parts",
+                  "kept_health_part_days")
 
 
 def migrate(con) -> None:

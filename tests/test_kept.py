@@ -118,6 +118,43 @@ def test_new_data_is_scored_anew(demo_db, tmp_path, monkeypatch):
     assert len(keys) == 2  # the old data's rows stay for a moment (a page run that began before the import)
 
 
+def part_days(db) -> pd.DataFrame:
+    """Each kept part's days: (source, part key, day, when it was scored)."""
+    return db.query("""SELECT DISTINCT p.source, d.part_key, d.day, d.kept_at FROM kept_health_part_days d
+                       JOIN kept_health_parts p USING (part_key, as_of, day) ORDER BY ALL""")
+
+
+def test_a_touchpoints_import_scores_the_contact_measure_again_and_keeps_the_usage_measures(demo_db, tmp_path,
+                                                                                          monkeypatch):
+    days = [AS_OF, dt.date(2026, 9, 30)]
+    q = views.caller(demo_db)
+    q("health_scores", as_of=AS_OF, days=days)
+    before = part_days(demo_db)
+    assert set(before["source"]) == {"usage", "touchpoints"}
+    # one account's last contact moves to the as-of day: its days since contact (and so its score) change
+    touch = demo_db.query("SELECT * FROM cur_touchpoints")
+    account = touch["account_id"].iloc[0]
+    extra = touch.iloc[[0]].assign(date=pd.Timestamp(AS_OF))
+    path = tmp_path / "touchpoints.csv"
+    pd.concat([touch, extra]).to_csv(path, index=False)
+    importer.import_file(demo_db, path, "touchpoints", by=EDITOR)
+    after_scores = views.caller(demo_db)("health_scores", as_of=AS_OF, days=days)
+    after = part_days(demo_db)
+    usage_before, usage_after = before[before["source"] == "usage"], after[after["source"] == "usage"]
+    # the usage part was not scored again: the same key, the same days, scored at the same moment
+    pd.testing.assert_frame_equal(usage_after.reset_index(drop=True), usage_before.reset_index(drop=True))
+    contact = after[after["source"] == "touchpoints"]
+    assert set(contact["part_key"]) - set(before["part_key"])  # a new contact part under the new snapshot
+    assert len(contact[~contact["part_key"].isin(before["part_key"])]) == len(days)
+    # and the combined scores are those scored afresh in the query
+    inline = scored_inline(monkeypatch, demo_db, "health_scores", as_of=AS_OF, days=days)
+    same(after_scores, inline)
+    data = demo_db.read(lambda con: con.execute(health_store.DATA_KEY_SQL).fetchone()[0])
+    raw = demo_db.query("SELECT raw FROM kept_health WHERE account_id = ? AND day = ? AND measure = ? AND data_key = ?",
+                        [account, AS_OF, "days_since_contact", data])
+    assert raw["raw"].tolist() == [0.0]  # contacted on the as-of day
+
+
 def test_rows_of_old_data_are_dropped_at_the_next_write(demo_db, monkeypatch):
     views.caller(demo_db)("accounts", as_of=AS_OF)
     snapshot = int(demo_db.query("SELECT max(snapshot_id) AS s FROM snapshots WHERE dataset = 'usage'")["s"][0])

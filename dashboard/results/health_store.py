@@ -8,6 +8,8 @@ it never re-ranks them). So each (data, configuration, as-of day, day) is scored
 and kept in ``kept_health``; every result that reads health then reads those rows.
 
 - ``ensure`` scores the days not kept yet (all of them in one pass over usage) and says which rows to read.
+  A score is made of parts, the measures of one dataset each (usage, touchpoints), kept apart under the
+  snapshots that part reads: a touchpoints import scores the contact measure again, not the usage ones.
 - ``score_page_days`` scores the days the pages open on, right after an import (``result_store.prepare``),
   so the first visit is fast. Each account's score per day (the sum of its measures' rows) is kept beside
   them (``kept_health_scores``): bands, trends and one account's history read a quarter of the rows.
@@ -82,24 +84,63 @@ def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> d
     return {"health_data": data, "health_key": key}
 
 
+# The datasets each part of a score reads besides its own: who is a customer on a day (spells).
+_CUSTOMERS = ("accounts", "mrr")
+PART_KEY_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY snapshot_id), '') "
+                "FROM snapshots WHERE is_current AND list_contains($datasets::VARCHAR[], dataset)")
+
+
+def _parts(con, params: dict) -> dict[str, tuple[str, dict]]:
+    """The parts of a score under ``params``: source -> (its key, its bound measure lists). A part's key
+    is its measures' configuration, the scoring code and the current snapshots of what it reads."""
+    out = {}
+    for source in dict.fromkeys(params["sources"]):
+        keep = [i for i, s in enumerate(params["sources"]) if s == source]
+        own = {k: ([params[k][i] for i in keep] if isinstance(params[k], list) else params[k]) for k in CONFIG_PARAMS}
+        data = con.execute(PART_KEY_SQL, {"datasets": [*_CUSTOMERS, source]}).fetchone()[0]
+        out[source] = (hashlib.sha256(f"{source}\n{data}\n{config_key(own)}".encode()).hexdigest()[:16], own)
+    return out
+
+
 def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str:
+    """Score the days ``missing`` says are not kept: each part (the usage measures, the contact measure)
+    only where its own inputs changed, then combine the parts into the kept rows and scores."""
     from dashboard.results.runner import sql_text
 
     data, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
     if not todo:
         return data
     now = dt.datetime.now()
+    parts = _parts(con, params)
     stale = ("SELECT data_key, config_key, as_of, day FROM kept_health_days WHERE data_key <> $data "
              "AND kept_at < $before")
     when = {"data": data, "before": now - KEEP_STALE}
     con.execute(f"DELETE FROM kept_health WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
     con.execute(f"DELETE FROM kept_health_scores WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
     con.execute("DELETE FROM kept_health_days WHERE data_key <> $data AND kept_at < $before", when)
-    bound = {k: params[k] for k in CONFIG_PARAMS} | {"as_of": as_of, "days": todo}
+    current = {"keys": [k for k, _ in parts.values()], "before": now - KEEP_STALE}
+    old = "SELECT part_key, as_of, day FROM kept_health_part_days WHERE NOT list_contains($keys, part_key) AND kept_at < $before"
+    con.execute(f"DELETE FROM kept_health_parts WHERE (part_key, as_of, day) IN ({old})", current)  # noqa: S608
+    con.execute("DELETE FROM kept_health_part_days WHERE NOT list_contains($keys, part_key) AND kept_at < $before",
+                current)
+    for part, own in parts.values():
+        have = {r[0] for r in con.execute("SELECT day FROM kept_health_part_days WHERE part_key = ? AND as_of = ?",
+                                          [part, as_of]).fetchall()}
+        days = [d for d in todo if d not in have]
+        if not days:
+            continue
+        con.execute(
+            "INSERT INTO kept_health_parts SELECT $part, $as_of, day, account_id, measure, source, raw, "  # noqa: S608
+            f"measure_score, weight FROM ({sql_text('_health')})",  # our own SQL file, values bound
+            own | {"as_of": as_of, "days": days, "part": part})
+        con.executemany("INSERT INTO kept_health_part_days VALUES (?, ?, ?, ?)", [[part, as_of, d, now] for d in days])
     con.execute(
-        "INSERT INTO kept_health SELECT $kept_data, $kept_key, $as_of, day, account_id, measure, source, raw, "  # noqa: S608
-        f"measure_score, weight, contribution FROM ({sql_text('_health')})",  # our own SQL file, values bound
-        bound | {"kept_data": data, "kept_key": key})
+        """INSERT INTO kept_health
+        SELECT $kept_data, $kept_key, as_of, day, account_id, measure, source, raw, measure_score, weight,
+               weight * measure_score / nullif(sum(weight) OVER (PARTITION BY day, account_id), 0)
+        FROM kept_health_parts
+        WHERE list_contains($parts, part_key) AND as_of = $as_of AND day IN (SELECT unnest($days::DATE[]))""",
+        {"kept_data": data, "kept_key": key, "as_of": as_of, "days": todo, "parts": [k for k, _ in parts.values()]})
     con.execute(
         "INSERT INTO kept_health_scores SELECT data_key, config_key, as_of, day, account_id, health_score(contribution) "
         "FROM kept_health WHERE data_key = $kept_data AND config_key = $kept_key AND as_of = $as_of "
