@@ -61,6 +61,7 @@ try:
     ui.use_workspace_currency()
     st.session_state["_filters"] = filters = ui.sidebar(user)
     ui.show_flash()  # what the last action did, written before its rerun
+    ui.refresh_notice()  # the newest data's figures still being prepared (an import that did not wait)
     if filters is not None and filters.requested:  # an as-of day after the data: figures as of its end
         st.warning(ui.t("as_of_past_data", as_of=f"{filters.requested:%Y/%m/%d}", end=f"{filters.as_of:%Y/%m/%d}"),
                    icon=":material/event_busy:")

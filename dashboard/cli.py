@@ -213,6 +213,8 @@ def run(args: argparse.Namespace) -> int:
     db.data_version()  # a damaged file says so (with the restore advice) before any command reads it
     lang = default_lang()
     money.use(S.get(db, "currency"))
+    if args.command in ("report", "export") and not db.read_only and result_store.pending(db) is not None:
+        workspace.refresh(db)  # an import that did not wait (--no-wait): whoever reads the data next completes it
     if args.command == "import":
         try:
             result = workspace.import_file(db, args.file, args.dataset, sheet=args.sheet,

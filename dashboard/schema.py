@@ -127,6 +127,9 @@ def _create_statements() -> list[str]:
         """CREATE TABLE IF NOT EXISTS kept_health_days (
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
             kept_at TIMESTAMP NOT NULL, PRIMARY KEY (data_key, config_key, as_of, day))""",
+        # The data version whose kept results are complete (result_store.prepare ran for it): a newer data
+        # version means a refresh is pending (an import with --no-wait); the app completes it.
+        "CREATE TABLE IF NOT EXISTS kept_ready (version BIGINT NOT NULL)",
         # Whole results kept for the pages' first views (results/result_store.py): each in a table
         # kept_result_<key>, listed here with the data version it was computed under and its inputs (each
         # dataset it reads and that dataset's snapshot then, as JSON): stale when one is no longer current.
@@ -201,7 +204,7 @@ def refresh_kept(con, dataset: str | None = None) -> None:
 # code's shape (a column added to one needs no step). The kept results are dropped through their list.
 DERIVED_TABLES = ("kept_mrr_runs", "kept_mrr_months", "kept_mrr_accounts", "kept_mrr_grid",
                   "kept_health", "kept_health_scores", "kept_health_days", "kept_health_parts",
-                  "kept_health_part_days")
+                  "kept_health_part_days", "kept_ready")
 
 
 def migrate(con) -> None:
@@ -231,4 +234,5 @@ def migrate(con) -> None:
     if current < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     refresh_kept(con)
+    con.execute("INSERT INTO kept_ready SELECT value::BIGINT FROM meta WHERE key = 'data_version'")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_hash', ?)", [schema_hash()])

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, i18n, metrics, money, periods, results, sessions
+from dashboard import auth, export, i18n, metrics, money, periods, results, sessions, workspace
 from dashboard.db import APP_LINGER_SECONDS, Database, DatabaseError, default_path
 
 
@@ -361,6 +361,27 @@ def sidebar(user: auth.User) -> Filters | None:
                       requested=as_of if effective != as_of else None)
     sync_url(filters)
     return filters
+
+
+def refresh_notice() -> None:
+    """While the newest data's figures are being prepared (an import committed without waiting for it),
+    say so with its progress; this run's figures are computed from that data meanwhile. The refresh runs
+    in this process (workspace.pending_refresh), started by the first page run that finds it pending."""
+    state = workspace.pending_refresh(db())
+    if state is None:
+        return
+
+    @st.fragment(run_every=1.0)
+    def notice() -> None:
+        if state.done:
+            if not st.session_state.get("_ready_said") == state.version:
+                st.session_state["_ready_said"] = state.version
+                st.toast(t("figures_ready", n=i18n.integer(state.version)), icon=":material/check_circle:")
+            return
+        st.progress(min(state.fraction, 1.0), text=t("figures_updating", n=i18n.integer(state.version),
+                                                      done=i18n.pct(state.fraction, 0)))
+
+    notice()
 
 
 def filter_summary(as_of: dt.date, start: dt.date, selected: dict[str, list[str]]) -> str:

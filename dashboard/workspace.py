@@ -10,7 +10,9 @@ ready; ``wait=False`` returns after the commit (whoever opens the data next comp
 
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,56 @@ from dashboard.db import Database
 from dashboard.results import result_store
 
 
-def refresh(db: Database, *, work_ahead: bool = True) -> None:
+def refresh(db: Database, *, work_ahead: bool = True, progress: result_store.Progress | None = None) -> None:
     """Bring what is kept up to date with the committed data: drop what the change made stale and, for
     large data, keep the pages' first views again (only those whose inputs changed are computed)."""
-    result_store.prepare_after_commit(db, work_ahead=work_ahead)
+    result_store.prepare_after_commit(db, work_ahead=work_ahead, progress=progress)
+
+
+@dataclass
+class Refresh:
+    """A refresh running in this process for one data version, and how far it is."""
+    version: int
+    fraction: float = 0.0
+    step: str = ""
+    done: bool = False
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    def wait(self, seconds: float | None = None) -> bool:
+        if self.thread is not None:
+            self.thread.join(seconds)
+        return self.done
+
+
+_refreshes: dict[str, Refresh] = {}
+_refreshes_lock = threading.Lock()
+
+
+def pending_refresh(db: Database) -> Refresh | None:
+    """The refresh of the newest data version when an import committed without it (``--no-wait``):
+    started here, in a thread of this process, the first time anyone asks (one per database and version);
+    its progress while it runs; None when the kept results are those of the newest data."""
+    version = None if db.read_only else result_store.pending(db)
+    with _refreshes_lock:
+        running = _refreshes.get(str(db.path))
+        if version is None:
+            return running if running is not None and not running.done else None
+        if running is not None and (running.version == version or not running.done):
+            return running  # this version's, or an earlier one's still running (it leaves this one pending)
+        state = Refresh(version)
+
+        def work() -> None:
+            def progress(fraction: float, step: str) -> None:
+                state.fraction, state.step = fraction, step
+            try:
+                refresh(db, progress=progress)
+            finally:
+                state.done = True
+
+        state.thread = threading.Thread(target=work, name=f"refresh-{version}", daemon=True)
+        _refreshes[str(db.path)] = state
+        state.thread.start()
+        return state
 
 
 def _timed(change, db: Database, wait: bool, progress: importer.Progress | None) -> dict:

@@ -26,6 +26,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -200,17 +201,46 @@ def has_stale(db: Database) -> bool:
     return bool(db.read(_stale))
 
 
-def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> dict[str, int]:
+Progress = Callable[[float, str], None]  # (fraction done, the result being kept)
+
+
+def pending(db: Database) -> int | None:
+    """The data version whose refresh has not run yet (an import with ``--no-wait``), else None."""
+    def read(con) -> int | None:
+        ready = con.execute("SELECT max(version) FROM kept_ready").fetchone()[0]
+        version = version_in(con)
+        return version if ready is not None and ready < version else None
+
+    return db.read(read)
+
+
+def _mark_ready(db: Database, version: int) -> None:
+    def mark(con) -> None:
+        if (con.execute("SELECT max(version) FROM kept_ready").fetchone()[0] or 0) < version:
+            con.execute("DELETE FROM kept_ready")
+            con.execute("INSERT INTO kept_ready VALUES (?)", [version])
+    db.write(mark)
+
+
+def prepare(db: Database, *, force: bool = False, work_ahead: bool = True,
+            progress: Progress | None = None) -> dict[str, int]:
     """Work ahead for the pages' first views, right after an import (large data only, or ``force``):
     score health for the days they open on, then keep the results they ask for. Drops what is kept for
-    earlier data in any case (and only that without ``work_ahead``). Returns how many health days and
-    results are kept for the current data."""
+    earlier data in any case (and only that without ``work_ahead``). Then the data version it began on is
+    marked ready (``pending``). Returns how many health days and results are kept for the current data."""
+    if db.read_only:
+        return {"health_days": 0, "results": 0}
+    version = db.data_version()
+    done = _prepare(db, force=force, work_ahead=work_ahead, progress=progress or (lambda *_: None))
+    _mark_ready(db, version)
+    return done
+
+
+def _prepare(db: Database, *, force: bool, work_ahead: bool, progress: Progress) -> dict[str, int]:
     from dashboard import settings
     from dashboard.results import engines
 
     done = {"health_days": 0, "results": 0}
-    if db.read_only:
-        return done
     if has_stale(db):
         db.write(drop_stale)
     if not work_ahead or db.is_empty():
@@ -225,7 +255,7 @@ def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> di
     engine = engines.from_setting(db, setting)  # Spark: the datasets exported as Parquet first
     try:
         with engines.using(engine):
-            _work_ahead(db, engine, done)
+            _work_ahead(db, engine, done, progress)
     finally:
         if engine is not engines.DUCKDB:
             engine.stop()
@@ -239,23 +269,24 @@ def prepare(db: Database, *, force: bool = False, work_ahead: bool = True) -> di
 _MARKED: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("marked", default=None)
 
 
-def _work_ahead(db: Database, engine: Any, done: dict[str, int]) -> None:
+def _work_ahead(db: Database, engine: Any, done: dict[str, int], progress: Progress) -> None:
     marked: set[str] = set()
     token = _MARKED.set(marked)
     try:
-        _keep_page_views(db, engine, done)
+        _keep_page_views(db, engine, done, progress)
     finally:
         _MARKED.reset(token)
     db.write(lambda con: _drop(con, [k for (k,) in con.execute("SELECT key FROM kept_results").fetchall()
                                      if k not in marked]))
 
 
-def _keep_page_views(db: Database, engine: Any, done: dict[str, int]) -> None:
+def _keep_page_views(db: Database, engine: Any, done: dict[str, int], progress: Progress) -> None:
     from dashboard.results import engines, health_store, runner
 
     bounds = runner.call(db, "data_bounds")
     as_of = runner.call(db, "default_as_of")
     if engine is engines.DUCKDB:  # on Spark, health is scored inside each result's query
+        progress(0.0, "health_scores")
         done["health_days"] = health_store.score_page_days(db, as_of, bounds["first"])
     facts: dict[str, Any] = {}
 
@@ -266,12 +297,15 @@ def _keep_page_views(db: Database, engine: Any, done: dict[str, int]) -> None:
         return facts[key]
 
     loaded = db.loaded_datasets()
-    for name, params in page_views(as_of, P.default_start(as_of, bounds["first"])):
-        if name.startswith("d2c_") and "orders" not in loaded:  # the D2C page shows nothing without orders
-            continue
+    views = [(name, params) for name, params in page_views(as_of, P.default_start(as_of, bounds["first"]))
+             if not (name.startswith("d2c_") and "orders" not in loaded)]  # no D2C page without orders
+    for i, (name, params) in enumerate(views):
+        progress(0.3 + 0.65 * i / len(views), name)  # health scored: about the first third of the time
         runner.run(db, name, fetch=fetch, keep=True, **params)
+    progress(0.95, "health_weights")
     for name, params in extra_views(as_of, fetch):
         runner.run(db, name, fetch=fetch, keep=True, **params)
+    progress(1.0, "")
 
 
 def extra_views(as_of: dt.date, fetch: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -282,11 +316,11 @@ def extra_views(as_of: dt.date, fetch: Any) -> list[tuple[str, dict[str, Any]]]:
     return suggestion_views(as_of, fetch)
 
 
-def prepare_after_commit(db: Database, *, work_ahead: bool = True) -> None:
+def prepare_after_commit(db: Database, *, work_ahead: bool = True, progress: Progress | None = None) -> None:
     """``prepare`` after a committed import, restore or settings change: a failure is logged, never
     raised (the change is in place; the pages then compute on their first visit)."""
     try:
-        prepare(db, work_ahead=work_ahead)
+        prepare(db, work_ahead=work_ahead, progress=progress)
     except Exception:  # noqa: BLE001 - never fail a change that has been committed
         log.exception("the pages' first views were not prepared after the change")
 

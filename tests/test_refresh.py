@@ -1,0 +1,74 @@
+"""An import that does not wait for its figures (``--no-wait``) leaves its refresh pending: the next reader
+completes it — the app in a thread of its own, with the progress on show, the command line before a report."""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from dashboard import workspace
+from dashboard.auth import LOCAL_USER as EDITOR
+from dashboard.cli import main
+from dashboard.db import Database
+from dashboard.results import result_store
+
+APP = "../app/main.py"
+
+
+def _touchpoints(db: Database, tmp_path) -> str:
+    """The demo's touchpoints with one more contact: a new snapshot of a dataset health reads."""
+    touch = db.query("SELECT * FROM cur_touchpoints")
+    path = tmp_path / "touchpoints.csv"
+    pd.concat([touch, touch.iloc[[0]].assign(date=touch["date"].max())]).to_csv(path, index=False)
+    return str(path)
+
+
+def test_waiting_imports_are_ready_and_one_without_waiting_is_pending(app_db, tmp_path):
+    db = Database(app_db)
+    assert result_store.pending(db) is None  # the demo was loaded waiting for each import
+    result = workspace.import_file(db, _touchpoints(db, tmp_path), "touchpoints", by=EDITOR, wait=False)
+    version = db.data_version()
+    assert result["ready_seconds"] is None and result_store.pending(db) == version
+    workspace.refresh(db)
+    assert result_store.pending(db) is None
+    # a settings change nothing reads and an import waiting for its refresh leave nothing pending
+    workspace.put_setting(db, "session_hours", 4, by=EDITOR)
+    workspace.import_file(db, _touchpoints(db, tmp_path), "touchpoints", by=EDITOR, mode="append")
+    assert result_store.pending(db) is None
+
+
+def test_the_app_shows_the_refresh_in_progress_and_completes_it(app_db, tmp_path, monkeypatch):
+    db = Database(app_db)
+    workspace.import_file(db, _touchpoints(db, tmp_path), "touchpoints", by=EDITOR, wait=False)
+    version = db.data_version()
+    release = threading.Event()
+    real = workspace.refresh
+
+    def held(database, **kwargs):  # the refresh takes as long as the test says
+        kwargs["progress"](0.4, "accounts")
+        release.wait(60)
+        real(database, **kwargs)
+    monkeypatch.setattr(workspace, "refresh", held)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    shown = [e.proto.text for e in at.get("progress")]
+    assert any(f"データ版 {version} の集計を準備しています（40%）" in text for text in shown), shown
+    assert at.metric and at.metric[0].value  # the figures are on show meanwhile, computed from the new data
+    state = workspace.pending_refresh(db)
+    assert state is not None and state.version == version and not state.done
+    release.set()
+    assert state.wait(60)
+    assert result_store.pending(db) is None
+    at.run()
+    assert not at.get("progress")
+
+
+def test_a_report_completes_a_pending_refresh_first(app_db, tmp_path, monkeypatch, capsys):
+    db = Database(app_db)
+    workspace.import_file(db, _touchpoints(db, tmp_path), "touchpoints", by=EDITOR, wait=False)
+    db.release()
+    assert main(["--db", str(app_db), "report"]) == 0
+    capsys.readouterr()
+    assert result_store.pending(Database(app_db)) is None
