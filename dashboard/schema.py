@@ -179,6 +179,11 @@ def refresh_kept(con, dataset: str | None = None) -> None:
         con.execute("DELETE FROM kept_health_parts")
         con.execute("DELETE FROM kept_health_part_days")
         result_store.drop_all(con)
+    elif dataset == "accounts":  # its churn dates end months of the history's grid (mrr_points)
+        from dashboard.results import runner
+
+        runner.keep_mrr_grid(con)
+        return
     elif dataset != "mrr":
         return
     con.execute("DELETE FROM kept_mrr_runs")

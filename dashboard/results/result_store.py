@@ -54,7 +54,7 @@ def _tables_of(text: str) -> set[str]:
         if table.startswith("cur_"):
             found.add(table.removeprefix("cur_"))
         elif table.startswith("kept_mrr_"):
-            found.add("mrr")
+            found.update(("mrr", "accounts"))  # the accounts file's churn dates end months of the history
         else:
             found.update(_HEALTH_INPUTS)
     return found

@@ -1,13 +1,19 @@
 -- Shared building blocks, created with the schema as DuckDB table macros so every metric reads
 -- from the same definitions (METRICS.md "Time" and "Revenue (MRR) churn").
 
--- Monthly MRR points, positive only. From the MRR history when one is loaded; else the account's
+-- Monthly MRR points, positive only: a month's MRR is the MRR in force at the month's end (one MRR
+-- timeline for every revenue figure, METRICS.md). From the MRR history when one is loaded: its month's
+-- row, except in the month the accounts file says the account churned (its churn_date falls in that month:
+-- at the month's end it is no customer, whatever that month was billed), so the movements date that churn
+-- in the month its churn table does, with the MRR it had at the month end before. Else the account's
 -- `mrr` in every month whose last day (or the as-of day, for the current month) the account is active
 -- on: "active on day d" = contract_start <= d and (churn_date empty or d < churn_date).
 CREATE OR REPLACE MACRO mrr_points(as_of) AS TABLE
-    SELECT account_id, month, mrr
-    FROM cur_mrr
-    WHERE mrr > 0 AND month <= as_of
+    SELECT h.account_id, h.month, h.mrr
+    FROM cur_mrr h
+    WHERE h.mrr > 0 AND h.month <= as_of
+      AND NOT EXISTS (SELECT 1 FROM cur_accounts a
+                      WHERE a.account_id = h.account_id AND date_trunc('month', a.churn_date) = h.month)
     UNION ALL
     SELECT a.account_id, m.month, a.mrr
     FROM cur_accounts a
