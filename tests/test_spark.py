@@ -162,10 +162,13 @@ def test_the_edge_cases_read_as_worked_out_by_hand(edge_spark):
     by_month = moves.set_index(moves["month"].dt.date)
     assert by_month.loc[dt.date(2024, 2, 1), "contraction"] == 0 and by_month.loc[dt.date(2024, 2, 1), "churn"] == 300
     assert by_month.loc[dt.date(2024, 4, 1), "reactivation"] == 250  # M2 back after two months at zero
-    assert by_month.loc[dt.date(2024, 4, 1), "churn"] == 1000.5  # M1: paid March, gone in April
+    # M1 leaves on Mar 15: no customer at March's end (whatever March was billed), so March's churn is its
+    # February MRR, and April has none (one timeline: the churn table says the same of March)
+    assert by_month.loc[dt.date(2024, 3, 1), "churn"] == 1000.5 and by_month.loc[dt.date(2024, 4, 1), "churn"] == 0
     assert by_month.loc[dt.date(2024, 4, 1), "contraction"] == 150  # M3 800 -> 650
     row = march.set_index(march["period_start"].dt.date).loc[dt.date(2024, 3, 1)]
     assert (row["customers_at_start"], row["customers_churned"]) == (3, 1)  # M1 on Mar 15 (M2 already out)
+    assert row["mrr_churned"] == 1000.5 and row["mrr_at_start"] == by_month.loc[dt.date(2024, 3, 1), "start"] == 3800.5
 
 
 @pytest.mark.parametrize("fixture", ["demo_spark", "edge_spark"])
