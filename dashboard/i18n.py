@@ -78,6 +78,13 @@ _ERRORS: dict[str, dict[str, str]] = {
                       "en": "{file}: replacing would remove {removed} of the {current} current keys of {dataset} (the file has {incoming}). If this is not a full export, use upsert; to replace anyway, confirm (--confirm-replace on the command line). Nothing was changed."},
     "mode_not_for_dataset": {"ja": "{dataset} では取り込み方法「{mode}」は使えません（使えるもの: {modes}）。",
                              "en": "the import mode \"{mode}\" is not available for {dataset} (available: {modes})."},
+    "yearly_not_mrr": {"ja": "{file}: 見出し「{header}」は年額（または期間の契約金額）とみられるため、月額（MRR）には割り当てていません。"
+                             "月額の列（年額なら÷12）を加えるか、月額だと確かなら対応付けで選んでください。",
+                       "en": "{file}: the header \"{header}\" looks like a yearly (or per-term) amount, so it is not taken as "
+                             "the monthly MRR. Add a monthly column (a year's amount ÷ 12), or map it if it is monthly."},
+    "yearly_as_mrr": {"ja": "{file}: 年額とみられる「{header}」を月額（MRR）として取り込みます。年額なら数値が12倍になります。",
+                      "en": "{file}: \"{header}\", which looks like a yearly amount, is taken as the monthly MRR. If it is "
+                            "a year's amount, every figure will be twelve times too high."},
     "unmapped_suspicious": {"ja": "{file}: どの列にも対応付けられていない見出しがあります: {headers}。取り込むなら対応付けを変更してください。",
                             "en": "{file}: these headers look like data but are not mapped to any column: {headers}. Change the mapping to import them."},
     "key_conflict": {"ja": "同じキーの行が別の値ですでにあります（{value}）。置き換えるには「更新（upsert）」で取り込んでください",

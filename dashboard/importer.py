@@ -119,6 +119,13 @@ class ImportPlan:
         if suspicious:
             out.append(t("unmapped_suspicious", lang, file=for_message("file", self.file_name),
                          headers="、".join(suspicious) if lang == "ja" else ", ".join(suspicious)))
+        if "mrr" in schema.DATASETS[self.dataset]:
+            taken = self.mapping.get("mrr")
+            if taken is not None and mp.says_yearly(taken, self.raw.headers):
+                out.append(t("yearly_as_mrr", lang, file=for_message("file", self.file_name), header=one_line(taken)))
+            elif taken is None:
+                out += [t("yearly_not_mrr", lang, file=for_message("file", self.file_name), header=one_line(h))
+                        for h in self.raw.headers if mp.says_yearly(h, self.raw.headers)]
         return out
 
     def discard(self) -> None:

@@ -79,6 +79,26 @@ _QUALIFIER = re.compile(r"[(（\[【［〔][^)）\]】］〕]*[)）\]】］〕]"
 _KNOWN_WORDS = ("月額", "金額", "売上", "mrr", "料金", "日", "id", "コード", "番号", "プラン", "担当", "解約", "契約")
 
 
+# Headers that say a yearly amount (年額, 年間売上, Annual fee, ACV, ARR): never taken as the monthly MRR by
+# themselves — a year's figure read as a month's is twelve times too much. So is a contract amount
+# (契約金額) beside a billing interval column: its interval may be a year.
+_YEARLY_JA = ("年額", "年間", "年契約", "年払")
+_YEARLY_EN = {"annual", "annually", "yearly", "acv", "arr", "tcv"}
+_CONTRACT_AMOUNT = ("契約金額", "contractamount", "contractvalue")
+_INTERVAL = ("請求サイクル", "支払サイクル", "請求間隔", "契約期間", "支払方法", "interval", "billingcycle",
+             "billingperiod", "billingfrequency")
+
+
+def says_yearly(header: str, headers: list[str]) -> bool:
+    """Whether ``header`` names a yearly amount (or a contract amount beside an interval column)."""
+    text = unicodedata.normalize("NFKC", str(header)).lower()
+    if any(word in text for word in _YEARLY_JA) or _YEARLY_EN & set(re.findall(r"[a-z]+", text)):
+        return True
+    norm = normalize_header(header)
+    return norm in _CONTRACT_AMOUNT and any(
+        word in normalize_header(other) for other in headers if other != header for word in _INTERVAL)
+
+
 def normalize_header(header: object) -> str:
     text = unicodedata.normalize("NFKC", str(header)).lower().strip()
     without = _QUALIFIER.sub("", text).strip()
@@ -114,6 +134,8 @@ def suggest(dataset: str, headers: list[str], threshold: float = 0.75) -> dict[s
     candidates = []
     for canonical, synonyms in SYNONYMS[dataset].items():
         for header in headers:
+            if canonical == "mrr" and says_yearly(header, headers):
+                continue  # a year's amount is not a month's: the user maps it knowingly, or not at all
             score = _score(header, synonyms)
             if score >= threshold:
                 candidates.append((score, canonical, header))

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard import importer
+from dashboard import importer, mapping
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.readers import ImportRefused
 from tests.conftest import xlsx_bytes
@@ -193,3 +193,30 @@ def test_stdin_like_bytes_io_is_not_needed(db):
     # plan_import takes bytes (the Data page's upload) as well as files
     plan = importer.plan_import(io.BytesIO(b"id,mrr\nA,1\n").getvalue(), "u.csv", "accounts")
     assert plan.rows_loaded == 1
+
+
+# -- a yearly amount is never the monthly MRR by itself (issue 27, "guard the trap") ----------------------
+
+def test_a_yearly_amount_is_not_taken_as_the_monthly_mrr():
+    text = "取引先コード,会社名,年額（税抜）,契約開始日\nA1,甲商事,1200000,2026-04-01\n"
+    plan = importer.plan_import(text.encode("cp932"), "顧客一覧.csv", "accounts")
+    assert "mrr" not in plan.mapping and plan.mapping["account_id"] == "取引先コード"
+    warnings = plan.warnings("ja")
+    assert any("「年額（税抜）」は年額" in w and "月額（MRR）には割り当てていません" in w for w in warnings), warnings
+    plan.discard()
+    # chosen knowingly: taken, with a warning that a year's amount makes every figure twelve times too high
+    plan = importer.plan_import(text.encode("cp932"), "顧客一覧.csv", "accounts", overrides={"mrr": "年額（税抜）"})
+    assert plan.mapping["mrr"] == "年額（税抜）"
+    assert any("12倍" in w for w in plan.warnings("ja")) and any("twelve times" in w for w in plan.warnings("en"))
+    plan.discard()
+
+
+@pytest.mark.parametrize("headers,mapped", [
+    (["id", "契約金額"], True),  # alone it is the monthly fee, as before
+    (["id", "契約金額", "請求サイクル"], False),  # beside a billing interval it may be a year's
+    (["id", "Annual fee"], False), (["id", "ARR (JPY)"], False), (["id", "ACV"], False),
+    (["id", "月額"], True), (["id", "MRR"], True), (["id", "Arrival fee"], False),  # no MRR synonym at all
+])
+def test_which_amount_headers_are_taken_as_monthly(headers, mapped):
+    assert ("mrr" in mapping.suggest("accounts", headers)) is mapped
+    assert not mapping.says_yearly("Arrival fee", headers) and not mapping.says_yearly("年月", headers)
