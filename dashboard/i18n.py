@@ -78,6 +78,13 @@ _ERRORS: dict[str, dict[str, str]] = {
                       "en": "{file}: replacing would remove {removed} of the {current} current keys of {dataset} (the file has {incoming}). If this is not a full export, use upsert; to replace anyway, confirm (--confirm-replace on the command line). Nothing was changed."},
     "mode_not_for_dataset": {"ja": "{dataset} では取り込み方法「{mode}」は使えません（使えるもの: {modes}）。",
                              "en": "the import mode \"{mode}\" is not available for {dataset} (available: {modes})."},
+    "mrr_months_missing": {"ja": "{file}: {accounts}社中{gapped}社の履歴で、請求のある月の間に抜けがあります（例 {example}）。"
+                                 "四半期・年ごとの請求額は月のMRRではありません。抜けた月は解約、次の請求は復活として数えられます。"
+                                 "月ごとに1行（請求額÷対象の月数）にしてから取り込んでください。",
+                           "en": "{file}: {gapped} of {accounts} accounts have months missing between billed months "
+                                 "(e.g. {example}). Quarterly or yearly invoices are not monthly MRR: each missing month "
+                                 "counts as churn and the next invoice as reactivation. Give one row per month (the "
+                                 "amount ÷ the months it covers)."},
     "yearly_not_mrr": {"ja": "{file}: 見出し「{header}」は年額（または期間の契約金額）とみられるため、月額（MRR）には割り当てていません。"
                              "月額の列（年額なら÷12）を加えるか、月額だと確かなら対応付けで選んでください。",
                        "en": "{file}: the header \"{header}\" looks like a yearly (or per-term) amount, so it is not taken as "

@@ -31,7 +31,7 @@ from dashboard import mapping as mp
 from dashboard import settings as S
 from dashboard.db import Database, backup_path
 from dashboard.errors import for_message
-from dashboard.i18n import LANGS, MESSAGES, default_lang, one_line, t
+from dashboard.i18n import LANGS, MESSAGES, default_lang, integer, one_line, t
 from dashboard.readers import ImportRefused, Limits, RawTable
 from dashboard.staging import Stage, file_hash, quote_ident
 from dashboard.values_sql import TYPED
@@ -100,6 +100,7 @@ class ImportPlan:
     unmapped: list[str] = field(default_factory=list)  # headers no column takes
     mode: str = "replace"
     guard: dict | None = None  # counts, when a replace would remove most of the keys
+    gaps: dict | None = None  # an MRR history billed every few months (_month_gaps)
 
     @property
     def rows_loaded(self) -> int:
@@ -119,6 +120,10 @@ class ImportPlan:
         if suspicious:
             out.append(t("unmapped_suspicious", lang, file=for_message("file", self.file_name),
                          headers="、".join(suspicious) if lang == "ja" else ", ".join(suspicious)))
+        if self.gaps:
+            out.append(t("mrr_months_missing", lang, file=for_message("file", self.file_name),
+                         gapped=integer(self.gaps["gapped"]), accounts=integer(self.gaps["accounts"]),
+                         example=self.gaps["example"]))
         if "mrr" in schema.DATASETS[self.dataset]:
             taken = self.mapping.get("mrr")
             if taken is not None and mp.says_yearly(taken, self.raw.headers):
@@ -365,12 +370,40 @@ def plan_import(source: bytes | str | Path, file_name: str, dataset: str, *, db:
                           [h for h in raw.headers if h and h not in used], mode)
         if mode == "replace" and db is not None and dataset in GUARDED_KEY:
             plan.guard = _replace_counts(db, plan)
+        if dataset == "mrr":
+            plan.gaps = _month_gaps(stage)
         stage.close()
         progress(0.7, "checked")
         return plan
     except BaseException:
         stage.remove()
         raise
+
+
+# Share of the accounts (with two billed months or more) whose months have gaps, from which an MRR history
+# reads as invoices billed every few months rather than monthly MRR.
+GAPPED_SHARE = 0.25
+
+
+def _month_gaps(stage: Stage) -> dict | None:
+    """When many accounts of an MRR history skip months between billed ones (quarterly or yearly invoices,
+    each skipped month would read as churn and the next as reactivation): how many, and one example."""
+    row = stage.con.execute("""
+        WITH billed AS (SELECT DISTINCT account_id, date_trunc('month', month)::DATE AS month FROM good
+                        WHERE mrr > 0 AND account_id IS NOT NULL AND month IS NOT NULL),
+        steps AS (SELECT account_id, lag(month) OVER (PARTITION BY account_id ORDER BY month) AS before, month
+                  FROM billed),
+        per AS (SELECT account_id, count(before) AS steps, count(*) FILTER (WHERE month > before + INTERVAL 1 MONTH)
+                       AS gaps, min(CASE WHEN month > before + INTERVAL 1 MONTH THEN before END) AS gap_from,
+                       min(CASE WHEN month > before + INTERVAL 1 MONTH THEN month END) AS gap_to
+                FROM steps GROUP BY account_id HAVING count(before) > 0)
+        SELECT count(*) FILTER (WHERE gaps > 0), count(*), arg_min(account_id, account_id) FILTER (WHERE gaps > 0),
+               arg_min(gap_from, account_id) FILTER (WHERE gaps > 0), arg_min(gap_to, account_id) FILTER (WHERE gaps > 0)
+        FROM per""").fetchone()
+    gapped, accounts, example, start, end = row
+    if not accounts or gapped / accounts < GAPPED_SHARE:
+        return None
+    return {"gapped": gapped, "accounts": accounts, "example": f"{example}: {start:%Y/%m} → {end:%Y/%m}"}
 
 
 def _replace_counts(db: Database, plan: ImportPlan) -> dict | None:

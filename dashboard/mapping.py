@@ -7,11 +7,14 @@ import hashlib
 import re
 import unicodedata
 
+# The account's key in every export about accounts (a deals export has an ID of its own: not a plain "id").
+ACCOUNT_ID = ["account_id", "account id", "accountid", "customer id", "client id", "id", "取引先id", "顧客id",
+              "顧客コード", "取引先コード", "アカウントid", "会社id", "企業id"]
+
 # Canonical column -> synonyms. Matching ignores case, width, spaces, underscores and punctuation.
 SYNONYMS: dict[str, dict[str, list[str]]] = {
     "accounts": {
-        "account_id": ["account_id", "account id", "accountid", "customer id", "client id", "id", "取引先id",
-                       "顧客id", "顧客コード", "取引先コード", "アカウントid", "会社id", "企業id"],
+        "account_id": ACCOUNT_ID,
         "name": ["name", "account name", "company", "company name", "会社名", "取引先名", "顧客名", "企業名",
                  "アカウント名"],
         "mrr": ["mrr", "monthly fee", "monthly revenue", "月額", "月額料金", "月額費用", "契約金額", "月額売上",
@@ -31,11 +34,11 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "acquisition_cost": ["acquisition_cost", "cac", "acquisition cost", "獲得コスト", "獲得単価"],
     },
     "usage": {
-        "account_id": ["account_id", "account id", "customer id", "id", "取引先id", "顧客id", "顧客コード"],
+        "account_id": ACCOUNT_ID,
         "date": ["date", "day", "month", "日付", "利用日", "集計日", "対象月", "利用月", "年月", "月"],
     },
     "mrr": {
-        "account_id": ["account_id", "account id", "customer id", "id", "取引先id", "顧客id", "顧客コード"],
+        "account_id": ACCOUNT_ID,
         "month": ["month", "billing month", "period", "請求月", "対象月", "計上月", "年月", "月"],
         "mrr": ["mrr", "amount", "billing amount", "revenue", "請求金額", "月額", "mrr(円)", "売上", "金額"],
         "plan": ["plan", "プラン"],
@@ -49,14 +52,14 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "channel": ["channel", "チャネル", "販売チャネル", "流入経路"],
     },
     "touchpoints": {
-        "account_id": ["account_id", "account id", "customer id", "id", "取引先id", "顧客id"],
+        "account_id": ACCOUNT_ID,
         "date": ["date", "contact date", "接触日", "対応日", "実施日", "日付"],
         "kind": ["kind", "type", "contact type", "対応種別", "種別", "接点種別"],
         "owner": ["owner", "担当者", "担当csm", "担当"],
         "note": ["note", "notes", "memo", "メモ", "備考", "内容"],
     },
     "opportunities": {
-        "account_id": ["account_id", "account id", "customer id", "取引先id", "顧客id"],
+        "account_id": [a for a in ACCOUNT_ID if a != "id"],
         "amount": ["amount", "deal amount", "商談金額", "金額", "見込金額"],
         "kind": ["kind", "type", "商談種別", "種別"],
         "stage": ["stage", "status", "フェーズ", "ステージ", "商談ステータス"],

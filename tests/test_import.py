@@ -220,3 +220,23 @@ def test_a_yearly_amount_is_not_taken_as_the_monthly_mrr():
 def test_which_amount_headers_are_taken_as_monthly(headers, mapped):
     assert ("mrr" in mapping.suggest("accounts", headers)) is mapped
     assert not mapping.says_yearly("Arrival fee", headers) and not mapping.says_yearly("年月", headers)
+
+
+def test_an_mrr_history_billed_every_few_months_is_named_with_an_example(db, tmp_path):
+    # three accounts invoiced quarterly (April, July, October), one monthly: 3 of 4 have gaps
+    rows = ["取引先コード,請求月,請求金額"]
+    rows += [f"Q{i},2026-{m:02d}-01,300000" for i in (1, 2, 3) for m in (4, 7, 10)]
+    rows += [f"M1,2026-{m:02d}-01,100000" for m in range(4, 11)]
+    path = tmp_path / "請求書一覧.csv"
+    path.write_bytes("\n".join(rows).encode("cp932"))
+    result = importer.import_file(db, path, "mrr", by=EDITOR, lang="ja")
+    gap = [w for w in result["warnings"] if "抜け" in w]
+    assert gap == ["請求書一覧.csv: 4社中3社の履歴で、請求のある月の間に抜けがあります（例 Q1: 2026/04 → 2026/07）。"
+                   "四半期・年ごとの請求額は月のMRRではありません。抜けた月は解約、次の請求は復活として数えられます。"
+                   "月ごとに1行（請求額÷対象の月数）にしてから取り込んでください。"]
+    # a monthly history with one account's single gap (a churn and a return) says nothing
+    monthly = ["account_id,month,mrr"] + [f"A{i},2026-{m:02d}-01,1000" for i in range(1, 6) for m in range(1, 11)
+                                          if not (i == 1 and m == 5)]
+    path.write_text("\n".join(monthly), encoding="utf-8")
+    result = importer.import_file(db, path, "mrr", by=EDITOR, lang="ja", confirm_replace=True)
+    assert result["rows_loaded"] == 49 and not [w for w in result["warnings"] if "抜け" in w]
