@@ -135,7 +135,12 @@ def test_the_backup_after_an_import_is_a_complete_copy(held, tmp_path):
     _import(held, tmp_path)
     copy = Database(backup_path(held.path))
     assert copy.query("SELECT count(*) AS n FROM cur_accounts")["n"][0] == 3
-    assert copy.verify()["tables"] == held.verify()["tables"]
+    backed_up, live = copy.verify()["tables"], held.verify()["tables"]
+    # the copy is taken at the commit, before the refresh marks the new data version ready: restored, its
+    # refresh is pending and whoever opens it next completes it (tests/test_refresh.py)
+    assert backed_up.pop("kept_ready") != live.pop("kept_ready")
+    assert backed_up == live
+    assert result_store.pending(copy) == copy.data_version() and result_store.pending(held) is None
 
 
 def test_appending_stored_rows_again_changes_nothing(held, tmp_path):

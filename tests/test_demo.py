@@ -53,9 +53,10 @@ def test_report_mrr_matches_an_independent_count(demo_db):
         "SELECT count(*) AS n, sum(m.mrr) AS s FROM cur_mrr m LEFT JOIN cur_accounts a USING (account_id) "
         "WHERE m.month = DATE '2026-10-01' AND m.mrr > 0 AND (a.churn_date IS NULL OR a.churn_date > DATE '2026-10-31')")
     assert r["accounts_active"] == direct["n"][0] and r["mrr"] == direct["s"][0]
-    # the October waterfall ends at October's billed MRR, which still includes accounts leaving in October
+    # one timeline: the October waterfall ends at the MRR in force at October's end, the MRR card's figure —
+    # October's billed MRR less the accounts leaving in October (¥140,000, the Churn page's October churn)
     billed = demo_db.query("SELECT sum(mrr) AS s FROM cur_mrr WHERE month = DATE '2026-10-01'")["s"][0]
-    assert r["mrr_movements"][-1]["end"] == billed
+    assert r["mrr_movements"][-1]["end"] == r["mrr"] == billed - 140_000
     assert sum(t["accounts"] for t in r["tiers"]) == r["accounts_active"]
     assert sum(r["health"]["bands"].values()) == r["accounts_active"]
     assert 0.65 < r["d2c"]["purchase_distribution"]["1"] < 0.75
