@@ -85,6 +85,12 @@ _ERRORS: dict[str, dict[str, str]] = {
                                  "(e.g. {example}). Quarterly or yearly invoices are not monthly MRR: each missing month "
                                  "counts as churn and the next invoice as reactivation. Give one row per month (the "
                                  "amount ÷ the months it covers)."},
+    "mrr_single_months": {"ja": "{file}: {months}か月分のファイルで、{accounts}社中{gapped}社は請求が1か月分だけです（例 {example}）。"
+                                "年ごと・四半期ごとの請求額は月のMRRではありません。翌月から解約として数えられます。"
+                                "月ごとに1行（請求額÷対象の月数）にしてから取り込んでください。",
+                          "en": "{file}: in a file of {months} months, {gapped} of {accounts} accounts are billed in one month "
+                                "only (e.g. {example}). Yearly or quarterly invoices are not monthly MRR: each counts as churn "
+                                "the month after. Give one row per month (the amount ÷ the months it covers)."},
     "yearly_not_mrr": {"ja": "{file}: 見出し「{header}」は年額（または期間の契約金額）とみられるため、月額（MRR）には割り当てていません。"
                              "月額の列（年額なら÷12）を加えるか、月額だと確かなら対応付けで選んでください。",
                        "en": "{file}: the header \"{header}\" looks like a yearly (or per-term) amount, so it is not taken as "
@@ -225,7 +231,6 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "data_ends": ("データの最終日 {end}（{days}日前）", "Data ends {end} ({days} days ago)"),
     "figures_updating": ("データ版 {n} の集計を準備しています（{done}）。表示中の数字はこの版から計算しています。",
                          "Preparing the figures of data version {n} ({done}). The figures shown are computed from it."),
-    "figures_ready": ("データ版 {n} の集計を準備しました", "The figures of data version {n} are ready"),
     "data_ends_today": ("データの最終日 {end}（本日）", "Data ends {end} (today)"),
     "accounts_without_mrr": ("取引先ファイルの {n} 社は請求履歴（MRR）に行がないため、どの数値にも含まれていません",
                              "Accounts without MRR history: {n} in the accounts file have no row in it and are in no figure"),
@@ -268,8 +273,8 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "kpi_nrr": ("NRR（12か月）", "NRR (12 months)"),
     "kpi_red_share": ("要注意（赤）の\u200bMRR比率", "MRR share in red health"),
     "kpi_renewals": ("90日以内の更新", "Renewals in 90 days"),
-    "waterfall_note": ("期末MRRは請求月のMRRで、月中に解約した顧客のその月の請求を含みます（上のMRRカードは基準日に有効な顧客のMRR）。",
-                       "The end is the month's billed MRR, which still includes accounts that left during the month (the MRR card counts accounts active on the as-of day)."),
+    "waterfall_note": ("各月のMRRは月末（当月は基準日）に有効なMRRです。月中に解約した顧客はその月の解約に数え、その月の請求は含みません。解約ページの同じ月の解約MRRと一致します。",
+                       "Each month's MRR is the MRR in force at its end (the as-of day, for the current month). An account leaving mid-month is that month's churn, its bill for the month left out: the same churned MRR as the Churn page's for the month."),
     "vs_prev_month": ("前月比", "vs previous month"),
     "mrr_trend": ("MRR推移（{start}〜{end}）", "MRR trend ({start} – {end})"),
     "waterfall": ("MRRの増減内訳（{month}）", "MRR movements ({month})"),

@@ -121,16 +121,16 @@ class ImportPlan:
             out.append(t("unmapped_suspicious", lang, file=for_message("file", self.file_name),
                          headers="、".join(suspicious) if lang == "ja" else ", ".join(suspicious)))
         if self.gaps:
-            out.append(t("mrr_months_missing", lang, file=for_message("file", self.file_name),
+            out.append(t(self.gaps["key"], lang, file=for_message("file", self.file_name),
                          gapped=integer(self.gaps["gapped"]), accounts=integer(self.gaps["accounts"]),
-                         example=self.gaps["example"]))
+                         months=integer(self.gaps.get("months")), example=self.gaps["example"]))
         if "mrr" in schema.DATASETS[self.dataset]:
             taken = self.mapping.get("mrr")
             if taken is not None and mp.says_yearly(taken, self.raw.headers):
                 out.append(t("yearly_as_mrr", lang, file=for_message("file", self.file_name), header=one_line(taken)))
             elif taken is None:
                 out += [t("yearly_not_mrr", lang, file=for_message("file", self.file_name), header=one_line(h))
-                        for h in self.raw.headers if mp.says_yearly(h, self.raw.headers)]
+                        for h in self.raw.headers if mp.yearly_contract_amount(h, self.raw.headers)]
         return out
 
     def discard(self) -> None:
@@ -386,24 +386,33 @@ GAPPED_SHARE = 0.25
 
 
 def _month_gaps(stage: Stage) -> dict | None:
-    """When many accounts of an MRR history skip months between billed ones (quarterly or yearly invoices,
-    each skipped month would read as churn and the next as reactivation): how many, and one example."""
+    """When many accounts of an MRR history skip months between billed ones, or most have one billed month
+    in a file of several (quarterly or yearly invoices: each skipped month would read as churn and the next
+    as reactivation): how many, and one example."""
     row = stage.con.execute("""
         WITH billed AS (SELECT DISTINCT account_id, date_trunc('month', month)::DATE AS month FROM good
                         WHERE mrr > 0 AND account_id IS NOT NULL AND month IS NOT NULL),
         steps AS (SELECT account_id, lag(month) OVER (PARTITION BY account_id ORDER BY month) AS before, month
                   FROM billed),
-        per AS (SELECT account_id, count(before) AS steps, count(*) FILTER (WHERE month > before + INTERVAL 1 MONTH)
-                       AS gaps, min(CASE WHEN month > before + INTERVAL 1 MONTH THEN before END) AS gap_from,
-                       min(CASE WHEN month > before + INTERVAL 1 MONTH THEN month END) AS gap_to
-                FROM steps GROUP BY account_id HAVING count(before) > 0)
-        SELECT count(*) FILTER (WHERE gaps > 0), count(*), arg_min(account_id, account_id) FILTER (WHERE gaps > 0),
-               arg_min(gap_from, account_id) FILTER (WHERE gaps > 0), arg_min(gap_to, account_id) FILTER (WHERE gaps > 0)
+        per AS (SELECT account_id, count(*) AS months, count(*) FILTER (WHERE month > before + INTERVAL 1 MONTH) AS gaps,
+                       min(CASE WHEN month > before + INTERVAL 1 MONTH THEN before END) AS gap_from,
+                       min(CASE WHEN month > before + INTERVAL 1 MONTH THEN month END) AS gap_to, min(month) AS first
+                FROM steps GROUP BY account_id)
+        SELECT count(*) FILTER (WHERE gaps > 0), count(*) FILTER (WHERE months > 1),
+               arg_min(account_id, account_id) FILTER (WHERE gaps > 0),
+               arg_min(gap_from, account_id) FILTER (WHERE gaps > 0), arg_min(gap_to, account_id) FILTER (WHERE gaps > 0),
+               count(*) FILTER (WHERE months = 1), count(*), arg_min(account_id, account_id) FILTER (WHERE months = 1),
+               arg_min(first, account_id) FILTER (WHERE months = 1),
+               (SELECT datediff('month', min(month), max(month)) + 1 FROM billed)
         FROM per""").fetchone()
-    gapped, accounts, example, start, end = row
-    if not accounts or gapped / accounts < GAPPED_SHARE:
-        return None
-    return {"gapped": gapped, "accounts": accounts, "example": f"{example}: {start:%Y/%m} → {end:%Y/%m}"}
+    gapped, several, example, start, end, single, accounts, alone, alone_month, span = row
+    if several and gapped / several >= GAPPED_SHARE:
+        return {"key": "mrr_months_missing", "gapped": gapped, "accounts": several,
+                "example": f"{example}: {start:%Y/%m} → {end:%Y/%m}"}
+    if accounts and single / accounts >= 0.5 and (span or 0) >= 3:
+        return {"key": "mrr_single_months", "gapped": single, "accounts": accounts, "months": span,
+                "example": f"{alone}: {alone_month:%Y/%m}"}
+    return None
 
 
 def _replace_counts(db: Database, plan: ImportPlan) -> dict | None:

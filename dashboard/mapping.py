@@ -82,24 +82,43 @@ _QUALIFIER = re.compile(r"[(（\[【［〔][^)）\]】］〕]*[)）\]】］〕]"
 _KNOWN_WORDS = ("月額", "金額", "売上", "mrr", "料金", "日", "id", "コード", "番号", "プラン", "担当", "解約", "契約")
 
 
-# Headers that say a yearly amount (年額, 年間売上, Annual fee, ACV, ARR): never taken as the monthly MRR by
+# Headers that say a yearly amount (年額, 年間利用料, Annual fee, ACV, ARR): never taken as the monthly MRR by
 # themselves — a year's figure read as a month's is twelve times too much. So is a contract amount
-# (契約金額) beside a billing interval column: its interval may be a year.
-_YEARLY_JA = ("年額", "年間", "年契約", "年払")
+# (契約金額) beside a billing interval or term column: it may be a year's, or the whole term's. A header
+# that also says monthly (月額（年間契約）, MRR (annual plan)) is monthly.
+_YEARLY_JA = ("年額", "年間", "年契約", "年払", "年度契約")
 _YEARLY_EN = {"annual", "annually", "yearly", "acv", "arr", "tcv"}
+_MONTHLY_JA = ("月額", "月次", "月払", "毎月", "月間")
+_MONTHLY_EN = {"mrr", "monthly", "month"}
 _CONTRACT_AMOUNT = ("契約金額", "contractamount", "contractvalue")
-_INTERVAL = ("請求サイクル", "支払サイクル", "請求間隔", "契約期間", "支払方法", "interval", "billingcycle",
-             "billingperiod", "billingfrequency")
+_INTERVAL = ("請求サイクル", "支払サイクル", "請求間隔", "契約期間", "interval", "billingcycle", "billingperiod",
+             "billingfrequency", "term")
+# Of the yearly headers, those that name an amount a contract is billed (not a company's annual revenue or
+# a yearly-contract flag): worth telling the user they were not taken.
+_CONTRACT_WORDS_JA = ("年額", "契約金額", "利用料", "料金", "契約額", "費用")
+_CONTRACT_WORDS_EN = {"acv", "arr", "tcv", "fee", "fees", "price", "amount", "contract", "subscription", "plan"}
+
+
+def _words(header: str) -> tuple[str, set[str]]:
+    text = unicodedata.normalize("NFKC", str(header)).lower()
+    return text, set(re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header)).lower()))
 
 
 def says_yearly(header: str, headers: list[str]) -> bool:
-    """Whether ``header`` names a yearly amount (or a contract amount beside an interval column)."""
-    text = unicodedata.normalize("NFKC", str(header)).lower()
-    if any(word in text for word in _YEARLY_JA) or _YEARLY_EN & set(re.findall(r"[a-z]+", text)):
+    """Whether ``header`` names a yearly amount (or a contract amount beside an interval or term column)."""
+    text, words = _words(header)
+    if any(w in text for w in _MONTHLY_JA) or _MONTHLY_EN & words:
+        return False
+    if any(w in text for w in _YEARLY_JA) or _YEARLY_EN & words:
         return True
-    norm = normalize_header(header)
-    return norm in _CONTRACT_AMOUNT and any(
+    return normalize_header(header) in _CONTRACT_AMOUNT and any(
         word in normalize_header(other) for other in headers if other != header for word in _INTERVAL)
+
+
+def yearly_contract_amount(header: str, headers: list[str]) -> bool:
+    """A yearly header that names what a contract is billed (年額, ACV, Annual fee), not another yearly figure."""
+    text, words = _words(header)
+    return says_yearly(header, headers) and (any(w in text for w in _CONTRACT_WORDS_JA) or bool(_CONTRACT_WORDS_EN & words))
 
 
 def normalize_header(header: object) -> str:

@@ -104,16 +104,18 @@ def _create_statements() -> list[str]:
         """CREATE TABLE IF NOT EXISTS kept_mrr_grid (
             account_id VARCHAR, month DATE, cur DECIMAL(18,4), prev DECIMAL(18,4), had_before BOOLEAN,
             year_ago DECIMAL(18,4), paid_month DATE, paid_mrr DECIMAL(18,4))""",
-        # Each measure's raw value, measure score and weight in force, kept per part: the measures scored
-        # from one dataset (usage, touchpoints), keyed by the snapshots that part reads (the customers'
-        # accounts and MRR history, and its own dataset) and its own configuration. A touchpoints import
-        # scores the contact part again and keeps the usage part (results/health_store.py).
+        # Each measure's raw value and measure score, and whether the account has data for it (has_data:
+        # its weight counts), kept per part: the measures scored from one dataset (usage, touchpoints),
+        # keyed by the snapshots that part reads (``data``: the customers' accounts and MRR history, and its
+        # own dataset) and its measures' definitions (not their weights, applied when the parts are
+        # combined). A touchpoints import scores the contact part again and keeps the usage part
+        # (results/health_store.py).
         """CREATE TABLE IF NOT EXISTS kept_health_parts (
             part_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL, account_id VARCHAR,
-            measure VARCHAR, source VARCHAR, raw DOUBLE, measure_score DOUBLE, weight DOUBLE)""",
+            measure VARCHAR, source VARCHAR, raw DOUBLE, measure_score DOUBLE, has_data DOUBLE)""",
         """CREATE TABLE IF NOT EXISTS kept_health_part_days (
-            part_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL, kept_at TIMESTAMP NOT NULL,
-            PRIMARY KEY (part_key, as_of, day))""",
+            part_key VARCHAR NOT NULL, source VARCHAR NOT NULL, data VARCHAR NOT NULL, as_of DATE NOT NULL,
+            day DATE NOT NULL, kept_at TIMESTAMP NOT NULL, PRIMARY KEY (part_key, as_of, day))""",
         # Health scores kept per data (the current snapshots), configuration, as-of day and day: the parts
         # above combined (each measure's contribution is its weight's share of the weights in force).
         """CREATE TABLE IF NOT EXISTS kept_health (
@@ -239,5 +241,7 @@ def migrate(con) -> None:
     if current < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     refresh_kept(con)
-    con.execute("INSERT INTO kept_ready SELECT value::BIGINT FROM meta WHERE key = 'data_version'")
+    # every kept result was dropped: with data, its refresh is pending (the app or the next report completes it)
+    con.execute("INSERT INTO kept_ready SELECT value::BIGINT - (SELECT count(*) > 0 FROM snapshots WHERE is_current)::INT "
+                "FROM meta WHERE key = 'data_version'")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_hash', ?)", [schema_hash()])

@@ -366,7 +366,8 @@ def sidebar(user: auth.User) -> Filters | None:
 def refresh_notice() -> None:
     """While the newest data's figures are being prepared (an import committed without waiting for it),
     say so with its progress; this run's figures are computed from that data meanwhile. The refresh runs
-    in this process (workspace.pending_refresh), started by the first page run that finds it pending."""
+    in this process (workspace.pending_refresh), started by the first page run that finds it pending; when
+    it ends the page runs again, reading what is kept now (the same figures), and the notice is gone."""
     state = workspace.pending_refresh(db())
     if state is None:
         return
@@ -374,10 +375,7 @@ def refresh_notice() -> None:
     @st.fragment(run_every=1.0)
     def notice() -> None:
         if state.done:
-            if not st.session_state.get("_ready_said") == state.version:
-                st.session_state["_ready_said"] = state.version
-                st.toast(t("figures_ready", n=i18n.integer(state.version)), icon=":material/check_circle:")
-            return
+            st.rerun()  # the whole page: its next run finds nothing pending and draws no notice
         st.progress(min(state.fraction, 1.0), text=t("figures_updating", n=i18n.integer(state.version),
                                                       done=i18n.pct(state.fraction, 0)))
 

@@ -34,6 +34,7 @@ class Refresh:
     fraction: float = 0.0
     step: str = ""
     done: bool = False
+    finished: float = 0.0  # time.monotonic() when it ended
     thread: threading.Thread | None = field(default=None, repr=False)
 
     def wait(self, seconds: float | None = None) -> bool:
@@ -44,6 +45,7 @@ class Refresh:
 
 _refreshes: dict[str, Refresh] = {}
 _refreshes_lock = threading.Lock()
+RETRY_SECONDS = 30.0  # a refresh that ended with its version still pending (it failed) is tried again after this
 
 
 def pending_refresh(db: Database) -> Refresh | None:
@@ -55,8 +57,10 @@ def pending_refresh(db: Database) -> Refresh | None:
         running = _refreshes.get(str(db.path))
         if version is None:
             return running if running is not None and not running.done else None
-        if running is not None and (running.version == version or not running.done):
+        if running is not None and not running.done:
             return running  # this version's, or an earlier one's still running (it leaves this one pending)
+        if running is not None and running.version == version and time.monotonic() - running.finished < RETRY_SECONDS:
+            return None  # it ended and the version is still pending: it failed (logged); pages compute meanwhile
         state = Refresh(version)
 
         def work() -> None:
@@ -65,7 +69,7 @@ def pending_refresh(db: Database) -> Refresh | None:
             try:
                 refresh(db, progress=progress)
             finally:
-                state.done = True
+                state.finished, state.done = time.monotonic(), True
 
         state.thread = threading.Thread(target=work, name=f"refresh-{version}", daemon=True)
         _refreshes[str(db.path)] = state

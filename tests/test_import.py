@@ -198,28 +198,42 @@ def test_stdin_like_bytes_io_is_not_needed(db):
 # -- a yearly amount is never the monthly MRR by itself (issue 27, "guard the trap") ----------------------
 
 def test_a_yearly_amount_is_not_taken_as_the_monthly_mrr():
-    text = "取引先コード,会社名,年額（税抜）,契約開始日\nA1,甲商事,1200000,2026-04-01\n"
+    # 年額 alone would not match MRR either; 年額 beside the monthly 契約金額 of a term contract: the file's
+    # 契約金額 is not taken (a term column is there), 年額 is named in the warning
+    text = "取引先コード,会社名,契約金額,年額,契約期間,年間売上高\nA1,甲商事,1200000,1200000,12か月,50億\n"
     plan = importer.plan_import(text.encode("cp932"), "顧客一覧.csv", "accounts")
     assert "mrr" not in plan.mapping and plan.mapping["account_id"] == "取引先コード"
     warnings = plan.warnings("ja")
-    assert any("「年額（税抜）」は年額" in w and "月額（MRR）には割り当てていません" in w for w in warnings), warnings
+    named = [w for w in warnings if "月額（MRR）には割り当てていません" in w]
+    # the contract's amounts are named; the customer's own annual sales are not an amount it is billed
+    assert len(named) == 2 and any("「年額」" in w for w in named) and any("「契約金額」" in w for w in named), warnings
     plan.discard()
     # chosen knowingly: taken, with a warning that a year's amount makes every figure twelve times too high
-    plan = importer.plan_import(text.encode("cp932"), "顧客一覧.csv", "accounts", overrides={"mrr": "年額（税抜）"})
-    assert plan.mapping["mrr"] == "年額（税抜）"
+    plan = importer.plan_import(text.encode("cp932"), "顧客一覧.csv", "accounts", overrides={"mrr": "年額"})
+    assert plan.mapping["mrr"] == "年額"
     assert any("12倍" in w for w in plan.warnings("ja")) and any("twelve times" in w for w in plan.warnings("en"))
     plan.discard()
 
 
 @pytest.mark.parametrize("headers,mapped", [
     (["id", "契約金額"], True),  # alone it is the monthly fee, as before
+    (["id", "契約金額", "支払方法"], True),  # a payment method is no billing interval
     (["id", "契約金額", "請求サイクル"], False),  # beside a billing interval it may be a year's
-    (["id", "Annual fee"], False), (["id", "ARR (JPY)"], False), (["id", "ACV"], False),
-    (["id", "月額"], True), (["id", "MRR"], True), (["id", "Arrival fee"], False),  # no MRR synonym at all
+    (["id", "契約金額", "契約期間"], False),  # or the whole term's
+    (["id", "契約金額（月額）", "請求サイクル"], True),  # unless it says monthly
+    (["id", "月額（年間契約）"], True), (["id", "MRR (annual plan)"], True),
 ])
 def test_which_amount_headers_are_taken_as_monthly(headers, mapped):
     assert ("mrr" in mapping.suggest("accounts", headers)) is mapped
-    assert not mapping.says_yearly("Arrival fee", headers) and not mapping.says_yearly("年月", headers)
+
+
+@pytest.mark.parametrize("header,yearly", [
+    ("年額", True), ("年額（税抜）", True), ("年度契約額", True), ("Annual fee", True), ("YearlyFee", True),
+    ("ARR (JPY)", True), ("ACV", True), ("年月", False), ("Year Month", False), ("Arrival date", False),
+    ("月額（年額÷12）", False), ("月額料金(年払い)", False),
+])
+def test_which_headers_say_yearly(header, yearly):
+    assert mapping.says_yearly(header, ["id", header]) is yearly
 
 
 def test_an_mrr_history_billed_every_few_months_is_named_with_an_example(db, tmp_path):
@@ -240,3 +254,15 @@ def test_an_mrr_history_billed_every_few_months_is_named_with_an_example(db, tmp
     path.write_text("\n".join(monthly), encoding="utf-8")
     result = importer.import_file(db, path, "mrr", by=EDITOR, lang="ja", confirm_replace=True)
     assert result["rows_loaded"] == 49 and not [w for w in result["warnings"] if "抜け" in w]
+
+
+def test_an_mrr_history_of_yearly_invoices_is_named(db, tmp_path):
+    # one invoice a year per account, in a file of twelve months: most accounts have one billed month
+    rows = ["取引先コード,請求月,請求金額"] + [f"Y{i},2026-{i % 12 + 1:02d}-01,1200000" for i in range(1, 25)]
+    path = tmp_path / "年次請求.csv"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    result = importer.import_file(db, path, "mrr", by=EDITOR, lang="ja")
+    assert [w for w in result["warnings"] if "1か月分だけ" in w] == [
+        "年次請求.csv: 12か月分のファイルで、24社中24社は請求が1か月分だけです（例 Y1: 2026/02）。"
+        "年ごと・四半期ごとの請求額は月のMRRではありません。翌月から解約として数えられます。"
+        "月ごとに1行（請求額÷対象の月数）にしてから取り込んでください。"]

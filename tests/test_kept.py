@@ -8,6 +8,7 @@ history (schema.refresh_kept) and equal those numbered from the history on every
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 
 import pandas as pd
@@ -120,8 +121,7 @@ def test_new_data_is_scored_anew(demo_db, tmp_path, monkeypatch):
 
 def part_days(db) -> pd.DataFrame:
     """Each kept part's days: (source, part key, day, when it was scored)."""
-    return db.query("""SELECT DISTINCT p.source, d.part_key, d.day, d.kept_at FROM kept_health_part_days d
-                       JOIN kept_health_parts p USING (part_key, as_of, day) ORDER BY ALL""")
+    return db.query("SELECT source, part_key, day, kept_at FROM kept_health_part_days ORDER BY ALL")
 
 
 def test_a_touchpoints_import_scores_the_contact_measure_again_and_keeps_the_usage_measures(demo_db, tmp_path,
@@ -153,6 +153,20 @@ def test_a_touchpoints_import_scores_the_contact_measure_again_and_keeps_the_usa
     raw = demo_db.query("SELECT raw FROM kept_health WHERE account_id = ? AND day = ? AND measure = ? AND data_key = ?",
                         [account, AS_OF, "days_since_contact", data])
     assert raw["raw"].tolist() == [0.0]  # contacted on the as-of day
+
+
+def test_weights_alone_score_no_part_again_and_give_the_scores_scored_in_the_query(demo_db, monkeypatch):
+    days = [AS_OF]
+    q = views.caller(demo_db)
+    q("health_scores", as_of=AS_OF, days=days)
+    before = part_days(demo_db)
+    config = q("health_config")
+    heavier = metrics.with_weights(config, {m["name"]: (5.0 if i == 0 else 1.0) for i, m in enumerate(config["measures"])})
+    S.put(demo_db, "health", heavier, by=EDITOR)
+    kept = views.caller(demo_db)("health_scores", as_of=AS_OF, days=days)
+    pd.testing.assert_frame_equal(part_days(demo_db), before)  # the same parts, none scored again
+    assert len(demo_db.query("SELECT DISTINCT config_key FROM kept_health_days")) == 2
+    same(kept, scored_inline(monkeypatch, demo_db, "health_scores", as_of=AS_OF, days=days))
 
 
 def test_rows_of_old_data_are_dropped_at_the_next_write(demo_db, monkeypatch):
@@ -284,7 +298,7 @@ def computed_grid(monkeypatch, db, scope=None, **params) -> pd.DataFrame:
 def reads_kept_grid(db, scope=None, name="mrr_movements", **params) -> bool:
     text, values, _ = runner._build(name, {"segment_by": None, **params}, scope or Scope(),
                                     lambda other, **p: runner.call(db, other, scope, **p), runner.engines.DUCKDB)
-    return "kept_mrr_grid" in text
+    return re.search(r"\b(FROM|JOIN)\s+kept_mrr_grid\b", text) is not None  # read, not named in a comment
 
 
 @pytest.mark.parametrize("scope", [Scope(), Scope.of({"tier": ["Tier1"]}), Scope.of({"owner": ["佐藤", "鈴木"]})],
@@ -293,11 +307,13 @@ def test_mrr_movements_from_the_kept_grid_equal_the_grid_built_from_the_history(
     last = demo_db.query("SELECT max(month) AS m FROM cur_mrr")["m"][0].date()
     # every 3 months and a few days (month ends, mid-months, first days), past the history's end too
     days = [dt.date(2024, 6, 1) + dt.timedelta(days=d) for d in range(0, (last - dt.date(2024, 6, 1)).days + 31, 97)]
-    for as_of in [*days, AS_OF]:
+    ends = [dt.date(2024, 6, 30), dt.date(2025, 2, 28), dt.date(2025, 12, 31), dt.date(2026, 8, 31)]
+    for as_of in [*days, *ends, AS_OF]:
         for segment_by in ((None, "plan", "tier") if not scope else (None,)):
             params = {"as_of": as_of, "from_month": dt.date(2024, 1, 1), "segment_by": segment_by}
             kept = run(demo_db, "mrr_movements", scope, **params)
-            assert reads_kept_grid(demo_db, scope, **params) == (as_of.replace(day=1) <= last), as_of
+            month_end = (as_of + dt.timedelta(days=1)).day == 1  # a kept month is its month end's (mid-month: computed)
+            assert reads_kept_grid(demo_db, scope, **params) == (as_of.replace(day=1) <= last and month_end), as_of
             pd.testing.assert_frame_equal(kept, computed_grid(monkeypatch, demo_db, scope, **params),
                                           check_exact=True, obj=f"{as_of} {segment_by}")
             assert len(kept) > 0
@@ -374,7 +390,8 @@ def churn_pair(monkeypatch, db, scope=None, **params) -> tuple[pd.DataFrame, pd.
 def test_churn_from_the_kept_grid_equals_the_asof_lookups(demo_db, monkeypatch, scope):
     last = demo_db.query("SELECT max(month) AS m FROM cur_mrr")["m"][0].date()
     days = [dt.date(2024, 6, 1) + dt.timedelta(days=d) for d in range(0, (last - dt.date(2024, 6, 1)).days + 31, 97)]
-    for as_of in [*days, AS_OF]:
+    ends = [dt.date(2024, 6, 30), dt.date(2025, 2, 28), dt.date(2025, 12, 31)]  # the kept grid is read on month ends
+    for as_of in [*days, *ends, AS_OF]:
         for grain, segment_by in [("month", None), ("quarter", "tier"), ("month", "plan")][: 3 if not scope else 1]:
             params = {"as_of": as_of, "grain": grain, "start": dt.date(2024, 1, 1), "segment_by": segment_by}
             kept, asof = churn_pair(monkeypatch, demo_db, scope, **params)
@@ -394,11 +411,13 @@ def test_churn_from_the_kept_grid_on_a_hand_made_history(db, load, monkeypatch):
          + "C,2023-08,80\nD,2023-02,40\nD,2023-03,45\n" + "".join(f"E,2023-{m:02d},{10 * m}\n" for m in (2, 3, 4, 5, 6, 8))
          + "".join(f"F,2023-{m:02d},1000\n" for m in (1, 2, 3, 4, 5, 6, 8)))
     seen = 0
-    for as_of in [dt.date(2023, 3, 1) + dt.timedelta(days=d) for d in range(0, 200, 6)]:
+    month_ends = [dt.date(2023, m + 1, 1) - dt.timedelta(days=1) for m in range(3, 12)]
+    for as_of in sorted({*month_ends, *(dt.date(2023, 3, 1) + dt.timedelta(days=d) for d in range(0, 200, 6))}):
         for grain in ("week", "month", "quarter"):
             params = {"as_of": as_of, "grain": grain, "start": dt.date(2023, 1, 1)}
             kept, asof = churn_pair(monkeypatch, db, **params)
-            assert reads_kept_grid(db, name="churn", **params) == (as_of < dt.date(2023, 9, 1))  # the history ends in August
+            # the history ends in August; a month's kept row is its month end's (mid-month: computed)
+            assert reads_kept_grid(db, name="churn", **params) == (as_of < dt.date(2023, 9, 1) and as_of in month_ends)
             pd.testing.assert_frame_equal(kept, asof, check_exact=True, obj=f"{as_of} {grain}")
             seen += int(kept["mrr_churned"].sum() > 0)
     assert seen > 40

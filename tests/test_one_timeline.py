@@ -40,9 +40,11 @@ def test_every_month_of_the_demo_churns_the_same_mrr_on_both_pages(demo_db):
     for _, r in rows.iterrows():
         assert Decimal(r["mrr_churned"]) == Decimal(r["churn"]), r["month"]
         assert Decimal(r["mrr_at_start"]) == Decimal(r["start"]), r["month"]
-    # the October the issue names: the Churn page said ¥140,000 of ¥38,593,000, the Overview ¥860,000
-    october = rows[rows["month"] == pd.Timestamp(2026, 10, 1)].iloc[0]
-    assert october["mrr_churned"] == october["churn"]
+    # the months the issue names: October's churn was ¥140,000 on the Churn page and ¥860,000 (September's
+    # leavers) on the Overview; September's leavers are September's churn now, on both
+    by_month = rows.set_index("month")
+    assert by_month.loc[pd.Timestamp(2026, 10, 1), "churn"] == 140_000
+    assert by_month.loc[pd.Timestamp(2026, 9, 1), "churn"] == 860_000
 
 
 def test_a_mid_month_churn_after_its_month_was_billed_is_that_month_s_churn(db, load):
@@ -57,3 +59,39 @@ def test_a_mid_month_churn_after_its_month_was_billed_is_that_month_s_churn(db, 
     assert (march["churn"], march["mrr_churned"], march["start"], march["mrr_at_start"]) == (100000, 100000, 150000, 150000)
     assert march["end"] == 50000 and march["customers_churned"] == 1
     assert (april["churn"], april["mrr_churned"], april["start"]) == (0, 0, 50000)
+
+
+def _history(load, accounts: str, rows: list[tuple[str, str, int]]) -> None:
+    load("accounts", "account_id,name,contract_start,churn_date\n" + accounts)
+    load("mrr", "account_id,month,mrr\n" + "".join(f"{a},{m}-01,{v}\n" for a, m, v in rows))
+
+
+def test_a_history_billed_after_the_churn_day_churns_once_when_the_billing_stops(db, load):
+    # A leaves on 15 March but is billed for March and April (in arrears): the history says it paid into
+    # April, so both pages date the churn in May, once — no churn in March and return in April
+    _history(load, "A,甲,2026-01-01,2026-03-15\nB,乙,2026-01-01,\n",
+             [("A", f"2026-{m:02d}", 100000) for m in (1, 2, 3, 4)] + [("B", f"2026-{m:02d}", 50000) for m in range(1, 7)])
+    rows = both(db, dt.date(2026, 6, 30), dt.date(2026, 2, 1)).set_index("month")
+    assert rows["churn"].tolist() == [0, 0, 0, 100000, 0] and rows["reactivation"].sum() == 0
+    assert rows["mrr_churned"].tolist() == rows["churn"].tolist()
+    assert rows["mrr_at_start"].tolist() == rows["start"].tolist()
+
+
+def test_a_churn_on_the_first_of_a_billed_month_is_read_as_the_churn_table_reads_it(db, load):
+    # churn_date 1 March with March billed: the spells end A's customer days at March's end (the history
+    # wins over a date that contradicts it); the movements say the same
+    _history(load, "A,甲,2026-01-01,2026-03-01\nB,乙,2026-01-01,\n",
+             [("A", f"2026-{m:02d}", 100000) for m in (1, 2, 3)] + [("B", f"2026-{m:02d}", 50000) for m in range(1, 6)])
+    rows = both(db, dt.date(2026, 5, 31), dt.date(2026, 2, 1)).set_index("month")
+    assert rows["mrr_churned"].tolist() == rows["churn"].tolist() == [0, 0, 100000, 0]
+
+
+def test_a_churn_later_in_the_as_of_month_is_not_counted_before_it_happens(db, load):
+    # as of 10 March, A (leaving on 20 March) is still a customer: no March churn yet, on either page; as of
+    # 31 March it is March's churn on both
+    _history(load, "A,甲,2026-01-01,2026-03-20\nB,乙,2026-01-01,\n",
+             [("A", f"2026-{m:02d}", 100000) for m in (1, 2, 3)] + [("B", f"2026-{m:02d}", 50000) for m in (1, 2, 3)])
+    early = both(db, dt.date(2026, 3, 10), dt.date(2026, 2, 1)).set_index("month").loc[pd.Timestamp(2026, 3, 1)]
+    assert (early["churn"], early["mrr_churned"], early["end"]) == (0, 0, 150000)
+    late = both(db, dt.date(2026, 3, 31), dt.date(2026, 2, 1)).set_index("month").loc[pd.Timestamp(2026, 3, 1)]
+    assert (late["churn"], late["mrr_churned"], late["end"]) == (100000, 100000, 50000)

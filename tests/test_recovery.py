@@ -154,7 +154,8 @@ def content(db: Database) -> dict[str, list[tuple]]:
 
 # The tables the work after the import's commit adds to, each of its writes whole: a kept result (its row in
 # kept_results and its table kept_result_<key>), or the health scores of some days (their rows in the three).
-LATER = ("kept_results", "kept_health_days", "kept_health", "kept_health_scores")
+LATER = ("kept_results", "kept_health_days", "kept_health", "kept_health_scores", "kept_health_parts",
+         "kept_health_part_days", "kept_ready")
 
 
 def mix_past_the_commit(now: dict, committed: dict, after: dict) -> list[str]:
@@ -180,6 +181,12 @@ def mix_past_the_commit(now: dict, committed: dict, after: dict) -> list[str]:
     for table in ("kept_health_days", "kept_health", "kept_health_scores"):
         if list(map(repr, now[table])) != [repr(row) for row in after[table] if row[:4] in days]:
             wrong.append(f"{table}: not the reference run's rows of the days kept")
+    parts = {(row[0], row[3], row[4]) for row in now["kept_health_part_days"]}  # (part, as-of day, day)
+    if list(map(repr, now["kept_health_parts"])) != [repr(row) for row in after["kept_health_parts"]
+                                                     if row[:3] in parts]:
+        wrong.append("kept_health_parts: not the reference run's rows of the parts kept")
+    if now["kept_ready"] not in (committed["kept_ready"], after["kept_ready"]):
+        wrong.append("kept_ready: neither before nor after the refresh")
     return wrong
 
 

@@ -86,25 +86,29 @@ def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> d
 
 # The datasets each part of a score reads besides its own: who is a customer on a day (spells).
 _CUSTOMERS = ("accounts", "mrr")
-PART_KEY_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY snapshot_id), '') "
-                "FROM snapshots WHERE is_current AND list_contains($datasets::VARCHAR[], dataset)")
+PART_DATA_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY snapshot_id), '') "
+                 "FROM snapshots WHERE is_current AND list_contains($datasets::VARCHAR[], dataset)")
 
 
-def _parts(con, params: dict) -> dict[str, tuple[str, dict]]:
-    """The parts of a score under ``params``: source -> (its key, its bound measure lists). A part's key
-    is its measures' configuration, the scoring code and the current snapshots of what it reads."""
+def _parts(con, params: dict) -> dict[str, tuple[str, str, dict]]:
+    """The parts of a score under ``params``: source -> (its key, its data, its bound measure lists). A
+    part's key is its measures' definitions (weights left out: a raw value and its percentile do not
+    depend on them), the scoring code and the current snapshots of what it reads (its data)."""
     out = {}
     for source in dict.fromkeys(params["sources"]):
         keep = [i for i, s in enumerate(params["sources"]) if s == source]
         own = {k: ([params[k][i] for i in keep] if isinstance(params[k], list) else params[k]) for k in CONFIG_PARAMS}
-        data = con.execute(PART_KEY_SQL, {"datasets": [*_CUSTOMERS, source]}).fetchone()[0]
-        out[source] = (hashlib.sha256(f"{source}\n{data}\n{config_key(own)}".encode()).hexdigest()[:16], own)
+        own["weights"] = [1.0] * len(keep)  # scored with unit weights: the part's weight column says "has data"
+        data = con.execute(PART_DATA_SQL, {"datasets": [*_CUSTOMERS, source]}).fetchone()[0]
+        key = hashlib.sha256(f"{source}\n{data}\n{config_key(own)}".encode()).hexdigest()[:16]
+        out[source] = (key, data, own)
     return out
 
 
 def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str:
     """Score the days ``missing`` says are not kept: each part (the usage measures, the contact measure)
-    only where its own inputs changed, then combine the parts into the kept rows and scores."""
+    only where its own inputs changed, then combine the parts, under this configuration's weights, into
+    the kept rows and scores."""
     from dashboard.results.runner import sql_text
 
     data, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
@@ -118,12 +122,15 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str
     con.execute(f"DELETE FROM kept_health WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
     con.execute(f"DELETE FROM kept_health_scores WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
     con.execute("DELETE FROM kept_health_days WHERE data_key <> $data AND kept_at < $before", when)
-    current = {"keys": [k for k, _ in parts.values()], "before": now - KEEP_STALE}
-    old = "SELECT part_key, as_of, day FROM kept_health_part_days WHERE NOT list_contains($keys, part_key) AND kept_at < $before"
+    # parts of data no longer current (any configuration's: another one's parts of current data stay)
+    current = {"current": [f"{source}\n{con.execute(PART_DATA_SQL, {'datasets': [*_CUSTOMERS, source]}).fetchone()[0]}"
+                           for source in ("usage", "touchpoints")], "before": now - KEEP_STALE}
+    old = ("SELECT part_key, as_of, day FROM kept_health_part_days "
+           "WHERE NOT list_contains($current, source || chr(10) || data) AND kept_at < $before")
     con.execute(f"DELETE FROM kept_health_parts WHERE (part_key, as_of, day) IN ({old})", current)  # noqa: S608
-    con.execute("DELETE FROM kept_health_part_days WHERE NOT list_contains($keys, part_key) AND kept_at < $before",
-                current)
-    for part, own in parts.values():
+    con.execute("DELETE FROM kept_health_part_days "
+                "WHERE NOT list_contains($current, source || chr(10) || data) AND kept_at < $before", current)
+    for source, (part, part_data, own) in parts.items():
         have = {r[0] for r in con.execute("SELECT day FROM kept_health_part_days WHERE part_key = ? AND as_of = ?",
                                           [part, as_of]).fetchall()}
         days = [d for d in todo if d not in have]
@@ -133,14 +140,19 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str
             "INSERT INTO kept_health_parts SELECT $part, $as_of, day, account_id, measure, source, raw, "  # noqa: S608
             f"measure_score, weight FROM ({sql_text('_health')})",  # our own SQL file, values bound
             own | {"as_of": as_of, "days": days, "part": part})
-        con.executemany("INSERT INTO kept_health_part_days VALUES (?, ?, ?, ?)", [[part, as_of, d, now] for d in days])
+        con.executemany("INSERT INTO kept_health_part_days VALUES (?, ?, ?, ?, ?, ?)",
+                        [[part, source, part_data, as_of, d, now] for d in days])
     con.execute(
         """INSERT INTO kept_health
-        SELECT $kept_data, $kept_key, as_of, day, account_id, measure, source, raw, measure_score, weight,
-               weight * measure_score / nullif(sum(weight) OVER (PARTITION BY day, account_id), 0)
-        FROM kept_health_parts
-        WHERE list_contains($parts, part_key) AND as_of = $as_of AND day IN (SELECT unnest($days::DATE[]))""",
-        {"kept_data": data, "kept_key": key, "as_of": as_of, "days": todo, "parts": [k for k, _ in parts.values()]})
+        SELECT $kept_data, $kept_key, p.as_of, p.day, p.account_id, p.measure, p.source, p.raw, p.measure_score,
+               p.has_data * w.weight,
+               p.has_data * w.weight * p.measure_score
+                   / nullif(sum(p.has_data * w.weight) OVER (PARTITION BY p.day, p.account_id), 0)
+        FROM kept_health_parts p
+        JOIN (SELECT unnest($names::VARCHAR[]) AS measure, unnest($weights::DOUBLE[]) AS weight) w USING (measure)
+        WHERE list_contains($parts, p.part_key) AND p.as_of = $as_of AND p.day IN (SELECT unnest($days::DATE[]))""",
+        {"kept_data": data, "kept_key": key, "as_of": as_of, "days": todo, "parts": [k for k, _, _ in parts.values()],
+         "names": params["names"], "weights": [float(w) for w in params["weights"]]})
     con.execute(
         "INSERT INTO kept_health_scores SELECT data_key, config_key, as_of, day, account_id, health_score(contribution) "
         "FROM kept_health WHERE data_key = $kept_data AND config_key = $kept_key AND as_of = $as_of "

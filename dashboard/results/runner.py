@@ -222,7 +222,9 @@ KEPT_BLOCKS = ("_mrr_grid", "_churn_mrr")
 
 def _grid_covers(through: dt.date | None, as_of: Any) -> bool:
     """Whether the kept MRR grid (built through month ``through``) holds every month up to ``as_of``'s."""
-    return through is not None and isinstance(as_of, dt.date) and as_of.replace(day=1) <= through
+    # a month's row is its state at the month's end (a churn later in the month is not known mid-month)
+    month_end = isinstance(as_of, dt.date) and (as_of + dt.timedelta(days=1)).day == 1
+    return through is not None and month_end and as_of.replace(day=1) <= through
 
 
 def keep_mrr_grid(con: duckdb.DuckDBPyConnection) -> None:
@@ -238,7 +240,7 @@ def keep_mrr_grid(con: duckdb.DuckDBPyConnection) -> None:
                 "SELECT account_id, month, cur, prev, had_before, year_ago, "
                 "       max(month) FILTER (WHERE cur > 0) OVER w, arg_max(cur, month) FILTER (WHERE cur > 0) OVER w "
                 "FROM account_month WINDOW w AS (PARTITION BY account_id ORDER BY month ROWS UNBOUNDED PRECEDING) "
-                "ORDER BY month, account_id", {"as_of": through})
+                "ORDER BY month, account_id", {"as_of": P.add_months(through, 1) - dt.timedelta(days=1)})
 
 
 def _grid_through(db: Database) -> dt.date | None:

@@ -3,17 +3,21 @@
 
 -- Monthly MRR points, positive only: a month's MRR is the MRR in force at the month's end (one MRR
 -- timeline for every revenue figure, METRICS.md). From the MRR history when one is loaded: its month's
--- row, except in the month the accounts file says the account churned (its churn_date falls in that month:
--- at the month's end it is no customer, whatever that month was billed), so the movements date that churn
--- in the month its churn table does, with the MRR it had at the month end before. Else the account's
--- `mrr` in every month whose last day (or the as-of day, for the current month) the account is active
--- on: "active on day d" = contract_start <= d and (churn_date empty or d < churn_date).
+-- row, except the last month of a run of paid months when the accounts file's churn_date falls inside it
+-- (after its first day, by the as-of day): at that month's end the account is no customer, whatever the
+-- month was billed — the day spells() ends its customer days on — so the movements date that churn in the
+-- month the churn table does, with the MRR of the month end before. A history going on after that month
+-- (billed in arrears, or a return) wins over the date, as in spells(). Else the account's `mrr` in every
+-- month whose last day (or the as-of day, for the current month) the account is active on: "active on
+-- day d" = contract_start <= d and (churn_date empty or d < churn_date).
 CREATE OR REPLACE MACRO mrr_points(as_of) AS TABLE
     SELECT h.account_id, h.month, h.mrr
     FROM cur_mrr h
     WHERE h.mrr > 0 AND h.month <= as_of
-      AND NOT EXISTS (SELECT 1 FROM cur_accounts a
-                      WHERE a.account_id = h.account_id AND date_trunc('month', a.churn_date) = h.month)
+      AND NOT EXISTS (SELECT 1 FROM kept_mrr_runs r JOIN cur_accounts a USING (account_id)
+                      WHERE r.account_id = h.account_id AND r.last_month = h.month
+                        AND a.churn_date > h.month AND a.churn_date < h.month + INTERVAL 1 MONTH
+                        AND a.churn_date <= as_of)
     UNION ALL
     SELECT a.account_id, m.month, a.mrr
     FROM cur_accounts a
