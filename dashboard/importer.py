@@ -392,11 +392,12 @@ def _month_gaps(stage: Stage) -> dict | None:
     row = stage.con.execute("""
         WITH billed AS (SELECT DISTINCT account_id, date_trunc('month', month)::DATE AS month FROM good
                         WHERE mrr > 0 AND account_id IS NOT NULL AND month IS NOT NULL),
-        steps AS (SELECT account_id, lag(month) OVER (PARTITION BY account_id ORDER BY month) AS before, month
-                  FROM billed),
-        per AS (SELECT account_id, count(*) AS months, count(*) FILTER (WHERE month > before + INTERVAL 1 MONTH) AS gaps,
-                       min(CASE WHEN month > before + INTERVAL 1 MONTH THEN before END) AS gap_from,
-                       min(CASE WHEN month > before + INTERVAL 1 MONTH THEN month END) AS gap_to, min(month) AS first
+        steps AS (SELECT account_id, month, lag(month) OVER w AS before,
+                         month > lag(month) OVER w + INTERVAL 1 MONTH AS gap
+                  FROM billed WINDOW w AS (PARTITION BY account_id ORDER BY month)),
+        per AS (SELECT account_id, count(*) AS months, count(*) FILTER (WHERE gap) AS gaps,
+                       min(before) FILTER (WHERE gap) AS gap_from, min(month) FILTER (WHERE gap) AS gap_to,
+                       min(month) AS first
                 FROM steps GROUP BY account_id)
         SELECT count(*) FILTER (WHERE gaps > 0), count(*) FILTER (WHERE months > 1),
                arg_min(account_id, account_id) FILTER (WHERE gaps > 0),

@@ -32,7 +32,6 @@ class Refresh:
     """A refresh running in this process for one data version, and how far it is."""
     version: int
     fraction: float = 0.0
-    step: str = ""
     done: bool = False
     finished: float = 0.0  # time.monotonic() when it ended
     thread: threading.Thread | None = field(default=None, repr=False)
@@ -65,7 +64,7 @@ def pending_refresh(db: Database) -> Refresh | None:
 
         def work() -> None:
             def progress(fraction: float, step: str) -> None:
-                state.fraction, state.step = fraction, step
+                state.fraction = fraction
             try:
                 refresh(db, progress=progress)
             finally:

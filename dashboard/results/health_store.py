@@ -90,6 +90,11 @@ PART_DATA_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY 
                  "FROM snapshots WHERE is_current AND list_contains($datasets::VARCHAR[], dataset)")
 
 
+def _part_data(con, source: str) -> str:
+    """The current snapshots a part scored from ``source`` reads: the customers' and its own dataset's."""
+    return con.execute(PART_DATA_SQL, {"datasets": [*_CUSTOMERS, source]}).fetchone()[0]
+
+
 def _parts(con, params: dict) -> dict[str, tuple[str, str, dict]]:
     """The parts of a score under ``params``: source -> (its key, its data, its bound measure lists). A
     part's key is its measures' definitions (weights left out: a raw value and its percentile do not
@@ -99,7 +104,7 @@ def _parts(con, params: dict) -> dict[str, tuple[str, str, dict]]:
         keep = [i for i, s in enumerate(params["sources"]) if s == source]
         own = {k: ([params[k][i] for i in keep] if isinstance(params[k], list) else params[k]) for k in CONFIG_PARAMS}
         own["weights"] = [1.0] * len(keep)  # scored with unit weights: the part's weight column says "has data"
-        data = con.execute(PART_DATA_SQL, {"datasets": [*_CUSTOMERS, source]}).fetchone()[0]
+        data = _part_data(con, source)
         key = hashlib.sha256(f"{source}\n{data}\n{config_key(own)}".encode()).hexdigest()[:16]
         out[source] = (key, data, own)
     return out
@@ -123,8 +128,8 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str
     con.execute(f"DELETE FROM kept_health_scores WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
     con.execute("DELETE FROM kept_health_days WHERE data_key <> $data AND kept_at < $before", when)
     # parts of data no longer current (any configuration's: another one's parts of current data stay)
-    current = {"current": [f"{source}\n{con.execute(PART_DATA_SQL, {'datasets': [*_CUSTOMERS, source]}).fetchone()[0]}"
-                           for source in ("usage", "touchpoints")], "before": now - KEEP_STALE}
+    current = {"current": [f"{source}\n{_part_data(con, source)}" for source in ("usage", "touchpoints")],
+               "before": now - KEEP_STALE}
     old = ("SELECT part_key, as_of, day FROM kept_health_part_days "
            "WHERE NOT list_contains($current, source || chr(10) || data) AND kept_at < $before")
     con.execute(f"DELETE FROM kept_health_parts WHERE (part_key, as_of, day) IN ({old})", current)  # noqa: S608
