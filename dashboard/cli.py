@@ -14,6 +14,7 @@ from pathlib import Path
 from dashboard import (
     auth,
     demo,
+    derivation,
     export,
     importer,
     metrics,
@@ -42,6 +43,16 @@ def _date(text: str) -> dt.date:
         value = None
     if value is None:
         raise argparse.ArgumentTypeError(f"not a date: {text!r}")
+    return value
+
+
+def _month_arg(text: str) -> dt.date:
+    try:
+        value = parsing.parse_month(text)
+    except ValueError:
+        value = None
+    if value is None:
+        raise argparse.ArgumentTypeError(f"not a month: {text!r}")
     return value
 
 
@@ -171,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only accounts with this value (as for report)")
     _spark_options(p, "the accounts and at-risk lists are")
 
+    p = sub.add_parser("explain-mrr", help="how an account's MRR was derived from subscriptions or invoice lines: "
+                                           "each line's monthly amount and rule, and the MRR at each month's end")
+    p.add_argument("account_id")
+    p.add_argument("--month", type=_month_arg, help="only this month (YYYY-MM)")
+
     p = sub.add_parser("snapshots", help="list snapshots")
     p = sub.add_parser("restore", help="make an earlier snapshot current again")
     p.add_argument("snapshot", type=int)
@@ -277,6 +293,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         _print({"out": args.out, "rows": len(frame), "encoding": args.encoding})
+    elif args.command == "explain-mrr":
+        _print(derivation.explain(db, args.account_id, args.month, lang))
     elif args.command == "snapshots":
         _print(report.records(importer.list_snapshots(db), list(importer.list_snapshots(db).columns)))
     elif args.command == "restore":

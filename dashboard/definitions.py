@@ -26,8 +26,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("NRR / GRR (12 months)", "NRR = Σ MRR now ÷ Σ MRR a year ago, over accounts that had MRR a year ago (new accounts excluded). GRR caps each account at its year-ago MRR (GRR ≤ 1, GRR ≤ NRR)."),
     },
     "movements": {
-        "ja": ("MRRの増減", "前月0→当月>0: 新規（過去にMRRなし）または復活。前月>0で増加: 拡大、減少(>0): 縮小、0へ: 解約。毎月 期首 + 新規 + 復活 + 拡大 − 縮小 − 解約 = 期末 が1円単位で成り立ちます。クイックレシオ = (新規+復活+拡大) ÷ (縮小+解約)。"),
-        "en": ("MRR movements", "prev 0 → cur > 0: new (never had MRR) or reactivation; prev > 0 and up: expansion, down but > 0: contraction, to 0: churn. Every month start + new + reactivation + expansion − contraction − churn = end, to the yen. Quick ratio = (new + reactivation + expansion) ÷ (contraction + churn)."),
+        "ja": ("MRRの増減", "前月0→当月>0: 新規（過去にMRRなし）または復活。前月>0で増加: 拡大、減少(>0): 縮小、0へ: 解約。外貨建ての契約で為替レートの変化だけによる増減は「為替変動」として別に数え、拡大・縮小には含めません。毎月 期首 + 新規 + 復活 + 拡大 − 縮小 − 解約 ± 為替変動 = 期末 が1円単位で成り立ちます。クイックレシオ = (新規+復活+拡大) ÷ (縮小+解約)。"),
+        "en": ("MRR movements", "prev 0 → cur > 0: new (never had MRR) or reactivation; prev > 0 and up: expansion, down but > 0: contraction, to 0: churn. For accounts billed in another currency, the change that comes only from the exchange rate is its own movement (FX), never expansion or contraction. Every month start + new + reactivation + expansion − contraction − churn ± FX = end, to the yen. Quick ratio = (new + reactivation + expansion) ÷ (contraction + churn)."),
     },
     "red_share": {
         "ja": ("赤のMRR比率", "ヘルススコアが赤（既定 < 40）の有効顧客のMRR ÷ 全有効顧客のMRR。"),

@@ -84,16 +84,20 @@ def waterfall(month_row: pd.Series, title: str, lang: str = "ja") -> go.Figure:
     steps = ["start", "new", "reactivation", "expansion", "contraction", "churn", "end"]
     values = [month_row["start"], month_row["new"], month_row["reactivation"], month_row["expansion"],
               -month_row["contraction"], -month_row["churn"], month_row["end"]]
+    fx = month_row.get("fx", 0) or 0
+    if fx:  # an exchange rate moved MRR billed in another currency: its own step, before the end
+        steps.insert(6, "fx")
+        values.insert(6, fx)
     fig = go.Figure(go.Waterfall(
         x=[tr(s, lang) for s in steps], y=values,
-        measure=["absolute", "relative", "relative", "relative", "relative", "relative", "total"],
+        measure=["absolute", *["relative"] * (len(steps) - 2), "total"],
         text=[money.compact(abs(v), lang) for v in values], textposition="outside",
         increasing={"marker": {"color": MOVE_COLORS["new"]}},
         decreasing={"marker": {"color": MOVE_COLORS["churn"]}},
         totals={"marker": {"color": "#1f4e79"}}, connector={"line": {"color": "#bbbbbb"}},
         hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>"))
     low = float(min(month_row["start"], month_row["end"])) * 0.9
-    high = float(max(month_row["start"], month_row["end"]) + max(values[1:6], default=0) * 1.3)
+    high = float(max(month_row["start"], month_row["end"]) + max(values[1:-1], default=0) * 1.3)
     fig.update_yaxes(range=[low, high])
     _money_axis(fig, [], lang, low=low, high=high)
     fig = _layout(fig, title)

@@ -35,6 +35,7 @@ from dashboard.i18n import LANGS, MESSAGES, default_lang, integer, one_line, t
 from dashboard.readers import ImportRefused, Limits, RawTable
 from dashboard.staging import Stage, file_hash, quote_ident
 from dashboard.values_sql import TYPED
+from dashboard.values_sql import literal as values_sql_literal
 
 MODES = ("replace", "append", "upsert")
 MODES_FOR: dict[str, tuple[str, ...]] = {
@@ -44,11 +45,15 @@ MODES_FOR: dict[str, tuple[str, ...]] = {
     "orders": ("replace", "append"),
     "touchpoints": ("replace", "append"),
     "opportunities": ("replace", "append"),
+    "subscriptions": ("replace", "append"),
+    "invoice_lines": ("replace", "append"),
+    "fx_rates": ("replace", "append", "upsert"),
 }
 # A replace that would remove more than half of these keys asks for confirmation first.
 GUARDED_KEY = {"accounts": "account_id", "mrr": "account_id"}
 ROW_ERROR_KEYS = ("not_a_number", "number_too_large", "too_many_decimals", "not_a_date", "required_blank",
-                  "duplicate_key", "extra_fields", "key_conflict")
+                  "duplicate_key", "extra_fields", "key_conflict", "date_out_of_range", "negative_amount",
+                  "not_a_flag", "not_an_interval", "not_a_line_kind", "not_a_duration", "not_a_rate", "not_a_period")
 ERRORS_KEPT = 1_000  # row errors held in memory for the page and the JSON; all are stored
 Progress = Callable[[float, str], None]
 
@@ -270,7 +275,9 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
     if dataset == "usage":  # typed is temporary (memory, spilling past the limit): good is built from it
         table = "CREATE TEMP TABLE typed"
     else:  # typed becomes good itself once the rejected rows are out: the rows are written once
-        names += "".join(f", NULL AS {quote_ident(c)}" for c in columns if c not in plain)
+        said = mp.implied(dataset, mapping)  # 年額 → billed yearly, 金額(税込) → tax included: constants, not user text
+        names += "".join(f", {TYPED[columns[c]][0]}({values_sql_literal(said[c])}) AS {quote_ident(c)}" if c in said
+                         else f", NULL AS {quote_ident(c)}" for c in columns if c not in plain)
         table = "CREATE TABLE typed"
     con.execute(f"{table} AS SELECT row_no, {names}, {', '.join(flags)} "  # noqa: S608
                 f"FROM (SELECT row_no, {values}, {raws}{', ' if stage.extra_columns else ''}"
@@ -558,8 +565,18 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
         "unmapped": plan.unmapped,
         "confidence": plan.confidence,
         "errors": [e.as_dict(lang) for e in plan.errors],
-        "warnings": plan.warnings(lang),
+        "warnings": plan.warnings(lang) + (_derivation_warnings(db, lang) if dataset in schema.BILLING else []),
     }
+
+
+def _derivation_warnings(db: Database, lang: str | None) -> list[str]:
+    """What the MRR derived from billing exports leaves out and why: lines in a currency without a rate for a
+    month they are in force (named, with the months), so a missing rate is never a silent churn."""
+    rows = db.read(lambda con: con.execute(
+        "SELECT upper(trim(currency)) AS cur, count(DISTINCT account_id), string_agg(DISTINCT strftime(month, '%Y-%m'), ', ' "
+        "ORDER BY strftime(month, '%Y-%m')) FROM mrr_lines() WHERE rate IS NULL AND kind = 'recurring' "
+        "GROUP BY ALL ORDER BY cur").fetchall())
+    return [t("mrr_no_rate", lang, currency=cur, accounts=integer(n), months=months) for cur, n, months in rows]
 
 
 def _guard_in_transaction(con, dataset: str, alias: str) -> dict | None:

@@ -66,7 +66,89 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "created": ["created", "created date", "作成日", "商談開始日"],
         "closed": ["closed", "close date", "closed date", "完了日", "受注日", "クローズ日"],
     },
+    # Stripe's subscription export (Customer ID, Plan, Quantity, Amount, Interval, Start (UTC) …) and the usual
+    # Japanese contract lists (契約ID, 取引先コード, プラン, 数量, 単価, 請求サイクル, 契約開始日 …). A bracketed
+    # qualifier is ignored: "Start Date (UTC)" is "start date".
+    "subscriptions": {
+        "account_id": [a for a in ACCOUNT_ID if a != "id"] + ["契約者id", "契約者コード"],
+        "subscription_id": ["subscription_id", "subscription id", "subscription", "id", "契約id", "契約番号",
+                            "契約コード", "サブスクリプションid"],
+        "plan": ["plan", "plan name", "product", "プラン", "プラン名", "契約プラン", "料金プラン", "商品名"],
+        "amount": ["amount", "plan amount", "unit amount", "unit price", "price", "単価", "金額", "料金", "価格",
+                   "契約単価", "月額", "年額", "契約金額", "利用料"],
+        "quantity": ["quantity", "qty", "seats", "数量", "ライセンス数", "席数", "契約数"],
+        "interval": ["interval", "plan interval", "billing interval", "billing cycle", "billing period", "請求サイクル",
+                     "支払サイクル", "請求間隔", "課金周期", "請求周期", "契約期間"],
+        "interval_count": ["interval count", "interval_count", "plan interval count", "サイクル数", "請求間隔数"],
+        "currency": ["currency", "通貨", "通貨コード"],
+        "start_date": ["start_date", "start date", "start", "started", "契約開始日", "開始日", "利用開始日", "申込日"],
+        "trial_end": ["trial_end", "trial end", "trial ends", "トライアル終了日", "無料期間終了日", "試用期間終了日"],
+        "current_period_start": ["current period start", "当期開始日", "今期開始日"],
+        "current_period_end": ["current period end", "当期終了日", "今期終了日", "次回請求日"],
+        "canceled_at": ["canceled_at", "canceled at", "cancelled at", "canceled", "cancel date", "解約日", "解約申込日",
+                        "キャンセル日"],
+        "cancel_at_period_end": ["cancel at period end", "cancel_at_period_end", "期間満了で解約", "期間末解約",
+                                 "満了解約"],
+        "ended_at": ["ended_at", "ended at", "ended", "end date", "契約終了日", "終了日", "サービス終了日"],
+        "status": ["status", "ステータス", "契約ステータス", "状態"],
+        "discount_percent": ["discount percent", "percent off", "coupon percent off", "割引率", "値引率"],
+        "discount_amount": ["discount amount", "amount off", "coupon amount off", "割引額", "値引額", "値引金額"],
+        "discount_duration": ["discount duration", "coupon duration", "duration", "割引期間", "値引期間"],
+        "tax_included": ["tax included", "tax_included", "tax inclusive", "税込税抜", "税込/税抜", "税区分", "内税外税"],
+        "tax_rate": ["tax rate", "tax_rate", "tax percent", "税率", "消費税率"],
+    },
+    # Japanese invoice tools (請求書番号, 請求日, 取引先, 品目, 数量, 単価, 金額(税抜), 消費税, 合計(税込), 利用期間)
+    "invoice_lines": {
+        "account_id": [a for a in ACCOUNT_ID if a != "id"] + ["取引先", "請求先", "請求先コード"],
+        "invoice_id": ["invoice_id", "invoice id", "invoice number", "invoice", "請求書番号", "請求書id", "請求番号",
+                       "伝票番号"],
+        "invoice_date": ["invoice_date", "invoice date", "date", "請求日", "請求書発行日", "発行日", "計上日", "売上日"],
+        "item": ["item", "description", "line item", "product", "品目", "品名", "商品名", "摘要", "明細", "内容"],
+        "kind": ["kind", "type", "line type", "区分", "種別", "品目区分", "売上区分", "費用区分"],
+        "plan": ["plan", "プラン"],
+        "subscription_id": ["subscription_id", "subscription id", "subscription", "契約id", "契約番号"],
+        "quantity": ["quantity", "qty", "数量"],
+        "unit_price": ["unit price", "unit_price", "price", "単価"],
+        "amount": ["amount", "line amount", "subtotal", "net amount", "金額", "小計", "税抜金額", "請求金額", "合計",
+                   "合計金額", "total", "税込金額"],
+        "tax_amount": ["tax", "tax amount", "消費税", "消費税額", "税額"],
+        "tax_included": ["tax included", "tax_included", "tax inclusive", "税込税抜", "税区分", "内税外税"],
+        "tax_rate": ["tax rate", "tax_rate", "税率", "消費税率"],
+        "currency": ["currency", "通貨", "通貨コード"],
+        "service_start": ["service_start", "service start", "period start", "service period start", "利用開始日",
+                          "請求期間開始日", "対象期間開始日", "期間開始日", "利用期間開始日"],
+        "service_end": ["service_end", "service end", "period end", "service period end", "利用終了日", "請求期間終了日",
+                        "対象期間終了日", "期間終了日", "利用期間終了日"],
+        "service_period": ["service period", "billing period", "period", "利用期間", "請求期間", "対象期間", "サービス期間"],
+    },
+    "fx_rates": {
+        "month": ["month", "date", "月", "年月", "対象月", "日付"],
+        "currency": ["currency", "通貨", "通貨コード"],
+        "rate": ["rate", "exchange rate", "fx rate", "レート", "為替レート", "換算レート", "仲値", "ttm"],
+    },
 }
+
+
+def implied(dataset: str, mapping: dict[str, str]) -> dict[str, str]:
+    """Values a header says of a column the file does not have: an amount headed 年額 (or Annual …) is billed
+    yearly, 月額 monthly; 金額(税込) includes tax, 金額(税抜) does not. Column -> canonical value (the words of
+    vocabulary.WORDS), for the columns the mapping leaves out."""
+    header = mapping.get("amount")
+    if header is None or dataset not in ("subscriptions", "invoice_lines"):
+        return {}
+    text, words = _words(header)
+    out = {}
+    if dataset == "subscriptions" and "interval" not in mapping:
+        if any(w in text for w in _MONTHLY_JA) or {"monthly", "mrr"} & words:
+            out["interval"] = "month"
+        elif any(w in text for w in _YEARLY_JA) or {"annual", "yearly", "annually", "acv"} & words:
+            out["interval"] = "year"
+    if "tax_included" not in mapping:
+        if any(w in text for w in ("税込", "内税")) or "incl" in text.replace(" ", ""):
+            out["tax_included"] = "true"
+        elif any(w in text for w in ("税抜", "外税")) or "excl" in text.replace(" ", ""):
+            out["tax_included"] = "false"
+    return out
 
 # Usage measure columns: header synonyms -> canonical measure name. Other numeric columns keep their name.
 MEASURE_SYNONYMS: dict[str, list[str]] = {

@@ -12,7 +12,7 @@ import math
 import re
 from decimal import Decimal
 
-from dashboard import money
+from dashboard import money, vocabulary
 
 BLANKS = {"", "-", "ー", "－", "—", "n/a", "na", "null", "none", "nan", "#n/a", "なし", "未設定"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -248,6 +248,68 @@ def parse_month(value: object) -> dt.date | None:
     return day.replace(day=1) if day else None
 
 
+def _word(kind: str):
+    """A parser of one of vocabulary.WORDS' kinds: the canonical value of a word it lists."""
+    words = vocabulary.lookup(kind)
+    key = vocabulary.ERROR_KEYS[kind]
+
+    def parse(value: object) -> str | None:
+        if is_blank(value):
+            return None
+        text = normalize_text(value).lower()
+        if text in words:
+            return words[text]
+        if kind == "duration":
+            m = re.fullmatch(vocabulary.MONTHS_PATTERN, text)
+            if m:
+                return str(int(m.group(1)))
+        raise ParseError(key, value)
+    parse.__name__ = f"parse_{kind}"
+    return parse
+
+
+parse_interval = _word("interval")
+parse_line_kind = _word("line_kind")
+parse_duration = _word("duration")
+_parse_flag_word = _word("flag")
+
+
+def parse_flag(value: object) -> bool | None:
+    """yes/no: true, 1, はい, ○, 税込 … (vocabulary.WORDS['flag'])."""
+    word = _parse_flag_word(value)
+    return None if word is None else word == "true"
+
+
+def parse_rate(value: object) -> float | None:
+    """A tax or discount rate as a fraction: '10%', '８％', '0.1', '10', '軽減8%' -> 0.1 / 0.08. A number above 1
+    without % is a percentage; a rate above 100% is refused."""
+    if is_blank(value):
+        return None
+    m = re.fullmatch(vocabulary.RATE_PATTERN, normalize_text(value).lower())
+    if not m:
+        raise ParseError("not_a_rate", value)
+    number = float(m.group(2))
+    rate = number / 100 if m.group(4) or number > 1 else number
+    if rate > 1:
+        raise ParseError("not_a_rate", value)
+    return rate
+
+
+def parse_period(value: object) -> str | None:
+    """A service period in one cell ('2026/04/01～2026/04/30', '2026年4月1日〜2026年4月30日') as
+    'YYYY-MM-DD/YYYY-MM-DD'; refused when a side is no date or it ends before it starts."""
+    if is_blank(value):
+        return None
+    m = re.fullmatch(vocabulary.PERIOD_PATTERN, normalize_text(value))
+    try:
+        start, end = (parse_date(m.group(1)), parse_date(m.group(3))) if m else (None, None)
+    except ParseError:
+        start = end = None
+    if start is None or end is None or end < start:
+        raise ParseError("not_a_period", value)
+    return f"{start.isoformat()}/{end.isoformat()}"
+
+
 PARSERS = {
     "id": parse_id,
     "text": parse_text,
@@ -255,4 +317,10 @@ PARSERS = {
     "number": parse_number,
     "date": parse_date,
     "month": parse_month,
+    "flag": parse_flag,
+    "interval": parse_interval,
+    "line_kind": parse_line_kind,
+    "duration": parse_duration,
+    "rate": parse_rate,
+    "period": parse_period,
 }

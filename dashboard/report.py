@@ -48,7 +48,7 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
 CHURN_COLUMNS = ["period_start", "period_end", "customers_at_start", "customers_churned", "customer_churn_rate",
                  "retention_rate", "joined_and_churned", "mrr_at_start", "mrr_churned", "churned_mrr_rate",
                  "complete"]
-MOVEMENT_COLUMNS = ["month", "start", "new", "reactivation", "expansion", "contraction", "churn", "end",
+MOVEMENT_COLUMNS = ["month", "start", "new", "reactivation", "expansion", "contraction", "churn", "fx", "end",
                     "gross_revenue_churn_rate", "net_revenue_churn_rate", "quick_ratio", "nrr_12m", "grr_12m"]
 
 

@@ -26,6 +26,24 @@ DATASETS: dict[str, dict[str, str]] = {
     "touchpoints": {"account_id": "id", "date": "date", "kind": "text", "owner": "text", "note": "text"},
     "opportunities": {"account_id": "id", "amount": "money", "kind": "text", "stage": "text",
                       "created": "date", "closed": "date"},
+    # What billing systems export, from which the MRR history is derived (sql/mrr_derivation.sql): one row
+    # per subscription (or subscription item: a plan change is a row ending and one starting) ...
+    "subscriptions": {
+        "account_id": "id", "subscription_id": "text", "plan": "text", "amount": "money", "quantity": "number",
+        "interval": "interval", "interval_count": "number", "currency": "text", "start_date": "date",
+        "trial_end": "date", "current_period_start": "date", "current_period_end": "date", "canceled_at": "date",
+        "cancel_at_period_end": "flag", "ended_at": "date", "status": "text", "discount_percent": "rate",
+        "discount_amount": "money", "discount_duration": "duration", "tax_included": "flag", "tax_rate": "rate",
+    },
+    # ... or one row per invoice line, with the service period it bills
+    "invoice_lines": {
+        "account_id": "id", "invoice_id": "text", "invoice_date": "date", "item": "text", "kind": "line_kind",
+        "plan": "text", "subscription_id": "text", "quantity": "number", "unit_price": "money", "amount": "money",
+        "tax_amount": "money", "tax_included": "flag", "tax_rate": "rate", "currency": "text",
+        "service_start": "date", "service_end": "date", "service_period": "period",
+    },
+    # Exchange rates into the workspace currency: one per month and currency (the user's: average or month end)
+    "fx_rates": {"month": "month", "currency": "text", "rate": "number"},
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -35,6 +53,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "orders": ("customer_id", "order_date", "amount"),
     "touchpoints": ("account_id", "date"),
     "opportunities": ("account_id", "amount"),
+    "subscriptions": ("account_id", "amount", "start_date"),
+    "invoice_lines": ("account_id", "amount"),
+    "fx_rates": ("month", "currency", "rate"),
 }
 
 # Grain of each dataset inside one snapshot: duplicate keys are rejected rows, never silent overwrites.
@@ -46,13 +67,21 @@ UNIQUE_KEY: dict[str, tuple[str, ...]] = {
     "accounts": ("account_id",),
     "mrr": ("account_id", "month"),
     "usage": ("account_id", "date", "measure"),
+    "fx_rates": ("month", "currency"),
 }
+
+# The datasets the MRR history is made of: imported monthly (mrr), or derived from billing exports
+# (subscriptions, invoice_lines, converted with fx_rates). Figures read the view mrr_history; what they
+# keep depends on the snapshots of all four.
+MRR_SOURCES = ("mrr", "subscriptions", "invoice_lines", "fx_rates")
+BILLING = ("subscriptions", "invoice_lines", "fx_rates")
 
 # Account columns a user may break figures down by (whitelist for --segment-by and the UI).
 SEGMENT_COLUMNS = ("plan", "industry", "owner", "segment", "tier", "acquisition_channel", "status")
 
 _SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "DECIMAL(18,4)", "date": "DATE", "month": "DATE",
-              "number": "DOUBLE"}
+              "number": "DOUBLE", "flag": "BOOLEAN", "interval": "VARCHAR", "line_kind": "VARCHAR",
+              "duration": "VARCHAR", "rate": "DOUBLE", "period": "VARCHAR"}
 
 ALL_TABLES = ("meta", "settings", "settings_log", "snapshots", "snapshot_members", "source_mappings", "rejected_rows",
               "scenarios", *DATASETS)
@@ -103,7 +132,7 @@ def _create_statements() -> list[str]:
         # lookups, _churn_mrr_kept.sql). Rebuilt with the runs.
         """CREATE TABLE IF NOT EXISTS kept_mrr_grid (
             account_id VARCHAR, month DATE, cur DECIMAL(18,4), prev DECIMAL(18,4), had_before BOOLEAN,
-            year_ago DECIMAL(18,4), paid_month DATE, paid_mrr DECIMAL(18,4))""",
+            year_ago DECIMAL(18,4), paid_month DATE, paid_mrr DECIMAL(18,4), fx DECIMAL(18,4))""",
         # Each measure's raw value and measure score, and whether the account has data for it (has_data:
         # its weight counts), kept per part: the measures scored from one dataset (usage, touchpoints),
         # keyed by the snapshots that part reads (``data``: the customers' accounts and MRR history, and its
@@ -132,6 +161,11 @@ def _create_statements() -> list[str]:
         # The data version whose kept results are complete (result_store.prepare ran for it): a newer data
         # version means a refresh is pending (an import with --no-wait); the app completes it.
         "CREATE TABLE IF NOT EXISTS kept_ready (version BIGINT NOT NULL)",
+        # The MRR history derived from billing exports (subscriptions, invoice lines: sql/base_macros.sql
+        # billing_lines and mrr_lines), per account and month, for the accounts the imported history does not
+        # have. Rebuilt by refresh_kept in the transaction of every import or restore that changes it.
+        "CREATE TABLE IF NOT EXISTS derived_mrr (account_id VARCHAR, month DATE, mrr DECIMAL(18,4), plan VARCHAR, "
+        "fx DECIMAL(18,4))",
         # Whole results kept for the pages' first views (results/result_store.py): each in a table
         # kept_result_<key>, listed here with the data version it was computed under and its inputs (each
         # dataset it reads and that dataset's snapshot then, as JSON): stale when one is no longer current.
@@ -146,6 +180,10 @@ def _create_statements() -> list[str]:
         # DATASETS above, never user text.
         view = 'CREATE OR REPLACE VIEW "cur_{0}" AS SELECT * EXCLUDE (snapshot_id) FROM "{0}" WHERE snapshot_id IN (SELECT m.member_id FROM snapshot_members m JOIN snapshots s USING (snapshot_id) WHERE s.is_current AND s.dataset = \'{0}\')'  # noqa: S608
         stmts.append(view.format(dataset))
+    # The MRR history every figure reads: the imported monthly rows, and the derived ones of other accounts,
+    # with the part of each month's MRR that only the exchange rates moved (fx: 0 in the workspace currency).
+    stmts.append("CREATE OR REPLACE VIEW mrr_history AS SELECT account_id, month, mrr, plan, 0::DECIMAL(18,4) AS fx "
+                 "FROM cur_mrr UNION ALL SELECT account_id, month, mrr, plan, fx FROM derived_mrr")
     return stmts
 
 
@@ -186,30 +224,41 @@ def refresh_kept(con, dataset: str | None = None) -> None:
 
         runner.keep_mrr_grid(con)
         return
-    elif dataset != "mrr":
+    elif dataset not in MRR_SOURCES:
         return
+    derive_mrr(con)
     con.execute("DELETE FROM kept_mrr_runs")
     con.execute("""INSERT INTO kept_mrr_runs
         SELECT account_id, min(month), max(month) FROM (
             SELECT account_id, month,
                    (year(month) * 12 + month(month)) - row_number() OVER (PARTITION BY account_id ORDER BY month) AS run
-            FROM cur_mrr WHERE mrr > 0)
+            FROM mrr_history WHERE mrr > 0)
         GROUP BY account_id, run""")
     con.execute("DELETE FROM kept_mrr_months")
-    con.execute("INSERT INTO kept_mrr_months SELECT DISTINCT month FROM cur_mrr")
+    con.execute("INSERT INTO kept_mrr_months SELECT DISTINCT month FROM mrr_history")
     con.execute("DELETE FROM kept_mrr_accounts")
     con.execute("""INSERT INTO kept_mrr_accounts
         SELECT account_id, arg_max(plan, month), min(month) FILTER (WHERE mrr > 0), arg_max(mrr, month)
-        FROM cur_mrr GROUP BY account_id""")
+        FROM mrr_history GROUP BY account_id""")
     from dashboard.results import runner
 
     runner.keep_mrr_grid(con)
 
 
+def derive_mrr(con) -> None:
+    """Rebuild derived_mrr from the current billing exports: each account's MRR at each month's end (the sum
+    of its lines in force then, mrr_lines), for the accounts the imported MRR history does not have."""
+    con.execute("DELETE FROM derived_mrr")
+    con.execute("""INSERT INTO derived_mrr
+        SELECT account_id, month, sum(mrr)::DECIMAL(18,4), arg_max(plan, mrr), sum(fx)::DECIMAL(18,4)
+        FROM mrr_lines() WHERE counted AND account_id NOT IN (SELECT account_id FROM cur_mrr)
+        GROUP BY account_id, month HAVING sum(mrr) > 0""")
+
+
 # Tables of what is kept from the stored rows (the MRR history's, the health scores): derived, and rebuilt or
 # emptied by every migration (refresh_kept above), so a migration drops them first and creates them in this
 # code's shape (a column added to one needs no step). The kept results are dropped through their list.
-DERIVED_TABLES = ("kept_mrr_runs", "kept_mrr_months", "kept_mrr_accounts", "kept_mrr_grid",
+DERIVED_TABLES = ("derived_mrr", "kept_mrr_runs", "kept_mrr_months", "kept_mrr_accounts", "kept_mrr_grid",
                   "kept_health", "kept_health_scores", "kept_health_days", "kept_health_parts",
                   "kept_health_part_days", "kept_ready")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 
+from dashboard import vocabulary
 from dashboard.money import CURRENCIES, Currency
 from dashboard.parsing import MAX_TEXT, MIN_DATE, amount_marks
 
@@ -26,6 +27,13 @@ MAX_ABS = "100000000000000"  # 10^14: |amount| must stay below (DECIMAL(18,4))
 def _lit(text: str) -> str:
     """A SQL string literal of constant text."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def literal(word: str) -> str:
+    """A SQL literal of one of vocabulary's canonical words (mapping.implied): refused if it is anything else."""
+    if not any(word in values for values in vocabulary.WORDS.values()):
+        raise ValueError(word)
+    return _lit(word)
 
 
 def _re2_escape(text: str) -> str:
@@ -146,7 +154,40 @@ def macros(currency_code: str = "JPY") -> list[str]:
         f"lambda d: CASE WHEN d IS NULL THEN 'not_a_date' WHEN d < DATE '{MIN_DATE}' THEN 'date_out_of_range' END)[1] END",
         "CREATE OR REPLACE MACRO v_month_error(s) AS CASE WHEN NOT v_blank(s) THEN list_transform([v_month_any(s)], "
         f"lambda d: CASE WHEN d IS NULL THEN 'not_a_date' WHEN d < DATE '{MIN_DATE}' THEN 'date_out_of_range' END)[1] END",
-    ]
+    ] + word_macros()
+
+
+def word_macros() -> list[str]:
+    """vocabulary.WORDS as macros: v_<kind>(s) the canonical value (NULL for a blank or an unknown word),
+    v_<kind>_error(s) the rejection key of a word it does not know."""
+    out = []
+    for kind in vocabulary.WORDS:
+        cases = " ".join(f"WHEN {_lit(word)} THEN {_lit(value)}" for word, value in vocabulary.lookup(kind).items())
+        extra = ""
+        if kind == "duration":  # "3", "3ヶ月", "3 months"
+            extra = (f"WHEN regexp_full_match(w, {_lit(vocabulary.MONTHS_PATTERN)}) THEN "
+                     f"(regexp_extract(w, {_lit(vocabulary.MONTHS_PATTERN)}, 1)::INT)::VARCHAR ")
+        word = f"list_transform([lower(v_norm(s))], lambda w: CASE w {cases} ELSE CASE {extra or 'WHEN false THEN NULL '}END END)[1]"
+        if kind == "flag":
+            word = f"({word}) = 'true'"
+        out.append(f"CREATE OR REPLACE MACRO v_{kind}(s) AS CASE WHEN v_blank(s) THEN NULL ELSE {word} END")
+        out.append(f"CREATE OR REPLACE MACRO v_{kind}_error(s) AS CASE WHEN v_blank(s) THEN NULL "
+                   f"WHEN v_{kind}(s) IS NULL THEN {_lit(vocabulary.ERROR_KEYS[kind])} END")
+    pattern = _lit(vocabulary.RATE_PATTERN)
+    out.append("CREATE OR REPLACE MACRO v_rate(s) AS CASE WHEN v_blank(s) THEN NULL ELSE list_transform("
+               f"[regexp_extract(lower(v_norm(s)), '^' || {pattern} || '$', ['prefix', 'n', 'frac', 'pct'])], "
+               "lambda p: list_transform([try_cast(p.n AS DOUBLE)], lambda x: list_transform("
+               "[CASE WHEN p.pct <> '' OR x > 1 THEN x / 100 ELSE x END], lambda r: CASE WHEN r <= 1 THEN r END)[1])[1])[1] END")
+    period = _lit("^" + vocabulary.PERIOD_PATTERN + "$")
+    out.append("CREATE OR REPLACE MACRO v_period(s) AS CASE WHEN v_blank(s) THEN NULL ELSE list_transform("
+               f"[regexp_extract(v_norm(s), {period}, ['a', 'sep', 'b'])], lambda p: list_transform("
+               "[struct_pack(a := CASE WHEN p.a <> '' THEN v_date(p.a) END, b := CASE WHEN p.b <> '' THEN v_date(p.b) END)], "
+               "lambda d: CASE WHEN d.b >= d.a THEN strftime(d.a, '%Y-%m-%d') || '/' || strftime(d.b, '%Y-%m-%d') END)[1])[1] END")
+    out.append("CREATE OR REPLACE MACRO v_period_error(s) AS CASE WHEN v_blank(s) THEN NULL "
+               "WHEN v_period(s) IS NULL THEN 'not_a_period' END")
+    out.append("CREATE OR REPLACE MACRO v_rate_error(s) AS CASE WHEN v_blank(s) THEN NULL "
+               "WHEN v_rate(s) IS NULL THEN 'not_a_rate' END")
+    return out
 
 
 # kind (schema.DATASETS) -> (value macro, error macro or the fixed error key)
@@ -157,4 +198,5 @@ TYPED = {
     "number": ("v_number", "v_number_error"),
     "date": ("v_date", "v_date_error"),
     "month": ("v_month", "v_month_error"),
+    **{kind: (f"v_{kind}", f"v_{kind}_error") for kind in (*vocabulary.WORDS, "rate", "period")},
 }

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import export, i18n, importer, money, schema, sessions, ui, workspace
+from dashboard import derivation, export, i18n, importer, money, schema, sessions, ui, workspace
 from dashboard import settings as S
 from dashboard.i18n import one_line
 from dashboard.readers import ImportRefused
@@ -177,6 +177,42 @@ if len(snapshots):
                     st.rerun()
 elif user.can_edit:
     ui.empty_state(user)
+
+derived = database.query("SELECT account_id FROM derived_mrr GROUP BY account_id ORDER BY account_id LIMIT 1")
+if len(derived):  # some account's MRR is derived from subscriptions or invoice lines: show how
+    st.subheader(ui.t("derivation_title"))
+    st.caption(ui.t("derivation_caption"))
+    account = st.text_input(ui.t("derivation_account"), value=derived["account_id"][0], key="derivation_account").strip()
+    explained = derivation.explain(database, account, lang=lang) if account else None
+    if explained is None or explained["source"] is None:
+        st.info(ui.t("derivation_none"))
+    elif explained["source"] == "mrr":
+        st.info(ui.t("derivation_imported"))
+    else:
+        money_col = {"format": "localized"}
+        lines = pd.DataFrame(explained["lines"])
+        lines = lines.assign(kind=lines["kind"].map(lambda k: ui.t(f"kind_{k}")), not_mrr=lines["not_mrr"].fillna(""),
+                             currency=lines["currency"].fillna(money.current().code).str.upper(),
+                             monthly=lines["monthly"].astype(float))
+        st.markdown(f"**{ui.t('derivation_lines')}**")
+        st.dataframe(lines, hide_index=True, width="stretch", placeholder="", column_order=[
+            "ref", "plan", "kind", "from", "until", "monthly", "currency", "rule", "not_mrr"], column_config={
+            "ref": ui.t("d_ref"), "plan": ui.t("col_plan"), "kind": ui.t("d_kind"), "from": ui.t("d_from"),
+            "until": ui.t("d_until"), "monthly": st.column_config.NumberColumn(ui.t("d_monthly"), **money_col),
+            "currency": ui.t("col_currency"), "rule": ui.t("d_rule"), "not_mrr": ui.t("d_not_mrr")})
+        table = pd.DataFrame(derivation.month_table(explained, lang))
+        if len(table):
+            for column in ("native", "mrr_line", "mrr", "fx", "rate"):
+                table[column] = pd.to_numeric(table[column], errors="coerce")
+            table["currency"] = table["currency"].str.upper()
+            st.markdown(f"**{ui.t('derivation_months')}**")
+            st.dataframe(table, hide_index=True, width="stretch", placeholder="", column_config={
+                "month": ui.t("col_month"), "ref": ui.t("d_ref"),
+                "native": st.column_config.NumberColumn(ui.t("d_native"), **money_col),
+                "currency": ui.t("col_currency"), "rate": st.column_config.NumberColumn(ui.t("d_rate"), format="localized"),
+                "mrr_line": st.column_config.NumberColumn(ui.t("d_mrr_line"), **money_col),
+                "mrr": st.column_config.NumberColumn(ui.t("d_mrr"), **money_col),
+                "fx": st.column_config.NumberColumn(ui.t("d_fx"), **money_col)})
 
 st.subheader(ui.t("settings"))
 conf = ui.q("settings")

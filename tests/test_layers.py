@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dashboard"
 LAYERS: list[set[str]] = [
     # values and words: no data, no database
     {"errors", "i18n", "money", "periods", "parsing", "frames", "workbook", "auth", "sessions", "values_sql",
-     "simulator", "actions"},
+     "simulator", "actions", "vocabulary"},
     # the store: tables, the connection, reading files
     {"schema", "db", "readers", "mapping", "staging"},
     # writes to the store
@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"results", "results.catalog", "results.scope", "results.spark_sql", "results.engines", "results.runner",
      "results.health_store", "results.health_weights", "results.result_store"},
     # figures and words made from results
-    {"metrics", "views", "report", "calibration", "figures", "export", "definitions"},
+    {"metrics", "views", "report", "calibration", "figures", "export", "definitions", "derivation"},
     # write, then refresh
     {"workspace", "demo"},
     # the app and the command line

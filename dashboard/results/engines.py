@@ -50,7 +50,7 @@ DEFAULT_TIMEOUT = 30.0  # seconds to reach a cluster (the engine setting's "time
 # name -> (SQL over the local store, Parquet partition column or None)
 DATASETS: dict[str, tuple[str, str | None]] = {
     "cur_accounts": ("SELECT * FROM cur_accounts", None),
-    "cur_mrr": ("SELECT * FROM cur_mrr", None),
+    "mrr_history": ("SELECT * FROM mrr_history", None),
     "cur_usage": ("SELECT *, strftime(date, '%Y-%m') AS part_month FROM cur_usage", "part_month"),
     "cur_touchpoints": ("SELECT * FROM cur_touchpoints", None),
     "cur_orders": ("SELECT *, strftime(order_date, '%Y-%m') AS part_month FROM cur_orders", "part_month"),

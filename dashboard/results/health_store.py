@@ -40,7 +40,8 @@ KEEP_STALE = dt.timedelta(minutes=10)
 
 # The data a score reads: the current snapshots of these datasets (orders and deals do not move it).
 DATA_KEY_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY snapshot_id), '') "
-                "FROM snapshots WHERE is_current AND dataset IN ('accounts', 'mrr', 'usage', 'touchpoints')")
+                "FROM snapshots WHERE is_current AND dataset IN ('accounts', 'mrr', 'subscriptions', 'invoice_lines', "
+                "'fx_rates', 'usage', 'touchpoints')")
 
 
 @cache
@@ -85,7 +86,7 @@ def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> d
 
 
 # The datasets each part of a score reads besides its own: who is a customer on a day (spells).
-_CUSTOMERS = ("accounts", "mrr")
+_CUSTOMERS = ("accounts", *schema.MRR_SOURCES)
 PART_DATA_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY snapshot_id), '') "
                  "FROM snapshots WHERE is_current AND list_contains($datasets::VARCHAR[], dataset)")
 

@@ -34,6 +34,7 @@ import pandas as pd
 from dashboard import frames
 from dashboard import periods as P
 from dashboard.db import Database, version_in
+from dashboard.schema import MRR_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ PREPARE_FROM_ROWS = 250_000
 # What each kind of table a result's SQL names is made from: a dataset's current rows (cur_<dataset>), or
 # what is kept from them (the MRR history's runs and grid; health scores, which read every dataset the
 # health measures may come from). Macros of base_macros.sql read tables too: their names count as theirs.
-_TABLE = re.compile(r"\b(cur_[a-z_]+|kept_mrr_[a-z_]+|kept_health[a-z_]*)\b")
-_HEALTH_INPUTS = ("accounts", "mrr", "usage", "touchpoints", "opportunities")
+_TABLE = re.compile(r"\b(cur_[a-z_]+|mrr_history|kept_mrr_[a-z_]+|kept_health[a-z_]*)\b")
+_HEALTH_INPUTS = ("accounts", *MRR_SOURCES, "usage", "touchpoints", "opportunities")
 
 
 def _tables_of(text: str) -> set[str]:
@@ -53,8 +54,10 @@ def _tables_of(text: str) -> set[str]:
     for table in _TABLE.findall(text):
         if table.startswith("cur_"):
             found.add(table.removeprefix("cur_"))
+        elif table == "mrr_history":  # imported, or derived from billing exports
+            found.update(MRR_SOURCES)
         elif table.startswith("kept_mrr_"):
-            found.update(("mrr", "accounts"))  # the accounts file's churn dates end months of the history
+            found.update((*MRR_SOURCES, "accounts"))  # the accounts file's churn dates end months of the history
         else:
             found.update(_HEALTH_INPUTS)
     return found
@@ -248,7 +251,7 @@ def _prepare(db: Database, *, force: bool, work_ahead: bool, progress: Progress)
     setting = settings.get(db, "engine")
     spark = bool(setting) and setting.get("name") == "spark"  # asked for: worked ahead at any size
     rows = db.read(lambda con: con.execute(
-        "SELECT (SELECT count(*) FROM cur_usage) + (SELECT count(*) FROM cur_mrr) + (SELECT count(*) FROM cur_orders)"
+        "SELECT (SELECT count(*) FROM cur_usage) + (SELECT count(*) FROM mrr_history) + (SELECT count(*) FROM cur_orders)"
     ).fetchone()[0])
     if rows < PREPARE_FROM_ROWS and not (force or spark):
         return done

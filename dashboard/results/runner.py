@@ -232,13 +232,13 @@ def keep_mrr_grid(con: duckdb.DuckDBPyConnection) -> None:
     (none without one: the grid is then computed from the accounts' dates as of each day), with the latest
     paid month by each month and its MRR."""
     con.execute("DELETE FROM kept_mrr_grid")
-    through = con.execute("SELECT max(month) FROM cur_mrr").fetchone()[0]
+    through = con.execute("SELECT max(month) FROM mrr_history").fetchone()[0]
     if through is None:
         return
     block = _IN_SCOPE.sub("TRUE", sql_text("_mrr_grid")).rstrip().rstrip(",")
     con.execute(f"INSERT INTO kept_mrr_grid WITH {block} "  # noqa: S608 - our own SQL file
                 "SELECT account_id, month, cur, prev, had_before, year_ago, "
-                "       max(month) FILTER (WHERE cur > 0) OVER w, arg_max(cur, month) FILTER (WHERE cur > 0) OVER w "
+                "       max(month) FILTER (WHERE cur > 0) OVER w, arg_max(cur, month) FILTER (WHERE cur > 0) OVER w, fx "
                 "FROM account_month WINDOW w AS (PARTITION BY account_id ORDER BY month ROWS UNBOUNDED PRECEDING) "
                 "ORDER BY month, account_id", {"as_of": P.add_months(through, 1) - dt.timedelta(days=1)})
 

@@ -3,7 +3,7 @@
 -- earlier month (had_before) and its MRR twelve months earlier (year_ago). A row depends on its own and
 -- earlier months only, so the grid as of a day is a prefix of the whole history's grid: with an MRR history
 -- that one is kept (kept_mrr_grid, runner.keep_mrr_grid) and read instead (_mrr_grid_kept.sql) whenever it
--- reaches the as-of month.
+-- reaches the as-of month. fx: the part of cur that only the exchange rates moved since the month before.
 points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),
 first_month AS (SELECT account_id, min(month) AS first_month FROM points GROUP BY account_id),
 months AS (
@@ -11,7 +11,7 @@ months AS (
                                   INTERVAL 1 MONTH))::DATE AS month
 ),
 grid AS (
-    SELECT f.account_id, m.month, coalesce(p.mrr, 0) AS cur
+    SELECT f.account_id, m.month, coalesce(p.mrr, 0) AS cur, coalesce(p.fx, 0) AS fx
     FROM first_month f JOIN months m ON m.month >= f.first_month
     LEFT JOIN points p ON p.account_id = f.account_id AND p.month = m.month
 ),

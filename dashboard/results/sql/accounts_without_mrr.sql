@@ -4,8 +4,8 @@
 -- them, never silently. Without a history there are none (the accounts file's MRR is used).
 SELECT a.account_id, a.name, a.owner, a.mrr, a.contract_start
 FROM cur_accounts a
-WHERE EXISTS (SELECT 1 FROM cur_mrr)
-  AND a.account_id NOT IN (SELECT account_id FROM cur_mrr)
+WHERE EXISTS (SELECT 1 FROM mrr_history)
+  AND a.account_id NOT IN (SELECT account_id FROM mrr_history)
   AND (a.contract_start IS NULL OR a.contract_start <= $as_of)
   AND (a.churn_date IS NULL OR a.churn_date > $as_of)
 ORDER BY a.mrr DESC NULLS LAST, a.account_id

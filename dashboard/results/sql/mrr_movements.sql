@@ -4,18 +4,21 @@
 --   expansion:    prev > 0, cur > prev                         -> cur - prev
 --   contraction:  prev > 0, 0 < cur < prev                     -> prev - cur
 --   churn:        prev > 0, cur = 0                            -> prev
--- Identity, to the yen: start + new + reactivation + expansion - contraction - churn = end.
+-- An account paying in another currency in both months: the part of cur that only the exchange rate moved
+-- (fx, kept with the derived history) is its own movement, and expansion or contraction compare cur - fx.
+-- Identity, to the yen: start + new + reactivation + expansion - contraction - churn + fx = end.
 WITH {scope} {include:_mrr_grid}
 attrs AS (SELECT * FROM account_attrs()),
 classified AS (
     SELECT *,
         CASE WHEN prev = 0 AND cur > 0 AND NOT had_before THEN 'new'
              WHEN prev = 0 AND cur > 0 THEN 'reactivation'
-             WHEN prev > 0 AND cur > prev THEN 'expansion'
-             WHEN prev > 0 AND cur > 0 AND cur < prev THEN 'contraction'
+             WHEN prev > 0 AND cur > 0 AND cur - fx > prev THEN 'expansion'
+             WHEN prev > 0 AND cur > 0 AND cur - fx < prev THEN 'contraction'
              WHEN prev > 0 AND cur = 0 THEN 'churn'
         END AS movement,
-        abs(cur - prev) AS amount
+        CASE WHEN prev > 0 AND cur > 0 THEN abs(cur - fx - prev) ELSE abs(cur - prev) END AS amount,
+        CASE WHEN prev > 0 AND cur > 0 THEN fx ELSE 0 END AS fx_amount
     FROM account_month
 ),
 seg AS (SELECT c.*, {segment} AS segment FROM classified c LEFT JOIN attrs USING (account_id)),
@@ -27,6 +30,7 @@ SELECT month, segment,
        coalesce(sum(amount) FILTER (WHERE movement = 'expansion'), 0)::DECIMAL(38,4) AS expansion,
        coalesce(sum(amount) FILTER (WHERE movement = 'contraction'), 0)::DECIMAL(38,4) AS contraction,
        coalesce(sum(amount) FILTER (WHERE movement = 'churn'), 0)::DECIMAL(38,4) AS churn,
+       coalesce(sum(fx_amount), 0)::DECIMAL(38,4) AS fx,
        sum(cur)::DECIMAL(38,4) AS "end",
        count(*) FILTER (WHERE cur > 0) AS accounts,
        sum(cur) FILTER (WHERE year_ago > 0)::DECIMAL(38,4) AS nrr_numerator,
@@ -39,7 +43,7 @@ GROUP BY ALL
 -- Rates (METRICS.md): gross revenue churn = (churn + contraction) / start; net subtracts expansion (can be
 -- negative); quick ratio = (new + reactivation + expansion) / (contraction + churn); NRR and GRR over the
 -- accounts that had MRR twelve months earlier.
-SELECT month, segment, start, new, reactivation, expansion, contraction, churn, "end", accounts,
+SELECT month, segment, start, new, reactivation, expansion, contraction, churn, fx, "end", accounts,
        (churn + contraction) / nullif(start, 0) AS gross_revenue_churn_rate,
        (churn + contraction - expansion) / nullif(start, 0) AS net_revenue_churn_rate,
        (new + reactivation + expansion) / nullif(contraction + churn, 0) AS quick_ratio,

@@ -1,0 +1,238 @@
+"""MRR derived from what billing systems export (issue 27, METRICS.md "MRR from billing data"): subscriptions
+and invoice lines, any interval, tax, discounts, currencies. Each test writes out by hand, month by month, the
+MRR the rules give, and the movements that follow from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+
+from dashboard import report
+from dashboard.db import Database
+from dashboard.results import run
+
+SUBS = ("subscription_id,account_id,plan,amount,quantity,interval,start_date,trial_end,current_period_start,"
+        "current_period_end,canceled_at,cancel_at_period_end,ended_at,status,discount_percent,discount_duration,"
+        "currency\n")
+INVOICE = "請求書番号,請求日,取引先コード,品目,合計(税込),利用期間\n"
+
+
+def history(db: Database) -> dict[tuple[str, str], Decimal]:
+    rows = db.query("SELECT account_id, strftime(month, '%Y-%m') AS m, mrr FROM mrr_history ORDER BY ALL")
+    return {(r.account_id, r.m): Decimal(r.mrr) for r in rows.itertuples()}
+
+
+def of(db: Database, account: str) -> dict[str, int]:
+    """One account's MRR per month (yen, whole in every case here)."""
+    return {m: int(v) for (a, m), v in history(db).items() if a == account}
+
+
+def moves(db: Database, as_of: dt.date, start: dt.date) -> pd.DataFrame:
+    frame = run(db, "mrr_movements", as_of=as_of, from_month=start)
+    return frame.assign(month=pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")).set_index("month")
+
+
+def months(first: str, last: str) -> list[str]:
+    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+
+
+def assert_identity(frame: pd.DataFrame) -> None:
+    """start + new + reactivation + expansion − contraction − churn + fx = end, to the 1/10,000 yen."""
+    for month, r in frame.iterrows():
+        parts = [Decimal(str(r[c])) for c in ("start", "new", "reactivation", "expansion", "contraction", "churn", "fx", "end")]
+        start, new, react, exp, contr, churn, fx, end = parts
+        assert start + new + react + exp - contr - churn + fx == end, month
+
+
+def test_an_annual_invoice_with_tax_is_spread_over_its_twelve_months_and_a_setup_fee_is_no_mrr(db, load):
+    # A: 年間利用料 ¥1,320,000 including 10% tax for 2025/04/01～2026/03/31 -> ¥1,200,000 ÷ 12 = ¥100,000 a
+    # month, April to March; 初期費用 ¥110,000 is one-time: never MRR. B (monthly) carries the file to April 2026.
+    result = load("invoice_lines", INVOICE
+                  + "INV-1,2025/04/01,A,年間利用料,\"1,320,000\",2025/04/01～2026/03/31\n"
+                  + "INV-1,2025/04/01,A,初期費用,\"110,000\",\n"
+                  + "INV-9,2026/04/01,B,月額利用料,\"55,000\",2026/04/01～2026/04/30\n",
+                  name="請求書一覧.csv", encoding="cp932")
+    assert result["rows_loaded"] == 3 and result["mapping"]["amount"] == "合計(税込)"
+    assert of(db, "A") == dict.fromkeys(months("2025-04", "2026-03"), 100_000)
+    assert of(db, "B") == {"2026-04": 50_000}
+    april = moves(db, dt.date(2026, 4, 30), dt.date(2025, 5, 1))
+    assert_identity(april)
+    assert (april["churn"] == 0).iloc[:-1].all()  # no churn while the year runs
+    assert (april.loc["2026-04", "churn"], april.loc["2026-04", "new"]) == (100_000, 50_000)
+
+
+def test_a_quarterly_plan_never_churns_between_its_invoices(db, load):
+    # Q: a subscription billed ¥300,000 a quarter -> ¥100,000 every month (÷ 3).
+    # QI: invoice lines of ¥300,000 (tax excluded) for Jan–Mar and Apr–Jun -> ¥100,000 a month, no gap.
+    load("subscriptions", SUBS + "S-Q,Q,Pro,300000,1,quarter,2026-01-01,,2026-04-01,2026-07-01,,,,active,,,\n")
+    load("invoice_lines", "invoice_id,invoice_date,account_id,item,amount,service_start,service_end\n"
+                          "I1,2026-01-05,QI,Pro,300000,2026-01-01,2026-03-31\nI2,2026-04-03,QI,Pro,300000,2026-04-01,2026-06-30\n")
+    assert of(db, "Q") == dict.fromkeys(months("2026-01", "2026-04"), 100_000)
+    assert of(db, "QI") == dict.fromkeys(months("2026-01", "2026-04"), 100_000)
+    frame = moves(db, dt.date(2026, 4, 30), dt.date(2026, 2, 1))
+    assert_identity(frame)
+    assert frame[["churn", "reactivation", "new", "expansion", "contraction"]].to_numpy().sum() == 0
+
+
+def test_tax_inclusive_lines_at_10_and_8_percent_count_without_their_tax(db, load):
+    # ¥110,000 at 10% -> ¥100,000; ¥108,000 at 8% (軽減税率) -> ¥100,000; ¥110,000 with ¥10,000 of tax stated ->
+    # ¥100,000; ¥100,000 tax excluded -> ¥100,000; no rate given in a JPY workspace: 10%.
+    load("invoice_lines", "請求書番号,取引先コード,品目,金額,消費税,税込/税抜,税率,利用期間\n"
+                          "1,X,利用料,110000,,税込,10%,2026/04/01～2026/04/30\n"
+                          "2,Y,利用料,108000,,税込,軽減8%,2026/04/01～2026/04/30\n"
+                          "3,Z,利用料,110000,10000,税込,,2026/04/01～2026/04/30\n"
+                          "4,W,利用料,100000,10000,税抜,10%,2026/04/01～2026/04/30\n"
+                          "5,V,利用料,110000,,税込,,2026/04/01～2026/04/30\n")
+    assert history(db) == {(a, "2026-04"): Decimal(100_000) for a in ("V", "W", "X", "Y", "Z")}
+
+
+def test_a_service_period_of_15_april_to_14_may_counts_at_april_s_end_and_continues_only_with_the_next(db, load):
+    # C: one line 15 April–14 May -> April's end is inside it (¥50,000), May's end is not: churn in May.
+    # D: that line and 15 May–14 June -> April and May.
+    lines = "請求書番号,取引先コード,品目,金額(税抜),利用期間\n"
+    lines += "1,C,利用料,50000,2026/04/15～2026/05/14\n2,D,利用料,50000,2026/04/15～2026/05/14\n"
+    lines += "3,D,利用料,50000,2026/05/15～2026/06/14\n"
+    load("invoice_lines", lines)
+    assert of(db, "C") == {"2026-04": 50_000} and of(db, "D") == {"2026-04": 50_000, "2026-05": 50_000}
+    may = moves(db, dt.date(2026, 5, 31), dt.date(2026, 4, 1)).loc["2026-05"]
+    assert (may["start"], may["churn"], may["end"]) == (100_000, 50_000, 50_000)
+    # one timeline: the churn table dates C's churn in May, with the same MRR
+    churn = run(db, "churn", as_of=dt.date(2026, 5, 31), start=dt.date(2026, 5, 1), grain="month")
+    row = churn[churn["segment"] == "all"].iloc[0]
+    assert (row["mrr_churned"], row["mrr_at_start"]) == (50_000, 100_000)
+
+
+def test_a_late_invoice_continuing_the_service_is_no_churn_and_a_missing_month_is_churn_then_reactivation(db, load):
+    # E: May's service invoiced late (20 June) -> April, May, June, no churn.
+    # F: January and March served, February not -> churn in February, reactivation in March, churn in April.
+    load("invoice_lines", "invoice_id,invoice_date,account_id,amount,service_start,service_end\n"
+                          "E4,2026-04-01,E,30000,2026-04-01,2026-04-30\nE5,2026-06-20,E,30000,2026-05-01,2026-05-31\n"
+                          "E6,2026-06-25,E,30000,2026-06-01,2026-06-30\nF1,2026-01-01,F,20000,2026-01-01,2026-01-31\n"
+                          "F3,2026-03-01,F,20000,2026-03-01,2026-03-31\n")
+    assert of(db, "E") == dict.fromkeys(["2026-04", "2026-05", "2026-06"], 30_000)
+    assert of(db, "F") == {"2026-01": 20_000, "2026-03": 20_000}
+    frame = moves(db, dt.date(2026, 6, 30), dt.date(2026, 2, 1))
+    assert_identity(frame)
+    assert frame["churn"].to_dict() == {"2026-02": 20_000, "2026-03": 0, "2026-04": 20_000, "2026-05": 0, "2026-06": 0}
+    assert frame.loc["2026-03", "reactivation"] == 20_000 and frame.loc["2026-04", "reactivation"] == 0
+
+
+def test_subscriptions_trials_cancellations_discounts_quantity_changes_and_two_plans(db, load):
+    rows = [
+        # G: trial until 15 January -> paid from the 15th, January's end: new in January
+        "G1,G,Std,10000,1,month,2026-01-01,2026-01-15,,,,,,active,,,",
+        # H: trial until 3 February -> no MRR in January, new in February
+        "H1,H,Std,10000,1,month,2026-01-20,2026-02-03,,,,,,active,,,",
+        # I: cancelled during its trial -> never MRR
+        "I1,I,Std,10000,1,month,2026-01-05,2026-01-19,,,2026-01-12,false,2026-01-12,canceled,,,",
+        # J: cancelled 10 March at period end (1 April) -> paid through March, churn in April
+        "J1,J,Pro,20000,1,month,2026-01-01,,2026-03-01,2026-04-01,2026-03-10,true,,active,,,",
+        # K: cancelled 10 March at once -> churn in March
+        "K1,K,Pro,20000,1,month,2026-01-01,,2026-03-01,2026-04-01,2026-03-10,false,,canceled,,,",
+        # M: 20% off for 3 months -> ¥8,000 January–March, ¥10,000 from April (expansion ¥2,000)
+        "M1,M,Std,10000,1,month,2026-01-01,,,,,,,active,20%,3ヶ月,",
+        # N: 50% off once -> a once-only discount does not change MRR: ¥10,000
+        "N1,N,Std,10000,1,month,2026-01-01,,,,,,,active,50%,once,",
+        # P: 5 seats × ¥1,000 until 15 March, then 8 seats -> ¥5,000, ¥5,000, ¥8,000 (expansion ¥3,000 in March)
+        "P1,P,Seat,1000,5,month,2026-01-01,,,,,,2026-03-15,canceled,,,",
+        "P1,P,Seat,1000,8,month,2026-03-15,,,,,,,active,,,",
+        # R: two subscriptions, ¥10,000 a month and ¥120,000 a year -> ¥20,000
+        "R1,R,Std,10000,1,month,2026-01-01,,,,,,,active,,,",
+        "R2,R,Support,120000,1,year,2026-01-01,,,,,,,active,,,",
+        # L: starts 5 April -> new in April; carries the history to April
+        "L1,L,Std,10000,1,month,2026-04-05,,,,,,,active,,,",
+    ]
+    result = load("subscriptions", SUBS + "\n".join(rows) + "\n")
+    assert result["rows_loaded"] == len(rows) and not result["errors"]
+    jan_apr = months("2026-01", "2026-04")
+    assert of(db, "G") == dict.fromkeys(jan_apr, 10_000)
+    assert of(db, "H") == dict.fromkeys(jan_apr[1:], 10_000)
+    assert of(db, "I") == {}
+    assert of(db, "J") == dict.fromkeys(jan_apr[:3], 20_000)
+    assert of(db, "K") == dict.fromkeys(jan_apr[:2], 20_000)
+    assert of(db, "M") == {"2026-01": 8_000, "2026-02": 8_000, "2026-03": 8_000, "2026-04": 10_000}
+    assert of(db, "N") == dict.fromkeys(jan_apr, 10_000)
+    assert of(db, "P") == {"2026-01": 5_000, "2026-02": 5_000, "2026-03": 8_000, "2026-04": 8_000}
+    assert of(db, "R") == dict.fromkeys(jan_apr, 20_000)
+    assert of(db, "L") == {"2026-04": 10_000}
+    frame = moves(db, dt.date(2026, 4, 30), dt.date(2026, 2, 1))
+    assert_identity(frame)
+    assert frame["new"].to_dict() == {"2026-02": 10_000, "2026-03": 0, "2026-04": 10_000}  # H, L
+    assert frame["churn"].to_dict() == {"2026-02": 0, "2026-03": 20_000, "2026-04": 20_000}  # K, J
+    assert frame["expansion"].to_dict() == {"2026-02": 0, "2026-03": 3_000, "2026-04": 2_000}  # P, M
+    assert frame["contraction"].sum() == 0 and frame["fx"].sum() == 0
+
+
+def test_a_usd_subscription_across_rates_moves_only_by_fx_until_its_seats_change(db, load):
+    # S: $1,000 a month from January; 2 seats from 1 March. Rates: Jan 150, Feb 155, Mar 155, Apr 160.
+    # Jan ¥150,000; Feb ¥155,000 (fx +5,000, no expansion); Mar 2 × 1,000 × 155 = ¥310,000 (expansion 155,000,
+    # fx 0); Apr ¥320,000 (fx +10,000). T pays in yen: ¥50,000 throughout, never fx.
+    load("fx_rates", "month,currency,rate\n2026-01,USD,150\n2026-02,USD,155\n2026-03,USD,155\n2026-04,USD,160\n")
+    load("subscriptions", SUBS
+         + "S1,S,Intl,1000,1,month,2026-01-01,,,,,,2026-03-01,canceled,,,USD\n"
+         + "S2,S,Intl,1000,2,month,2026-03-01,,2026-04-01,2026-05-01,,,,active,,,usd\n"
+         + "T1,T,Std,50000,1,month,2026-01-01,,,,,,,active,,,JPY\n")
+    assert of(db, "S") == {"2026-01": 150_000, "2026-02": 155_000, "2026-03": 310_000, "2026-04": 320_000}
+    frame = moves(db, dt.date(2026, 4, 30), dt.date(2026, 2, 1))
+    assert_identity(frame)
+    assert frame["fx"].to_dict() == {"2026-02": 5_000, "2026-03": 0, "2026-04": 10_000}
+    assert frame["expansion"].to_dict() == {"2026-02": 0, "2026-03": 155_000, "2026-04": 0}
+    assert frame["contraction"].sum() == 0
+
+
+def test_a_currency_without_a_rate_is_named_not_a_silent_churn(db, load):
+    result = load("subscriptions", SUBS + "U1,U,Intl,1000,1,month,2026-01-01,,2026-02-01,,,,,active,,,EUR\n")
+    assert result["warnings"] == [
+        "no EUR exchange rate for 2026-01, 2026-02: the 1 accounts billed in EUR count no MRR in those months. "
+        "Import exchange rates (month, currency, rate)."]
+    assert of(db, "U") == {}
+
+
+def test_words_a_billing_export_uses_that_mean_nothing_are_rejected_rows_named_by_row_and_column(db, load):
+    result = load("subscriptions", "契約ID,取引先コード,プラン,単価,請求サイクル,契約開始日\n"
+                                    "1,A,Std,10000,毎週火曜,2026-01-01\n2,B,Std,120000,年次,2026-01-01\n", lang="en")
+    assert result["rows_loaded"] == 1
+    assert result["errors"] == [{"row": 2, "column": "請求サイクル",
+                                 "message": "not a billing interval: \"毎週火曜\" (month, quarter, half-year, year, week, day)"}]
+    assert of(db, "B") == {"2026-01": 10_000}  # 年次: ¥120,000 a year ÷ 12
+
+
+# The report test's exports, and the MRR history the rules give for them, written out by hand.
+REPORT_SUBS = SUBS + "\n".join([
+    "A1,A,Std,10000,1,month,2025-11-01,,,,,,,active,,,",                       # ¥10,000 from November
+    "B1,B,Pro,360000,1,year,2025-12-10,,,2026-12-10,2026-02-10,true,,active,,,",  # ¥30,000 (a year ÷ 12)
+    "C1,C,Std,30000,1,quarter,2025-11-15,,2026-02-15,2026-05-15,2026-01-20,false,2026-01-20,canceled,,,",
+    "D1,D,Std,10000,1,month,2026-01-05,2026-01-20,,,,,,active,50%,2,",           # trial; ¥5,000 ×2 months
+]) + "\n"
+REPORT_HISTORY = {
+    "A": ("Std", {"2025-11": 10000, "2025-12": 10000, "2026-01": 10000, "2026-02": 10000, "2026-03": 10000}),
+    "B": ("Pro", {"2025-12": 30000, "2026-01": 30000, "2026-02": 30000, "2026-03": 30000}),
+    "C": ("Std", {"2025-11": 10000, "2025-12": 10000}),  # stopped 20 January: churn in January
+    "D": ("Std", {"2026-01": 5000, "2026-02": 5000, "2026-03": 10000}),  # paid from 20 January; 2 months at half
+}
+
+
+def test_report_on_subscriptions_equals_report_on_the_history_the_rules_give(db, load, tmp_path):
+    load("subscriptions", REPORT_SUBS)
+    # The history runs to the month of the latest date known to have passed: C's period start, 15 February
+    # (B's cancellation at period end in December is ahead). An append carries it to March: Z starts a trial
+    # on 1 March that ends in April, so Z pays nothing by March's end.
+    load("subscriptions", SUBS + "Z1,Z,Std,10000,1,month,2026-03-01,2026-04-15,,,,,,trialing,,,\n", mode="append")
+    got = {a: {m: int(v) for (acct, m), v in history(db).items() if acct == a} for a in "ABCDZ"}
+    assert got == {**{a: months for a, (_, months) in REPORT_HISTORY.items()}, "Z": {}}
+    by_hand = Database(tmp_path / "by_hand.duckdb")
+    path = tmp_path / "mrr.csv"
+    path.write_text("account_id,month,mrr,plan\n" + "".join(
+        f"{a},{m},{v},{plan}\n" for a, (plan, months) in REPORT_HISTORY.items() for m, v in months.items()))
+    from dashboard import importer
+    from tests.conftest import EDITOR
+
+    importer.import_file(by_hand, path, "mrr", by=EDITOR)
+    as_of = dt.date(2026, 3, 31)
+    derived = report.build(db, as_of=as_of, start=dt.date(2025, 12, 1))
+    written = report.build(by_hand, as_of=as_of, start=dt.date(2025, 12, 1))
+    assert derived.keys() == written.keys()
+    for section in derived:
+        assert report.jsonable(derived[section]) == report.jsonable(written[section]), section
