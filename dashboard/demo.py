@@ -171,6 +171,77 @@ def generate_orders(rng: random.Random, n_customers: int = 2500):
     return rows
 
 
+# Customers billed through a subscription system: their MRR history is derived from its export (issue 27),
+# not from 請求履歴.csv. Monthly, yearly and quarterly plans, a trial, a mid-month upgrade, a cancellation at
+# period end, seats, and one customer billed in US dollars. (id, name, owner, rows: (contract id, plan,
+# price, quantity, interval, currency, start, trial end, current period start / end, cancelled on, at period
+# end, ended on, status))
+SUBSCRIBERS = [
+    ("C20001", "株式会社青葉クラウド", "佐藤", [
+        ("S-0001", "スタンダード", 80_000, 1, "月次", "JPY", "2025/03/12", "", "2026/10/12", "2026/11/12", "", "", "", "契約中")]),
+    ("C20002", "北斗精機株式会社", "鈴木", [
+        ("S-0002", "プロ（年契約）", 2_400_000, 1, "年次", "JPY", "2025/06/01", "", "2026/06/01", "2027/06/01", "", "", "", "契約中")]),
+    ("C20003", "有限会社みなと書房", "田中", [
+        ("S-0003", "ライト", 90_000, 1, "四半期", "JPY", "2025/09/15", "", "2026/09/15", "2026/12/15", "", "", "", "契約中")]),
+    ("C20004", "株式会社さくらメディカル", "髙橋", [
+        ("S-0004", "スタンダード", 80_000, 1, "月次", "JPY", "2026/08/20", "2026/09/03", "2026/10/03", "2026/11/03", "", "", "", "契約中")]),
+    ("C20005", "東和ロジスティクス株式会社", "渡辺", [
+        ("S-0005", "スタンダード", 80_000, 1, "月次", "JPY", "2025/11/05", "", "2026/07/05", "2026/08/05", "", "", "2026/07/18", "プラン変更"),
+        ("S-0005", "プロ", 200_000, 1, "月次", "JPY", "2026/07/18", "", "2026/10/18", "2026/11/18", "", "", "", "契約中")]),
+    ("C20006", "合同会社いろは食品", "山﨑", [
+        ("S-0006", "ライト", 30_000, 1, "月次", "JPY", "2025/04/10", "", "2026/06/10", "2026/07/10", "2026/06/20", "はい", "", "解約")]),
+    ("C20007", "北米パシフィック商事株式会社", "佐藤", [
+        ("S-0007", "エンタープライズ（米国）", 2_000, 1, "月次", "USD", "2025/10/01", "", "2026/10/01", "2026/11/01", "", "", "", "契約中")]),
+    ("C20008", "株式会社ひかりデザイン", "鈴木", [
+        ("S-0008", "シート課金", 6_000, 10, "月次", "JPY", "2026/02/01", "", "2026/10/01", "2026/11/01", "", "", "", "契約中")]),
+]
+# US dollars in yen, per month (the month's average)
+USD_RATES = {(2025, 10): "149.52", (2025, 11): "151.20", (2025, 12): "153.81", (2026, 1): "155.10", (2026, 2): "152.64",
+             (2026, 3): "149.93", (2026, 4): "147.35", (2026, 5): "144.80", (2026, 6): "146.22", (2026, 7): "148.70",
+             (2026, 8): "147.91", (2026, 9): "150.44", (2026, 10): "152.30"}
+
+
+def _subscriber_accounts(rng: random.Random) -> list[dict]:
+    """The subscription customers as the accounts file lists them (their MRR as of the demo's end)."""
+    out = []
+    for account_id, name, owner, rows in SUBSCRIBERS:
+        last = rows[-1]
+        start = dt.date.fromisoformat(rows[0][6].replace("/", "-"))
+        churn = dt.date.fromisoformat(last[9].replace("/", "-")) if last[11] else None
+        mrr = last[2] * last[3] * (float(USD_RATES[(2026, 10)]) if last[5] == "USD" else 1)
+        mrr = mrr / {"月次": 1, "年次": 12, "四半期": 3}[last[4]]
+        renewal = dt.date.fromisoformat(last[9].replace("/", "-")) if not churn else None
+        out.append({"id": account_id, "name": name, "industry": rng.choice(INDUSTRIES), "owner": owner, "plan": last[1],
+                    "mrr": int(mrr), "start": start, "renewal": renewal, "churn": churn, "channel": rng.choice(CHANNELS),
+                    "cac": int(rng.uniform(150_000, 600_000) // 1000 * 1000)})
+    return out
+
+
+def _subscriber_months(account_id: str) -> list[dt.date]:
+    """The months a subscription customer uses the product: from its start to its end (or the demo's)."""
+    subs = next(rows for a, _, _, rows in SUBSCRIBERS if a == account_id)
+    first = dt.date.fromisoformat(subs[0][6].replace("/", "-")).replace(day=1)
+    last = (dt.date.fromisoformat(subs[-1][9].replace("/", "-")) if subs[-1][11] else END).replace(day=1)
+    return list(_months(first, min(last, END.replace(day=1))))
+
+
+def _subscriber_touchpoints(rng: random.Random) -> list[tuple]:
+    """A regular meeting most months, as the other engaged customers have."""
+    return [(account_id, m + dt.timedelta(days=rng.randrange(0, 27)), rng.choice(["定例MTG", "電話", "メール"]), owner,
+             "利用状況の確認") for account_id, _, owner, _ in SUBSCRIBERS for m in _subscriber_months(account_id)
+            if rng.random() < 0.7 and m + dt.timedelta(days=27) <= END]
+
+
+def _subscriber_usage(rng: random.Random) -> list[tuple]:
+    rows = []
+    for account_id, _, _, subs in SUBSCRIBERS:
+        for m in _subscriber_months(account_id):
+            seats = 10 * subs[-1][3]
+            rows.append((account_id, m, int(seats * rng.uniform(4, 7)), int(seats * rng.uniform(15, 25)),
+                         max(1, int(seats * rng.uniform(0.5, 0.9)))))
+    return rows
+
+
 def write_files(folder: Path, seed: int = 20261031) -> dict[str, Path]:
     """Write the demo exports to ``folder`` and return dataset -> file path."""
     from openpyxl import Workbook  # only the demo writes workbooks
@@ -178,6 +249,8 @@ def write_files(folder: Path, seed: int = 20261031) -> dict[str, Path]:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     accounts, mrr_rows, usage_rows, touch_rows, opp_rows = generate_saas(rng)
+    extra = random.Random(seed + 27)  # the subscription customers: their own draws, the other files unchanged
+    subscribers = _subscriber_accounts(extra)
     files = {}
     files["accounts"] = folder / "顧客一覧_2026-10.csv"
     _write_csv(files["accounts"],
@@ -186,7 +259,11 @@ def write_files(folder: Path, seed: int = 20261031) -> dict[str, Path]:
                [[a["id"], a["name"], a["industry"], a["owner"], a["plan"], _yen_text(rng, a["mrr"]),
                  _date_text(rng, a["start"]), _date_text(rng, a["renewal"]) if a["renewal"] else "",
                  _date_text(rng, a["churn"]) if a["churn"] else "", "解約" if a["churn"] else "契約中",
-                 a["channel"], _yen_text(rng, a["cac"])] for a in accounts], "cp932")
+                 a["channel"], _yen_text(rng, a["cac"])] for a in accounts]
+               + [[a["id"], a["name"], a["industry"], a["owner"], a["plan"], _yen_text(extra, a["mrr"]),
+                   _date_text(extra, a["start"]), _date_text(extra, a["renewal"]) if a["renewal"] else "",
+                   _date_text(extra, a["churn"]) if a["churn"] else "", "解約" if a["churn"] else "契約中",
+                   a["channel"], _yen_text(extra, a["cac"])] for a in subscribers], "cp932")
     files["mrr"] = folder / "請求履歴.csv"
     _write_csv(files["mrr"], ["取引先ID", "請求月", "請求金額", "プラン"],
                [[a, f"{m.year}/{m.month:02d}" if rng.random() < 0.7 else f"{m.year}年{m.month}月",
@@ -199,12 +276,13 @@ def write_files(folder: Path, seed: int = 20261031) -> dict[str, Path]:
     notes.append(["集計元: プロダクト分析基盤"])
     sheet = wb.create_sheet("利用状況")
     sheet.append(["取引先ID", "対象月", "ログイン数", "表示数", "アクティブユーザー数"])
-    for a, m, logins, pv, users in usage_rows:
+    for a, m, logins, pv, users in usage_rows + _subscriber_usage(extra):
         sheet.append([a, m, logins, pv, users])
     wb.save(files["usage"])
     files["touchpoints"] = folder / "接点履歴.csv"
     _write_csv(files["touchpoints"], ["取引先ID", "接触日", "対応種別", "担当者", "メモ"],
-               [[a, _date_text(rng, d), k, o, n] for a, d, k, o, n in touch_rows], "cp932")
+               [[a, _date_text(rng, d), k, o, n] for a, d, k, o, n in touch_rows]
+               + [[a, _date_text(extra, d), k, o, n] for a, d, k, o, n in _subscriber_touchpoints(extra)], "cp932")
     files["opportunities"] = folder / "商談一覧.csv"
     _write_csv(files["opportunities"], ["取引先ID", "商談金額", "商談種別", "フェーズ", "作成日", "完了日"],
                [[a, f"{amt:,}", k, s, c.isoformat(), cl.isoformat() if cl else ""]
@@ -213,6 +291,15 @@ def write_files(folder: Path, seed: int = 20261031) -> dict[str, Path]:
     _write_csv(files["orders"], ["注文番号", "会員ID", "注文日", "注文金額", "チャネル"],
                [[o, c, _date_text(rng, d), _yen_text(rng, amt), ch] for o, c, d, amt, ch in generate_orders(rng)],
                "cp932")
+    files["fx_rates"] = folder / "為替レート.csv"
+    _write_csv(files["fx_rates"], ["対象月", "通貨", "レート"],
+               [[f"{y}/{m:02d}", "USD", rate] for (y, m), rate in USD_RATES.items()], "cp932")
+    files["subscriptions"] = folder / "契約一覧_請求システム.csv"
+    _write_csv(files["subscriptions"], ["契約ID", "取引先ID", "プラン", "単価", "数量", "請求サイクル", "通貨", "契約開始日",
+                                        "トライアル終了日", "当期開始日", "当期終了日", "解約日", "期間満了で解約",
+                                        "契約終了日", "ステータス"],
+               [[row[0], account_id, row[1], f"{row[2]:,}", row[3], *row[4:]] for account_id, _, _, rows in SUBSCRIBERS
+                for row in rows], "cp932")
     return files
 
 

@@ -40,8 +40,9 @@ def test_daily_churn_adds_up_to_monthly(demo_db):
 
 def test_waterfall_identity_every_month(demo_db):
     frame = M.mrr_movements(demo_db, dt.date(2026, 10, 31))
-    lhs = frame.start + frame.new + frame.reactivation + frame.expansion - frame.contraction - frame.churn
+    lhs = frame.start + frame.new + frame.reactivation + frame.expansion - frame.contraction - frame.churn + frame.fx
     assert (lhs == frame["end"]).all()
+    assert frame["fx"].ne(0).any()  # the demo's customer billed in US dollars
     assert (frame["end"].shift(1).dropna() == frame["start"].iloc[1:]).all()
     assert frame[["expansion", "contraction", "reactivation", "churn"]].sum().gt(0).all()
 
@@ -50,12 +51,12 @@ def test_report_mrr_matches_an_independent_count(demo_db):
     r = report.build(demo_db, as_of=dt.date(2026, 10, 31))
     # active on Oct 31: paying in October and not churned on or before Oct 31 (the accounts file's date)
     direct = demo_db.query(
-        "SELECT count(*) AS n, sum(m.mrr) AS s FROM cur_mrr m LEFT JOIN cur_accounts a USING (account_id) "
+        "SELECT count(*) AS n, sum(m.mrr) AS s FROM mrr_history m LEFT JOIN cur_accounts a USING (account_id) "
         "WHERE m.month = DATE '2026-10-01' AND m.mrr > 0 AND (a.churn_date IS NULL OR a.churn_date > DATE '2026-10-31')")
     assert r["accounts_active"] == direct["n"][0] and r["mrr"] == direct["s"][0]
     # one timeline: the October waterfall ends at the MRR in force at October's end, the MRR card's figure —
     # October's billed MRR less the accounts leaving in October (¥140,000, the Churn page's October churn)
-    billed = demo_db.query("SELECT sum(mrr) AS s FROM cur_mrr WHERE month = DATE '2026-10-01'")["s"][0]
+    billed = demo_db.query("SELECT sum(mrr) AS s FROM mrr_history WHERE month = DATE '2026-10-01'")["s"][0]
     assert r["mrr_movements"][-1]["end"] == r["mrr"] == billed - 140_000
     assert sum(t["accounts"] for t in r["tiers"]) == r["accounts_active"]
     assert sum(r["health"]["bands"].values()) == r["accounts_active"]

@@ -202,15 +202,15 @@ def test_a_read_only_database_scores_in_the_query(demo_db, monkeypatch):
     assert kept_days(reader) == 0
 
 
-# The spells as the history defines them, numbered from cur_mrr on each call (the definition before the
+# The spells as the history defines them, numbered from mrr_history on each call (the definition before the
 # runs were kept): the oracle for spells() reading kept_mrr_runs.
 SPELLS_FROM_HISTORY = """
     WITH hist AS (
         SELECT account_id, month,
                (year(month) * 12 + month(month)) - row_number() OVER (PARTITION BY account_id ORDER BY month) AS run
-        FROM cur_mrr WHERE mrr > 0 AND month <= $as_of
+        FROM mrr_history WHERE mrr > 0 AND month <= $as_of
     ),
-    horizon AS (SELECT max(month) AS last_month FROM cur_mrr WHERE month <= $as_of),
+    horizon AS (SELECT max(month) AS last_month FROM mrr_history WHERE month <= $as_of),
     runs AS (SELECT account_id, min(month) AS first_month, max(month) AS last_month FROM hist GROUP BY account_id, run)
     SELECT r.account_id,
            CASE WHEN a.contract_start >= r.first_month AND a.contract_start < r.first_month + INTERVAL 1 MONTH
@@ -304,7 +304,7 @@ def reads_kept_grid(db, scope=None, name="mrr_movements", **params) -> bool:
 @pytest.mark.parametrize("scope", [Scope(), Scope.of({"tier": ["Tier1"]}), Scope.of({"owner": ["佐藤", "鈴木"]})],
                          ids=["all", "tier1", "two-owners"])
 def test_mrr_movements_from_the_kept_grid_equal_the_grid_built_from_the_history(demo_db, monkeypatch, scope):
-    last = demo_db.query("SELECT max(month) AS m FROM cur_mrr")["m"][0].date()
+    last = demo_db.query("SELECT max(month) AS m FROM mrr_history")["m"][0].date()
     # every 3 months and a few days (month ends, mid-months, first days), past the history's end too
     days = [dt.date(2024, 6, 1) + dt.timedelta(days=d) for d in range(0, (last - dt.date(2024, 6, 1)).days + 31, 97)]
     ends = [dt.date(2024, 6, 30), dt.date(2025, 2, 28), dt.date(2025, 12, 31), dt.date(2026, 8, 31)]
@@ -348,7 +348,7 @@ ATTRS_FROM_HISTORY = """
     UNION ALL
     SELECT account_id, NULL, NULL, arg_max(plan, month), NULL, NULL, NULL, NULL, NULL,
            NULL::DECIMAL(18,4), NULL::DATE, min(month) FILTER (WHERE mrr > 0), NULL::DATE, arg_max(mrr, month)
-    FROM cur_mrr
+    FROM mrr_history
     WHERE account_id NOT IN (SELECT account_id FROM cur_accounts)
     GROUP BY account_id
 """
@@ -388,7 +388,7 @@ def churn_pair(monkeypatch, db, scope=None, **params) -> tuple[pd.DataFrame, pd.
 
 @pytest.mark.parametrize("scope", [Scope(), Scope.of({"tier": ["Tier1"]})], ids=["all", "tier1"])
 def test_churn_from_the_kept_grid_equals_the_asof_lookups(demo_db, monkeypatch, scope):
-    last = demo_db.query("SELECT max(month) AS m FROM cur_mrr")["m"][0].date()
+    last = demo_db.query("SELECT max(month) AS m FROM mrr_history")["m"][0].date()
     days = [dt.date(2024, 6, 1) + dt.timedelta(days=d) for d in range(0, (last - dt.date(2024, 6, 1)).days + 31, 97)]
     ends = [dt.date(2024, 6, 30), dt.date(2025, 2, 28), dt.date(2025, 12, 31)]  # the kept grid is read on month ends
     for as_of in [*days, *ends, AS_OF]:

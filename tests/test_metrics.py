@@ -448,8 +448,8 @@ def demo_db(demo_file, tmp_path):
 def test_the_preview_is_the_validation_of_each_set_of_weights_and_the_demo_is_not_offered_worse(demo_db):
     """The preview's figures are the validation results computed under each configuration (and the score's
     AUC is metrics.roc_auc of the scores summed from the validation rows). On the demo the suggestion
-    (page views 3, logins 2, active users 2, contact 1) would lower the red band's churn (21 of 466 -> 20 of
-    501) and the AUC: it is not offered, and only offered where it validates better."""
+    (page views 3, logins 2, active users 2, contact 1) would lower the red band's churn (22 of 477 -> 20 of
+    516) and the AUC: it is not offered, and only offered where it validates better."""
     as_of = D(2026, 10, 31)
     check = M.health_validation(demo_db, as_of)
     config = R.health_config(demo_db)
@@ -467,7 +467,7 @@ def test_the_preview_is_the_validation_of_each_set_of_weights_and_the_demo_is_no
         per_account = rows.groupby(["day", "account_id"]).agg(score=("contribution", "sum"), churned=("churned", "first"))
         assert auc == pytest.approx(M.roc_auc(per_account["score"].round(9), per_account["churned"]), abs=1e-12)
     red = check["preview"]["bands"].set_index("band").loc["red"]
-    assert (red["accounts_now"], red["accounts_suggested"]) == (466, 501)
-    assert red["churn_rate_now"] == 21 / 466 and red["churn_rate_suggested"] == 20 / 501
+    assert (red["accounts_now"], red["accounts_suggested"]) == (477, 516)
+    assert red["churn_rate_now"] == 22 / 477 and red["churn_rate_suggested"] == 20 / 516
     assert check["preview"]["auc_suggested"] < check["preview"]["auc_now"]
     assert check["offered"] is M.validates_better(check["preview"]) is False

@@ -32,7 +32,7 @@ def demo_db(demo_file, tmp_path) -> Database:
 
 
 def test_every_month_of_the_demo_churns_the_same_mrr_on_both_pages(demo_db):
-    first = demo_db.query("SELECT min(month) AS m FROM cur_mrr")["m"][0].date()
+    first = demo_db.query("SELECT min(month) AS m FROM mrr_history")["m"][0].date()
     start = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)  # a month with a month before it
     rows = both(demo_db, AS_OF, start)
     assert len(rows) >= 24

@@ -45,9 +45,9 @@ def test_app_sessions_and_repeated_imports_leave_a_whole_file(demo_file, tmp_pat
     start_version = app.data_version()
     def one(sql: str):
         return app.read(lambda con: con.execute(sql).fetchone()[0])
-    base = one("SELECT sum(mrr) FROM cur_mrr WHERE account_id NOT LIKE 'SOAK%'")  # exact: a Decimal
-    figures_of = {start_version: one("SELECT sum(mrr) FROM cur_mrr")}
-    as_of = one("SELECT max(month) FROM cur_mrr")
+    base = one("SELECT sum(mrr) FROM mrr_history WHERE account_id NOT LIKE 'SOAK%'")  # exact: a Decimal
+    figures_of = {start_version: one("SELECT sum(mrr) FROM mrr_history")}
+    as_of = one("SELECT max(month) FROM mrr_history")
     stop = threading.Event()
     seen: dict[int, set[Decimal]] = {}
     reads = [0]
@@ -59,7 +59,7 @@ def test_app_sessions_and_repeated_imports_leave_a_whole_file(demo_file, tmp_pat
         while not stop.is_set():
             try:
                 version, total = app.read(lambda con: (version_in(con), con.execute(
-                    "SELECT sum(mrr) FROM cur_mrr").fetchone()[0]))
+                    "SELECT sum(mrr) FROM mrr_history").fetchone()[0]))
                 # a page's own results, on whatever data is current (the load of a page run)
                 name = ("mrr_movements", "accounts", "tier_summary", "churn")[reads[0] % 4]
                 params = {"as_of": as_of, "from_month": dt.date(2025, 11, 1), "start": dt.date(2025, 11, 1),
