@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
 from dashboard import report
 from dashboard.db import Database
@@ -236,3 +237,40 @@ def test_report_on_subscriptions_equals_report_on_the_history_the_rules_give(db,
     assert derived.keys() == written.keys()
     for section in derived:
         assert report.jsonable(derived[section]) == report.jsonable(written[section]), section
+
+
+@pytest.mark.slow  # a page in AppTest: the full suite's
+def test_the_data_page_shows_how_an_account_s_mrr_was_derived(app_db):
+    from tests.test_pages import open_page
+
+    at = open_page("data")
+    assert any(h.value == "MRRの算出内訳" for h in at.subheader)
+    at.text_input(key="derivation_account").set_value("C20005").run()
+    lines, months_ = (frame.value for frame in at.dataframe[-2:])
+    # the mid-month upgrade: スタンダード ¥80,000 until 18 July, then プロ ¥200,000
+    shown = lines[["ref", "plan", "from", "until", "rule"]]
+    assert shown.astype(object).where(shown.notna(), None).values.tolist() == [
+        ["S-0005", "スタンダード", "2025-11-05", "2026-07-18", "月額"], ["S-0005", "プロ", "2026-07-18", None, "月額"]]
+    july = months_[months_["month"] == "2026-07"]
+    assert july["mrr"].tolist() == [200_000] and july["mrr_line"].tolist() == [200_000]
+    at.text_input(key="derivation_account").set_value("C20007").run()
+    months_ = at.dataframe[-1].value.set_index("month")
+    # $2,000 at June's 146.22 and May's 144.80: ¥292,440, of which ¥2,840 is the rate's
+    assert (months_.loc["2026-06", "rate"], months_.loc["2026-06", "mrr"], months_.loc["2026-06", "fx"]) == (146.22, 292_440, 2_840)
+    assert months_.loc["2026-06", "currency"] == "USD"
+
+
+def test_explain_mrr_on_the_command_line_prints_the_rule_of_each_line(app_db):
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "dashboard", "--db", str(app_db), "explain-mrr", "C20002",
+                          "--month", "2026-10"], capture_output=True, text=True, check=True, env={
+                              **__import__("os").environ, "DASHBOARD_LANG": "en"})
+    explained = json.loads(out.stdout)
+    assert explained["source"] == "subscriptions"
+    assert [(line["ref"], line["monthly"], line["rule"]) for line in explained["lines"]] == [
+        ("S-0002", 200000, "yearly amount ÷ 12")]
+    assert explained["months"] == [{"month": "2026-10", "mrr": 200000, "fx": 0, "plan": "プロ（年契約）", "lines": [
+        {"ref": "S-0002", "currency": "JPY", "native": 200000, "rate": 1.0, "mrr": 200000, "counted": True}]}]

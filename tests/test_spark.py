@@ -19,6 +19,7 @@ from dashboard import cli, report
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
 from dashboard.results import RESULTS, Scope, engines, result_store, runner, spark_sql
+from tests.test_billing_mrr import REPORT_SUBS
 
 REASON = engines.java_missing()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Spark engine: {REASON}")
@@ -187,7 +188,14 @@ ORDERS = "customer_id,order_date,amount,order_id,channel\n" + "".join(
     f"{c},2024-{m:02d}-{d:02d},{a},O{i},{ch}\n" for i, (c, m, d, a, ch) in enumerate([
         ("D1", 1, 5, 4800, "web"), ("D1", 3, 9, 5200.5, "web"), ("D2", 2, 14, 9800, "store"),
         ("D3", 4, 1, 3000, "web"), ("D2", 6, 20, -1200, "store"), ("D4", 6, 28, 7000, "")]))
-ONE_DATASET = {"accounts": EDGE["accounts"], "mrr": EDGE["mrr"], "orders": ORDERS, "usage": EDGE["usage"]}
+# MRR derived from billing exports (issue 27): a subscription list, and invoice lines with an annual contract, a
+# setup fee and a gap (churn, then reactivation)
+INVOICE_LINES = ("invoice_id,invoice_date,account_id,item,amount,service_start,service_end\n"
+                 "I1,2025-04-01,L1,年間利用料,1200000,2025-04-01,2026-03-31\nI2,2025-04-01,L1,初期費用,100000,,\n"
+                 "I3,2025-05-01,L2,月額利用料,50000,2025-05-01,2025-05-31\nI4,2025-07-01,L2,月額利用料,50000,2025-07-01,2025-07-31\n"
+                 "I5,2026-04-01,L3,月額利用料,30000,2026-04-01,2026-04-30\n")
+ONE_DATASET = {"accounts": EDGE["accounts"], "mrr": EDGE["mrr"], "orders": ORDERS, "usage": EDGE["usage"],
+               "subscriptions": REPORT_SUBS, "invoice_lines": INVOICE_LINES}
 
 
 @pytest.fixture(scope="module")
