@@ -24,6 +24,8 @@ pages = {
                         url_path="overview", default=True),
     "accounts": st.Page(PAGES / "accounts.py", title=ui.t("page_accounts"), icon=":material/support_agent:",
                         url_path="accounts"),
+    "account": st.Page(PAGES / "account.py", title=ui.t("page_account"), icon=":material/person:",
+                       url_path="account"),
     "tiers": st.Page(PAGES / "tiers.py", title=ui.t("page_tiers"), icon=":material/stairs:", url_path="tiers"),
     "health": st.Page(PAGES / "health.py", title=ui.t("page_health"), icon=":material/ecg_heart:", url_path="health"),
     "churn": st.Page(PAGES / "churn.py", title=ui.t("page_churn"), icon=":material/trending_down:", url_path="churn"),
@@ -36,7 +38,7 @@ st.session_state["_pages"] = pages
 
 navigation = st.navigation({
     ui.t("nav_executive"): [pages["overview"]],
-    ui.t("nav_operations"): [pages["accounts"]],
+    ui.t("nav_operations"): [pages["accounts"], pages["account"]],
     ui.t("nav_analysis"): [pages["tiers"], pages["health"], pages["churn"], pages["d2c"]],
     ui.t("nav_planning"): [pages["simulator"]],
     ui.t("nav_data"): [pages["data"]],

@@ -85,7 +85,7 @@ def run(folder: Path) -> list[dict]:
         path = folder / f"{dataset}.csv"
         duckdb.sql(sql.format(path=path))
         lines = sum(1 for _ in path.open("rb")) - 1
-        floor = min(_measure([sys.executable, "-c", FLOOR, str(path), "csv", str(folder / f"floor{i}.duckdb")])[:2]
+        floor = min(_measure([sys.executable, "-c", FLOOR, str(path), "csv", str(folder / f"floor-{dataset}-{i}.duckdb")])[:2]
                     for i in range(3))
         db = folder / f"{dataset}.duckdb"
         imports = []

@@ -123,6 +123,15 @@ def _operator(name: str | None) -> auth.User:
     return auth.User(name or f"{fallback} (cli)", "editor")
 
 
+def _records(section):
+    """A section of the account as JSON: frames as lists of records, dicts of frames likewise."""
+    if isinstance(section, dict):
+        return {k: _records(v) for k, v in section.items()}
+    if hasattr(section, "columns"):
+        return report.records(section, list(section.columns))
+    return section
+
+
 def _print(obj) -> None:
     print(json.dumps(report.jsonable(obj), ensure_ascii=False, indent=2))
 
@@ -181,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--filter", action="append", default=[], metavar="column=value", dest="filters",
                    help="only accounts with this value (as for report)")
     _spark_options(p, "the accounts and at-risk lists are")
+
+    p = sub.add_parser("account", help="one account whole as JSON: profile (tier, health, reasons, next action), "
+                                       "MRR timeline with movements, health history, usage, touchpoints, deals")
+    p.add_argument("account_id")
+    p.add_argument("--as-of", type=_date)
 
     p = sub.add_parser("explain-mrr", help="how an account's MRR was derived from subscriptions or invoice lines: "
                                            "each line's monthly amount and rule, and the MRR at each month's end")
@@ -293,6 +307,14 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         _print({"out": args.out, "rows": len(frame), "encoding": args.encoding})
+    elif args.command == "account":
+        as_of = args.as_of or metrics.default_as_of(db)
+        found = views.account(views.caller(db), args.account_id, as_of, lang)
+        if found is None:
+            print(t("account_not_found", lang, account=for_message("value", args.account_id)), file=sys.stderr)
+            return 2
+        _print({"as_of": as_of, **{name: found[name] if name == "profile" else _records(found[name])
+                                   for name in views.ACCOUNT_SECTIONS}})
     elif args.command == "explain-mrr":
         _print(derivation.explain(db, args.account_id, args.month, lang))
     elif args.command == "snapshots":

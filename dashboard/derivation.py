@@ -69,7 +69,8 @@ def explain(db: Database, account_id: str, month: dt.date | None = None, lang: s
             line = {k: (None if v is None or v != v else v) for k, v in line.items()}  # NaN/NaT: none
             out["lines"].append({
                 "source": line["source"], "ref": line["ref"], "plan": line["plan"], "kind": line["kind"],
-                "currency": line["currency"], "from": _day(line["paid_from"]), "until": _day(line["paid_until"]),
+                "currency": line["currency"], "from": _day(line["paid_from"]),
+                "until": _day(line["paid_until"] - dt.timedelta(days=1)) if line["paid_until"] is not None else None,
                 "monthly": _money(line["monthly"]), "rule": rule(line, lang), "not_mrr": why_not(line, lang)})
         per_line = db.query(
             "SELECT month, ref, plan, currency, rate, native, mrr, fx, counted FROM mrr_lines() "

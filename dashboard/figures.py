@@ -8,12 +8,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import money
+from dashboard.i18n import measure_label
 from dashboard.i18n import t as tr
 
 BAND_COLORS = {"red": "#d64545", "yellow": "#e6b422", "green": "#2e9e5b"}
 TIER_COLORS = {"Tier1": "#1f4e79", "Tier2": "#4a90c2", "Tier3": "#a9cce3", "none": "#cccccc"}
 MOVE_COLORS = {"new": "#2e9e5b", "reactivation": "#7fbf7f", "expansion": "#4a90c2", "contraction": "#e6b422",
-               "churn": "#d64545"}
+               "churn": "#d64545", "fx": "#8c8c8c"}
 # Series without a meaning of their own (segments, rates side by side): never the bands' red, yellow or green,
 # which mean health wherever they appear (Plotly's default second colour is a red).
 SERIES_COLORS = ["#1f4e79", "#8e6bbf", "#17becf", "#7f7f7f", "#b5651d", "#4a90c2", "#c76ba8", "#3b3b6d"]
@@ -111,6 +112,8 @@ def movements_bars(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.
         fig.add_bar(x=movements["month"], y=movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
     for key in ("contraction", "churn"):
         fig.add_bar(x=movements["month"], y=-movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
+    if "fx" in movements and movements["fx"].astype(float).ne(0).any():  # MRR billed in another currency
+        fig.add_bar(x=movements["month"], y=movements["fx"], name=tr("fx", lang), marker_color=MOVE_COLORS["fx"])
     fig.update_layout(barmode="relative")
     _dates(fig)
     ups = movements[["new", "reactivation", "expansion"]].astype(float).sum(axis=1)
@@ -478,4 +481,30 @@ def d2c_channels(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure
     _money_axis(fig, frame["revenue_per_customer"].astype(float), lang, axis="x")
     fig.update_yaxes(tickformat=None, type="category")
     fig.update_layout(hovermode="closest")
+    return fig
+
+
+def account_mrr(timeline: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    """One account's MRR at each month's end, each bar coloured by the month's movement (its rows of the
+    movements: new, expansion, contraction, churn, reactivation; a month without one is plain)."""
+    colors = [MOVE_COLORS.get(m, "#1f4e79") if isinstance(m, str) else "#1f4e79" for m in timeline["movement"]]
+    words = [tr(m, lang) if isinstance(m, str) else "" for m in timeline["movement"]]
+    fig = go.Figure(go.Bar(x=timeline["month"], y=timeline["mrr"].astype(float), marker_color=colors,
+                           customdata=words, hovertemplate="%{x|%Y/%m}: " + money.d3("y") + " %{customdata}<extra></extra>"))
+    _dates(fig)
+    _money_axis(fig, timeline["mrr"], lang)
+    fig = _layout(fig, title)
+    fig.update_layout(showlegend=False, hovermode="closest")
+    return fig
+
+
+def usage_lines(usage: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
+    """One account's usage per measure and month, a line each (measures in the user's words)."""
+    fig = go.Figure()
+    for measure, rows in usage.groupby("measure", sort=True):
+        fig.add_scatter(x=rows["month"], y=rows["value"], mode="lines+markers", name=measure_label(str(measure), lang),
+                        hovertemplate="%{x|%Y/%m}: %{y:,.0f}<extra>%{fullData.name}</extra>")
+    _dates(fig)
+    fig = _layout(fig, title)
+    fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
     return fig

@@ -129,6 +129,10 @@ class ImportPlan:
             out.append(t(self.gaps["key"], lang, file=for_message("file", self.file_name),
                          gapped=integer(self.gaps["gapped"]), accounts=integer(self.gaps["accounts"]),
                          months=integer(self.gaps.get("months")), example=self.gaps["example"]))
+        if self.dataset == "subscriptions" and "interval" not in self.mapping \
+                and "interval" not in mp.implied(self.dataset, self.mapping):
+            out.append(t("no_interval_monthly", lang, file=for_message("file", self.file_name),
+                         header=one_line(self.mapping["amount"])))
         if "mrr" in schema.DATASETS[self.dataset]:
             taken = self.mapping.get("mrr")
             if taken is not None and mp.says_yearly(taken, self.raw.headers):
@@ -572,11 +576,22 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
 def _derivation_warnings(db: Database, lang: str | None) -> list[str]:
     """What the MRR derived from billing exports leaves out and why: lines in a currency without a rate for a
     month they are in force (named, with the months), so a missing rate is never a silent churn."""
-    rows = db.read(lambda con: con.execute(
-        "SELECT upper(trim(currency)) AS cur, count(DISTINCT account_id), string_agg(DISTINCT strftime(month, '%Y-%m'), ', ' "
-        "ORDER BY strftime(month, '%Y-%m')) FROM mrr_lines() WHERE rate IS NULL AND kind = 'recurring' "
-        "GROUP BY ALL ORDER BY cur").fetchall())
-    return [t("mrr_no_rate", lang, currency=cur, accounts=integer(n), months=months) for cur, n, months in rows]
+    def read(con):
+        rates = con.execute(
+            "SELECT currency, count(DISTINCT account_id), string_agg(DISTINCT strftime(month, '%Y-%m'), ', ' "
+            "ORDER BY strftime(month, '%Y-%m')) FROM mrr_lines() WHERE rate IS NULL AND kind = 'recurring' "
+            "GROUP BY ALL ORDER BY currency").fetchall()
+        undated, unread = con.execute(
+            "SELECT count(*) FILTER (WHERE NOT period_given), count(*) FILTER (WHERE NOT counted) FROM billing_lines() "
+            "WHERE source = 'invoice_lines' AND kind = 'recurring'").fetchone()
+        return rates, undated, unread
+    rates, undated, unread = db.read(read)
+    out = [t("mrr_no_rate", lang, currency=cur, accounts=integer(n), months=months) for cur, n, months in rates]
+    if undated:
+        out.append(t("mrr_no_period", lang, n=integer(undated)))
+    if unread:
+        out.append(t("mrr_bad_period", lang, n=integer(unread)))
+    return out
 
 
 def _guard_in_transaction(con, dataset: str, alias: str) -> dict | None:

@@ -281,28 +281,37 @@ def parse_flag(value: object) -> bool | None:
 
 
 def parse_rate(value: object) -> float | None:
-    """A tax or discount rate as a fraction: '10%', '８％', '0.1', '10', '軽減8%' -> 0.1 / 0.08. A number above 1
-    without % is a percentage; a rate above 100% is refused."""
+    """A tax or discount rate as a fraction: '10%', '８％', '0.1', '10', '軽減8%' -> 0.1 / 0.08. A number of 1 or
+    more without % is a percentage (1 is 1%); a rate above 100% is refused."""
     if is_blank(value):
         return None
     m = re.fullmatch(vocabulary.RATE_PATTERN, normalize_text(value).lower())
     if not m:
         raise ParseError("not_a_rate", value)
     number = float(m.group(2))
-    rate = number / 100 if m.group(4) or number > 1 else number
+    rate = number / 100 if m.group(4) or number >= 1 else number
     if rate > 1:
         raise ParseError("not_a_rate", value)
     return rate
 
 
 def parse_period(value: object) -> str | None:
-    """A service period in one cell ('2026/04/01～2026/04/30', '2026年4月1日〜2026年4月30日') as
-    'YYYY-MM-DD/YYYY-MM-DD'; refused when a side is no date or it ends before it starts."""
+    """A service period in one cell ('2026/04/01～2026/04/30', '2026年4月1日〜2026年4月30日', '2026/04/01-2026/04/30',
+    or a month: '2026年4月分', '2026/04') as 'YYYY-MM-DD/YYYY-MM-DD'; refused when a side is no date or it ends
+    before it starts."""
     if is_blank(value):
         return None
-    m = re.fullmatch(vocabulary.PERIOD_PATTERN, normalize_text(value))
+    text = normalize_text(value)
+    m = re.fullmatch(vocabulary.PERIOD_SLASHED, text) or re.fullmatch(vocabulary.PERIOD_PATTERN, text)
+    month = re.fullmatch(vocabulary.PERIOD_MONTH, text)
     try:
-        start, end = (parse_date(m.group(1)), parse_date(m.group(3))) if m else (None, None)
+        if m:
+            start, end = parse_date(m.group(1)), parse_date(m.group(3))
+        elif month and 1 <= int(month.group(3)) <= 12 and int(month.group(1)) >= 1900:
+            start = dt.date(int(month.group(1)), int(month.group(3)), 1)
+            end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        else:
+            start = end = None
     except ParseError:
         start = end = None
     if start is None or end is None or end < start:

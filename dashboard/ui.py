@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import hashlib
 import json
 import urllib.parse
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, i18n, metrics, money, periods, results, sessions, workspace
+from dashboard import auth, export, i18n, metrics, money, periods, results, sessions, views, workspace
 from dashboard.db import APP_LINGER_SECONDS, Database, DatabaseError, default_path
 
 
@@ -357,10 +358,35 @@ def sidebar(user: auth.User) -> Filters | None:
             stale = (today() - end).days
             st.caption(t("data_ends", end=f"{end:%Y/%m/%d}", days=i18n.integer(stale)) if stale > 0
                        else t("data_ends_today", end=f"{end:%Y/%m/%d}"))
+        account_search()
     filters = Filters(effective, min(start, effective), results.Scope.of(selected),
                       requested=as_of if effective != as_of else None)
     sync_url(filters)
     return filters
+
+
+def account_search() -> None:
+    """The sidebar's search: accounts whose name or ID contains what is typed, each a link to its page."""
+    text = st.text_input(t("account_search"), key="account_search", placeholder=t("account_search_help"),
+                         icon=":material/search:")
+    if not text.strip():
+        return
+    found = views.search_accounts(q, text)
+    if found.empty:
+        st.caption(t("account_search_none"))
+    for row in found.head(8).itertuples():
+        link_to_account(row.account_id, f"{row.name or row.account_id}（{row.account_id}）")
+
+
+def account_url(account_id: str) -> str:
+    """The account page's address for ``account_id`` (LinkColumn cells, links in text)."""
+    return "account?" + urllib.parse.urlencode({"account": account_id})
+
+
+def link_to_account(account_id: str, label: str) -> None:
+    pages = st.session_state.get("_pages") or {}
+    if "account" in pages:
+        st.page_link(pages["account"], label=label, query_params={"account": account_id}, icon=":material/person:")
 
 
 def refresh_notice() -> None:
@@ -419,8 +445,21 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, **op
     """A result's rows as a table: the chosen columns (default all), labelled and formatted as result
     ``name`` declares them, blanks shown blank."""
     shown = frame[columns] if columns is not None else frame
-    st.dataframe(shown, hide_index=True, width="stretch", placeholder="",
-                 column_config=column_config(name, columns), **options)
+    pages = st.session_state.get("_pages") or {}
+    if "account_id" not in frame or "account" not in pages or options.pop("pick", True) is False:
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder="",
+                     column_config=column_config(name, columns), **options)
+        return
+    # every account leads to its own page: a click on a row opens it
+    key = "pick_" + name + "_" + hashlib.sha256(repr(list(shown.columns)).encode()).hexdigest()[:8]
+    event = st.dataframe(shown, hide_index=True, width="stretch", placeholder="", on_select="rerun",
+                         selection_mode="single-row", key=key, column_config=column_config(name, columns), **options)
+    st.caption(t("click_row_hint"))
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        picked = frame.iloc[rows[0]]["account_id"]
+        st.session_state.pop(key, None)  # back on this page, the list is not still selected
+        st.switch_page(pages["account"], query_params={"account": str(picked)})
 
 
 def column_config(name: str, columns: list[str] | None = None) -> dict:

@@ -177,12 +177,23 @@ def word_macros() -> list[str]:
     out.append("CREATE OR REPLACE MACRO v_rate(s) AS CASE WHEN v_blank(s) THEN NULL ELSE list_transform("
                f"[regexp_extract(lower(v_norm(s)), '^' || {pattern} || '$', ['prefix', 'n', 'frac', 'pct'])], "
                "lambda p: list_transform([try_cast(p.n AS DOUBLE)], lambda x: list_transform("
-               "[CASE WHEN p.pct <> '' OR x > 1 THEN x / 100 ELSE x END], lambda r: CASE WHEN r <= 1 THEN r END)[1])[1])[1] END")
-    period = _lit("^" + vocabulary.PERIOD_PATTERN + "$")
+               "[CASE WHEN p.pct <> '' OR x >= 1 THEN x / 100 ELSE x END], lambda r: CASE WHEN r <= 1 THEN r END)[1])[1])[1] END")
+    def shape(pattern: str) -> tuple[str, str]:  # (for regexp_full_match, for regexp_extract)
+        return _lit(pattern), _lit("^" + pattern + "$")
+
+    (period, period_x), (slashed, slashed_x) = shape(vocabulary.PERIOD_PATTERN), shape(vocabulary.PERIOD_SLASHED)
+    month, month_x = shape(vocabulary.PERIOD_MONTH)
+    # the two sides (a month: its first and last day), then both must be dates in order
+    sides = (f"CASE WHEN regexp_full_match(t, {slashed}) THEN regexp_extract(t, {slashed_x}, ['a', 'sep', 'b']) "
+             f"WHEN regexp_full_match(t, {period}) THEN regexp_extract(t, {period_x}, ['a', 'sep', 'b']) "
+             f"WHEN regexp_full_match(t, {month}) THEN list_transform("
+             f"[regexp_extract(t, {month_x}, ['y', 'sep', 'm'])], lambda p: CASE WHEN try_cast(p.m AS INT) BETWEEN 1 AND 12 "
+             "AND try_cast(p.y AS INT) >= 1900 THEN struct_pack(a := p.y || '-' || lpad(p.m, 2, '0') || '-01', sep := '', "
+             "b := strftime(last_day(make_date(p.y::INT, p.m::INT, 1)), '%Y-%m-%d')) END)[1] END")
     out.append("CREATE OR REPLACE MACRO v_period(s) AS CASE WHEN v_blank(s) THEN NULL ELSE list_transform("
-               f"[regexp_extract(v_norm(s), {period}, ['a', 'sep', 'b'])], lambda p: list_transform("
+               f"[v_norm(s)], lambda t: list_transform([{sides}], lambda p: list_transform("
                "[struct_pack(a := CASE WHEN p.a <> '' THEN v_date(p.a) END, b := CASE WHEN p.b <> '' THEN v_date(p.b) END)], "
-               "lambda d: CASE WHEN d.b >= d.a THEN strftime(d.a, '%Y-%m-%d') || '/' || strftime(d.b, '%Y-%m-%d') END)[1])[1] END")
+               "lambda d: CASE WHEN d.b >= d.a THEN strftime(d.a, '%Y-%m-%d') || '/' || strftime(d.b, '%Y-%m-%d') END)[1])[1])[1] END")
     out.append("CREATE OR REPLACE MACRO v_period_error(s) AS CASE WHEN v_blank(s) THEN NULL "
                "WHEN v_period(s) IS NULL THEN 'not_a_period' END")
     out.append("CREATE OR REPLACE MACRO v_rate_error(s) AS CASE WHEN v_blank(s) THEN NULL "

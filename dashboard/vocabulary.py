@@ -31,7 +31,7 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "line_kind": {
         "recurring": ("recurring", "subscription", "license", "定額", "継続", "月額", "年額", "利用料", "月額利用料",
                       "年間利用料", "基本料", "基本料金", "ライセンス", "サブスクリプション"),
-        "one_time": ("one_time", "one-time", "one time", "onetime", "setup", "setup fee", "初期費用", "導入費", "導入費用",
+        "one_time": ("one_time", "one-time", "one time", "onetime", "setup", "setup fee", "invoiceitem", "初期費用", "導入費", "導入費用",
                      "初期設定", "一時", "一時費用", "単発", "スポット"),
         "usage": ("usage", "metered", "overage", "従量", "従量課金", "従量料金", "超過", "超過料金"),
         "credit": ("credit", "credit note", "refund", "値引", "値引き", "割引", "返金", "クレジット"),
@@ -43,26 +43,17 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Words of an invoice line's item (品目) that say its kind when the file has no kind column.
-ITEM_HINTS: dict[str, tuple[str, ...]] = {
-    "one_time": ("初期費用", "導入", "セットアップ", "初期設定", "setup", "onboarding", "one-time", "one time"),
-    "usage": ("従量", "超過", "usage", "overage"),
-    "credit": ("値引", "割引", "返金", "credit", "refund", "discount"),
-}
-
 # Reading "N months" (a discount's duration) and a rate ("10%", "8％", "0.1", "軽減8%"): the same patterns in
 # Python (re) and in SQL (RE2); only ASCII digits and spaces, so both read them alike.
 MONTHS_PATTERN = r"([0-9]{1,3}) *(ヶ月|か月|カ月|ヵ月|ケ月|months|month|mo)?"
 RATE_PATTERN = r"(軽減税率|軽減|標準税率|標準)? *([0-9]{1,3}(\.[0-9]{1,6})?) *(%)?"
+# A rate of 1 or more without % is a percentage (20 is 20%, 1 is 1%); below 1 a fraction (0.08 is 8%).
 
-# A service period in one cell (利用期間 2026/04/01～2026/04/30): two dates and a separator between them.
+# A service period in one cell (利用期間 2026/04/01～2026/04/30, 2026/04/01-2026/04/30): two dates and a
+# separator between them; or a month (2026年4月分, 2026/04): its first to its last day.
 PERIOD_PATTERN = r"(.+?) *(~|〜|から|–| - ) *(.+)"
-
-# Interval -> (months of one interval as a fraction: numerator, denominator); a month's amount is
-# amount × denominator / (numerator × interval_count): a year ÷ 12, a week × 52 ÷ 12, a day × 365 ÷ 12.
-INTERVAL_MONTHS: dict[str, tuple[int, int]] = {
-    "day": (12, 365), "week": (12, 52), "month": (1, 1), "quarter": (3, 1), "half_year": (6, 1), "year": (12, 1),
-}
+PERIOD_SLASHED = r"([0-9]{4}/[0-9]{1,2}/[0-9]{1,2})(-)([0-9]{4}/[0-9]{1,2}/[0-9]{1,2})"
+PERIOD_MONTH = r"([0-9]{4})(年|/|-)([0-9]{1,2})月?分?"
 
 ERROR_KEYS = {"flag": "not_a_flag", "interval": "not_an_interval", "line_kind": "not_a_line_kind",
               "duration": "not_a_duration", "rate": "not_a_rate",

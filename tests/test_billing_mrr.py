@@ -167,28 +167,85 @@ def test_subscriptions_trials_cancellations_discounts_quantity_changes_and_two_p
 
 
 def test_a_usd_subscription_across_rates_moves_only_by_fx_until_its_seats_change(db, load):
-    # S: $1,000 a month from January; 2 seats from 1 March. Rates: Jan 150, Feb 155, Mar 155, Apr 160.
-    # Jan ¥150,000; Feb ¥155,000 (fx +5,000, no expansion); Mar 2 × 1,000 × 155 = ¥310,000 (expansion 155,000,
-    # fx 0); Apr ¥320,000 (fx +10,000). T pays in yen: ¥50,000 throughout, never fx.
-    load("fx_rates", "month,currency,rate\n2026-01,USD,150\n2026-02,USD,155\n2026-03,USD,155\n2026-04,USD,160\n")
+    # S: $1,000 a month from January; 2 seats from 1 March (a row ending, a row starting). Rates: Jan 150,
+    # Feb 155, Mar 158, Apr 160. Jan ¥150,000; Feb ¥155,000 (fx +5,000, no expansion); Mar 2 × 1,000 × 158 =
+    # ¥316,000: fx 2,000 × (158 − 155) = 6,000 and expansion 316,000 − 6,000 − 155,000 = 155,000 (the seat at
+    # February's rate); Apr ¥320,000 (fx +4,000). T pays in yen (円): ¥50,000 throughout, never fx.
+    load("fx_rates", "month,currency,rate\n2026-01,USD,150\n2026-02,USD,155\n2026-03,USD,158\n2026-04,USD,160\n")
     load("subscriptions", SUBS
          + "S1,S,Intl,1000,1,month,2026-01-01,,,,,,2026-03-01,canceled,,,USD\n"
          + "S2,S,Intl,1000,2,month,2026-03-01,,2026-04-01,2026-05-01,,,,active,,,usd\n"
-         + "T1,T,Std,50000,1,month,2026-01-01,,,,,,,active,,,JPY\n")
-    assert of(db, "S") == {"2026-01": 150_000, "2026-02": 155_000, "2026-03": 310_000, "2026-04": 320_000}
+         + "T1,T,Std,50000,1,month,2026-01-01,,,,,,,active,,,円\n")
+    assert of(db, "S") == {"2026-01": 150_000, "2026-02": 155_000, "2026-03": 316_000, "2026-04": 320_000}
+    assert of(db, "T") == dict.fromkeys(months("2026-01", "2026-04"), 50_000)
     frame = moves(db, dt.date(2026, 4, 30), dt.date(2026, 2, 1))
     assert_identity(frame)
-    assert frame["fx"].to_dict() == {"2026-02": 5_000, "2026-03": 0, "2026-04": 10_000}
+    assert frame["fx"].to_dict() == {"2026-02": 5_000, "2026-03": 6_000, "2026-04": 4_000}
     assert frame["expansion"].to_dict() == {"2026-02": 0, "2026-03": 155_000, "2026-04": 0}
     assert frame["contraction"].sum() == 0
+
+
+def test_usd_invoice_lines_month_by_month_move_only_by_fx(db, load):
+    # $1,000 invoiced every month (a new line each month), rates 150, 155, 160 -> ¥150,000, ¥155,000, ¥160,000:
+    # fx +5,000 twice, no expansion (the rate's part is fx whichever line carries it)
+    load("fx_rates", "month,currency,rate\n2026-01,USD,150\n2026-02,USD,155\n2026-03,USD,160\n")
+    load("invoice_lines", "invoice_id,account_id,amount,currency,service_period\n" + "".join(
+        f"I{m},X,1000,USD,2026/{m:02d}/01～2026/{m:02d}/{days}\n" for m, days in ((1, 31), (2, 28), (3, 31))))
+    assert of(db, "X") == {"2026-01": 150_000, "2026-02": 155_000, "2026-03": 160_000}
+    frame = moves(db, dt.date(2026, 3, 31), dt.date(2026, 2, 1))
+    assert_identity(frame)
+    assert frame["fx"].tolist() == [5_000, 5_000] and frame["expansion"].sum() == 0
+
+
+def test_what_real_invoice_exports_write_is_read_as_meant(db, load):
+    # Stripe's periods end where the next begins (1 April–1 May is one month); a month written 2026年4月分;
+    # an item 月額利用料（キャンペーン割引適用） is recurring, not a credit; a negative recurring line (an adjustment
+    # for the month) nets against the account's ¥40,000; a recurring line without a period is its invoice month's, named.
+    result = load("invoice_lines", "請求書番号,請求日,取引先コード,品目,金額(税抜),利用期間,利用開始日,利用終了日\n"
+                  "1,2026/04/01,P,Pro,30000,,2026-04-01,2026-05-01\n"
+                  "2,2026/04/01,Q,月額利用料,20000,2026年4月分,,\n"
+                  "3,2026/04/01,R,月額利用料（キャンペーン割引適用）,15000,2026/04/01-2026/04/30,,\n"
+                  "4,2026/04/01,S,月額利用料,40000,2026/04/01～2026/04/30,,\n"
+                  "5,2026/04/10,S,Pro（日割り調整）,-10000,2026/04/01～2026/04/30,,\n"
+                  "6,2026/04/01,T,月額利用料,25000,,,\n", lang="en")
+    assert history(db) == {("P", "2026-04"): 30_000, ("Q", "2026-04"): 20_000, ("R", "2026-04"): 15_000,
+                           ("S", "2026-04"): 30_000, ("T", "2026-04"): 25_000}
+    assert result["warnings"] == ["1 recurring lines have no service period: each was read as MRR of its invoice "
+                                  "date's month. An annual or quarterly invoice needs its service period, or it counts "
+                                  "as one month."]
+
+
+def test_a_setup_fee_invoiced_does_not_hide_the_account_s_subscription(db, load):
+    # V's subscription is ¥10,000 a month; its only invoice line is a setup fee: the subscription still counts.
+    # W has recurring invoice lines: they win over its subscription (what was billed).
+    load("subscriptions", SUBS + "V1,V,Std,10000,1,month,2026-04-01,,2026-04-01,,,,,active,,,\n"
+                                 "W1,W,Std,10000,1,month,2026-04-01,,2026-04-01,,,,,active,,,\n")
+    load("invoice_lines", "invoice_id,invoice_date,account_id,item,amount,service_start,service_end\n"
+                          "I1,2026-04-01,V,初期費用,50000,,\nI2,2026-04-01,W,月額利用料,12000,2026-04-01,2026-04-30\n")
+    assert history(db) == {("V", "2026-04"): 10_000, ("W", "2026-04"): 12_000}
+
+
+def test_a_zero_interval_count_counts_nothing_and_a_missing_interval_is_said(db, load):
+    result = load("subscriptions", "契約ID,取引先コード,単価,サイクル数,契約開始日\nA1,A,10000,0,2026-04-01\n"
+                                    "B1,B,10000,1,2026-04-01\n", lang="en")
+    assert history(db) == {("B", "2026-04"): Decimal(10_000)}
+    assert result["warnings"][0] == ("subscriptions.csv: no billing interval column, so every \"単価\" was read as a "
+                                     "monthly price. Map an interval column if some plans are yearly or quarterly.")
 
 
 def test_a_currency_without_a_rate_is_named_not_a_silent_churn(db, load):
     result = load("subscriptions", SUBS + "U1,U,Intl,1000,1,month,2026-01-01,,2026-02-01,,,,,active,,,EUR\n")
     assert result["warnings"] == [
-        "no EUR exchange rate for 2026-01, 2026-02: the 1 accounts billed in EUR count no MRR in those months. "
+        "no EUR exchange rate for 2026-01, 2026-02: MRR billed in EUR (1 accounts) is left out of those months. "
         "Import exchange rates (month, currency, rate)."]
     assert of(db, "U") == {}
+    # a rate for January and March but not February: February's gap is named, and is a churn in the figures
+    load("fx_rates", "month,currency,rate\n2026-01,EUR,160\n2026-03,EUR,162\n")
+    result = load("subscriptions", SUBS + "U1,U,Intl,1000,1,month,2026-01-01,,2026-03-01,,,,,active,,,EUR\n")
+    assert result["warnings"] == [
+        "no EUR exchange rate for 2026-02: MRR billed in EUR (1 accounts) is left out of those months. "
+        "Import exchange rates (month, currency, rate)."]
+    assert of(db, "U") == {"2026-01": 160_000, "2026-03": 162_000}
 
 
 def test_words_a_billing_export_uses_that_mean_nothing_are_rejected_rows_named_by_row_and_column(db, load):
@@ -247,10 +304,10 @@ def test_the_data_page_shows_how_an_account_s_mrr_was_derived(app_db):
     assert any(h.value == "MRRの算出内訳" for h in at.subheader)
     at.text_input(key="derivation_account").set_value("C20005").run()
     lines, months_ = (frame.value for frame in at.dataframe[-2:])
-    # the mid-month upgrade: スタンダード ¥80,000 until 18 July, then プロ ¥200,000
+    # the mid-month upgrade: スタンダード ¥80,000 to 17 July (its last day), then プロ ¥200,000 from the 18th
     shown = lines[["ref", "plan", "from", "until", "rule"]]
     assert shown.astype(object).where(shown.notna(), None).values.tolist() == [
-        ["S-0005", "スタンダード", "2025-11-05", "2026-07-18", "月額"], ["S-0005", "プロ", "2026-07-18", None, "月額"]]
+        ["S-0005", "スタンダード", "2025-11-05", "2026-07-17", "月額"], ["S-0005", "プロ", "2026-07-18", None, "月額"]]
     july = months_[months_["month"] == "2026-07"]
     assert july["mrr"].tolist() == [200_000] and july["mrr_line"].tolist() == [200_000]
     at.text_input(key="derivation_account").set_value("C20007").run()

@@ -209,6 +209,29 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("band_history", ("as_of", "days"), (
         _c("as_of", "日付", "Day", "date"), BAND, _c("accounts", "顧客数", "Accounts", "int", "health")),
            doc="Accounts per band on each day."),
+    # One account, whole (the account page, `python -m dashboard account ID`)
+    Result("account_profile", ("as_of", "account_id"), (
+        ACCOUNT_ID, NAME, OWNER, PLAN, INDUSTRY, SEGMENT, _c("status", "ステータス", "Status"),
+        _c("contract_start", "契約開始日", "Contract start", "date"), RENEWAL, _c("churn_date", "解約日", "Churn date", "date"),
+        DAYS_TO_RENEWAL, MRR, _c("active", "契約中", "Customer", "text")), filters=False,
+           doc="One account as the stores know it, a customer on the as-of day or not."),
+    Result("account_mrr", ("as_of", "account_id"), (
+        _c("month", "月", "Month", "month"), MRR, _c("movement", "増減", "Movement", definition="movements"),
+        _c("amount", "増減額", "Change", "money", "movements"), _c("fx", "為替変動", "FX", "money", "movements")),
+           filters=False, doc="One account's MRR at each month's end and the month's movement (its rows of "
+                              "mrr_movements)."),
+    Result("account_usage", ("as_of", "account_id"), (
+        _c("month", "月", "Month", "month"), _c("measure", "測定項目", "Measure"), _c("value", "値", "Value", "float")),
+           filters=False, doc="One account's usage per measure and month."),
+    Result("account_touchpoints", ("as_of", "account_id"), (
+        _c("date", "日付", "Date", "date"), _c("kind", "種別", "Kind"), OWNER, _c("note", "メモ", "Note")),
+           filters=False, doc="One account's touchpoints, newest first."),
+    Result("account_opportunities", ("as_of", "account_id"), (
+        _c("created", "作成日", "Created", "date"), _c("closed", "完了日", "Closed", "date"), _c("kind", "種別", "Kind"),
+        _c("stage", "フェーズ", "Stage"), _c("amount", "金額", "Amount", "money")), filters=False,
+           doc="One account's deals, newest first."),
+    Result("account_search", ("needle",), (ACCOUNT_ID, NAME, MRR), filters=False,
+           doc="Accounts whose id or name contains the text (the sidebar's search)."),
     Result("score_history", ("as_of", "days", "account_id"), (
         _c("day", "日付", "Day", "date"), ACCOUNT_ID, SCORE, BAND), doc="One account's score on each day."),
     Result("health_validation", ("as_of", "days", "horizon_days"), defaults={"horizon_days": 90}),

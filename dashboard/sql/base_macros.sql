@@ -179,67 +179,83 @@ CREATE OR REPLACE MACRO opp_open_on(stage, created, closed, d) AS
          WHEN closed IS NOT NULL THEN closed > d
          ELSE opp_stage(stage, closed) = 'open' END;
 
+-- A currency as its ISO code: 円, ¥ and YEN are JPY, $ and 米ドル USD, € EUR, £ GBP, ₩ KRW; other text as written,
+-- upper-cased (SGD); blank: none (the workspace's).
+CREATE OR REPLACE MACRO currency_code(c) AS CASE WHEN c IS NULL OR trim(c) = '' THEN NULL ELSE
+    CASE upper(trim(c)) WHEN '円' THEN 'JPY' WHEN '¥' THEN 'JPY' WHEN '￥' THEN 'JPY' WHEN 'YEN' THEN 'JPY' WHEN '日本円' THEN 'JPY'
+        WHEN '$' THEN 'USD' WHEN 'US$' THEN 'USD' WHEN 'ドル' THEN 'USD' WHEN '米ドル' THEN 'USD' WHEN '€' THEN 'EUR'
+        WHEN 'ユーロ' THEN 'EUR' WHEN '£' THEN 'GBP' WHEN 'ポンド' THEN 'GBP' WHEN '₩' THEN 'KRW' WHEN 'ウォン' THEN 'KRW'
+        ELSE upper(trim(c)) END END;
+
 -- The lines of the billing exports the MRR history is derived from (METRICS.md "MRR from billing data"), one
 -- row each, with what the rules make of it: its monthly amount in its own currency, excluding tax
 -- (`monthly`), from when to when it is in force (`paid_from` inclusive, `paid_until` exclusive), and the rule
--- that applied. An account's invoice lines win over its subscriptions (what was billed, not what was planned).
+-- that applied. An account's recurring invoice lines win over its subscriptions (what was billed, not what
+-- was planned).
 --   subscriptions: price per interval × quantity, less a recurring discount, per month: a year ÷ 12, a
 --     quarter ÷ 3, a half-year ÷ 6, a week × 52 ÷ 12, a day × 365 ÷ 12, ÷ interval_count; a tax-inclusive
---     price ÷ (1 + rate) (10% when the rate is not given and the workspace currency is JPY). In force from
---     the later of start and trial end until service stops: ended_at, else current_period_end when it is
---     cancelled at period end, else canceled_at. Incomplete subscriptions (never paid) are not MRR.
---   invoice lines: recurring lines only (one-time, usage and credit lines are listed, never MRR), their
---     net amount spread over the service period: a period of k whole months (15 April–14 May is one) ÷ k,
---     another length by its days (× 365 ÷ 12 ÷ days). In force on the days of the period, both ends
---     included; a line without a period serves the month of its invoice date.
+--     price ÷ (1 + rate) (10% when the rate is not given and the line is in yen). In force from the later of
+--     start and trial end until service stops: ended_at, else current_period_end when it is cancelled at
+--     period end, else canceled_at. Incomplete subscriptions (never paid) are not MRR.
+--   invoice lines: recurring lines only (one-time, usage and credit lines are listed, never MRR; without a
+--     kind column the item's words say it: 初期費用 is one-time, 月額利用料（割引適用）recurring), their net
+--     amount spread over the service period: a period of k whole months (15 April–14 May is one; so is
+--     Stripe's 1 April–1 May, whose end is the next period's start) ÷ k, another length by its days
+--     (× 365 ÷ 12 ÷ days). In force on the days of the period, both ends included; a line without a period
+--     serves the month of its invoice date (the import warns: an annual invoice needs its period).
 CREATE OR REPLACE MACRO billing_lines() AS TABLE
     WITH ws AS (
         SELECT coalesce((SELECT json_extract_string(value, '$') FROM settings WHERE key = 'currency'), 'JPY') AS code
-    ),
-    sub AS (
-        SELECT s.*, coalesce(s.interval, 'month') AS every, coalesce(s.interval_count, 1) AS times,
-               greatest(s.start_date, s.trial_end) AS paid_from,
-               coalesce(s.ended_at, CASE WHEN s.cancel_at_period_end THEN s.current_period_end END, s.canceled_at) AS paid_until
-        FROM cur_subscriptions s
-        WHERE s.account_id NOT IN (SELECT account_id FROM cur_invoice_lines)
     ),
     inv AS (
         SELECT l.*,
                coalesce(l.kind, CASE
                    WHEN regexp_matches(lower(coalesce(l.item, '')), '初期費用|導入|セットアップ|初期設定|setup|onboarding|one-time|one time') THEN 'one_time'
                    WHEN regexp_matches(lower(coalesce(l.item, '')), '従量|超過|usage|overage') THEN 'usage'
+                   WHEN regexp_matches(lower(coalesce(l.item, '')), '利用料|月額|年額|基本料|定額|ライセンス|license|subscription') THEN 'recurring'
                    WHEN regexp_matches(lower(coalesce(l.item, '')), '値引|割引|返金|credit|refund|discount') THEN 'credit'
                    ELSE 'recurring' END) AS line_kind,
                coalesce(l.service_start, split_part(l.service_period, '/', 1)::DATE,
                         date_trunc('month', l.invoice_date)::DATE) AS first_day,
                coalesce(l.service_end, split_part(l.service_period, '/', 2)::DATE,
                         CASE WHEN l.service_start IS NOT NULL THEN (l.service_start + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE END,
-                        last_day(l.invoice_date)) AS last_day_served,
+                        last_day(l.invoice_date)) AS end_given,
                CASE WHEN l.tax_included THEN CASE WHEN l.tax_amount IS NOT NULL THEN l.amount - l.tax_amount
-                                                  ELSE l.amount / (1 + coalesce(l.tax_rate, CASE WHEN (SELECT code FROM ws) = 'JPY' THEN 0.1 ELSE 0 END)) END
+                    ELSE l.amount / (1 + coalesce(l.tax_rate, CASE WHEN coalesce(currency_code(l.currency), (SELECT code FROM ws)) = 'JPY'
+                                                                   THEN 0.1 ELSE 0 END)) END
                     ELSE l.amount END AS net
         FROM cur_invoice_lines l
     ),
     inv_months AS (
-        SELECT *, date_diff('month', first_day, last_day_served + 1) AS k,
-               date_diff('day', first_day, last_day_served + 1) AS days
-        FROM inv
+        SELECT *, CASE WHEN NOT inclusive AND exclusive THEN end_given - 1 ELSE end_given END AS last_day_served,
+               CASE WHEN inclusive THEN k_incl WHEN exclusive THEN k_excl END AS k
+        FROM (SELECT *, k_incl >= 1 AND first_day + to_months(k_incl) = end_given + 1 AS inclusive,
+                        k_excl >= 1 AND first_day + to_months(k_excl) = end_given AS exclusive
+              FROM (SELECT *, date_diff('month', first_day, end_given + 1) AS k_incl,
+                              date_diff('month', first_day, end_given) AS k_excl FROM inv))
+    ),
+    inv_lines AS (SELECT *, date_diff('day', first_day, last_day_served + 1) AS days FROM inv_months),
+    sub AS (
+        SELECT s.*, coalesce(s.interval, 'month') AS every, coalesce(s.interval_count, 1) AS times,
+               CASE WHEN coalesce(s.interval_count, 1) > 0 THEN coalesce(s.interval_count, 1) ELSE 1 END AS times_div,
+               greatest(s.start_date, s.trial_end) AS paid_from,
+               coalesce(s.ended_at, CASE WHEN s.cancel_at_period_end THEN s.current_period_end END, s.canceled_at) AS paid_until,
+               CASE WHEN s.tax_included THEN 1 + coalesce(s.tax_rate, CASE WHEN coalesce(currency_code(s.currency), (SELECT code FROM ws)) = 'JPY'
+                                                                          THEN 0.1 ELSE 0 END) ELSE 1 END AS tax_div
+        FROM cur_subscriptions s
+        WHERE s.account_id NOT IN (SELECT account_id FROM inv WHERE line_kind = 'recurring')
     )
     SELECT 'subscriptions' AS source, account_id, coalesce(subscription_id, '') AS ref, plan, 'recurring' AS kind,
-           currency, paid_from, paid_until,
+           currency_code(currency) AS currency, paid_from, paid_until,
            (amount * coalesce(quantity, 1)
             * CASE every WHEN 'day' THEN 365 WHEN 'week' THEN 52 ELSE 1 END
             / (CASE every WHEN 'day' THEN 12 WHEN 'week' THEN 12 WHEN 'month' THEN 1 WHEN 'quarter' THEN 3
-                          WHEN 'half_year' THEN 6 WHEN 'year' THEN 12 END * times)
-            / CASE WHEN tax_included THEN 1 + coalesce(tax_rate, CASE WHEN (SELECT code FROM ws) = 'JPY' THEN 0.1 ELSE 0 END) ELSE 1 END
-           ) AS monthly,
+                          WHEN 'half_year' THEN 6 WHEN 'year' THEN 12 END * times_div) / tax_div) AS monthly,
            -- a recurring discount, as a share of the price and as an amount per interval, for its months
            coalesce(discount_percent, 0) AS discount_share,
            coalesce(discount_amount, 0) * CASE every WHEN 'day' THEN 365 WHEN 'week' THEN 52 ELSE 1 END
             / (CASE every WHEN 'day' THEN 12 WHEN 'week' THEN 12 WHEN 'month' THEN 1 WHEN 'quarter' THEN 3
-                          WHEN 'half_year' THEN 6 WHEN 'year' THEN 12 END * times)
-            / CASE WHEN tax_included THEN 1 + coalesce(tax_rate, CASE WHEN (SELECT code FROM ws) = 'JPY' THEN 0.1 ELSE 0 END) ELSE 1 END
-            AS discount_monthly,
+                          WHEN 'half_year' THEN 6 WHEN 'year' THEN 12 END * times_div) / tax_div AS discount_monthly,
            CASE WHEN discount_duration = 'once' THEN 0 WHEN discount_duration = 'forever' THEN NULL
                 ELSE discount_duration::INT END AS discount_months,
            -- how the monthly amount was reached: per interval (its count), or a service period of so many
@@ -247,36 +263,38 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
            every AS basis, times::DOUBLE AS basis_count, coalesce(tax_included, false) AS taxed, status,
            coalesce(quantity, 1) AS units,
            lower(coalesce(status, '')) NOT IN ('incomplete', 'incomplete_expired') AND paid_from IS NOT NULL
-             AND (paid_until IS NULL OR paid_until > paid_from) AS counted,
-           (SELECT code FROM ws) AS workspace_currency
+             AND (paid_until IS NULL OR paid_until > paid_from) AND times > 0 AS counted,
+           (SELECT code FROM ws) AS workspace_currency, true AS period_given
     FROM sub
     UNION ALL
-    SELECT 'invoice_lines', account_id, concat_ws(' ', invoice_id, item), coalesce(plan, item), line_kind, currency,
-           first_day, (last_day_served + 1)::DATE,
-           CASE WHEN k >= 1 AND first_day + to_months(k) = last_day_served + 1 THEN net / k
-                ELSE net * 365 / (12 * days) END,
+    SELECT 'invoice_lines', account_id, concat_ws(' ', invoice_id, item), coalesce(plan, item), line_kind,
+           currency_code(currency), first_day, (last_day_served + 1)::DATE,
+           CASE WHEN k IS NOT NULL THEN net / k WHEN days > 0 THEN net * 365 / (12 * days) END,
            0, 0, NULL,
-           CASE WHEN k >= 1 AND first_day + to_months(k) = last_day_served + 1 THEN 'months' ELSE 'days' END,
-           CASE WHEN k >= 1 AND first_day + to_months(k) = last_day_served + 1 THEN k ELSE days END::DOUBLE,
+           CASE WHEN k IS NOT NULL THEN 'months' ELSE 'days' END,
+           coalesce(k, days)::DOUBLE,
            coalesce(tax_included, false), NULL, NULL,
            line_kind = 'recurring' AND days > 0,
-           (SELECT code FROM ws)
-    FROM inv_months;
+           (SELECT code FROM ws),
+           service_start IS NOT NULL OR service_end IS NOT NULL OR service_period IS NOT NULL
+    FROM inv_lines;
 
 -- The MRR each billing line gives each month it is in force at the month's end (the MRR in force at a month's
 -- end is the month's MRR: partial months are not averaged), in the workspace currency: a line in another
 -- currency × that month's rate (fx_rates; a month without a rate: `rate` is NULL and the line counts nothing,
 -- named by the import's warnings). Rounded to 1/10,000 of the currency unit once, per line and month. `fx`:
--- the part of a line's MRR that only the rate moved (its amount this month at this month's rate less at the
--- month before's, for a line in force at both month ends): the movements report it apart (METRICS.md).
--- The history runs to the month of the latest date the exports know to have passed (a start, a cancellation,
--- an end, a period begun, an invoice's service start), and never past today (a contract end written ahead).
+-- the part of a line's MRR that only the rate moved — its amount this month at this month's rate less at the
+-- month before's (constant-currency, whether the line is new this month or not) — which the movements report
+-- apart for an account paying in both months (METRICS.md). The history runs to the month of the latest date
+-- the exports know to have passed (a start, a cancellation, an end, a period begun, an invoice's service
+-- start or date), and never past today (a contract end written ahead).
 CREATE OR REPLACE MACRO mrr_lines() AS TABLE
     WITH lines AS (SELECT * FROM billing_lines()),
+    rates AS (SELECT month, currency_code(currency) AS currency, rate FROM cur_fx_rates),
     horizon AS (
         SELECT date_trunc('month', least(current_date, greatest(
             (SELECT max(greatest(start_date, current_period_start, canceled_at, ended_at)) FROM cur_subscriptions),
-            (SELECT max(coalesce(service_start, split_part(service_period, '/', 1)::DATE, invoice_date)) FROM cur_invoice_lines)
+            (SELECT max(greatest(service_start, split_part(service_period, '/', 1)::DATE, invoice_date)) FROM cur_invoice_lines)
         )))::DATE AS last_month
     ),
     months AS (
@@ -286,25 +304,21 @@ CREATE OR REPLACE MACRO mrr_lines() AS TABLE
     ),
     in_force AS (
         SELECT m.*, last_day(m.month) AS month_end,
-               m.currency IS NOT NULL AND upper(trim(m.currency)) <> m.workspace_currency AS foreign_currency,
-               CASE WHEN NOT foreign_currency THEN 1
-                    ELSE (SELECT r.rate FROM cur_fx_rates r WHERE r.month = m.month
-                          AND upper(trim(r.currency)) = upper(trim(m.currency))) END AS rate,
-               -- the month before's rate, for a line in force at that month's end too
-               CASE WHEN foreign_currency AND m.paid_from <= m.month - 1
-                         AND (m.paid_until IS NULL OR m.month - 1 < m.paid_until)
-                    THEN (SELECT r.rate FROM cur_fx_rates r WHERE r.month = (m.month - INTERVAL 1 MONTH)::DATE
-                          AND upper(trim(r.currency)) = upper(trim(m.currency))) END AS rate_before
+               m.currency IS NOT NULL AND m.currency <> m.workspace_currency AS foreign_currency,
+               CASE WHEN NOT foreign_currency THEN 1 ELSE now_rate.rate END AS rate,
+               CASE WHEN foreign_currency THEN before_rate.rate END AS rate_before
         FROM months m
+        LEFT JOIN rates now_rate ON now_rate.month = m.month AND now_rate.currency = m.currency
+        LEFT JOIN rates before_rate ON before_rate.month = (m.month - INTERVAL 1 MONTH)::DATE AND before_rate.currency = m.currency
         WHERE m.paid_from <= last_day(m.month) AND (m.paid_until IS NULL OR last_day(m.month) < m.paid_until)
     )
     SELECT source, account_id, ref, plan, kind, paid_from, paid_until, month, currency, rate, basis, basis_count, taxed,
-           greatest(monthly * CASE WHEN discount_months IS NULL OR month_end < paid_from + to_months(discount_months)
-                                   THEN 1 - discount_share ELSE 1 END
-                    - CASE WHEN discount_months IS NULL OR month_end < paid_from + to_months(discount_months)
-                           THEN discount_monthly ELSE 0 END, 0) AS native,
+           CASE WHEN monthly < 0 THEN monthly  -- a credit for unused time nets against the account's other lines
+                ELSE greatest(monthly * CASE WHEN discount_months IS NULL OR month_end < paid_from + to_months(discount_months)
+                                             THEN 1 - discount_share ELSE 1 END
+                              - CASE WHEN discount_months IS NULL OR month_end < paid_from + to_months(discount_months)
+                                     THEN discount_monthly ELSE 0 END, 0) END AS native,
            round(native * rate, 4)::DECIMAL(18,4) AS mrr,
-           -- what the rate alone moved: this month's amount at this month's rate less at the month before's
            coalesce(mrr - round(native * rate_before, 4)::DECIMAL(18,4), 0) AS fx,
            counted AND rate IS NOT NULL AS counted
     FROM in_force;

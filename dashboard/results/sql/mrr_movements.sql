@@ -9,18 +9,7 @@
 -- Identity, to the yen: start + new + reactivation + expansion - contraction - churn + fx = end.
 WITH {scope} {include:_mrr_grid}
 attrs AS (SELECT * FROM account_attrs()),
-classified AS (
-    SELECT *,
-        CASE WHEN prev = 0 AND cur > 0 AND NOT had_before THEN 'new'
-             WHEN prev = 0 AND cur > 0 THEN 'reactivation'
-             WHEN prev > 0 AND cur > 0 AND cur - fx > prev THEN 'expansion'
-             WHEN prev > 0 AND cur > 0 AND cur - fx < prev THEN 'contraction'
-             WHEN prev > 0 AND cur = 0 THEN 'churn'
-        END AS movement,
-        CASE WHEN prev > 0 AND cur > 0 THEN abs(cur - fx - prev) ELSE abs(cur - prev) END AS amount,
-        CASE WHEN prev > 0 AND cur > 0 THEN fx ELSE 0 END AS fx_amount
-    FROM account_month
-),
+{include:_mrr_classified}
 seg AS (SELECT c.*, {segment} AS segment FROM classified c LEFT JOIN attrs USING (account_id)),
 totals AS (
 SELECT month, segment,

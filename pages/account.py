@@ -1,0 +1,93 @@
+"""Account (顧客詳細): one customer whole — who it is, its MRR timeline with the movements, its health and why,
+its usage, touchpoints and deals — from ``?account=ID`` (every list links here) or the sidebar's search."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import figures, money, ui, views
+
+f, user, lang = ui.filters(), ui.user(), ui.lang()
+if f is None:
+    st.title(ui.t("page_account"))
+    ui.empty_state(user)
+    st.stop()
+
+account_id = (st.query_params.get("account") or "").strip()
+found = views.account(ui.q, account_id, f.as_of, lang) if account_id else None
+if found is None:
+    st.title(ui.t("page_account"))
+    if account_id:
+        st.warning(ui.t("account_not_found", account=account_id), icon=":material/person_off:")
+    st.info(ui.t("account_pick"), icon=":material/search:")
+    st.stop()
+
+p = found["profile"]
+st.title(p.get("name") or account_id)
+status = ui.t("account_active") if p["active"] else ui.t("account_churned_on", date=f"{p['churn_date']:%Y/%m/%d}") \
+    if pd.notna(p.get("churn_date")) else ui.t("account_inactive")
+st.caption(" ・ ".join(str(x) for x in (account_id, p.get("plan"), p.get("industry"), status) if x is not None and x == x))
+
+c = st.columns(5)
+c[0].metric(ui.t("tier"), p.get("tier") or "—")
+c[1].metric("MRR", money.card(p["mrr"], lang) if pd.notna(p.get("mrr")) else "—")
+score = p.get("score")
+c[2].metric(ui.t("score"), f"{score:.0f}" if pd.notna(score) else "—",
+            delta=None if pd.isna(p.get("change")) else f"{p['change']:+.1f}",
+            help=ui.t(p["band"]) if isinstance(p.get("band"), str) else None)
+renewal = p.get("renewal_date")
+c[3].metric(ui.t("renewal"), f"{renewal:%Y/%m/%d}" if pd.notna(renewal) else "—",
+            delta=ui.t("days_left", n=int(p["days_to_renewal"])) if pd.notna(p.get("days_to_renewal")) else None,
+            delta_color="off")
+c[4].metric(ui.t("owner"), p.get("owner") or "—")
+start = p.get("contract_start")
+st.caption(ui.t("account_since", date=f"{start:%Y/%m/%d}") if pd.notna(start) else "")
+
+if p.get("reasons"):
+    band = p.get("band")
+    show = st.error if band == "red" else st.warning if band == "yellow" else st.info
+    show(f"**{ui.t('account_reasons')}**: " + " / ".join(p["reasons"]) + f"  \n**{ui.t('next_action')}**: {p['next_action']}",
+         icon=":material/priority_high:")
+
+left, right = st.columns(2)
+with left:
+    timeline = found["mrr"]
+    if len(timeline):
+        ui.chart(ui.figure(figures.account_mrr, timeline, ui.t("account_mrr_title"), lang), timeline, "account_mrr")
+        moved = timeline[timeline["movement"].notna()].assign(
+            movement=lambda d: d["movement"].map(ui.t)).sort_values("month", ascending=False)
+        ui.table(moved, "account_mrr", ["month", "movement", "amount", "mrr"] + (["fx"] if moved["fx"].ne(0).any() else []))
+    else:
+        st.info(ui.t("account_no_mrr"))
+with right:
+    health = found["health"]
+    if len(health["history"]):
+        ui.chart(ui.figure(figures.score_history, health["history"], list(health["bands"].values()),
+                           ui.t("score_history", name=p.get("name") or account_id), lang), health["history"],
+                 "account_score_history")
+    if len(health["measures"]):
+        mine = views.localize_measures(health["measures"], "measure", lang)
+        st.dataframe(views.explanation(mine, lang), hide_index=True, width="stretch", placeholder="", column_config={
+            "measure": ui.t("measure"), "value": ui.t("value"),
+            "measure_score": st.column_config.NumberColumn(ui.t("score"), format="%.0f"),
+            "weight": st.column_config.NumberColumn(ui.t("weight"), format="%g"),
+            "contribution": st.column_config.NumberColumn(ui.t("contribution"), format="%.1f")})
+        st.caption(ui.t("account_bands", red=health["bands"]["red_below"], green=health["bands"]["green_from"]))
+    elif not len(health["history"]):
+        st.info(ui.t("account_no_health"))
+
+usage, touches, deals = found["usage"], found["touchpoints"], found["opportunities"]
+if len(usage):
+    ui.chart(ui.figure(figures.usage_lines, usage, ui.t("account_usage_title"), lang), usage, "account_usage")
+left, right = st.columns(2)
+with left:
+    st.subheader(ui.t("account_touchpoints"))
+    if len(touches):
+        ui.table(touches, "account_touchpoints")
+    else:
+        st.caption(ui.t("account_none_yet"))
+with right:
+    st.subheader(ui.t("account_deals"))
+    if len(deals):
+        ui.table(deals, "account_opportunities")
+    else:
+        st.caption(ui.t("account_none_yet"))
