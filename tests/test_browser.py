@@ -123,7 +123,7 @@ def http(url: str, method: str = "GET", cookie: str | None = None, data: bytes |
 
 def goto(page, slug: str) -> None:
     """Navigate inside the session (a full page load would start a new, logged-out session)."""
-    order = ["overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"]
+    order = ["overview", "accounts", "account", "tiers", "health", "churn", "d2c", "simulator", "data"]
     page.locator('[data-testid="stSidebarNav"] a').nth(order.index(slug)).click()
     if slug != "overview":  # the default page's URL is the root
         page.wait_for_url(f"**/{slug}**", timeout=30_000)
@@ -447,3 +447,44 @@ def test_every_path_opens_its_page_or_says_not_found(server, browser):
         assert page.locator("h1").first.inner_text().strip() == title, path
         assert page.get_by_text("Page not found").count() == 0
     context.close()
+
+
+def test_a_search_or_a_row_of_the_call_list_opens_the_account_page(server, browser):
+    """From the sidebar's search to an account's page, and from a row of the call list to its account's page;
+    the page read in both languages at 1024 and 1440 px."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="ja-JP")
+    login(page, server["url"], "lead", "lead-pass-2026")
+    page.get_by_label("顧客を検索").fill("東和")
+    page.get_by_label("顧客を検索").press("Enter")
+    wait_idle(page)
+    page.get_by_text("東和ロジスティクス株式会社（C20005）").click()
+    page.wait_for_url("**/account?**account=C20005**", timeout=30_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.locator("h1").first.inner_text().strip() == "東和ロジスティクス株式会社"
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3  # MRR, health history, usage
+    for lang, width in (("ja", 1440), ("ja", 1024), ("en", 1024), ("en", 1440)):
+        if lang == "en" and page.get_by_text("English", exact=True).count():
+            page.get_by_text("English", exact=True).first.click()
+            wait_idle(page)
+        page.set_viewport_size({"width": width, "height": 900})
+        wait_idle(page)
+        page.screenshot(path=str(SHOTS / f"{lang}_{width}_account.png"))
+        page.set_viewport_size({"width": width, "height": 2600})
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SHOTS / f"{lang}_{width}_account_full.png"))
+    page.get_by_text("日本語", exact=True).first.click()
+    wait_idle(page)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    # the call list: a click on its first row opens that account's page
+    goto(page, "accounts")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box, under the header
+    page.wait_for_url("**/account?**account=**", timeout=30_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    page.close()

@@ -221,7 +221,7 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
            filters=False, doc="One account's MRR at each month's end and the month's movement (its rows of "
                               "mrr_movements)."),
     Result("account_usage", ("as_of", "account_id"), (
-        _c("month", "月", "Month", "month"), _c("measure", "測定項目", "Measure"), _c("value", "値", "Value", "float")),
+        _c("month", "月", "Month", "month"), _c("measure", "測定項目", "Measure"), _c("value", "値", "Value", "float", "health")),
            filters=False, doc="One account's usage per measure and month."),
     Result("account_touchpoints", ("as_of", "account_id"), (
         _c("date", "日付", "Date", "date"), _c("kind", "種別", "Kind"), OWNER, _c("note", "メモ", "Note")),
