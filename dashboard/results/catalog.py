@@ -228,7 +228,7 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
            filters=False, doc="One account's touchpoints, newest first."),
     Result("account_opportunities", ("as_of", "account_id"), (
         _c("created", "作成日", "Created", "date"), _c("closed", "完了日", "Closed", "date"), _c("kind", "種別", "Kind"),
-        _c("stage", "フェーズ", "Stage"), _c("amount", "金額", "Amount", "money")), filters=False,
+        _c("stage", "フェーズ", "Stage"), _c("amount", "商談金額", "Deal amount", "money", "upsell")), filters=False,
            doc="One account's deals, newest first."),
     Result("account_search", ("needle",), (ACCOUNT_ID, NAME, MRR), filters=False,
            doc="Accounts whose id or name contains the text (the sidebar's search)."),
