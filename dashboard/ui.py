@@ -101,6 +101,8 @@ def q(name: str, **params: Any) -> Any:
     """A result (over the sidebar's filters, when it honours them) or a fact, by name; cached on the data
     version, so a new import or a settings change refreshes every page and nothing else recomputes."""
     version, path, scope = _key_now(name)
+    if params.pop("unfiltered", False):  # one account's page: the account whatever the filters say
+        scope = results.Scope()
     value = _results_memo.get((name, path, scope, _frozen(params)),
                               lambda: _cached(name, version, path, scope, params), version=(version, path))
     value = _copied(value)
@@ -375,18 +377,16 @@ def account_search() -> None:
     if found.empty:
         st.caption(t("account_search_none"))
     for row in found.head(8).itertuples():
-        link_to_account(row.account_id, f"{row.name or row.account_id}（{row.account_id}）")
-
-
-def account_url(account_id: str) -> str:
-    """The account page's address for ``account_id`` (LinkColumn cells, links in text)."""
-    return "account?" + urllib.parse.urlencode({"account": account_id})
+        link_to_account(row.account_id, row.name or row.account_id)
+    if len(found) > 8:
+        st.caption(t("account_search_more", n=i18n.integer(len(found) - 8)))
 
 
 def link_to_account(account_id: str, label: str) -> None:
     pages = st.session_state.get("_pages") or {}
     if "account" in pages:
-        st.page_link(pages["account"], label=label, query_params={"account": account_id}, icon=":material/person:")
+        st.page_link(pages["account"], label=label, query_params={"account": account_id}, icon=":material/person:",
+                     help=account_id)
 
 
 def refresh_notice() -> None:
@@ -414,10 +414,10 @@ def filter_summary(as_of: dt.date, start: dt.date, selected: dict[str, list[str]
     chosen = [f"{t(FILTER_LABELS[c])}: {'、'.join(v) if lang() == 'ja' else ', '.join(v)}"
               for c, v in selected.items() if v]
     lines += chosen or [t("all_accounts")]
-    return "  \n".join(_escaped(line) for line in lines)
+    return "  \n".join(escaped(line) for line in lines)
 
 
-def _escaped(text: str) -> str:
+def escaped(text: str) -> str:
     """Text from the data shown as itself in Markdown (an owner called *A* stays *A*)."""
     return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|~$:" else ch for ch in text)
 

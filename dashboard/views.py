@@ -224,20 +224,23 @@ def contacts_180d(q: Q, as_of: dt.date) -> dict[str, dict]:
 ACCOUNT_SECTIONS = ("profile", "health", "mrr", "usage", "touchpoints", "opportunities")
 
 
-def account(q: Q, account_id: str, as_of: dt.date, lang: str, *, months: int = 12) -> dict | None:
+def account(q: Q, account_id: str, as_of: dt.date, lang: str, *, months: int = 12, unfiltered: bool = False) -> dict | None:
     """One account whole: its profile (with tier, health and, when it is scored, the reasons and next action
     the call list gives it), its MRR at each month's end with the month's movement (its rows of the
     movements), its health score at each month end of the last ``months`` and each measure's contribution now
     (with the band lines), its usage per measure and month, its touchpoints and deals. None: no such account."""
+    def q_all(name: str, **params):  # the account whatever the sidebar's filters select
+        return q(name, **params, **({"unfiltered": True} if unfiltered else {}))
+
     profile = q("account_profile", as_of=as_of, account_id=account_id)
     if profile.empty:
         return None
     out: dict = {"profile": profile.iloc[0].to_dict()}
     config = q("health_config")
     red, green = config["bands"]
-    scored = q("at_risk", as_of=as_of, bands=["red", "yellow", "green"], within_days=None)
+    scored = q_all("at_risk", as_of=as_of, bands=["red", "yellow", "green"], within_days=None)
     row = scored[scored["account_id"] == account_id]
-    listed = q("accounts", as_of=as_of)
+    listed = q_all("accounts", as_of=as_of)
     listed = listed[listed["account_id"] == account_id]
     if len(listed):
         out["profile"] |= {k: listed.iloc[0][k] for k in ("tier", "score", "band", "change", "last_contact",
@@ -249,13 +252,15 @@ def account(q: Q, account_id: str, as_of: dt.date, lang: str, *, months: int = 1
                                      contacts_loaded="touchpoints" in q("loaded"), lang=lang).iloc[0]
         out["profile"] |= {"reasons": list(annotated["reasons"]), "next_action": annotated["next_action"]}
     days = month_ends(P.add_months(as_of.replace(day=1), -months + 1), as_of)
-    history = q("score_history", as_of=as_of, days=days, account_id=account_id) if config.get("measures") else None
-    details = q("account_health", as_of=as_of, account_id=account_id) if config.get("measures") else None
+    history = q_all("score_history", as_of=as_of, days=days, account_id=account_id) if config.get("measures") else None
+    details = q_all("account_health", as_of=as_of, account_id=account_id) if config.get("measures") else None
     out["health"] = {"bands": {"red_below": red, "green_from": green},
                      "history": history if history is not None else pd.DataFrame(),
                      "measures": details if details is not None else pd.DataFrame()}
     out["mrr"] = q("account_mrr", as_of=as_of, account_id=account_id)
-    out["usage"] = q("account_usage", as_of=as_of, account_id=account_id)
+    # a month's usage as health aggregates each measure: summed, or averaged (active users)
+    averaged = [m["name"] for m in config.get("measures", []) if m.get("agg") == "avg"]
+    out["usage"] = q("account_usage", as_of=as_of, account_id=account_id, averaged=averaged)
     out["touchpoints"] = q("account_touchpoints", as_of=as_of, account_id=account_id)
     out["opportunities"] = q("account_opportunities", as_of=as_of, account_id=account_id)
     return out

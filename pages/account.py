@@ -13,11 +13,11 @@ if f is None:
     st.stop()
 
 account_id = (st.query_params.get("account") or "").strip()
-found = views.account(ui.q, account_id, f.as_of, lang) if account_id else None
+found = views.account(ui.q, account_id, f.as_of, lang, unfiltered=True) if account_id else None
 if found is None:
     st.title(ui.t("page_account"))
     if account_id:
-        st.warning(ui.t("account_not_found", account=account_id), icon=":material/person_off:")
+        st.warning(ui.t("account_not_found", account=ui.escaped(account_id)), icon=":material/person_off:")
     st.info(ui.t("account_pick"), icon=":material/search:")
     st.stop()
 
@@ -28,16 +28,17 @@ status = ui.t("account_active") if p["active"] else ui.t("account_churned_on", d
 st.caption(" ・ ".join(str(x) for x in (account_id, p.get("plan"), p.get("industry"), status) if x is not None and x == x))
 
 c = st.columns(5)
-c[0].metric(ui.t("tier"), p.get("tier") or "—")
-c[1].metric("MRR", money.card(p["mrr"], lang) if pd.notna(p.get("mrr")) else "—")
+c[0].metric(ui.t("tier"), (p.get("tier") or "—") if p["active"] else "—")
+c[1].metric("MRR", money.card(p["mrr"], lang) if p["active"] and pd.notna(p.get("mrr")) else "—",
+            help=None if p["active"] or pd.isna(p.get("mrr")) else ui.t("account_left_with", mrr=money.fmt(p["mrr"], lang)))
 score = p.get("score")
 c[2].metric(ui.t("score"), f"{score:.0f}" if pd.notna(score) else "—",
             delta=None if pd.isna(p.get("change")) else f"{p['change']:+.1f}",
             help=ui.t(p["band"]) if isinstance(p.get("band"), str) else None)
 renewal = p.get("renewal_date")
-c[3].metric(ui.t("renewal"), f"{renewal:%Y/%m/%d}" if pd.notna(renewal) else "—",
-            delta=ui.t("days_left", n=int(p["days_to_renewal"])) if pd.notna(p.get("days_to_renewal")) else None,
-            delta_color="off")
+c[3].metric(ui.t("renewal"), f"{renewal:%Y/%m/%d}" if p["active"] and pd.notna(renewal) else "—",
+            delta=ui.t("days_left", n=int(p["days_to_renewal"])) if p["active"] and pd.notna(p.get("days_to_renewal")) else None,
+            delta_color="off", delta_arrow="off")
 c[4].metric(ui.t("owner"), p.get("owner") or "—")
 start = p.get("contract_start")
 st.caption(ui.t("account_since", date=f"{start:%Y/%m/%d}") if pd.notna(start) else "")
@@ -53,8 +54,9 @@ with left:
     timeline = found["mrr"]
     if len(timeline):
         ui.chart(ui.figure(figures.account_mrr, timeline, ui.t("account_mrr_title"), lang), timeline, "account_mrr")
-        moved = timeline[timeline["movement"].notna()].assign(
-            movement=lambda d: d["movement"].map(ui.t)).sort_values("month", ascending=False)
+        # the months something moved: a movement, or only the exchange rate (為替変動)
+        moved = timeline[timeline["movement"].notna() | timeline["fx"].ne(0)].assign(
+            movement=lambda d: d["movement"].fillna("fx").map(ui.t)).sort_values("month", ascending=False)
         ui.table(moved, "account_mrr", ["month", "movement", "amount", "mrr"] + (["fx"] if moved["fx"].ne(0).any() else []))
     else:
         st.info(ui.t("account_no_mrr"))

@@ -105,7 +105,8 @@ def test_the_account_page_shows_one_account_whole(app_db):
     # a search in the sidebar lists the account as a link to this page
     at.sidebar.text_input(key="account_search").set_value("東和").run()
     links = at.get("page_link")
-    assert any("東和ロジスティクス株式会社（C20005）" in link.proto.label for link in links)
+    found = [link.proto for link in links if link.proto.label == "東和ロジスティクス株式会社"]
+    assert len(found) == 1 and found[0].help == "C20005" and "account=C20005" in str(found[0])
 
 
 @pytest.mark.slow
@@ -117,3 +118,31 @@ def test_an_unknown_account_says_so(app_db):
     at.switch_page("../pages/account.py").run()
     assert not at.exception
     assert at.warning[0].value == "顧客「NOPE」は見つかりません。"
+
+
+def test_a_month_of_usage_is_summed_or_averaged_as_health_reads_the_measure(db, load):
+    # logins 3 and 4 on two days of April: 7 (summed); active users 10 and 20: 15 (health averages them)
+    load("accounts", "account_id,name,contract_start\nA,甲,2026-01-01\n")
+    load("usage", "account_id,date,logins,active_users\nA,2026-04-01,3,10\nA,2026-04-02,4,20\n")
+    found = views.account(views.caller(db), "A", dt.date(2026, 4, 30), "ja")
+    usage = found["usage"].set_index("measure")["value"].to_dict()
+    assert usage == {"active_users": 15, "logins": 7}
+
+
+@pytest.mark.slow
+def test_the_account_page_ignores_the_sidebar_filters_and_shows_fx_months(app_db):
+    from tests.test_pages import open_page
+
+    # filtered to another owner's accounts, C20005 (渡辺) still shows its tier, score and measures
+    at = open_page("overview", f_owner=["佐藤"])
+    at.query_params["account"] = "C20005"
+    at.switch_page("../pages/account.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["ティア"] == "Tier1" and metrics["スコア"] == "59"
+    # C20007 pays in dollars: months moved only by the rate are listed as 為替変動
+    at.query_params["account"] = "C20007"
+    at.run()
+    table = at.dataframe[0].value.set_index("month")
+    june = table.loc[pd.Timestamp(2026, 6, 1)]
+    assert (june["movement"], june["fx"], june["mrr"]) == ("為替変動", 2840, 292440)

@@ -477,14 +477,20 @@ def test_a_search_or_a_row_of_the_call_list_opens_the_account_page(server, brows
     page.get_by_text("日本語", exact=True).first.click()
     wait_idle(page)
     page.set_viewport_size({"width": 1440, "height": 900})
-    # the call list: a click on its first row opens that account's page
+    # the call list: a click on its first row opens that row's account (the grid's accessible cells name it)
     goto(page, "accounts")
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=30_000)
+    first = grid.locator("#glide-cell-1-0").text_content().strip()  # column 0 is the row's selection box
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box, under the header
     page.wait_for_url("**/account?**account=**", timeout=30_000)
     wait_idle(page)
     no_exception(page)
+    assert page.locator("h1").first.inner_text().strip() == first
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    # back on the list, nothing is still selected: it stays on the list
+    goto(page, "accounts")
+    page.wait_for_timeout(1500)
+    assert "/accounts" in page.url and page.locator("h1").first.inner_text().strip() == "要対応"
     page.close()

@@ -298,8 +298,11 @@ CREATE OR REPLACE MACRO mrr_lines() AS TABLE
         )))::DATE AS last_month
     ),
     months AS (
+        -- the months from the first paid day's to the last paid day's (or the horizon): an annual line has 12
         SELECT l.*, unnest(generate_series(date_trunc('month', l.paid_from),
-                                           (SELECT last_month FROM horizon), INTERVAL 1 MONTH))::DATE AS month
+                                           least((SELECT last_month FROM horizon),
+                                                 coalesce(date_trunc('month', l.paid_until - 1), (SELECT last_month FROM horizon))),
+                                           INTERVAL 1 MONTH))::DATE AS month
         FROM lines l WHERE l.paid_from IS NOT NULL AND l.paid_from <= (SELECT last_month FROM horizon) + INTERVAL 1 MONTH
     ),
     in_force AS (
