@@ -90,8 +90,8 @@ def test_one_name_one_definition():
 
 def test_data_values_in_the_filter_summary_show_as_themselves():
     """An owner or plan named with Markdown characters is shown as written, not as emphasis or a link."""
-    from dashboard.ui import _escaped
+    from dashboard.ui import escaped
 
-    assert _escaped("田中 *太郎*") == "田中 \\*太郎\\*"
-    assert _escaped("[x](http://e.x)") == "\\[x\\]\\(http\\://e\\.x\\)"
-    assert _escaped("Tier1") == "Tier1"
+    assert escaped("田中 *太郎*") == "田中 \\*太郎\\*"
+    assert escaped("[x](http://e.x)") == "\\[x\\]\\(http\\://e\\.x\\)"
+    assert escaped("Tier1") == "Tier1"
