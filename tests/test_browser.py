@@ -458,7 +458,7 @@ def test_a_search_or_a_row_of_the_call_list_opens_the_account_page(server, brows
     page.get_by_label("顧客を検索").fill("東和")
     page.get_by_label("顧客を検索").press("Enter")
     wait_idle(page)
-    page.get_by_text("東和ロジスティクス株式会社（C20005）").click()
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="東和ロジスティクス株式会社").click()
     page.wait_for_url("**/account?**account=C20005**", timeout=30_000)
     wait_idle(page)
     no_exception(page)

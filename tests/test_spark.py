@@ -284,6 +284,14 @@ DEMO_MORE = [
     ("at_risk", {"as_of": AS_OF, "bands": ["red", "yellow"], "within_days": 90}),
     ("renewals_summary", {"as_of": AS_OF}),
     ("lowest_health", {"as_of": AS_OF}),
+    # one account (the account page): the upgrade in July, the account paying in dollars (fx), one with deals
+    ("account_profile", {"as_of": AS_OF, "account_id": "C20005"}),
+    ("account_mrr", {"as_of": AS_OF, "account_id": "C20005"}),
+    ("account_mrr", {"as_of": AS_OF, "account_id": "C20007"}),
+    ("account_usage", {"as_of": AS_OF, "account_id": "C20005", "averaged": ["active_users"]}),
+    ("account_touchpoints", {"as_of": AS_OF, "account_id": "C20005"}),
+    ("account_opportunities", {"as_of": AS_OF, "account_id": "C10004"}),
+    ("account_search", {"needle": "東和"}),
 ]
 DEMO_VIEWS = result_store.page_views(AS_OF, START) + DEMO_MORE
 
