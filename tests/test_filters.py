@@ -22,7 +22,7 @@ from dashboard.i18n import integer, pct, points
 from dashboard.results import Scope, ScopeError
 
 APP = "../app/main.py"
-ACCOUNT_TABLES = ("accounts", "mrr", "usage", "touchpoints", "opportunities")
+ACCOUNT_TABLES = ("accounts", "mrr", "subscriptions", "invoice_lines", "usage", "touchpoints", "opportunities")
 
 
 def only_accounts(path, ids: list[str]) -> Database:
