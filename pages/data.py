@@ -178,6 +178,12 @@ if len(snapshots):
 elif user.can_edit:
     ui.empty_state(user)
 
+def currency_name(code: str) -> str:
+    """A currency as the user reads it: 日本円, 米ドル (a code the workspace does not know stays a code: the file's)."""
+    known = money.CURRENCIES.get(str(code).upper())
+    return (known.label_ja if lang == "ja" else known.label_en).split(" (")[0] if known else str(code)
+
+
 derived = database.query("SELECT account_id FROM derived_mrr GROUP BY account_id ORDER BY account_id LIMIT 1")
 if len(derived):  # some account's MRR is derived from subscriptions or invoice lines: show how
     st.subheader(ui.t("derivation_title"))
@@ -192,7 +198,7 @@ if len(derived):  # some account's MRR is derived from subscriptions or invoice 
         money_col = {"format": "localized"}
         lines = pd.DataFrame(explained["lines"])
         lines = lines.assign(kind=lines["kind"].map(lambda k: ui.t(f"kind_{k}")), not_mrr=lines["not_mrr"].fillna(""),
-                             currency=lines["currency"].fillna(money.current().code).str.upper(),
+                             currency=lines["currency"].fillna(money.current().code).map(currency_name),
                              monthly=lines["monthly"].astype(float))
         st.markdown(f"**{ui.t('derivation_lines')}**")
         st.dataframe(lines, hide_index=True, width="stretch", placeholder="", column_order=[
@@ -204,7 +210,7 @@ if len(derived):  # some account's MRR is derived from subscriptions or invoice 
         if len(table):
             for column in ("native", "mrr_line", "mrr", "fx", "rate"):
                 table[column] = pd.to_numeric(table[column], errors="coerce")
-            table["currency"] = table["currency"].str.upper()
+            table["currency"] = table["currency"].map(currency_name)
             st.markdown(f"**{ui.t('derivation_months')}**")
             st.dataframe(table, hide_index=True, width="stretch", placeholder="", column_config={
                 "month": ui.t("col_month"), "ref": ui.t("d_ref"),

@@ -314,7 +314,7 @@ def test_the_data_page_shows_how_an_account_s_mrr_was_derived(app_db):
     months_ = at.dataframe[-1].value.set_index("month")
     # $2,000 at June's 146.22 and May's 144.80: ¥292,440, of which ¥2,840 is the rate's
     assert (months_.loc["2026-06", "rate"], months_.loc["2026-06", "mrr"], months_.loc["2026-06", "fx"]) == (146.22, 292_440, 2_840)
-    assert months_.loc["2026-06", "currency"] == "USD"
+    assert months_.loc["2026-06", "currency"] == "米ドル"
 
 
 def test_explain_mrr_on_the_command_line_prints_the_rule_of_each_line(app_db):

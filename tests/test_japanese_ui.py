@@ -131,6 +131,8 @@ def data_words(path) -> set[str]:
         "SELECT DISTINCT v FROM (SELECT unnest([name, owner, plan, industry, segment, tier, acquisition_channel, "
         "status]) AS v FROM cur_accounts UNION ALL "
         "SELECT DISTINCT channel FROM cur_orders UNION ALL SELECT DISTINCT kind FROM cur_touchpoints "
+        "UNION ALL SELECT unnest([subscription_id, plan]) FROM cur_subscriptions "  # billing exports' ids and plans
+        "UNION ALL SELECT unnest([invoice_id, item, plan]) FROM cur_invoice_lines "
         "UNION ALL SELECT file_name FROM snapshots) WHERE v IS NOT NULL")
     return {w for v in rows["v"] for w in WORD.findall(str(v))}
 
