@@ -41,7 +41,7 @@ def test_overview_kpis_match_the_metric_engine(app_db):
     at = open_page("overview")
     r = report.build(Database(app_db))
     cards = {m.label: m.value for m in at.metric}
-    assert cards["有効顧客数"] == integer(r["accounts_active"]) == "281"
+    assert cards["有効顧客数"] == integer(r["accounts_active"]) == "288"  # 281 billed monthly, 7 by subscription
     assert cards["MRR"] == money.card(r["mrr"], "ja") and cards["MRR"].endswith("万")  # ¥39,895,000 does not fit a card at 1024 px
     last = r["mrr_movements"][-1]
     assert cards["NRR（12か月）"] == f"{last['nrr_12m'] * 100:.1f}%"
@@ -212,7 +212,7 @@ def test_a_partial_accounts_file_asks_before_replacing(app_db):
     at.file_uploader(key="up_file").upload("顧客_一部.csv", body, "text/csv").run()
     assert not at.exception
     assert any("取り込まれない見出し: 備考" in c.value for c in at.caption)
-    assert any("キー320件のうち319件が消えます（ファイルには1件）" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any("キー328件のうち327件が消えます（ファイルには1件）" in w.value for w in at.warning), [w.value for w in at.warning]
     commit = at.button[[b.label for b in at.button].index("この内容で取り込む")]
     assert commit.disabled
     before = Database(app_db).content_fingerprint()
@@ -389,7 +389,7 @@ def test_the_health_distribution_counts_every_scored_account_once(app_db):
             y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
         return int(sum(y))
     assert {tier: total(trace) for tier, trace in bars.items()} == scored
-    assert sum(scored.values()) == 281  # every active account of the demo has a score
+    assert sum(scored.values()) == 288  # every active account of the demo has a score
 
 
 def test_an_as_of_day_after_the_data_shows_figures_as_of_its_end(app_db):
@@ -416,14 +416,14 @@ def test_an_as_of_day_after_the_data_shows_figures_as_of_its_end(app_db):
 
 
 def test_accounts_without_mrr_history_are_said_not_silently_left_out(app_db, tmp_path):
-    """5 new accounts with 月額 and no MRR rows: the cards stayed at 281 with no word. They are still not
+    """5 new accounts with 月額 and no MRR rows: the cards stayed at 281 (288 now) with no word. They are still not
     counted (figures come from the MRR history) but the Overview says how many and lists them."""
     new = tmp_path / "new_accounts.csv"
     new.write_text("取引先ID,会社名,月額,契約開始日\n" + "".join(
         f"N{i},新規{i}株式会社,{50_000 * i},2026/9/1\n" for i in range(1, 6)), encoding="utf-8")
     importer.import_file(Database(app_db), new, "accounts", mode="upsert", by=EDITOR)
     at = open_page("overview")
-    assert {m.label: m.value for m in at.metric}["有効顧客数"] == "281"
+    assert {m.label: m.value for m in at.metric}["有効顧客数"] == "288"
     notice = [e for e in at.expander if "5 社" in e.label and "請求履歴" in e.label]
     assert notice, [e.label for e in at.expander]
     listed = notice[0].dataframe[0].value
@@ -440,8 +440,8 @@ def test_without_new_accounts_there_is_no_notice(app_db):
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_suggested_weights_that_validate_worse_are_said_not_offered(app_db, lang):
-    """On the demo the validation's suggested weights would lower the red band's 90-day churn (4.51% ->
-    3.99%) and the score's ROC AUC: the page shows both validations side by side, says why nothing is
+    """On the demo the validation's suggested weights would lower the red band's 90-day churn (4.61% ->
+    3.88%) and the score's ROC AUC: the page shows both validations side by side, says why nothing is
     offered, and has no button to accept them."""
     from dashboard.i18n import t
 
@@ -450,8 +450,8 @@ def test_suggested_weights_that_validate_worse_are_said_not_offered(app_db, lang
     assert not [b for b in at.button if b.key == "accept_weights"]
     preview = next(d.value for d in at.dataframe if "churn_rate_suggested" in d.value.columns)
     red = preview.set_index("band").loc[t("red", lang)]
-    assert f"{red['churn_rate_now']:.2%}" == "4.51%" and f"{red['churn_rate_suggested']:.2%}" == "3.99%"
-    assert t("preview_auc", lang, now="0.762", suggested="0.757") in [c.value for c in at.caption]
+    assert f"{red['churn_rate_now']:.2%}" == "4.61%" and f"{red['churn_rate_suggested']:.2%}" == "3.88%"
+    assert t("preview_auc", lang, now="0.742", suggested="0.739") in [c.value for c in at.caption]
 
 
 # -- the simulator's saved scenarios, share link and language (issue 26, items 11 and 13) -------------------
