@@ -158,3 +158,11 @@ def column_format() -> str:
     code = current().code
     presets = {"JPY": "yen", "USD": "dollar", "EUR": "euro"}
     return presets.get(code) or f"{current().symbol}%.{current().decimals}f"
+
+
+def currency_name(code: object, lang: str = "ja") -> str:
+    """A currency as the user reads it: 日本円, 米ドル, US dollar (a code no workspace uses stays the file's code)."""
+    known = CURRENCIES.get(str(code).upper())
+    if known is None:
+        return str(code)
+    return {"ja": known.label_ja}.get(lang, known.label_en).split(" (")[0]

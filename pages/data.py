@@ -179,9 +179,7 @@ elif user.can_edit:
     ui.empty_state(user)
 
 def currency_name(code: str) -> str:
-    """A currency as the user reads it: 日本円, 米ドル (a code the workspace does not know stays a code: the file's)."""
-    known = money.CURRENCIES.get(str(code).upper())
-    return (known.label_ja if lang == "ja" else known.label_en).split(" (")[0] if known else str(code)
+    return money.currency_name(code, lang)
 
 
 derived = database.query("SELECT account_id FROM derived_mrr GROUP BY account_id ORDER BY account_id LIMIT 1")
