@@ -36,24 +36,21 @@ from dashboard.results import engines, result_store
 from dashboard.results.spark_sql import UnsupportedSQL
 
 
-def _date(text: str) -> dt.date:
-    try:
-        value = parsing.parse_date(text)
-    except ValueError:
-        value = None
-    if value is None:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r}")
-    return value
+def _parsed(parse, what: str):
+    """An argument type reading a value with one of parsing's rules (a date, a month)."""
+    def read(text: str) -> dt.date:
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None:
+            raise argparse.ArgumentTypeError(f"not a {what}: {text!r}")
+        return value
+    return read
 
 
-def _month_arg(text: str) -> dt.date:
-    try:
-        value = parsing.parse_month(text)
-    except ValueError:
-        value = None
-    if value is None:
-        raise argparse.ArgumentTypeError(f"not a month: {text!r}")
-    return value
+_date = _parsed(parsing.parse_date, "date")
+_month_arg = _parsed(parsing.parse_month, "month")
 
 
 def _thresholds(text: str) -> tuple[int, int]:
