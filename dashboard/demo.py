@@ -242,6 +242,14 @@ def _subscriber_usage(rng: random.Random) -> list[tuple]:
     return rows
 
 
+def _account_row(rng: random.Random, a: dict) -> list[object]:
+    """One account as the accounts export writes it (amounts and dates in the styles real exports mix)."""
+    return [a["id"], a["name"], a["industry"], a["owner"], a["plan"], _yen_text(rng, a["mrr"]),
+            _date_text(rng, a["start"]), _date_text(rng, a["renewal"]) if a["renewal"] else "",
+            _date_text(rng, a["churn"]) if a["churn"] else "", "解約" if a["churn"] else "契約中",
+            a["channel"], _yen_text(rng, a["cac"])]
+
+
 def write_files(folder: Path, seed: int = 20261031) -> dict[str, Path]:
     """Write the demo exports to ``folder`` and return dataset -> file path."""
     from openpyxl import Workbook  # only the demo writes workbooks
@@ -256,14 +264,7 @@ def write_files(folder: Path, seed: int = 20261031) -> dict[str, Path]:
     _write_csv(files["accounts"],
                ["取引先ID", "会社名", "業種", "担当CSM", "プラン", "月額", "契約開始日", "契約更新日", "解約日",
                 "ステータス", "獲得チャネル", "獲得コスト"],
-               [[a["id"], a["name"], a["industry"], a["owner"], a["plan"], _yen_text(rng, a["mrr"]),
-                 _date_text(rng, a["start"]), _date_text(rng, a["renewal"]) if a["renewal"] else "",
-                 _date_text(rng, a["churn"]) if a["churn"] else "", "解約" if a["churn"] else "契約中",
-                 a["channel"], _yen_text(rng, a["cac"])] for a in accounts]
-               + [[a["id"], a["name"], a["industry"], a["owner"], a["plan"], _yen_text(extra, a["mrr"]),
-                   _date_text(extra, a["start"]), _date_text(extra, a["renewal"]) if a["renewal"] else "",
-                   _date_text(extra, a["churn"]) if a["churn"] else "", "解約" if a["churn"] else "契約中",
-                   a["channel"], _yen_text(extra, a["cac"])] for a in subscribers], "cp932")
+               [_account_row(rng, a) for a in accounts] + [_account_row(extra, a) for a in subscribers], "cp932")
     files["mrr"] = folder / "請求履歴.csv"
     _write_csv(files["mrr"], ["取引先ID", "請求月", "請求金額", "プラン"],
                [[a, f"{m.year}/{m.month:02d}" if rng.random() < 0.7 else f"{m.year}年{m.month}月",
