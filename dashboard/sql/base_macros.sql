@@ -237,7 +237,11 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
     inv_lines AS (SELECT *, date_diff('day', first_day, last_day_served + 1) AS days FROM inv_months),
     sub AS (
         SELECT s.*, coalesce(s.interval, 'month') AS every, coalesce(s.interval_count, 1) AS times,
-               CASE WHEN coalesce(s.interval_count, 1) > 0 THEN coalesce(s.interval_count, 1) ELSE 1 END AS times_div,
+               -- a month's share of one interval's amount, as multiply / divide (exact for month, quarter, year)
+               CASE coalesce(s.interval, 'month') WHEN 'day' THEN 365 WHEN 'week' THEN 52 ELSE 1 END AS per_multiply,
+               CASE coalesce(s.interval, 'month') WHEN 'day' THEN 12 WHEN 'week' THEN 12 WHEN 'month' THEN 1
+                    WHEN 'quarter' THEN 3 WHEN 'half_year' THEN 6 WHEN 'year' THEN 12 END
+                 * CASE WHEN coalesce(s.interval_count, 1) > 0 THEN coalesce(s.interval_count, 1) ELSE 1 END AS per_divide,
                greatest(s.start_date, s.trial_end) AS paid_from,
                coalesce(s.ended_at, CASE WHEN s.cancel_at_period_end THEN s.current_period_end END, s.canceled_at) AS paid_until,
                CASE WHEN s.tax_included THEN 1 + coalesce(s.tax_rate, CASE WHEN coalesce(currency_code(s.currency), (SELECT code FROM ws)) = 'JPY'
@@ -247,15 +251,10 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
     )
     SELECT 'subscriptions' AS source, account_id, coalesce(subscription_id, '') AS ref, plan, 'recurring' AS kind,
            currency_code(currency) AS currency, paid_from, paid_until,
-           (amount * coalesce(quantity, 1)
-            * CASE every WHEN 'day' THEN 365 WHEN 'week' THEN 52 ELSE 1 END
-            / (CASE every WHEN 'day' THEN 12 WHEN 'week' THEN 12 WHEN 'month' THEN 1 WHEN 'quarter' THEN 3
-                          WHEN 'half_year' THEN 6 WHEN 'year' THEN 12 END * times_div) / tax_div) AS monthly,
+           amount * coalesce(quantity, 1) * per_multiply / per_divide / tax_div AS monthly,
            -- a recurring discount, as a share of the price and as an amount per interval, for its months
            coalesce(discount_percent, 0) AS discount_share,
-           coalesce(discount_amount, 0) * CASE every WHEN 'day' THEN 365 WHEN 'week' THEN 52 ELSE 1 END
-            / (CASE every WHEN 'day' THEN 12 WHEN 'week' THEN 12 WHEN 'month' THEN 1 WHEN 'quarter' THEN 3
-                          WHEN 'half_year' THEN 6 WHEN 'year' THEN 12 END * times_div) / tax_div AS discount_monthly,
+           coalesce(discount_amount, 0) * per_multiply / per_divide / tax_div AS discount_monthly,
            CASE WHEN discount_duration = 'once' THEN 0 WHEN discount_duration = 'forever' THEN NULL
                 ELSE discount_duration::INT END AS discount_months,
            -- how the monthly amount was reached: per interval (its count), or a service period of so many
