@@ -249,6 +249,9 @@ def derive_mrr(con) -> None:
     """Rebuild derived_mrr from the current billing exports: each account's MRR at each month's end (the sum
     of its lines in force then, mrr_lines), for the accounts the imported MRR history does not have."""
     con.execute("DELETE FROM derived_mrr")
+    if not con.execute("SELECT count(*) FROM snapshots WHERE is_current AND dataset IN ('subscriptions', 'invoice_lines')"
+                       ).fetchone()[0]:
+        return  # no billing export: nothing to derive (an MRR import does not expand empty lines)
     con.execute("""INSERT INTO derived_mrr
         SELECT account_id, month, sum(mrr)::DECIMAL(18,4), arg_max(plan, mrr), sum(fx)::DECIMAL(18,4)
         FROM mrr_lines() WHERE counted AND account_id NOT IN (SELECT account_id FROM cur_mrr)
