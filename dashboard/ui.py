@@ -446,7 +446,7 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, **op
     ``name`` declares them, blanks shown blank."""
     shown = frame[columns] if columns is not None else frame
     pages = st.session_state.get("_pages") or {}
-    if "account_id" not in frame or "account" not in pages or options.pop("pick", True) is False:
+    if "account_id" not in frame or "account" not in pages:
         st.dataframe(shown, hide_index=True, width="stretch", placeholder="",
                      column_config=column_config(name, columns), **options)
         return
