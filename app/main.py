@@ -33,16 +33,20 @@ pages = {
     "simulator": st.Page(PAGES / "simulator.py", title=ui.t("page_simulator"), icon=":material/calculate:",
                          url_path="simulator"),
     "data": st.Page(PAGES / "data.py", title=ui.t("page_data"), icon=":material/upload_file:", url_path="data"),
+    # opened from a figure (a chart's point, a card's link) with what to list in its URL: not in the menu
+    "drill": st.Page(PAGES / "drill.py", title=ui.t("page_drill"), icon=":material/list:", url_path="drill",
+                     visibility="hidden"),
 }
 st.session_state["_pages"] = pages
 
 navigation = st.navigation({
     ui.t("nav_executive"): [pages["overview"]],
-    ui.t("nav_operations"): [pages["accounts"], pages["account"]],
+    ui.t("nav_operations"): [pages["accounts"], pages["account"], pages["drill"]],
     ui.t("nav_analysis"): [pages["tiers"], pages["health"], pages["churn"], pages["d2c"]],
     ui.t("nav_planning"): [pages["simulator"]],
     ui.t("nav_data"): [pages["data"]],
 })
+st.session_state["_here"] = next((k for k, page in pages.items() if page.url_path == navigation.url_path), None)
 # KPI cards stay readable in narrow windows (1024 px with the sidebar open): values shrink with the
 # window instead of being cut off, and labels wrap instead of ending in "…".
 st.html("<style>[data-testid='stMetricValue']{font-size:clamp(1.35rem,0.55rem + 1.45vw,2.25rem)}"

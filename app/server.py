@@ -67,7 +67,7 @@ class GuardRawEndpoints:
 
 # The pages' URL paths (app/main.py declares them; tests/test_browser.py checks the two agree). The
 # Overview is the default page: Streamlit serves it at the root only.
-PAGE_PATHS = ("overview", "accounts", "account", "tiers", "health", "churn", "d2c", "simulator", "data")
+PAGE_PATHS = ("overview", "accounts", "account", "drill", "tiers", "health", "churn", "d2c", "simulator", "data")
 # First segments Streamlit and this server serve themselves: never a page path.
 _OWN = {"_stcore", "static", "media", "component", "app", "auth", "favicon.png", "manifest.json", "robots.txt"}
 _NOT_FOUND = {

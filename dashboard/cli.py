@@ -32,7 +32,7 @@ from dashboard.db import Database, DatabaseError, backup_path, backup_time, defa
 from dashboard.errors import for_message
 from dashboard.i18n import default_lang, t
 from dashboard.readers import ImportRefused
-from dashboard.results import engines, result_store
+from dashboard.results import drills, engines, result_store
 from dashboard.results.spark_sql import UnsupportedSQL
 
 
@@ -95,6 +95,14 @@ def _map_item(item: str) -> tuple[str, str]:
     if not sep or not canonical.strip() or not header:
         raise argparse.ArgumentTypeError(f"takes canonical=Header (e.g. mrr=月額), got {item!r}")
     return canonical.strip(), header
+
+
+def _pair(item: str) -> tuple[str, str]:
+    """One --key or --param name=value."""
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"takes name=value (e.g. month=2026-09), got {item!r}")
+    return name.strip(), value.strip()
 
 
 def _progress():
@@ -192,6 +200,19 @@ def build_parser() -> argparse.ArgumentParser:
                                        "MRR timeline with movements, health history, usage, touchpoints, deals")
     p.add_argument("account_id")
     p.add_argument("--as-of", type=_date)
+
+    p = sub.add_parser("drill", help="the accounts behind one figure: the figure's value, the same worked out "
+                                     "from the list, and the list (e.g. drill mrr_movements --key month=2026-09 "
+                                     "--column churn)")
+    p.add_argument("figure", help="the result the figure belongs to: " + ", ".join(results.DRILLS))
+    p.add_argument("--column", help="the figure's column (default: its first drillable one)")
+    p.add_argument("--key", action="append", default=[], type=_pair, metavar="column=value", dest="keys",
+                   help="the figure's row (e.g. month=2026-09, tier=Tier1)")
+    p.add_argument("--param", action="append", default=[], type=_pair, metavar="name=value", dest="params",
+                   help="the figure's parameters (e.g. grain=month, start=2025-11-01, within_days=30)")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--filter", action="append", default=[], metavar="column=value", dest="filters",
+                   help="only accounts with this value (as for report)")
 
     p = sub.add_parser("explain-mrr", help="how an account's MRR was derived from subscriptions or invoice lines: "
                                            "each line's monthly amount and rule, and the MRR at each month's end")
@@ -312,6 +333,19 @@ def run(args: argparse.Namespace) -> int:
             return 2
         _print({"as_of": as_of, **{name: found[name] if name == "profile" else _records(found[name])
                                    for name in views.ACCOUNT_SECTIONS}})
+    elif args.command == "drill":
+        as_of = args.as_of or metrics.default_as_of(db)
+        params = {"as_of": as_of, "start": periods.add_months(as_of.replace(day=1), -12), "grain": "month"} | dict(args.params)
+        params.setdefault("from_month", params["start"])
+        try:
+            opened = drills.open_drill(views.caller(db, scope), args.figure, args.column, dict(args.keys), **params)
+        except (results.ResultError, ValueError) as exc:
+            print(f"drill: {exc}", file=sys.stderr)
+            return 2
+        _print({"figure": args.figure, "column": opened.column, "keys": opened.keys,
+                "params": drills.figure_params(opened.drill, {k: drills.typed(k, v) for k, v in params.items()}),
+                "figure_value": opened.figure_value, "list_value": opened.list_value, "accounts": len(opened.rows),
+                "of_accounts": opened.population, "rows": _records(opened.rows)})
     elif args.command == "explain-mrr":
         _print(derivation.explain(db, args.account_id, args.month, lang))
     elif args.command == "snapshots":

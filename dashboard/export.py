@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -31,7 +32,7 @@ def for_people(frame: pd.DataFrame, labels: dict[str, str], values: dict[str, di
     out = frame.copy()
     for column, words in (values or {}).items():
         if column in out:
-            out[column] = out[column].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
+            out[column] = out[column].map(lambda v, w=words: w.get(v, v) if isinstance(v, (str, bool, np.bool_)) else v)
     out.columns = [labels.get(str(c), str(c)) for c in out.columns]
     return out
 

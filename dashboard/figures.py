@@ -21,6 +21,24 @@ SERIES_COLORS = ["#1f4e79", "#8e6bbf", "#17becf", "#7f7f7f", "#b5651d", "#4a90c2
 FONT = "Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
 
 
+def _key_text(value) -> str:
+    return value.date().isoformat() if isinstance(value, pd.Timestamp) else \
+        value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def drill_data(column: str, *keys, extra=None) -> list[list]:
+    """Each point's drill-down (catalog.DRILLS): the figure's column it shows, then its row's keys as text
+    (one value for every point, or one per point), then anything the hover text shows (``extra``). A click
+    on the point opens the accounts behind it (ui.chart)."""
+    columns = [list(k) if isinstance(k, (pd.Series, pd.Index, list, tuple)) else None for k in keys]
+    n = max((len(c) for c in columns if c is not None), default=1)
+    extras = list(extra) if extra is not None else None
+    if extras is not None:
+        n = len(extras)
+    return [[column, *[_key_text(c[i] if c is not None else k) for c, k in zip(columns, keys, strict=True)],
+             *([extras[i]] if extras is not None else [])] for i in range(n)]
+
+
 def plain(text: object) -> str:
     """User text (a company or owner name, a channel) as Plotly shows it literally: Plotly reads tags such as
     <b>, <br> and <a href> in titles, labels and ticks, so '<' and '&' are escaped."""
@@ -75,6 +93,7 @@ def _dates(fig: go.Figure, tickformat: str = "%Y/%m") -> None:
 def mrr_trend(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure(go.Scatter(x=movements["month"], y=movements["end"], mode="lines+markers", fill="tozeroy",
                                line={"color": "#1f4e79", "width": 2}, name="MRR",
+                               customdata=drill_data("end", movements["month"]),
                                hovertemplate=money.d3("y") + "<extra></extra>"))
     _dates(fig)
     _money_axis(fig, movements["end"], lang)
@@ -96,6 +115,7 @@ def waterfall(month_row: pd.Series, title: str, lang: str = "ja") -> go.Figure:
         increasing={"marker": {"color": MOVE_COLORS["new"]}},
         decreasing={"marker": {"color": MOVE_COLORS["churn"]}},
         totals={"marker": {"color": "#1f4e79"}}, connector={"line": {"color": "#bbbbbb"}},
+        customdata=[drill_data(s, month_row["month"])[0] for s in steps],
         hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>"))
     low = float(min(month_row["start"], month_row["end"])) * 0.9
     high = float(max(month_row["start"], month_row["end"]) + max(values[1:-1], default=0) * 1.3)
@@ -109,11 +129,14 @@ def waterfall(month_row: pd.Series, title: str, lang: str = "ja") -> go.Figure:
 def movements_bars(movements: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig = go.Figure()
     for key in ("new", "reactivation", "expansion"):
-        fig.add_bar(x=movements["month"], y=movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
+        fig.add_bar(x=movements["month"], y=movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key],
+                    customdata=drill_data(key, movements["month"]))
     for key in ("contraction", "churn"):
-        fig.add_bar(x=movements["month"], y=-movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key])
+        fig.add_bar(x=movements["month"], y=-movements[key], name=tr(key, lang), marker_color=MOVE_COLORS[key],
+                    customdata=drill_data(key, movements["month"]))
     if "fx" in movements and movements["fx"].astype(float).ne(0).any():  # MRR billed in another currency
-        fig.add_bar(x=movements["month"], y=movements["fx"], name=tr("fx", lang), marker_color=MOVE_COLORS["fx"])
+        fig.add_bar(x=movements["month"], y=movements["fx"], name=tr("fx", lang), marker_color=MOVE_COLORS["fx"],
+                    customdata=drill_data("fx", movements["month"]))
     fig.update_layout(barmode="relative")
     _dates(fig)
     ups = movements[["new", "reactivation", "expansion"]].astype(float).sum(axis=1)
@@ -137,7 +160,7 @@ def tier_bars(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.Figure:
     fig.add_bar(x=summary["tier"], y=summary["mrr"], name="MRR", marker_color=[TIER_COLORS[t] for t in summary["tier"]],
                 text=[f"{money.compact(v, lang)}<br>" + tr("fig_accounts_count", lang, n=f"{n:,}")
                       for v, n in zip(summary["mrr"], summary["accounts"], strict=True)],
-                textposition="outside", textangle=0, cliponaxis=False,
+                textposition="outside", textangle=0, cliponaxis=False, customdata=drill_data("mrr", summary["tier"]),
                 hovertemplate="%{x}: " + money.d3("y") + "<extra></extra>")
     top = float(summary["mrr"].max() or 1) * 1.25
     fig.update_yaxes(range=[0, top])
@@ -156,6 +179,7 @@ def stacked_bands(frame: pd.DataFrame, x: str, title: str, lang: str = "ja", nor
     for b in ("red", "yellow", "green"):
         if b in pivot:
             fig.add_bar(x=pivot.index, y=pivot[b], name=tr(b, lang), marker_color=BAND_COLORS[b],
+                        customdata=drill_data("accounts", pivot.index, b),
                         hovertemplate="%{y:.0%}" if normalize else "%{y:,}")
     fig.update_layout(barmode="stack")
     fig = _layout(fig, title)
@@ -221,10 +245,12 @@ def churn_rates(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: s
     fig = go.Figure()
     fig.add_scatter(x=frame["period_start"], y=frame["customer_churn_rate"], mode="lines+markers",
                     name=tr("kpi_churn", lang, month="").replace("（）", "").replace(" ()", ""),
-                    line={"color": "#d64545"}, hovertemplate="%{y:.2%}")
+                    line={"color": "#d64545"}, customdata=drill_data("customer_churn_rate", frame["period_start"]),
+                    hovertemplate="%{y:.2%}")
     fig.add_scatter(x=frame["period_start"], y=frame["churned_mrr_rate"], mode="lines+markers",
                     name=tr("churned_mrr_rate", lang),
-                    line={"color": "#1f4e79", "dash": "dot"}, hovertemplate="%{y:.2%}")
+                    line={"color": "#1f4e79", "dash": "dot"}, customdata=drill_data("churned_mrr_rate", frame["period_start"]),
+                    hovertemplate="%{y:.2%}")
     _dates(fig, tickformat)
     fig = _layout(fig, title)
     fig.update_yaxes(tickformat=".1%", rangemode="tozero")
@@ -236,9 +262,11 @@ def churn_counts(frame: pd.DataFrame, title: str, lang: str = "ja", tickformat: 
     on the right: on one axis the few churned (2-3 a month) were slivers beside 250."""
     fig = go.Figure()
     fig.add_bar(x=frame["period_start"], y=frame["customers_churned"], name=tr("fig_churned_accounts", lang),
-                marker_color="#d64545", hovertemplate="%{y:,}")
+                marker_color="#d64545", customdata=drill_data("customers_churned", frame["period_start"]),
+                hovertemplate="%{y:,}")
     fig.add_scatter(x=frame["period_start"], y=frame["customers_at_start"], name=tr("fig_accounts_at_start", lang),
-                    mode="lines+markers", line={"color": "#4a90c2"}, yaxis="y2", hovertemplate="%{y:,}")
+                    mode="lines+markers", line={"color": "#4a90c2"}, yaxis="y2",
+                    customdata=drill_data("customers_at_start", frame["period_start"]), hovertemplate="%{y:,}")
     _dates(fig, tickformat)
     fig = _layout(fig, title, yaxis_title=tr("fig_churned_accounts", lang))
     churned = money.round_ticks(0, float(frame["customers_churned"].max() or 1), 4, least_step=1)
@@ -261,8 +289,11 @@ def lines(frame: pd.DataFrame, x: str, ys: dict[str, str], title: str, percent: 
     return fig
 
 
-def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja", amounts: bool = False) -> go.Figure:
-    """Cohorts (rows) by months since (columns): shares (retention) or, with ``amounts``, money per customer."""
+def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja", amounts: bool = False,
+                   drillable: bool = False) -> go.Figure:
+    """Cohorts (rows) by months since (columns): shares (retention) or, with ``amounts``, money per customer.
+    ``drillable``: each cell is a point carrying its drill-down (a heatmap's cells cannot be selected; an
+    invisible marker on each can)."""
     pivot = frame.pivot_table(index="cohort", columns="k", values=value)
     labels = [f"{c:%Y/%m}" for c in pivot.index]
     cells = pd.Series(pivot.to_numpy().ravel()).dropna()
@@ -280,6 +311,13 @@ def cohort_heatmap(frame: pd.DataFrame, value: str, title: str, lang: str = "ja"
                                texttemplate="%{text}", textfont={"size": 9},
                                hovertemplate="%{y} +%{x}: " + (money.d3("z") if amounts else "%{z:.1%}") + "<extra></extra>",
                                colorbar=colorbar))
+    if drillable:
+        cells = frame.dropna(subset=[value])
+        fig.data[0].hoverinfo = "skip"
+        fig.add_scatter(x=[str(k) for k in cells["k"]], y=[f"{c:%Y/%m}" for c in cells["cohort"]], mode="markers",
+                        marker={"symbol": "square", "size": 18, "opacity": 0}, showlegend=False,
+                        customdata=drill_data(value, cells["cohort"], cells["k"], extra=cells[value].astype(float)),
+                        hovertemplate="%{y} +%{x}: %{customdata[3]:.1%}<extra></extra>")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=tr("fig_months_since", lang), type="category")
     fig = _layout(fig, title, height=max(360, 22 * len(labels) + 120))
@@ -378,7 +416,8 @@ def renewals_by_band(summary: pd.DataFrame, title: str, lang: str = "ja") -> go.
             continue
         fig.add_bar(x=x, y=rows["mrr"].astype(float), name=tr(band if band != "none" else "none_band", lang),
                     marker_color=BAND_COLORS.get(band, NO_SCORE_COLOR),
-                    customdata=rows["accounts"], hovertemplate=money.d3("y") + " (%{customdata:,})")
+                    customdata=drill_data("mrr", rows["within_days"], band, extra=rows["accounts"]),
+                    hovertemplate=money.d3("y") + " (%{customdata[3]:,})")
     fig.update_layout(barmode="stack")
     _money_axis(fig, summary.groupby("within_days")["mrr"].sum().astype(float), lang)
     return _layout(fig, title, yaxis_title="MRR")
@@ -391,7 +430,8 @@ def coverage_bars(frame: pd.DataFrame, title: str, lang: str = "ja") -> go.Figur
         y=plain_all(frame["owner"].replace("", "—")), x=frame["coverage"], orientation="h", marker_color="#4a90c2",
         text=[tr("fig_coverage_text", lang, c=f"{c:.0%}", n=f"{n:,}", a=f"{a:,}")
               for c, n, a in zip(frame["coverage"], frame["contacted_90d"], frame["active_accounts"], strict=True)],
-        textposition="auto", hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
+        textposition="auto", customdata=drill_data("coverage", frame["owner"]),
+        hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
     fig = _layout(fig, title, height=max(240, 60 + 32 * len(frame)))
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
     fig.update_yaxes(tickformat=None)
@@ -443,8 +483,8 @@ def rate_by_tier(frame: pd.DataFrame, column: str, title: str, lang: str = "ja",
             continue
         labels = [f"{d:%Y/%m}" for d in rows["period_start"]]
         fig.add_bar(x=labels, y=rows[column], name=tier, marker_color=TIER_COLORS[tier],
-                    customdata=rows[base],
-                    hovertemplate=tr("fig_rate_hover", lang, rate="%{y:.1%}", n="%{customdata:,}") + "<extra></extra>")
+                    customdata=drill_data(column, rows["period_start"], tier, extra=rows[base]),
+                    hovertemplate=tr("fig_rate_hover", lang, rate="%{y:.1%}", n="%{customdata[3]:,}") + "<extra></extra>")
     fig.update_layout(barmode="group")
     fig = _layout(fig, title)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")

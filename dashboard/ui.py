@@ -481,6 +481,7 @@ def column_config(name: str, columns: list[str] | None = None) -> dict:
             st.column_config.DateColumn(label, format="YYYY/MM/DD") if fmt == "date" else
             st.column_config.DateColumn(label, format="YYYY/MM") if fmt == "month" else
             st.column_config.ListColumn(label, width="large") if fmt == "list" else
+            st.column_config.CheckboxColumn(label, width="small") if fmt == "flag" else
             st.column_config.TextColumn(label))
     return out
 
@@ -521,12 +522,51 @@ def figure(builder, *args: Any, **kwargs: Any):
     return _figures_memo.get(_frozen((builder.__name__, currency, key_args, key_kwargs)),
                              lambda: _figure(builder.__name__, currency, key_args, key_kwargs, _Args(args, kwargs)))
 
-def chart(fig, data: pd.DataFrame | None = None, name: str = "chart", key: str | None = None) -> None:
-    """A Plotly chart (its toolbar saves a PNG) with its data as a CSV download underneath."""
-    st.plotly_chart(fig, width="stretch", key=key, config={
-        "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}})
+def chart(fig, data: pd.DataFrame | None = None, name: str = "chart", key: str | None = None,
+          drill: tuple[str, dict] | None = None) -> None:
+    """A Plotly chart (its toolbar saves a PNG) with its data as a CSV download underneath. ``drill``: the
+    figure's result (catalog.DRILLS) and the parameters it was run with besides the sidebar's: a click on a
+    point carrying its drill-down (figures.drill_data) opens the accounts behind it."""
+    options: dict[str, Any] = {}
+    if drill is not None:
+        key = key or f"drill_{name}"
+        options = {"on_select": "rerun", "selection_mode": "points"}
+    event = st.plotly_chart(fig, width="stretch", key=key, config={
+        "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}, **options)
+    if drill is not None:
+        points = (event or {}).get("selection", {}).get("points") or []
+        picked = next((p["customdata"] for p in points if p.get("customdata")), None)
+        if picked:
+            st.session_state.pop(key, None)  # back on this page, the chart is not still selected
+            figure, params = drill
+            keys = dict(zip(results.DRILLS[figure].keys, picked[1:], strict=False))
+            open_drill(figure, picked[0], keys, params)
+        st.caption(t("click_chart_hint"))
     if data is not None and len(data):
         download(data, name, key=key)
+
+
+def drill_query(figure: str, column: str, keys: dict, params: dict | None = None) -> dict[str, str]:
+    """A drill-down in the drill page's URL: the figure, its column, its row's keys (k_) and the parameters
+    it was run with besides the sidebar's day and period (p_)."""
+    def text(value: Any) -> str:
+        return value.date().isoformat() if isinstance(value, pd.Timestamp) else \
+            value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return {"drill": figure, "col": column, **{f"k_{k}": text(v) for k, v in keys.items()},
+            **{f"p_{k}": text(v) for k, v in (params or {}).items()}}
+
+
+def open_drill(figure: str, column: str, keys: dict, params: dict | None = None) -> None:
+    here = st.session_state.get("_here")  # the page the figure is on: the drill page links back to it
+    query = drill_query(figure, column, keys, params) | ({"back": here} if here else {})
+    st.switch_page(st.session_state["_pages"]["drill"], query_params=query)
+
+
+def drill_link(figure: str, column: str, keys: dict | None = None, params: dict | None = None,
+               label: str | None = None) -> None:
+    """A link under a figure (a KPI card) to the accounts behind it."""
+    st.page_link(st.session_state["_pages"]["drill"], label=label or t("drill_open"), icon=":material/list:",
+                 query_params=drill_query(figure, column, keys or {}, params), help=t("drill_open_help"))
 
 
 def csv_words() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
@@ -543,7 +583,11 @@ def _csv_words(language: str) -> tuple[dict[str, str], dict[str, dict[str, str]]
         labels.update({c.name: c.label(language) for c in result.columns})
     bands = {b: i18n.t(b, language) for b in ("red", "yellow", "green")}
     none = {"none": i18n.t("tier_none", language)}
-    return labels, {"band": bands, "band_from": bands, "band_to": bands, "tier_from": none, "tier_to": none}
+    yes_no = {True: i18n.t("yes", language), False: i18n.t("no", language)}
+    flags = {c.name: yes_no for r in results.RESULTS.values() for c in r.columns if c.fmt == "flag"}
+    moves = {m: i18n.t(m, language) for m in ("new", "reactivation", "expansion", "contraction", "churn", "fx")}
+    return labels, {"band": bands, "band_from": bands, "band_to": bands, "tier_from": none, "tier_to": none,
+                    "movement": moves, **flags}
 
 
 def download(data: pd.DataFrame, name: str, key: str | None = None) -> None:

@@ -272,3 +272,56 @@ def search_accounts(q: Q, text: str) -> pd.DataFrame:
 
     needle = normalize_text(text).lower()
     return q("account_search", needle=needle) if needle else pd.DataFrame(columns=["account_id", "name", "mrr"])
+
+
+# -- Drill-downs (results.drills): how the drill page and its heading name a figure and its value ----------
+def figure_text(value, fmt: str, lang: str) -> str:
+    """A figure's value as its column's format shows it (¥860,000, 2.30%, 1,234)."""
+    from dashboard.i18n import integer, pct
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if fmt == "money":
+        return money.fmt(value, lang)
+    if fmt == "pct":
+        return pct(float(value), 2)
+    if fmt in ("int", "days"):
+        return integer(float(value))
+    return f"{float(value):,.2f}"
+
+
+def drill_heading(opened, lang: str) -> tuple[str, str]:
+    """The drill page's title (the figure and its column) and the row it opens, in words."""
+    from dashboard.results import RESULTS
+
+    figure = RESULTS[opened.drill.figure]
+    column = figure.column(opened.column)
+    title = f"{t(f'drill_fig_{figure.name}', lang)}：{column.label(lang) if column else opened.column}"
+    words = []
+    for key, value in opened.keys.items():
+        if key == "month":
+            words.append(t("month_label", lang, y=value.year, m=value.month))
+        elif key == "cohort":
+            words.append(t("drill_cohort", lang, month=t("month_label", lang, y=value.year, m=value.month)))
+        elif key == "k":
+            words.append(t("drill_k", lang, k=value))
+        elif key == "band":
+            words.append(t(value if value in ("red", "yellow", "green") else "none_band", lang))
+        elif key == "within_days":
+            words.append(t("within_days_label", lang, days=int(value)))
+        elif key == "tier":
+            words.append(t("tier_none", lang) if value == "none" else str(value))
+        elif isinstance(value, dt.date):
+            words.append(f"{value:%Y/%m/%d}〜" if lang == "ja" else f"from {value:%Y/%m/%d}")
+        else:
+            words.append(str(value) or "—")
+    return title, " ・ ".join(words)
+
+
+def drill_rows(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A drill-down's list for a table: bands and movements in words."""
+    rows = localize_bands(rows, lambda key: t(key, lang))
+    if "movement" in rows:
+        names = {m: t(m, lang) for m in ("new", "reactivation", "expansion", "contraction", "churn")}
+        rows = rows.assign(movement=_renamed(rows["movement"], names))
+    return rows

@@ -115,10 +115,13 @@ if renewals_tab.open:
             card.metric(ui.t("renewals_due_title", days=days), integer(due[days]["accounts"]),
                         delta=money.compact(due[days]["mrr"], lang), delta_color="off", delta_arrow="off",
                         delta_description="MRR", help=ui.help_for("renewals"), border=True)
+            with card:
+                ui.drill_link("renewals_summary", "accounts", {"within_days": days})
         summary = ui.q("renewals_summary", as_of=f.as_of)
         left, right = st.columns([3, 2])
         with left:
-            ui.chart(ui.figure(figures.renewals_by_band, summary, ui.t("renewals_by_band"), lang), summary, "renewals_by_band")
+            ui.chart(ui.figure(figures.renewals_by_band, summary, ui.t("renewals_by_band"), lang), summary, "renewals_by_band",
+                     drill=("renewals_summary", {}))
         with right:
             st.markdown(f"**{ui.t('renewals_by_owner')}**")
             by_owner = ["owner", "due_30_accounts", "due_90_accounts", "due_90_mrr"]  # all six in the CSV
@@ -159,7 +162,7 @@ if coverage_tab.open:
                 coverage = ui.q("coverage_by_owner", as_of=f.as_of)
                 if len(coverage):
                     ui.chart(ui.figure(figures.coverage_bars, coverage, ui.t("coverage_by_owner"), lang), coverage,
-                             "coverage_by_owner")
+                             "coverage_by_owner", drill=("coverage_by_owner", {}))
             with right:
                 st.markdown(f"**{ui.t('key_uncontacted')}**")
                 key_accounts = views.localize_bands(ui.q("key_accounts_uncontacted", as_of=f.as_of), ui.t)
@@ -195,6 +198,7 @@ if upsell_tab.open:
             for column, kind, box in (("upsell_rate", "kind_upsell", left), ("cross_sell_rate", "kind_cross_sell", right)):
                 with box:
                     title = ui.t("rate_by_tier_title", kind=ui.t(kind), grain=ui.t("grain_quarter_label"))
-                    ui.chart(ui.figure(figures.rate_by_tier, rates, column, title, lang), rates, column)
+                    ui.chart(ui.figure(figures.rate_by_tier, rates, column, title, lang), rates, column,
+                             drill=("upsell_rates", {"grain": "quarter", "start": start}))
 
 ui.definitions(["at_risk", "renewals", "renewal_rate", "coverage", "upsell", "health"])

@@ -17,15 +17,18 @@ churn = ui.q("churn", as_of=f.as_of, grain=grain, start=f.start)
 tick = "%Y/%m/%d" if grain in ("day", "week") else "%Y/%m"
 left, right = st.columns(2)
 with left:
-    ui.chart(ui.figure(figures.churn_rates, churn, ui.t("churn_rates", grain=ui.t(f"grain_{grain}")), lang, tick), churn, "churn_rates")
+    ui.chart(ui.figure(figures.churn_rates, churn, ui.t("churn_rates", grain=ui.t(f"grain_{grain}")), lang, tick), churn, "churn_rates",
+             drill=("churn", {"grain": grain}))
 with right:
-    ui.chart(ui.figure(figures.churn_counts, churn, ui.t("churn_counts"), lang, tick), churn, "churn_counts")
+    ui.chart(ui.figure(figures.churn_counts, churn, ui.t("churn_counts"), lang, tick), churn, "churn_counts",
+             drill=("churn", {"grain": grain}))
 
 movements = ui.q("mrr_movements", as_of=f.as_of, from_month=f.start.replace(day=1))
 if len(movements):
     left, right = st.columns(2)
     with left:
-        ui.chart(ui.figure(figures.movements_bars, movements, ui.t("movements_table"), lang), movements, "mrr_movements")
+        ui.chart(ui.figure(figures.movements_bars, movements, ui.t("movements_table"), lang), movements, "mrr_movements",
+                 drill=("mrr_movements", {}))
     with right:
         rates = {"gross_revenue_churn_rate": ui.t("gross_revenue_churn"), "net_revenue_churn_rate": ui.t("net_revenue_churn")}
         ui.chart(ui.figure(figures.lines, movements, "month", rates, ui.t("revenue_churn_title")),
@@ -42,7 +45,9 @@ if len(movements):
 
 cohorts = ui.q("cohorts", as_of=f.as_of, from_month=f.start.replace(day=1))
 if len(cohorts):
-    ui.chart(ui.figure(figures.cohort_heatmap, cohorts, "logo_retention", ui.t("cohort_logo"), lang), cohorts, "cohort_logos")
-    ui.chart(ui.figure(figures.cohort_heatmap, cohorts, "revenue_retention", ui.t("cohort_revenue"), lang), cohorts, "cohort_revenue")
+    ui.chart(ui.figure(figures.cohort_heatmap, cohorts, "logo_retention", ui.t("cohort_logo"), lang, drillable=True),
+             cohorts, "cohort_logos", drill=("cohorts", {}))
+    ui.chart(ui.figure(figures.cohort_heatmap, cohorts, "revenue_retention", ui.t("cohort_revenue"), lang, drillable=True),
+             cohorts, "cohort_revenue", drill=("cohorts", {}))
 
 ui.definitions(["customer_churn", "churned_mrr", "revenue_churn", "movements", "nrr", "cohorts"])

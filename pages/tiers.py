@@ -34,11 +34,13 @@ with st.container(border=True):
 summary = ui.q("tier_summary", as_of=f.as_of)
 left, right = st.columns(2)
 with left:
-    ui.chart(ui.figure(figures.tier_bars, summary, ui.t("tier_accounts_mrr", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tiers")
+    ui.chart(ui.figure(figures.tier_bars, summary, ui.t("tier_accounts_mrr", date=f"{f.as_of:%Y/%m/%d}"), lang), summary, "tiers",
+             drill=("tier_summary", {}))
 with right:
     mix = ui.q("tier_health_mix", as_of=f.as_of)
     if len(mix):
-        ui.chart(ui.figure(figures.stacked_bands, mix, "tier", ui.t("tier_health_mix"), lang), mix, "tier_health_mix")
+        ui.chart(ui.figure(figures.stacked_bands, mix, "tier", ui.t("tier_health_mix"), lang), mix, "tier_health_mix",
+                 drill=("tier_health_mix", {}))
     else:
         st.info(ui.t("no_health_measures"))
 

@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"settings", "importer", "scenarios"},
     # the results layer: SQL, its catalogue, kept results
     {"results", "results.catalog", "results.scope", "results.spark_sql", "results.engines", "results.runner",
+     "results.drills",
      "results.health_store", "results.health_weights", "results.result_store"},
     # figures and words made from results
     {"metrics", "views", "report", "calibration", "figures", "export", "definitions", "derivation"},

@@ -15,7 +15,7 @@ class Column:
     name: str
     ja: str
     en: str
-    fmt: str = "text"  # text | id | int | money | pct | score | delta | date | month | days | float | list
+    fmt: str = "text"  # text | id | int | money | pct | score | delta | date | month | days | float | list | flag
     definition: str | None = None  # a key of definitions.DEFINITIONS: the one meaning of this figure
 
     def label(self, lang: str) -> str:
@@ -266,6 +266,139 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         _c("contract_start", "契約開始日", "Contract start", "date")), filters=False,
         doc="Accounts of the accounts file with no row in the MRR history: not counted in any figure while "
             "a history is loaded (said on the Overview). Without a history, none."),
+    # The accounts behind a figure (DRILLS below): one list per figure, its rows summing to the figure.
+    Result("active_summary", ("as_of",), (
+        _c("accounts", "有効顧客数", "Active accounts", "int", "active_accounts"), MRR,
+        _c("red_share", "レッドのMRR比率", "Red share of MRR", "pct", "red_share")), source="accounts",
+           doc="The Overview's cards: active accounts, their MRR, the red accounts' share of it."),
+    Result("movement_accounts", ("as_of", "month"), (
+        ACCOUNT_ID, NAME, OWNER, PLAN, _c("movement", "増減", "Movement", definition="movements"),
+        _c("prev", "前月末MRR", "MRR at the month before's end", "money", "movements"),
+        _c("cur", "月末MRR", "MRR at the month's end", "money", "movements"),
+        _c("amount", "増減額", "Change", "money", "movements"), _c("fx", "為替変動", "FX", "money", "movements"),
+        _c("year_ago", "12か月前のMRR", "MRR 12 months before", "money", "nrr"),
+        _c("retained", "継続分（GRR）", "Retained (GRR)", "money", "nrr")),
+           doc="The accounts behind one month of the MRR movements."),
+    Result("churn_accounts", ("as_of", "start", "grain", "period_start"), (
+        ACCOUNT_ID, NAME, OWNER, PLAN, _c("mrr_start", "期首MRR", "MRR at start", "money", "churned_mrr"),
+        _c("churned", "解約", "Churned", "flag", "customer_churn"),
+        _c("churn_date", "解約日", "Churn date", "date", "customer_churn"),
+        _c("mrr_last", "解約時のMRR", "MRR when churned", "money", "churned_mrr")),
+           doc="The accounts behind one period of churn: the customers at its start, churned first."),
+    Result("cohort_accounts", ("as_of", "cohort", "k"), (
+        ACCOUNT_ID, NAME, OWNER, PLAN, _c("cohort_mrr", "開始月のMRR", "MRR in the cohort month", "money", "cohorts"),
+        _c("mrr_k", "経過月のMRR", "MRR k months later", "money", "cohorts"),
+        _c("active_k", "継続", "Retained", "flag", "cohorts")),
+           doc="The accounts of one cohort and their MRR k months later."),
+    Result("coverage_accounts", ("as_of",), (
+        ACCOUNT_ID, NAME, TIER, OWNER, MRR, SCORE, BAND, LAST_CONTACT, DAYS_SINCE_CONTACT,
+        _c("contacted_90d", "90日以内に接触", "Contacted in 90 days", "flag", "coverage")), source="accounts",
+           doc="Active accounts with whether they were contacted in the last 90 days (coverage's accounts)."),
+    Result("upsell_accounts", ("as_of", "start", "grain", "period_start"), (
+        ACCOUNT_ID, NAME, TIER, OWNER, PLAN, _c("upsell", "アップセル", "Upsell", "flag", "upsell"),
+        _c("cross_sell", "クロスセル", "Cross-sell", "flag", "upsell")),
+           doc="The accounts active at one period's start and whether they won an upsell or cross-sell."),
     Result("data_bounds", (), filters=False),
     Result("filter_values", (), filters=False),
+]}
+
+
+# -- Drill-downs: from a figure to the accounts behind it ----------------------------------------------------
+@dataclass(frozen=True)
+class Total:
+    """How one figure is made from the rows of its drill-down list: their count, the sum of a column, or one
+    total divided by another (a rate); ``where`` keeps only the rows whose column holds one of the values."""
+    agg: str  # count | sum | rate
+    column: str | None = None
+    where: tuple[str, tuple] | None = None
+    of: tuple[Total, Total] | None = None  # a rate's numerator and denominator
+
+
+def count(where: tuple[str, tuple] | None = None) -> Total:
+    return Total("count", where=where)
+
+
+def total(column: str, where: tuple[str, tuple] | None = None) -> Total:
+    return Total("sum", column, where)
+
+
+def rate(numerator: Total, denominator: Total) -> Total:
+    return Total("rate", of=(numerator, denominator))
+
+
+@dataclass(frozen=True)
+class Drill:
+    """One figure's drill-down: the result listing the accounts behind each of its rows. ``keys`` are the
+    figure's columns naming a row; each becomes a parameter of ``result`` when it takes one, else keeps the
+    list's rows equal on that column (a blank equals the key "none"). ``totals`` says how each of the
+    figure's columns is made from the list (tests/test_drill.py checks every one against the figure)."""
+    figure: str
+    result: str
+    keys: tuple[str, ...]
+    totals: dict[str, Total]
+    show: tuple[str, ...]  # the list's columns, in order
+    optional: tuple[str, ...] = ()  # of those, shown only for a figure made from them (fx for the fx movement)
+
+
+YES = (True,)
+AT_START, AT_END, YEAR_AGO = ("at_start", YES), ("at_end", YES), ("year_ago_paying", YES)
+CHURNED, ACTIVE_K, CONTACTED = ("churned", YES), ("active_k", YES), ("contacted_90d", YES)
+
+DRILLS: dict[str, Drill] = {d.figure: d for d in [
+    Drill("mrr_movements", "movement_accounts", ("month",), {
+        "start": total("prev", AT_START),
+        **{m: total("amount", ("movement", (m,))) for m in ("new", "reactivation", "expansion", "contraction", "churn")},
+        "fx": total("fx", ("fx_moved", YES)),
+        "end": total("cur", AT_END),
+        "accounts": count(AT_END),
+        "gross_revenue_churn_rate": rate(total("amount", ("movement", ("churn", "contraction"))), total("prev", AT_START)),
+        "nrr_12m": rate(total("cur", YEAR_AGO), total("year_ago", YEAR_AGO)),
+        "grr_12m": rate(total("retained", YEAR_AGO), total("year_ago", YEAR_AGO)),
+    }, ("account_id", "name", "owner", "movement", "prev", "cur", "amount", "fx", "year_ago", "retained"),
+        ("fx", "year_ago", "retained")),
+    Drill("churn", "churn_accounts", ("period_start",), {
+        "customers_at_start": count(),
+        "customers_churned": count(CHURNED),
+        "customer_churn_rate": rate(count(CHURNED), count()),
+        "mrr_at_start": total("mrr_start"),
+        "mrr_churned": total("mrr_last", CHURNED),
+        "churned_mrr_rate": rate(total("mrr_last", CHURNED), total("mrr_start")),
+    }, ("account_id", "name", "owner", "plan", "churned", "churn_date", "mrr_start", "mrr_last")),
+    Drill("cohorts", "cohort_accounts", ("cohort", "k"), {
+        "cohort_logos": count(),
+        "logos_active": count(ACTIVE_K),
+        "cohort_mrr": total("cohort_mrr"),
+        "mrr_retained": total("mrr_k"),
+        "logo_retention": rate(count(ACTIVE_K), count()),
+        "revenue_retention": rate(total("mrr_k"), total("cohort_mrr")),
+    }, ("account_id", "name", "owner", "plan", "active_k", "cohort_mrr", "mrr_k")),
+    Drill("active_summary", "accounts", (), {
+        "accounts": count(),
+        "mrr": total("mrr"),
+        "red_share": rate(total("mrr", ("band", ("red",))), total("mrr")),
+    }, ("account_id", "name", "tier", "owner", "mrr", "score", "band", "renewal_date")),
+    Drill("tier_summary", "tier_accounts", ("tier",), {
+        "accounts": count(),
+        "mrr": total("mrr"),
+        "arpa": rate(total("mrr"), count()),
+    }, ("account_id", "name", "owner", "mrr", "score", "band", "plan", "renewal_date")),
+    Drill("tier_health_mix", "tier_accounts", ("tier", "band"), {
+        "accounts": count(),
+    }, ("account_id", "name", "owner", "mrr", "score", "band", "renewal_date")),
+    Drill("renewals_summary", "renewals_due", ("within_days", "band"), {
+        "accounts": count(),
+        "mrr": total("mrr"),
+    }, ("account_id", "name", "tier", "owner", "mrr", "renewal_date", "days_to_renewal", "score", "band")),
+    Drill("coverage_by_owner", "coverage_accounts", ("owner",), {
+        "active_accounts": count(),
+        "contacted_90d": count(CONTACTED),
+        "coverage": rate(count(CONTACTED), count()),
+    }, ("account_id", "name", "tier", "owner", "mrr", "contacted_90d", "last_contact", "days_since_contact")),
+    Drill("upsell_rates", "upsell_accounts", ("period_start", "tier"), {
+        "accounts_at_start": count(),
+        "upsell_accounts": count(("upsell", YES)),
+        "upsell_rate": rate(count(("upsell", YES)), count()),
+        "cross_sell_accounts": count(("cross_sell", YES)),
+        "cross_sell_rate": rate(count(("cross_sell", YES)), count()),
+    }, ("account_id", "name", "tier", "owner", "plan", "upsell", "cross_sell")),
 ]}
