@@ -280,7 +280,7 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         _c("retained", "継続分（GRR）", "Retained (GRR)", "money", "nrr")),
            doc="The accounts behind one month of the MRR movements."),
     Result("churn_accounts", ("as_of", "start", "grain", "period_start"), (
-        ACCOUNT_ID, NAME, OWNER, PLAN, _c("mrr_start", "期首MRR", "MRR at start", "money", "churned_mrr"),
+        ACCOUNT_ID, NAME, OWNER, PLAN, _c("mrr_start", "期首時点のMRR", "MRR at the period start", "money", "churned_mrr"),
         _c("churned", "解約", "Churned", "flag", "customer_churn"),
         _c("churn_date", "解約日", "Churn date", "date", "customer_churn"),
         _c("mrr_last", "解約時のMRR", "MRR when churned", "money", "churned_mrr")),
