@@ -84,7 +84,7 @@ _SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "money": "DECIMAL(18,4)", "dat
               "duration": "VARCHAR", "rate": "DOUBLE", "period": "VARCHAR"}
 
 ALL_TABLES = ("meta", "settings", "settings_log", "snapshots", "snapshot_members", "source_mappings", "rejected_rows",
-              "scenarios", *DATASETS)
+              "scenarios", "account_work", *DATASETS)
 
 
 def column_sql_type(dataset: str, column: str) -> str:
@@ -117,6 +117,13 @@ def _create_statements() -> list[str]:
         # No figure reads them, so saving one is no new data version.
         """CREATE TABLE IF NOT EXISTS scenarios (
             name VARCHAR PRIMARY KEY, state JSON NOT NULL, saved_by VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",
+        # The call list's work (dashboard/worklog.py): every change to an account's assignment, task, status
+        # and notes, with who and when; appended, never changed. No dataset's import or restore touches it.
+        "CREATE SEQUENCE IF NOT EXISTS work_ids START 1",
+        """CREATE TABLE IF NOT EXISTS account_work (
+            work_id BIGINT PRIMARY KEY DEFAULT nextval('work_ids'), account_id VARCHAR NOT NULL,
+            action VARCHAR NOT NULL, owner VARCHAR, task VARCHAR, due DATE, until DATE, note VARCHAR, band VARCHAR,
+            by_name VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL)""",
         # The runs of consecutive paid months of the current MRR history, and its months: spells() reads
         # these instead of numbering 2M history rows on every call. Rebuilt by refresh_kept in the
         # transaction that changes the history (an import or restore of mrr).

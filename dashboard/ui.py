@@ -586,8 +586,9 @@ def _csv_words(language: str) -> tuple[dict[str, str], dict[str, dict[str, str]]
     yes_no = {True: i18n.t("yes", language), False: i18n.t("no", language)}
     flags = {c.name: yes_no for r in results.RESULTS.values() for c in r.columns if c.fmt == "flag"}
     moves = {m: i18n.t(m, language) for m in ("new", "reactivation", "expansion", "contraction", "churn", "fx")}
+    work = {s: i18n.t(f"work_{s}", language) for s in ("open", "done", "snoozed")}
     return labels, {"band": bands, "band_from": bands, "band_to": bands, "tier_from": none, "tier_to": none,
-                    "movement": moves, **flags}
+                    "movement": moves, "work_status": work, **flags}
 
 
 def download(data: pd.DataFrame, name: str, key: str | None = None) -> None:

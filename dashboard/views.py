@@ -175,12 +175,16 @@ def _renamed(values: pd.Series, names: dict) -> pd.Series:
 
 # -- CS operations (the Accounts page, `report`, `export at-risk`) ----------------------------------------
 def at_risk_actions(q: Q, as_of: dt.date, lang: str, *, bands: tuple[str, ...] = ("red",),
-                    within_days: int | None = None, limit: int | None = None) -> pd.DataFrame:
+                    within_days: int | None = None, limit: int | None = None,
+                    exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """The at-risk list with each account's reasons in words and its next action (the first ``limit`` rows:
-    words are written only for the rows shown; the CSV asks for all)."""
+    words are written only for the rows shown; the CSV asks for all); ``exclude``: accounts set aside
+    (worklog.set_aside), left out before the first rows are taken."""
     from dashboard import actions
 
     frame = q("at_risk", as_of=as_of, bands=list(bands), within_days=within_days)
+    if exclude:
+        frame = frame[~frame["account_id"].isin(exclude)].reset_index(drop=True)
     if limit is not None:
         frame = frame.head(limit)
     return actions.annotate(frame, settings=q("settings"), health_config=q("health_config"),
@@ -188,10 +192,29 @@ def at_risk_actions(q: Q, as_of: dt.date, lang: str, *, bands: tuple[str, ...] =
 
 
 def call_list(db, as_of: dt.date, lang: str, bands: tuple[str, ...] = ("red",), within_days: int | None = None,
-              limit: int | None = None, scope: Scope | None = None, fetch: Q | None = None) -> pd.DataFrame:
+              limit: int | None = None, scope: Scope | None = None, fetch: Q | None = None,
+              exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """The call list as a result of its own (``call_list``): the app caches the words with the rows."""
     return at_risk_actions(fetch or caller(db, scope), as_of, lang, bands=tuple(bands), within_days=within_days,
-                           limit=limit)
+                           limit=limit, exclude=tuple(exclude))
+
+
+def calls_now(q: Q, work: pd.DataFrame, as_of: dt.date, today: dt.date, *, bands: tuple[str, ...] = ("red",),
+              within_days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The at-risk accounts still to call (without those set aside) and the set-aside ones' work rows."""
+    from dashboard import worklog
+
+    full = q("at_risk", as_of=as_of, bands=list(bands), within_days=within_days)
+    aside = worklog.set_aside(work, full, today)
+    return full[~full["account_id"].isin(aside["account_id"])].reset_index(drop=True), aside
+
+
+def localize_work(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The work's status in words (対応中 / 完了 / 保留中)."""
+    if "work_status" in frame:
+        names = {s: t(f"work_{s}", lang) for s in ("open", "done", "snoozed")}
+        frame = frame.assign(work_status=_renamed(frame["work_status"], names))
+    return frame
 
 
 def at_risk_download(frame: pd.DataFrame) -> pd.DataFrame:
@@ -325,3 +348,17 @@ def drill_rows(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
         names = {m: t(m, lang) for m in ("new", "reactivation", "expansion", "contraction", "churn")}
         rows = rows.assign(movement=_renamed(rows["movement"], names))
     return rows
+
+
+def work_history(log: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """An account's work log for a table: when, who, what (in words) and its detail in one line."""
+    def detail(row) -> str:
+        parts = [row["owner"], row["task"], row["note"]]
+        if pd.notna(row["due"]):
+            parts.append(f"{t('work_due', lang)} {row['due']:%Y/%m/%d}")
+        if pd.notna(row["until"]):
+            parts.append(f"{t('work_snooze_until', lang)} {row['until']:%Y/%m/%d}")
+        return " ・ ".join(str(x) for x in parts if isinstance(x, str) or (x is not None and not pd.isna(x)))
+    return pd.DataFrame({"changed_at": log["changed_at"], "by_name": log["by_name"],
+                         "action": log["action"].map(lambda a: t(f"work_action_{a}", lang)),
+                         "detail": [detail(r) for _, r in log.iterrows()]})

@@ -1,10 +1,12 @@
 """Account (顧客詳細): one customer whole — who it is, its MRR timeline with the movements, its health and why,
 its usage, touchpoints and deals — from ``?account=ID`` (every list links here) or the sidebar's search."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, money, ui, views
+from dashboard import actions, figures, money, ui, views, worklog
 
 f, user, lang = ui.filters(), ui.user(), ui.lang()
 if f is None:
@@ -93,3 +95,76 @@ with right:
         ui.table(deals, "account_opportunities")
     else:
         st.caption(ui.t("account_none_yet"))
+
+# -- the work on this account: assignment, task, done / snooze, notes (worklog; editors write) -------------
+st.subheader(ui.t("work_title"))
+work = worklog.state(ui.db())  # read on every run: recording work is no new data version
+mine = work[work["account_id"] == account_id]
+now = mine.iloc[0] if len(mine) else None
+if now is not None and isinstance(now["work_status"], str):
+    detail = [ui.t(f"work_{now['work_status']}")]
+    if isinstance(now["task"], str):
+        detail.append(now["task"])
+    if pd.notna(now["due"]):
+        detail.append(f"{ui.t('work_due')} {now['due']:%Y/%m/%d}")
+    if pd.notna(now["snoozed_until"]):
+        detail.append(f"{ui.t('work_snooze_until')} {now['snoozed_until']:%Y/%m/%d}")
+    st.markdown(ui.t("work_state", status=ui.escaped(" ・ ".join(detail))))
+
+
+def saved(what: str) -> None:
+    ui.flash(ui.t("work_saved", what=what))
+    st.rerun()
+
+
+if not user.can_edit:
+    st.caption(ui.t("work_viewer"))
+else:
+    rules = actions.rules_in_force(ui.q("settings"))
+    kinds = list(dict.fromkeys(r[f"action_{lang}"] for r in rules if r.get(f"action_{lang}")))
+    if p.get("next_action") and p["next_action"] not in kinds:
+        kinds.insert(0, p["next_action"])
+    owners = sorted(set(ui.q("accounts", as_of=f.as_of)["owner"].dropna()))
+    left, middle, right = st.columns(3)
+    with left, st.form("work_note", clear_on_submit=True, border=True):
+        note = st.text_area(ui.t("work_note_text"), max_chars=worklog.MAX_NOTE, height=110)
+        if st.form_submit_button(ui.t("work_note"), type="primary", icon=":material/edit_note:") and note.strip():
+            worklog.record(ui.db(), account_id, "note", by=user, note=note)
+            saved(ui.t("work_action_note"))
+    with middle, st.form("work_task", border=True):
+        kind = st.selectbox(ui.t("work_task_kind"), kinds, index=0 if kinds else None, accept_new_options=True)
+        due = st.date_input(ui.t("work_due"), value=ui.today() + dt.timedelta(days=7), format="YYYY/MM/DD")
+        if st.form_submit_button(ui.t("work_task"), icon=":material/task_alt:") and kind:
+            worklog.record(ui.db(), account_id, "task", by=user, task=kind, due=due)
+            saved(ui.t("work_action_task"))
+    with right, st.container(border=True):
+        if st.button(ui.t("work_done_button"), icon=":material/check_circle:", width="stretch"):
+            worklog.record(ui.db(), account_id, "done", by=user, band=p.get("band") if isinstance(p.get("band"), str) else None)
+            saved(ui.t("work_action_done"))
+        until = st.date_input(ui.t("work_snooze_until"), value=ui.today() + dt.timedelta(days=14),
+                              min_value=ui.today() + dt.timedelta(days=1), format="YYYY/MM/DD", key="work_until")
+        if st.button(ui.t("work_snooze"), icon=":material/snooze:", width="stretch"):
+            worklog.record(ui.db(), account_id, "snooze", by=user, until=until,
+                           band=p.get("band") if isinstance(p.get("band"), str) else None)
+            saved(ui.t("work_action_snooze"))
+        if now is not None and now["work_status"] in ("done", "snoozed") and \
+                st.button(ui.t("work_reopen"), icon=":material/undo:", width="stretch"):
+            worklog.record(ui.db(), account_id, "reopen", by=user)
+            saved(ui.t("work_action_reopen"))
+        current = (now["assigned_owner"] if now is not None and isinstance(now["assigned_owner"], str)
+                   else p.get("owner"))
+        owner = st.selectbox(ui.t("work_assign_to"), owners, index=owners.index(current) if current in owners else None,
+                             accept_new_options=True, key="work_owner")
+        if st.button(ui.t("work_assign"), icon=":material/person_add:", width="stretch") and owner:
+            worklog.record(ui.db(), account_id, "assign", by=user, owner=owner)
+            saved(ui.t("work_action_assign"))
+
+log = worklog.history(ui.db(), account_id)
+if len(log):
+    st.markdown(f"**{ui.t('work_history')}**")
+    st.dataframe(views.work_history(log, lang), hide_index=True, width="stretch", placeholder="", column_config={
+        "changed_at": st.column_config.DatetimeColumn(ui.t("work_when"), format="YYYY/MM/DD HH:mm"),
+        "by_name": ui.t("work_by"), "action": ui.t("work_what"), "detail": st.column_config.TextColumn(
+            ui.t("work_detail"), width="large")})
+else:
+    st.caption(ui.t("work_none"))

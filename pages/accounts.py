@@ -4,7 +4,7 @@ up, contact coverage and the upsell pipeline. Every list is a result; this page 
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, export, figures, money, periods, ui, views, workspace
+from dashboard import actions, export, figures, money, periods, ui, views, worklog, workspace
 from dashboard.actions import RuleError
 from dashboard.i18n import integer
 
@@ -35,7 +35,9 @@ if calls_tab.open:
         window = right.selectbox(ui.t("filter_renewal_window"), [None, 30, 60, 90], key="calls_window",
                                  format_func=lambda d: ui.t("renewal_any") if d is None else ui.t("within_days_label", days=d))
         ordered = tuple(b for b in ("red", "yellow", "green") if b in bands)
-        full = ui.q("at_risk", as_of=f.as_of, bands=list(ordered), within_days=window)
+        work = worklog.state(ui.db())  # read on every run: recording work is no new data version
+        full, aside = views.calls_now(ui.q, work, f.as_of, ui.today(), bands=ordered, within_days=window)
+        exclude = tuple(sorted(aside["account_id"]))
         cards = st.columns(3)
         cards[0].metric(ui.t("calls_accounts"), integer(len(full)), border=True)
         cards[1].metric(ui.t("calls_mrr"), money.card(money.total(full["mrr"]) if len(full) else 0, lang), border=True,
@@ -47,25 +49,33 @@ if calls_tab.open:
         if full.empty:
             st.info(ui.t("calls_none"))
         else:
-            shown = views.localize_bands(
-                ui.q("call_list", as_of=f.as_of, lang=lang, bands=ordered, within_days=window, limit=SHOWN), ui.t)
+            shown = views.localize_work(views.localize_bands(worklog.with_work(
+                ui.q("call_list", as_of=f.as_of, lang=lang, bands=ordered, within_days=window, limit=SHOWN,
+                     exclude=exclude), work), ui.t), lang)
             # what a CS lead reads first: who, how big, why and what to do; the CSV has every column
-            columns = ["name", "mrr", "score", "next_action", "reasons", "tier", "owner", "days_to_renewal",
-                       "days_since_contact", "change", "account_id"]
+            columns = ["name", "mrr", "score", "next_action", "reasons", "work_status", "due", "last_note", "tier",
+                       "owner", "days_to_renewal", "days_since_contact", "change", "account_id"]
             ui.table(shown, "at_risk", columns, height=420)
             if len(full) > SHOWN:
                 st.caption(ui.t("calls_shown", shown=SHOWN, total=len(full)))
             encoding = st.radio(ui.t("csv_encoding"), list(export.ENCODINGS), horizontal=True, key="calls_encoding",
                                      format_func=lambda e: ui.t("enc_utf8" if e == "utf-8-sig" else "enc_cp932"))
-            every_row = ui.later("call_list", as_of=f.as_of, lang=lang, bands=ordered, within_days=window)
+            every_row = ui.later("call_list", as_of=f.as_of, lang=lang, bands=ordered, within_days=window,
+                                 exclude=exclude)
             labels, values = ui.csv_words()
 
             def call_list_csv() -> bytes:  # written when the button is pressed: every row of this view
-                rows = export.for_people(views.at_risk_download(every_row()), labels, values)
+                rows = export.for_people(views.at_risk_download(worklog.with_work(every_row(), work)), labels, values)
                 return export.to_csv_bytes(rows, encoding)
 
             st.download_button(ui.t("download_calls"), call_list_csv, file_name=f"call_list_{f.as_of:%Y%m%d}.csv",
                                    mime="text/csv", icon=":material/download:", on_click="ignore", key="calls_csv")
+        if len(aside):
+            with st.expander(ui.t("calls_set_aside", n=integer(len(aside))), icon=":material/snooze:"):
+                st.caption(ui.t("calls_set_aside_help"))
+                names = ui.q("at_risk", as_of=f.as_of, bands=list(ordered), within_days=window)[["account_id", "name"]]
+                ui.table(views.localize_work(names.merge(aside, on="account_id"), lang), "at_risk",
+                         ["name", "work_status", "task", "snoozed_until", "last_note", "account_id"])
 
         with st.expander(ui.t("action_rules"), icon=":material/rule:"):
             st.caption(ui.t("action_rules_help"))

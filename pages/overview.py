@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import figures, money, periods, ui, views
+from dashboard import figures, money, periods, ui, views, worklog
 from dashboard.i18n import integer, pct, points
 
 st.title(ui.t("page_overview"))
@@ -79,8 +79,11 @@ if k["movement_month"] is not None:
     st.caption(ui.t("waterfall_note"))
 
 st.subheader(ui.t("at_risk_title"))
-calls = ui.q("call_list", as_of=f.as_of, lang=lang, limit=20)
-columns = ["name", "mrr", "score", "next_action", "reasons", "tier", "owner", "days_to_renewal"]
+work = worklog.state(ui.db())  # read on every run: recording work is no new data version
+aside = views.calls_now(ui.q, work, f.as_of, ui.today())[1]
+calls = views.localize_work(worklog.with_work(ui.q("call_list", as_of=f.as_of, lang=lang, limit=20,
+                                                   exclude=tuple(sorted(aside["account_id"]))), work), lang)
+columns = ["name", "mrr", "score", "next_action", "reasons", "work_status", "tier", "owner", "days_to_renewal"]
 ui.table(calls, "at_risk", columns)
 st.page_link(st.session_state["_pages"]["accounts"], label=ui.t("all_calls"), icon=":material/arrow_forward:")
 ui.definitions(["active_accounts", "mrr", "customer_churn", "revenue_churn", "nrr", "red_share", "renewals", "movements"])

@@ -494,3 +494,52 @@ def test_a_search_or_a_row_of_the_call_list_opens_the_account_page(server, brows
     page.wait_for_timeout(1500)
     assert "/accounts" in page.url and page.locator("h1").first.inner_text().strip() == "要対応"
     page.close()
+
+
+def test_a_waterfall_bar_opens_its_accounts_and_each_opens_its_page(server, browser):
+    """Overview → a click on the waterfall's churn bar → the accounts behind it (the list's total equal to the
+    bar) → a row opens its account → back to the list; the drill page read in both languages at 1024 and
+    1440 px."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="ja-JP")
+    login(page, server["url"], "lead", "lead-pass-2026")
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="MRRの増減（").first
+    chart.scroll_into_view_if_needed()
+    bars = chart.locator("g.trace g.point path")
+    assert bars.count() == 7  # start, new, reactivation, expansion, contraction, churn, end
+    bars.nth(5).click(force=True)  # churn
+    page.wait_for_url("**/drill?**col=churn**", timeout=30_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.locator("h1").first.inner_text().strip() == "MRRの増減：解約"
+    values = [v.inner_text().strip() for v in page.locator('[data-testid="stMetricValue"]').all()]
+    assert values[0] == values[1] and values[0].startswith("¥")  # the bar's value, worked out from the list
+    for lang, width in (("ja", 1440), ("ja", 1024), ("en", 1024), ("en", 1440)):
+        if lang == "en" and page.get_by_text("English", exact=True).count():
+            page.get_by_text("English", exact=True).first.click()
+            wait_idle(page)
+        page.set_viewport_size({"width": width, "height": 900})
+        wait_idle(page)
+        page.screenshot(path=str(SHOTS / f"{lang}_{width}_drill.png"))
+    page.get_by_text("日本語", exact=True).first.click()
+    wait_idle(page)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    first = grid.locator("#glide-cell-2-0").text_content().strip()  # column 1 is the ID, 2 the name
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+    page.wait_for_url("**/account?**account=**", timeout=30_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.locator("h1").first.inner_text().strip() == first
+    page.go_back()
+    page.wait_for_url("**/drill?**", timeout=30_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.locator("h1").first.inner_text().strip() == "MRRの増減：解約"
+    page.get_by_role("link", name="概要に戻る").click()
+    page.wait_for_url(lambda u: "/drill" not in u, timeout=30_000)
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text().strip() == "概要"
+    page.close()

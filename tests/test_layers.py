@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     # the store: tables, the connection, reading files
     {"schema", "db", "readers", "mapping", "staging"},
     # writes to the store
-    {"settings", "importer", "scenarios"},
+    {"settings", "importer", "scenarios", "worklog"},
     # the results layer: SQL, its catalogue, kept results
     {"results", "results.catalog", "results.scope", "results.spark_sql", "results.engines", "results.runner",
      "results.drills",

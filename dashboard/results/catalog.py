@@ -76,8 +76,11 @@ OPEN_DEALS = _c("open_deals", "商談中", "Open deals", "int", "upsell")
 OPEN_AMOUNT = _c("open_amount", "商談中の金額", "Open amount", "money", "upsell")
 REASONS = _c("reasons", "理由", "Reasons", "list", "at_risk")
 NEXT_ACTION = _c("next_action", "次のアクション", "Next action", definition="at_risk")
+# The call list's work (dashboard/worklog.py), joined to its rows by the page and the export.
+WORK = (_c("work_status", "対応状況", "Status"), _c("task", "タスク", "Task"), _c("due", "期限", "Due", "date"),
+        _c("snoozed_until", "保留期限", "Snoozed until", "date"), _c("last_note", "最新メモ", "Latest note"))
 AT_RISK = (ACCOUNT_ID, NAME, TIER, OWNER, MRR, SCORE, BAND, CHANGE, RENEWAL, DAYS_TO_RENEWAL, DAYS_SINCE_CONTACT,
-           REASONS, NEXT_ACTION)
+           REASONS, NEXT_ACTION, *WORK)
 
 RESULTS: dict[str, Result] = {r.name: r for r in [
     Result("accounts", ("as_of",), (*ACCOUNT_LIST, INDUSTRY, SEGMENT, DAYS_TO_RENEWAL, LAST_CONTACT,
