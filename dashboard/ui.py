@@ -385,7 +385,7 @@ def account_search() -> None:
 def link_to_account(account_id: str, label: str) -> None:
     pages = st.session_state.get("_pages") or {}
     if "account" in pages:
-        st.page_link(pages["account"], label=label, query_params={"account": account_id}, icon=":material/person:",
+        st.page_link(pages["account"], label=label, query_params=with_view({"account": account_id}), icon=":material/person:",
                      help=account_id)
 
 
@@ -422,17 +422,29 @@ def escaped(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|~$:" else ch for ch in text)
 
 
+def _view(filters: Filters) -> dict[str, Any]:
+    return {"lang": lang(), "as_of": (filters.requested or filters.as_of).isoformat(), "from": filters.start.isoformat(),
+            **{column: list(filters.scope.get(column)) for column in FILTER_LABELS if filters.scope.get(column)}}
+
+
 def sync_url(filters: Filters) -> None:
     """Write the view into the URL so a link reproduces it."""
-    wanted = {"lang": lang(), "as_of": (filters.requested or filters.as_of).isoformat(),
-              "from": filters.start.isoformat()}
-    for key, value in wanted.items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
+    wanted = _view(filters)
+    for key in ("lang", "as_of", "from"):
+        if st.query_params.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]
     for column in FILTER_LABELS:
-        values = list(filters.scope.get(column))
+        values = wanted.get(column, [])
         if st.query_params.get_all(column) != values:
             st.query_params[column] = values
+
+
+def with_view(query: dict[str, Any]) -> dict[str, Any]:
+    """A link's own parameters with the view in force (language, day, period, filters): the page it opens
+    finds its URL already as sync_url would write it, so it adds no second history entry (one press of the
+    browser's back button returns)."""
+    filters = st.session_state.get("_filters")
+    return ({"lang": lang()} if filters is None else _view(filters)) | query
 
 
 def filter_note(name: str) -> None:
@@ -459,7 +471,7 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, **op
     if rows:
         picked = frame.iloc[rows[0]]["account_id"]
         st.session_state.pop(key, None)  # back on this page, the list is not still selected
-        st.switch_page(pages["account"], query_params={"account": str(picked)})
+        st.switch_page(pages["account"], query_params=with_view({"account": str(picked)}))
 
 
 def column_config(name: str, columns: list[str] | None = None) -> dict:
@@ -559,14 +571,14 @@ def drill_query(figure: str, column: str, keys: dict, params: dict | None = None
 def open_drill(figure: str, column: str, keys: dict, params: dict | None = None) -> None:
     here = st.session_state.get("_here")  # the page the figure is on: the drill page links back to it
     query = drill_query(figure, column, keys, params) | ({"back": here} if here else {})
-    st.switch_page(st.session_state["_pages"]["drill"], query_params=query)
+    st.switch_page(st.session_state["_pages"]["drill"], query_params=with_view(query))
 
 
 def drill_link(figure: str, column: str, keys: dict | None = None, params: dict | None = None,
                label: str | None = None) -> None:
     """A link under a figure (a KPI card) to the accounts behind it."""
     st.page_link(st.session_state["_pages"]["drill"], label=label or t("drill_open"), icon=":material/list:",
-                 query_params=drill_query(figure, column, keys or {}, params), help=t("drill_open_help"))
+                 query_params=with_view(drill_query(figure, column, keys or {}, params)), help=t("drill_open_help"))
 
 
 def csv_words() -> tuple[dict[str, str], dict[str, dict[str, str]]]:

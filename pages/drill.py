@@ -14,7 +14,13 @@ if f is None:
     ui.empty_state(user)
     st.stop()
 
-query = st.query_params
+query = st.query_params.to_dict()
+if query.get("drill") is None and st.session_state.get("_last_drill"):
+    # Back from an account to this page: the URL has the list's parameters, but Streamlit runs the page
+    # without them the first time (streamlit/streamlit#9279, fixed after 1.67): the list this session
+    # opened last is the one the browser came back to.
+    query = st.session_state["_last_drill"]
+    st.query_params.from_dict(ui.with_view(query))
 figure = query.get("drill")
 if figure not in DRILLS:
     st.title(ui.t("page_drill"))
@@ -31,6 +37,7 @@ except (ResultError, ValueError, KeyError) as exc:
     st.warning(ui.t("drill_bad", detail=ui.escaped(str(exc))), icon=":material/error:")
     st.stop()
 
+st.session_state["_last_drill"] = {k: v for k, v in query.items() if k in ("drill", "col", "back") or k[:2] in ("k_", "p_")}
 title, row = views.drill_heading(opened, lang)
 st.title(title)
 back = st.session_state["_pages"].get(query.get("back") or "")

@@ -503,10 +503,10 @@ def test_a_waterfall_bar_opens_its_accounts_and_each_opens_its_page(server, brow
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="ja-JP")
     login(page, server["url"], "lead", "lead-pass-2026")
-    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="MRRの増減（").first
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="MRRの増減内訳").first
     chart.scroll_into_view_if_needed()
     bars = chart.locator("g.trace g.point path")
-    assert bars.count() == 7  # start, new, reactivation, expansion, contraction, churn, end
+    assert bars.count() == 8  # start, new, reactivation, expansion, contraction, churn, fx (the USD customer), end
     bars.nth(5).click(force=True)  # churn
     page.wait_for_url("**/drill?**col=churn**", timeout=30_000)
     wait_idle(page)
