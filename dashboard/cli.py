@@ -15,6 +15,7 @@ from dashboard import (
     auth,
     demo,
     derivation,
+    digest,
     export,
     importer,
     metrics,
@@ -25,6 +26,7 @@ from dashboard import (
     results,
     simulator,
     views,
+    worklog,
     workspace,
 )
 from dashboard import settings as S
@@ -214,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--filter", action="append", default=[], metavar="column=value", dest="filters",
                    help="only accounts with this value (as for report)")
 
+    p = sub.add_parser("digest", help="the weekly digest as one HTML page for a mail client (KPIs against a week "
+                                      "before, accounts that turned red, renewals within 30 days, overdue tasks); "
+                                      "posted as JSON to the digest_webhook setting when it is set")
+    p.add_argument("--out", required=True, help="the HTML file to write")
+    p.add_argument("--owner", help="only this owner's accounts")
+    p.add_argument("--as-of", type=_date)
+
     p = sub.add_parser("explain-mrr", help="how an account's MRR was derived from subscriptions or invoice lines: "
                                            "each line's monthly amount and rule, and the MRR at each month's end")
     p.add_argument("account_id")
@@ -346,6 +355,26 @@ def run(args: argparse.Namespace) -> int:
                 "params": drills.figure_params(opened.drill, {k: drills.typed(k, v) for k, v in params.items()}),
                 "figure_value": opened.figure_value, "list_value": opened.list_value, "accounts": len(opened.rows),
                 "of_accounts": opened.population, "rows": _records(opened.rows)})
+    elif args.command == "digest":
+        as_of = args.as_of or metrics.default_as_of(db)
+        scope = results.Scope.of(owner=[args.owner]) if args.owner else scope
+        built = digest.build(views.caller(db, scope), worklog.state(db), as_of, periods.today(S.get(db, "time_zone")),
+                             lang, owner=args.owner)
+        try:
+            Path(args.out).write_text(digest.to_html(built, lang), encoding="utf-8")
+        except OSError as exc:
+            print(t("cannot_write", lang, file=for_message("file", args.out), detail=exc.strerror or str(exc)),
+                  file=sys.stderr)
+            return 2
+        posted = None
+        if url := S.get(db, "digest_webhook"):
+            try:
+                posted = digest.post(url, built)
+            except OSError as exc:  # unreachable, refused, an error status: said, the file is written
+                print(f"digest: the webhook {url} did not take it: {exc}", file=sys.stderr)
+                posted = getattr(exc, "code", None) or "failed"
+        _print({"out": args.out, "as_of": as_of, "owner": args.owner, "turned_red": len(built["turned_red"]),
+                "renewals": len(built["renewals"]), "overdue_tasks": len(built["overdue_tasks"]), "posted": posted})
     elif args.command == "explain-mrr":
         _print(derivation.explain(db, args.account_id, args.month, lang))
     elif args.command == "snapshots":

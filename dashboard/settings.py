@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     # {"name": "spark", "data": <Parquet folder the cluster reads>, "master": …, "remote": …,
     #  "timeout": <seconds to reach the cluster, 30 when unset>} (results/engines.py)
     "engine": None,
+    # Where `python -m dashboard digest` also posts the weekly summary as JSON (http or https), None = nowhere.
+    "digest_webhook": None,
 }
 MAX_ENGINE_TIMEOUT = 3600  # seconds: the engine setting's "timeout" (reaching a Spark cluster)
 # The settings that change figures the pages compute (the others change how they are shown or used).
@@ -61,6 +63,9 @@ def _check(key: str, value: Any) -> None:
         raise ValueError(f"session_hours: between 1 and {sessions.MAX_HOURS}")
     if key == "engine":
         _check_engine(value)
+    if key == "digest_webhook" and value is not None and not (
+            isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) <= 2000):
+        raise ValueError("digest_webhook: an http:// or https:// address")
     if key == "import_limits":
         if not isinstance(value, dict):
             raise ValueError("import_limits: a mapping of limit name to number")

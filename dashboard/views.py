@@ -319,7 +319,8 @@ def drill_heading(opened, lang: str) -> tuple[str, str]:
 
     figure = RESULTS[opened.drill.figure]
     column = figure.column(opened.column)
-    title = f"{t(f'drill_fig_{figure.name}', lang)}：{column.label(lang) if column else opened.column}"
+    sep = "：" if lang == "ja" else ": "
+    title = f"{t(f'drill_fig_{figure.name}', lang)}{sep}{column.label(lang) if column else opened.column}"
     words = []
     for key, value in opened.keys.items():
         if key == "month":

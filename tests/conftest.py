@@ -170,7 +170,7 @@ def pytest_sessionfinish(session, exitstatus):
 # is marked slow and runs in the full suite (CI, the README's command).
 FAST_MODULES = {"test_text", "test_display", "test_layers", "test_metrics", "test_views", "test_simulator",
                 "test_parsing", "test_frames", "test_sessions", "test_cli", "test_import", "test_values_sql",
-                "test_import_modes", "test_one_timeline", "test_billing_mrr", "test_account_page", "test_drill", "test_worklog"}
+                "test_import_modes", "test_one_timeline", "test_billing_mrr", "test_account_page", "test_drill", "test_worklog", "test_digest"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
      "results.drills",
      "results.health_store", "results.health_weights", "results.result_store"},
     # figures and words made from results
-    {"metrics", "views", "report", "calibration", "figures", "export", "definitions", "derivation"},
+    {"metrics", "views", "report", "calibration", "figures", "export", "definitions", "derivation", "digest"},
     # write, then refresh
     {"workspace", "demo"},
     # the app and the command line

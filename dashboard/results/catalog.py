@@ -276,8 +276,8 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
            doc="The Overview's cards: active accounts, their MRR, the red accounts' share of it."),
     Result("movement_accounts", ("as_of", "month"), (
         ACCOUNT_ID, NAME, OWNER, PLAN, _c("movement", "増減", "Movement", definition="movements"),
-        _c("prev", "前月末MRR", "MRR at the month before's end", "money", "movements"),
-        _c("cur", "月末MRR", "MRR at the month's end", "money", "movements"),
+        _c("prev", "前月末MRR", "MRR before", "money", "movements"),
+        _c("cur", "月末MRR", "MRR after", "money", "movements"),
         _c("amount", "増減額", "Change", "money", "movements"), _c("fx", "為替変動", "FX", "money", "movements"),
         _c("year_ago", "12か月前のMRR", "MRR 12 months before", "money", "nrr"),
         _c("retained", "継続分（GRR）", "Retained (GRR)", "money", "nrr")),
