@@ -348,13 +348,13 @@ def run(args: argparse.Namespace) -> int:
         params.setdefault("from_month", params["start"])
         try:
             opened = drills.open_drill(views.caller(db, scope), args.figure, args.column, dict(args.keys), **params)
-        except (results.ResultError, ValueError) as exc:
+        except (results.ResultError, ValueError, KeyError) as exc:
             print(f"drill: {exc}", file=sys.stderr)
             return 2
         _print({"figure": args.figure, "column": opened.column, "keys": opened.keys,
                 "params": drills.figure_params(opened.drill, {k: drills.typed(k, v) for k, v in params.items()}),
                 "figure_value": opened.figure_value, "list_value": opened.list_value, "accounts": len(opened.rows),
-                "of_accounts": opened.population, "rows": _records(opened.rows)})
+                "counted": opened.counted, "rows": _records(opened.rows)})
     elif args.command == "digest":
         as_of = args.as_of or metrics.default_as_of(db)
         scope = results.Scope.of(owner=[args.owner]) if args.owner else scope

@@ -251,7 +251,10 @@ _INTERFACE: dict[str, tuple[str, str]] = {
                               "The same figure worked out again from the rows below alone, by the same definition. "
                               "It equals the figure."),
     "drill_accounts": ("一覧の顧客数", "Accounts listed"),
-    "drill_of": ("{n}社中", "of {n}"),
+    "drill_counted": ("うち{n}社が該当", "{n} counted"),
+    "drill_no_row": ("この図にはこの行がありません（期間や表示条件が変わった古いリンクかもしれません）。一覧は現在の条件での顧客です。",
+                     "The figure has no such row (an old link, perhaps, from another period or filter). The list is "
+                     "the accounts under the current view."),
     "drill_mismatch": ("一覧から計算した値が図の値と一致しません（{figure} と {listed}）。不具合としてご報告ください。",
                        "The list does not add up to the figure ({figure} vs {listed}). Please report this as a bug."),
     "drill_open": ("内訳", "Breakdown"),

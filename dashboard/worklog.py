@@ -7,8 +7,9 @@ snapshot touches it, and the database's backups carry it. Editors write (checked
 change is no new data version (no figure reads it), and each is one transaction: a write killed halfway
 leaves nothing of itself.
 
-An account done or snoozed leaves the call list until the snooze ends or the account worsens since:
-its health band drops below the band it had then, or its renewal comes within 30 days.
+An account done or snoozed leaves the call list until the snooze ends (done: for 30 days) or the account
+worsens since: its health band drops below the band it had then, or its renewal comes within 30 days when
+it was further away then.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from dashboard.db import Database
 
 ACTIONS = ("assign", "task", "done", "snooze", "reopen", "note")
 MAX_NOTE = 2000
-BACK_WITHIN_DAYS = 30  # a set-aside account comes back when its renewal is this close
+BACK_WITHIN_DAYS = 30  # a set-aside account comes back when its renewal comes this close
+DONE_DAYS = 30  # "done" sets an account aside this long; still at risk after it, it is back on the list
 BAND_ORDER = {"green": 0, "yellow": 1, "red": 2}
 
 
@@ -85,7 +87,7 @@ SELECT ids.account_id, a.assigned_owner,
        CASE WHEN s.last_action IN ('task', 'done', 'snooze') THEN t.task END AS task,
        CASE WHEN s.last_action = 'task' THEN t.due END AS due,
        CASE WHEN s.last_action = 'snooze' THEN s.until END AS snoozed_until,
-       s.band_then, n.last_note, n.last_note_by, n.last_note_at
+       s.band_then, s.status_at, n.last_note, n.last_note_by, n.last_note_at
 FROM ids LEFT JOIN assigned a USING (account_id) LEFT JOIN status s USING (account_id)
 LEFT JOIN tasks t USING (account_id) LEFT JOIN notes n USING (account_id)
 ORDER BY ids.account_id
@@ -105,11 +107,15 @@ def set_aside(work: pd.DataFrame, listed: pd.DataFrame, today: dt.date) -> pd.Da
     if work.empty or listed.empty:
         return work.iloc[0:0]
     rows = listed[["account_id", "band", "days_to_renewal"]].merge(work, on="account_id")
-    waiting = (rows["work_status"] == "done") | (
+    recent = (pd.Timestamp(today) - pd.to_datetime(rows["status_at"])).dt.days < DONE_DAYS
+    waiting = ((rows["work_status"] == "done") & recent) | (
         (rows["work_status"] == "snoozed") & (pd.to_datetime(rows["snoozed_until"]) > pd.Timestamp(today)))
     worse = rows["band"].map(BAND_ORDER).fillna(-1) > rows["band_then"].map(BAND_ORDER).fillna(-1)
     renewing = rows["days_to_renewal"].notna() & (rows["days_to_renewal"] > 0) & \
         (rows["days_to_renewal"] <= BACK_WITHIN_DAYS)
+    # the renewal came close since: set aside while it was further away (done 20 days before it stays done)
+    then = (pd.Timestamp(today) - pd.to_datetime(rows["status_at"])).dt.days
+    renewing &= rows["days_to_renewal"] + then.fillna(0) > BACK_WITHIN_DAYS
     return rows[waiting & ~worse & ~renewing].drop(columns=["band", "days_to_renewal"]).reset_index(drop=True)
 
 

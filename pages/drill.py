@@ -39,12 +39,10 @@ except (ResultError, ValueError, KeyError) as exc:
 
 st.session_state["_last_drill"] = {k: v for k, v in query.items() if k in ("drill", "col", "back") or k[:2] in ("k_", "p_")}
 title, row = views.drill_heading(opened, lang)
-st.title(title)
+st.title(f"{title}（{row}）" if row and lang == "ja" else f"{title} ({row})" if row else title)
 back = st.session_state["_pages"].get(query.get("back") or "")
 if back is not None and back is not st.session_state["_pages"]["drill"]:
     st.page_link(back, label=ui.t("drill_back", page=back.title), icon=":material/arrow_back:")
-if row:
-    st.caption(ui.escaped(row))
 
 fmt = RESULTS[figure].column(opened.column).fmt if RESULTS[figure].column(opened.column) else "float"
 cards = st.columns(3)
@@ -53,9 +51,11 @@ cards[1].metric(ui.t("drill_list_value"), views.figure_text(opened.list_value, f
                 help=ui.t("drill_list_value_help"))
 listed = integer(len(opened.rows))
 cards[2].metric(ui.t("drill_accounts"), listed, border=True,
-                delta=ui.t("drill_of", n=integer(opened.population)) if opened.population != len(opened.rows) else None,
+                delta=ui.t("drill_counted", n=integer(opened.counted)) if opened.counted != len(opened.rows) else None,
                 delta_color="off", delta_arrow="off")
-if opened.figure_value is not None and opened.list_value is not None \
+if opened.figure_value is None and len(opened.rows):  # the keys name no row of the figure (an old link)
+    st.warning(ui.t("drill_no_row"), icon=":material/link_off:")
+elif opened.figure_value is not None and opened.list_value is not None \
         and abs(float(opened.figure_value) - float(opened.list_value)) > 1e-6:
     st.error(ui.t("drill_mismatch", figure=views.figure_text(opened.figure_value, fmt, lang),
                   listed=views.figure_text(opened.list_value, fmt, lang)))

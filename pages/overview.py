@@ -24,8 +24,6 @@ with cards[1]:
     ui.drill_link("active_summary", "mrr")
 arr, arr_delta = money.card_with_delta(k["mrr"] * 12, k["mrr_delta"] * 12, lang)
 cards[2].metric(ui.t("kpi_arr"), arr, delta=arr_delta, help=ui.help_for("mrr"), border=True)
-with cards[2]:
-    ui.drill_link("active_summary", "mrr")
 cards[3].metric(ui.t("kpi_nrr"), pct(k["nrr"]), delta=points(k["nrr_delta"]), help=ui.help_for("nrr"), border=True)
 if k["movement_month"] is not None:
     with cards[3]:

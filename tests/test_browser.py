@@ -511,9 +511,9 @@ def test_a_waterfall_bar_opens_its_accounts_and_each_opens_its_page(server, brow
     page.wait_for_url("**/drill?**col=churn**", timeout=30_000)
     wait_idle(page)
     no_exception(page)
-    assert page.locator("h1").first.inner_text().strip() == "MRRの増減：解約"
+    assert page.locator("h1").first.inner_text().strip().startswith("MRRの増減：解約（")
     values = [v.inner_text().strip() for v in page.locator('[data-testid="stMetricValue"]').all()]
-    assert values[0] == values[1] and values[0].startswith("¥")  # the bar's value, worked out from the list
+    assert values[0] == values[1] == "¥140,000"  # October's churn (the bar), worked out again from the list
     for lang, width in (("ja", 1440), ("ja", 1024), ("en", 1024), ("en", 1440)):
         if lang == "en" and page.get_by_text("English", exact=True).count():
             page.get_by_text("English", exact=True).first.click()
@@ -526,7 +526,7 @@ def test_a_waterfall_bar_opens_its_accounts_and_each_opens_its_page(server, brow
     page.set_viewport_size({"width": 1440, "height": 900})
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=30_000)
-    first = grid.locator("#glide-cell-2-0").text_content().strip()  # column 1 is the ID, 2 the name
+    first = grid.locator("#glide-cell-1-0").text_content().strip()  # column 0 is the row's selection box
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
     page.wait_for_url("**/account?**account=**", timeout=30_000)
@@ -537,7 +537,7 @@ def test_a_waterfall_bar_opens_its_accounts_and_each_opens_its_page(server, brow
     page.wait_for_url("**/drill?**", timeout=30_000)
     wait_idle(page)
     no_exception(page)
-    assert page.locator("h1").first.inner_text().strip() == "MRRの増減：解約"
+    assert page.locator("h1").first.inner_text().strip().startswith("MRRの増減：解約（")
     page.get_by_role("link", name="概要に戻る").click()
     page.wait_for_url(lambda u: "/drill" not in u, timeout=30_000)
     wait_idle(page)

@@ -53,7 +53,19 @@ def test_a_month_of_movements_lists_its_accounts_and_adds_up(db, load):
     # gross revenue churn in April: (churn 0 + contraction 2,000) / start 25,000; the list is the contraction
     rate = _open(q, "mrr_movements", "gross_revenue_churn_rate", april)
     assert rate.figure_value == pytest.approx(0.08) and rate.list_value == pytest.approx(0.08)
-    assert rate.rows["account_id"].tolist() == ["B"] and rate.population == 2  # B and C paid at March's end
+    assert rate.rows["account_id"].tolist() == ["B"] and rate.counted == 1  # the rate lists its numerator
+
+
+def test_a_churn_period_lists_who_churned_with_their_last_mrr(db, load):
+    load("mrr", HISTORY)
+    q = views.caller(db)
+    march = {"period_start": "2026-03-01"}
+    churned = _open(q, "churn", "mrr_churned", march)  # A paid ¥15,000 in February, nothing in March
+    assert churned.rows[["account_id", "mrr_last"]].values.tolist() == [["A", 15000]]
+    assert churned.figure_value == churned.list_value == 15000
+    rate = _open(q, "churn", "customer_churn_rate", march)  # 1 of the 3 customers at March's start
+    assert rate.rows["account_id"].tolist() == ["A", "B", "C"] and rate.counted == 1
+    assert rate.figure_value == pytest.approx(1 / 3) and rate.list_value == pytest.approx(1 / 3)
 
 
 def test_a_cohort_cell_lists_the_cohort_and_who_is_still_paying(db, load):
@@ -62,7 +74,8 @@ def test_a_cohort_cell_lists_the_cohort_and_who_is_still_paying(db, load):
     # January's cohort is A and B (¥30,000); two months later (March) only B pays (¥20,000)
     logos = _open(q, "cohorts", "logo_retention", {"cohort": "2026-01", "k": "2"})
     assert logos.figure_value == logos.list_value == 0.5
-    assert logos.rows["account_id"].tolist() == ["B"] and logos.population == 2
+    # the cohort's accounts, the lost one first, the flag telling who still pays
+    assert logos.rows[["account_id", "active_k"]].values.tolist() == [["A", False], ["B", True]] and logos.counted == 1
     revenue = _open(q, "cohorts", "revenue_retention", {"cohort": "2026-01-01", "k": 2})
     assert revenue.figure_value == pytest.approx(2 / 3) and revenue.list_value == pytest.approx(2 / 3)
 
@@ -106,8 +119,64 @@ def test_each_point_of_a_drillable_figure_carries_its_column_and_row():
         assert all(RESULTS[name].column(k) or k in ("k",) for k in drill.keys), name
 
 
-def _check_every_figure(q, params, names=None) -> dict[str, int]:
-    """Every row and every declared column of each figure: the list worked out equals the figure."""
+@pytest.mark.slow
+def test_every_clickable_point_of_every_page_names_a_row_and_column_its_drill_down_has(app_db):
+    """The points of each drillable chart on the demo: a declared column of its figure, and keys naming a
+    row the figure has (a point carrying another column or month opens another number)."""
+    from dashboard.db import Database
+
+    q = views.caller(Database(app_db))
+    params = {"as_of": AS_OF, "start": dt.date(2025, 11, 1), "from_month": dt.date(2025, 11, 1), "grain": "month"}
+    movements = q("mrr_movements", **drills.figure_params(DRILLS["mrr_movements"], params))
+    churn = q("churn", **drills.figure_params(DRILLS["churn"], params))
+    quarters = params | {"grain": "quarter", "start": dt.date(2024, 11, 1)}
+    upsell = q("upsell_rates", **drills.figure_params(DRILLS["upsell_rates"], quarters))
+    mix = q("tier_health_mix", as_of=AS_OF)
+    charts = [
+        ("mrr_movements", movements, figures.mrr_trend(movements, "t")),
+        ("mrr_movements", movements, figures.waterfall(movements.iloc[-1], "t")),
+        ("mrr_movements", movements, figures.movements_bars(movements, "t")),
+        ("churn", churn, figures.churn_rates(churn, "t")), ("churn", churn, figures.churn_counts(churn, "t")),
+        ("cohorts", q("cohorts", as_of=AS_OF, from_month=params["from_month"]),
+         figures.cohort_heatmap(q("cohorts", as_of=AS_OF, from_month=params["from_month"]), "logo_retention", "t",
+                                drillable=True)),
+        ("tier_summary", q("tier_summary", as_of=AS_OF), figures.tier_bars(q("tier_summary", as_of=AS_OF), "t")),
+        ("tier_health_mix", mix, figures.stacked_bands(mix, "tier", "t")),
+        ("renewals_summary", q("renewals_summary", as_of=AS_OF),
+         figures.renewals_by_band(q("renewals_summary", as_of=AS_OF), "t")),
+        ("coverage_by_owner", q("coverage_by_owner", as_of=AS_OF),
+         figures.coverage_bars(q("coverage_by_owner", as_of=AS_OF), "t")),
+        ("upsell_rates", upsell, figures.rate_by_tier(upsell, "upsell_rate", "t")),
+        ("upsell_rates", upsell, figures.rate_by_tier(upsell, "cross_sell_rate", "t")),
+    ]
+    for name, frame, fig in charts:
+        drill = DRILLS[name]
+        rows = {tuple(drills._plain(drills.typed(k, v, "date" if k in drills.DATE_PARAMS else None)) for k, v in r.items())
+                for r in frame[list(drill.keys)].astype(str).to_dict("records")}
+        points = [p for trace in fig.data if trace.customdata is not None for p in trace.customdata]
+        assert points, name
+        for point in points:
+            assert point[0] in drill.totals, (name, point)
+            key = tuple(drills._plain(drills.typed(k, v, "date" if k in drills.DATE_PARAMS else None))
+                        for k, v in zip(drill.keys, point[1:], strict=False))
+            assert key in rows, (name, point)
+        # and each point's own value is its row's value of that column (the bar shows what it opens)
+        for trace in fig.data:
+            if trace.customdata is None or trace.type in ("waterfall",):
+                continue
+            ys = trace.x if getattr(trace, "orientation", None) == "h" else trace.y
+            for point, y in zip(trace.customdata, ys, strict=False):
+                row = frame
+                for k, v in zip(drill.keys, point[1:], strict=False):
+                    row = row[row[k].astype(str).str[:10] == str(v)]
+                if len(row) == 1 and name not in ("tier_health_mix", "cohorts"):
+                    expected = float(row.iloc[0][point[0]])
+                    assert abs(abs(float(y)) - abs(expected)) < 1e-6, (name, point, y, expected)
+
+
+def _check_every_figure(q, params, names=None, allowed: set | None = None) -> dict[str, int]:
+    """Every row and every declared column of each figure: the list worked out equals the figure (and,
+    under a filter, lists only the ``allowed`` accounts)."""
     checked = {}
     for name, drill in DRILLS.items():
         if names is not None and name not in names:
@@ -119,6 +188,8 @@ def _check_every_figure(q, params, names=None) -> dict[str, int]:
             for column in drill.totals:
                 opened = drills.open_drill(q, name, column, keys, **params)
                 figure, listed = opened.figure_value, opened.list_value
+                if allowed is not None:
+                    assert set(opened.rows["account_id"]) <= allowed, (name, column, keys)
                 if figure is None:  # a rate over nothing is blank on both sides
                     assert listed in (None, 0), (name, column, keys, listed)
                 else:
@@ -133,15 +204,22 @@ def _check_every_figure(q, params, names=None) -> dict[str, int]:
                          ids=["all", "owner", "tier"])
 def test_every_drill_down_of_the_demo_adds_up_to_its_figure(app_db, scope):
     from dashboard.db import Database
+    from dashboard.results import runner
 
-    q = views.caller(Database(app_db), scope)
+    db = Database(app_db)
+    q = views.caller(db, scope)
     params = {"as_of": AS_OF, "start": dt.date(2025, 11, 1), "from_month": dt.date(2025, 11, 1), "grain": "month"}
-    checked = _check_every_figure(q, params)
+    allowed = set(runner.scope_accounts(db, scope, **runner._scope_params(scope, {"as_of": AS_OF}, q))) if scope else None
+    checked = _check_every_figure(q, params, allowed=allowed)
     assert set(checked) == set(DRILLS)
     assert checked["mrr_movements"] == 12 * 12 and checked["churn"] == 12 * 6
     # quarters too, as the Accounts page shows upsell and the Churn page can
     quarters = params | {"grain": "quarter", "start": dt.date(2024, 11, 1)}
-    assert _check_every_figure(q, quarters, ("churn", "upsell_rates"))["upsell_rates"] > 0
+    assert _check_every_figure(q, quarters, ("churn", "upsell_rates"), allowed=allowed)["upsell_rates"] > 0
+    # a rate lists who it counted and who it did not: the uncontacted beside the contacted
+    coverage = drills.open_drill(q, "coverage_by_owner", "coverage", {"owner": "佐藤"}, **params)
+    if not scope.get("tier"):  # (Tier1 accounts of hers are all contacted)
+        assert 0 < coverage.counted < len(coverage.rows) and not coverage.rows["contacted_90d"].iloc[0]
 
 
 @pytest.mark.slow
@@ -159,18 +237,30 @@ def test_the_command_line_prints_a_drill_down(app_db):
 
 @pytest.mark.slow
 def test_the_drill_page_shows_the_figure_beside_its_list(app_db):
+    from dashboard.db import Database
     from tests.test_pages import open_page
 
     at = open_page("overview")
     links = [link.proto for link in at.get("page_link") if "drill=" in str(link.proto)]
-    assert len(links) == 8  # every KPI card
+    assert len(links) == 7  # every KPI card but ARR (twelve times the MRR card's accounts)
+    import urllib.parse
+
+    for link in links:  # each card's list adds up to its figure
+        query = dict(urllib.parse.parse_qsl(link.query_string))
+        opened = drills.open_drill(views.caller(Database(app_db)), query["drill"], query["col"],
+                                   {k[2:]: v for k, v in query.items() if k.startswith("k_")},
+                                   **({"as_of": AS_OF, "start": dt.date(2025, 10, 1), "from_month": dt.date(2025, 10, 1),
+                                       "grain": "month"} | {k[2:]: v for k, v in query.items() if k.startswith("p_")}))
+        assert opened.figure_value is not None and opened.list_value == pytest.approx(float(opened.figure_value)), query
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["有効顧客数"] == "288"
     for key, value in {"drill": "mrr_movements", "col": "churn", "k_month": "2026-09-01", "back": "overview"}.items():
         at.query_params[key] = value
     at.switch_page("../pages/drill.py").run()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.title[0].value == "MRRの増減：解約"
+    assert at.title[0].value == "MRRの増減：解約（2026/09）"
     cards = {m.label: m.value for m in at.metric}
     assert cards["図の値"] == cards["一覧から計算した値"] == "¥860,000" and cards["一覧の顧客数"] == "3"
     listed = at.dataframe[0].value
-    assert listed["account_id"].tolist() == ["C10196", "C10201", "C10121"]
+    assert listed["account_id"].tolist() == ["C10196", "C10201", "C10121"] and list(listed.columns)[0] == "name"
     assert set(listed["movement"]) == {"解約"}  # in words, not the code

@@ -15,7 +15,7 @@ import time
 import pandas as pd
 import pytest
 
-from dashboard import auth, importer, schema, workspace, worklog
+from dashboard import auth, schema, worklog, workspace
 from dashboard.db import Database
 from tests.test_pages import users  # noqa: F401 - the users file fixture
 
@@ -59,19 +59,26 @@ def test_only_editors_record_work_and_bad_changes_are_refused(db):
 
 def test_done_or_snoozed_accounts_leave_the_list_until_they_worsen():
     today = dt.date(2026, 11, 1)
-    listed = pd.DataFrame({"account_id": ["done", "done_worse", "snoozed", "snooze_over", "renewing", "open", "none"],
-                           "band": ["red", "red", "red", "red", "red", "red", "red"],
-                           "days_to_renewal": [200, 200, 200, 200, 20, 200, None]})
+    cases = [  # account, status, snoozed until, band then, set aside (days ago), renewal now (days), band now
+        ("done", "done", None, "red", 3, 200, "red"),
+        ("done_worse", "done", None, "yellow", 3, 200, "red"),  # yellow when done, red now: back
+        ("done_long_ago", "done", None, "red", 31, 200, "red"),  # done lasts 30 days
+        ("snoozed", "snoozed", "2026-11-15", "red", 3, 200, "red"),
+        ("snooze_over", "snoozed", "2026-11-01", "red", 3, 200, "red"),  # ends today: back
+        ("renewal_came_close", "snoozed", "2026-12-01", "red", 20, 20, "red"),  # 40 days away then, 20 now: back
+        ("renewal_was_close", "done", None, "red", 0, 20, "red"),  # done 20 days before it: stays done
+        ("open", "open", None, None, 3, 200, "red"),
+    ]
+    listed = pd.DataFrame({"account_id": [c[0] for c in cases] + ["none"], "band": [c[6] for c in cases] + ["red"],
+                           "days_to_renewal": [c[5] for c in cases] + [None]})
     work = pd.DataFrame({
-        "account_id": ["done", "done_worse", "snoozed", "snooze_over", "renewing", "open"],
-        "work_status": ["done", "done", "snoozed", "snoozed", "snoozed", "open"],
-        "snoozed_until": pd.to_datetime([None, None, "2026-11-15", "2026-11-01", "2026-12-01", None]),
-        "band_then": ["red", "yellow", "red", "red", "red", None]})
+        "account_id": [c[0] for c in cases], "work_status": [c[1] for c in cases],
+        "snoozed_until": pd.to_datetime([c[2] for c in cases]), "band_then": [c[3] for c in cases],
+        "status_at": [pd.Timestamp(today) - pd.Timedelta(days=c[4]) + pd.Timedelta(hours=9) for c in cases]})
     aside = worklog.set_aside(work, listed, today)
-    # done_worse was yellow when done and is red now; snooze_over ends today; renewing renews in 20 days
-    assert sorted(aside["account_id"]) == ["done", "snoozed"]
+    assert sorted(aside["account_id"]) == ["done", "renewal_was_close", "snoozed"]
     only_done = work[work["work_status"] == "done"].assign(snoozed_until=None)  # no snooze day at all
-    assert worklog.set_aside(only_done, listed, today)["account_id"].tolist() == ["done"]
+    assert sorted(worklog.set_aside(only_done, listed, today)["account_id"]) == ["done", "renewal_was_close"]
 
 
 def _minimal_csv(dataset: str, month: int) -> str:
@@ -90,15 +97,18 @@ def _minimal_csv(dataset: str, month: int) -> str:
 
 def test_work_survives_every_reimport_and_restore(db, load):
     worklog.record(db, "A1", "task", by=EDITOR, task="電話", due=dt.date(2026, 11, 5))
-    worklog.record(db, "A1", "note", by=EDITOR, note="更新の意向あり")
-    before = worklog.state(db)
+    worklog.record(db, "Z9", "note", by=EDITOR, note="どのファイルにもない顧客")  # in no file: kept too
+    notes = 0
     for dataset in schema.DATASETS:
         first = load(dataset, _minimal_csv(dataset, 1), name=f"{dataset}_1.csv")
         assert first["rows_loaded"] == 1, (dataset, first["errors"])
+        worklog.record(db, "A1", "note", by=EDITOR, note=f"{dataset} の取り込み後")  # after the snapshot restored below
+        notes += 1
+        before = worklog.state(db)
         load(dataset, _minimal_csv(dataset, 2), name=f"{dataset}_2.csv", confirm_replace=True)
         workspace.restore(db, first["snapshot"], by=EDITOR)  # a restore of data does not roll back notes
         pd.testing.assert_frame_equal(worklog.state(db), before, check_dtype=False)
-    assert len(worklog.history(db, "A1")) == 2
+    assert len(worklog.history(db, "A1")) == 1 + notes and len(worklog.history(db, "Z9")) == 1
     assert "account_work" in schema.ALL_TABLES  # read back by `check` and carried by backups
 
 
@@ -166,7 +176,7 @@ def test_the_account_page_records_work_and_the_call_list_follows(app_db):
 
 
 @pytest.mark.slow
-def test_a_viewer_sees_the_work_but_has_nothing_to_change_it_with(app_db, users):
+def test_a_viewer_sees_the_work_but_has_nothing_to_change_it_with(app_db, users):  # noqa: F811 - the fixture
     from tests.test_pages import open_page
 
     at = open_page("overview", user=auth.User("exec", "viewer"))

@@ -315,6 +315,8 @@ class Total:
     column: str | None = None
     where: tuple[str, tuple] | None = None
     of: tuple[Total, Total] | None = None  # a rate's numerator and denominator
+    rows: str = "denominator"  # a rate lists its denominator's rows (who was counted, the flag telling which
+    # made the numerator: the uncontacted beside the contacted), or only its numerator's
 
 
 def count(where: tuple[str, tuple] | None = None) -> Total:
@@ -325,8 +327,8 @@ def total(column: str, where: tuple[str, tuple] | None = None) -> Total:
     return Total("sum", column, where)
 
 
-def rate(numerator: Total, denominator: Total) -> Total:
-    return Total("rate", of=(numerator, denominator))
+def rate(numerator: Total, denominator: Total, rows: str = "denominator") -> Total:
+    return Total("rate", of=(numerator, denominator), rows=rows)
 
 
 @dataclass(frozen=True)
@@ -354,10 +356,11 @@ DRILLS: dict[str, Drill] = {d.figure: d for d in [
         "fx": total("fx", ("fx_moved", YES)),
         "end": total("cur", AT_END),
         "accounts": count(AT_END),
-        "gross_revenue_churn_rate": rate(total("amount", ("movement", ("churn", "contraction"))), total("prev", AT_START)),
+        "gross_revenue_churn_rate": rate(total("amount", ("movement", ("churn", "contraction"))), total("prev", AT_START),
+                                         rows="numerator"),
         "nrr_12m": rate(total("cur", YEAR_AGO), total("year_ago", YEAR_AGO)),
         "grr_12m": rate(total("retained", YEAR_AGO), total("year_ago", YEAR_AGO)),
-    }, ("account_id", "name", "owner", "movement", "prev", "cur", "amount", "fx", "year_ago", "retained"),
+    }, ("name", "owner", "movement", "prev", "cur", "amount", "fx", "year_ago", "retained", "account_id"),
         ("fx", "year_ago", "retained")),
     Drill("churn", "churn_accounts", ("period_start",), {
         "customers_at_start": count(),
@@ -366,7 +369,7 @@ DRILLS: dict[str, Drill] = {d.figure: d for d in [
         "mrr_at_start": total("mrr_start"),
         "mrr_churned": total("mrr_last", CHURNED),
         "churned_mrr_rate": rate(total("mrr_last", CHURNED), total("mrr_start")),
-    }, ("account_id", "name", "owner", "plan", "churned", "churn_date", "mrr_start", "mrr_last")),
+    }, ("name", "owner", "plan", "churned", "churn_date", "mrr_start", "mrr_last", "account_id")),
     Drill("cohorts", "cohort_accounts", ("cohort", "k"), {
         "cohort_logos": count(),
         "logos_active": count(ACTIVE_K),
@@ -374,34 +377,34 @@ DRILLS: dict[str, Drill] = {d.figure: d for d in [
         "mrr_retained": total("mrr_k"),
         "logo_retention": rate(count(ACTIVE_K), count()),
         "revenue_retention": rate(total("mrr_k"), total("cohort_mrr")),
-    }, ("account_id", "name", "owner", "plan", "active_k", "cohort_mrr", "mrr_k")),
+    }, ("name", "owner", "plan", "active_k", "cohort_mrr", "mrr_k", "account_id")),
     Drill("active_summary", "accounts", (), {
         "accounts": count(),
         "mrr": total("mrr"),
-        "red_share": rate(total("mrr", ("band", ("red",))), total("mrr")),
-    }, ("account_id", "name", "tier", "owner", "mrr", "score", "band", "renewal_date")),
+        "red_share": rate(total("mrr", ("band", ("red",))), total("mrr"), rows="numerator"),
+    }, ("name", "tier", "owner", "mrr", "score", "band", "renewal_date", "account_id")),
     Drill("tier_summary", "tier_accounts", ("tier",), {
         "accounts": count(),
         "mrr": total("mrr"),
         "arpa": rate(total("mrr"), count()),
-    }, ("account_id", "name", "owner", "mrr", "score", "band", "plan", "renewal_date")),
+    }, ("name", "owner", "mrr", "score", "band", "plan", "renewal_date", "account_id")),
     Drill("tier_health_mix", "tier_accounts", ("tier", "band"), {
         "accounts": count(),
-    }, ("account_id", "name", "owner", "mrr", "score", "band", "renewal_date")),
+    }, ("name", "owner", "mrr", "score", "band", "renewal_date", "account_id")),
     Drill("renewals_summary", "renewals_due", ("within_days", "band"), {
         "accounts": count(),
         "mrr": total("mrr"),
-    }, ("account_id", "name", "tier", "owner", "mrr", "renewal_date", "days_to_renewal", "score", "band")),
+    }, ("name", "tier", "owner", "mrr", "renewal_date", "days_to_renewal", "score", "band", "account_id")),
     Drill("coverage_by_owner", "coverage_accounts", ("owner",), {
         "active_accounts": count(),
         "contacted_90d": count(CONTACTED),
         "coverage": rate(count(CONTACTED), count()),
-    }, ("account_id", "name", "tier", "owner", "mrr", "contacted_90d", "last_contact", "days_since_contact")),
+    }, ("name", "tier", "owner", "mrr", "contacted_90d", "last_contact", "days_since_contact", "account_id")),
     Drill("upsell_rates", "upsell_accounts", ("period_start", "tier"), {
         "accounts_at_start": count(),
         "upsell_accounts": count(("upsell", YES)),
         "upsell_rate": rate(count(("upsell", YES)), count()),
         "cross_sell_accounts": count(("cross_sell", YES)),
         "cross_sell_rate": rate(count(("cross_sell", YES)), count()),
-    }, ("account_id", "name", "tier", "owner", "plan", "upsell", "cross_sell")),
+    }, ("name", "tier", "owner", "plan", "upsell", "cross_sell", "account_id")),
 ]}

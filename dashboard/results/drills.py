@@ -30,8 +30,8 @@ class Opened:
     keys: dict[str, Any]
     figure_value: Any  # the figure's own value for these keys (None when the keys name no row)
     list_value: Any  # the same worked out from the list
-    rows: pd.DataFrame  # the accounts behind the value (a rate: its numerator's rows)
-    population: int  # a rate: the rows of its denominator; else len(rows)
+    rows: pd.DataFrame  # the accounts behind the value (a rate: its denominator's rows, or its numerator's)
+    counted: int  # the rows in the numerator (a rate), else len(rows)
 
 
 def drill_for(figure: str) -> Drill:
@@ -91,9 +91,12 @@ def value_of(total: Total, frame: pd.DataFrame) -> Any:
 
 
 def rows_of(total: Total, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The rows behind a figure: a count's or a sum's own rows; a rate's numerator rows (and its population)."""
+    """The rows behind a figure — a count's or a sum's own rows; a rate's denominator rows (or numerator
+    rows, as it declares) — and how many of them the numerator counts."""
     if total.agg == "rate":
-        return rows_of(total.of[0], frame)[0], len(rows_of(total.of[1], frame)[0])
+        numerator = rows_of(total.of[0], frame)[0]
+        shown = numerator if total.rows == "numerator" else rows_of(total.of[1], frame)[0]
+        return shown, len(numerator)
     rows = _where(frame, total.where)
     return rows, len(rows)
 
@@ -148,8 +151,8 @@ def open_drill(call: Callable[..., Any], figure: str, column: str | None = None,
     else:
         figure_value = None
     frame = accounts(call, drill, keys, params)
-    rows, population = rows_of(total, frame)
+    rows, counted = rows_of(total, frame)
     used = _columns_of(total)
     shown = [c for c in drill.show if c in rows and (c not in drill.optional or c in used)]
     return Opened(drill, column, keys, None if pd.isna(figure_value) else figure_value, value_of(total, frame),
-                  rows[shown].reset_index(drop=True), population)
+                  rows[shown].reset_index(drop=True), counted)
