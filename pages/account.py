@@ -132,7 +132,8 @@ else:
             worklog.record(ui.db(), account_id, "note", by=user, note=note)
             saved(ui.t("work_action_note"))
     with middle, st.form("work_task", border=True):
-        kind = st.selectbox(ui.t("work_task_kind"), kinds, index=0 if kinds else None, accept_new_options=True)
+        suggested = kinds.index(p["next_action"]) if p.get("next_action") in kinds else 0  # the rules' next action
+        kind = st.selectbox(ui.t("work_task_kind"), kinds, index=suggested if kinds else None, accept_new_options=True)
         due = st.date_input(ui.t("work_due"), value=ui.today() + dt.timedelta(days=7), format="YYYY/MM/DD")
         if st.form_submit_button(ui.t("work_task"), icon=":material/task_alt:") and kind:
             worklog.record(ui.db(), account_id, "task", by=user, task=kind, due=due)
