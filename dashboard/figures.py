@@ -196,8 +196,9 @@ def health_histogram(bins: pd.DataFrame, bands: list[float], title: str, lang: s
         if len(part):
             fig.add_bar(x=part["bin_from"] + 2.5, y=part["accounts"], width=4.75, name=tier,
                         marker_color=TIER_COLORS[tier],
-                        customdata=list(zip(part["bin_from"], part["bin_from"] + 5, strict=True)),
-                        hovertemplate=f"{tier} · {tr('score', lang)} " + "%{customdata[0]}–%{customdata[1]}: %{y:,} "
+                        customdata=[[*d, int(b) + 5] for d, b in zip(drill_data("accounts", tier, part["bin_from"]),
+                                                                      part["bin_from"], strict=True)],
+                        hovertemplate=f"{tier} · {tr('score', lang)} " + "%{customdata[2]}–%{customdata[3]}: %{y:,} "
                                       + tr("accounts_unit", lang) + "<extra></extra>")
     red, green = bands
     for x0, x1, b in ((0, red, "red"), (red, green, "yellow"), (green, 100, "green")):

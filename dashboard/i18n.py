@@ -271,6 +271,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "drill_fig_tier_summary": ("ティア", "Tiers"),
     "drill_fig_tier_health_mix": ("ティア別の健全性", "Health by tier"),
     "drill_fig_renewals_summary": ("更新予定", "Renewals due"),
+    "drill_fig_health_histogram": ("スコア分布", "Score distribution"),
     "drill_fig_coverage_by_owner": ("接触カバレッジ", "Contact coverage"),
     "drill_fig_upsell_rates": ("アップセル・クロスセル", "Upsell and cross-sell"),
     "work_open": ("対応中", "open"),

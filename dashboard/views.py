@@ -331,6 +331,8 @@ def drill_heading(opened, lang: str) -> tuple[str, str]:
             words.append(t("drill_k", lang, k=value))
         elif key == "band":
             words.append(t(value if value in ("red", "yellow", "green") else "none_band", lang))
+        elif key == "bin_from":
+            words.append(f"{t('score', lang)} {int(value)}–{int(value) + 5}")
         elif key == "within_days":
             words.append(t("within_days_label", lang, days=int(value)))
         elif key == "tier":

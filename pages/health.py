@@ -20,7 +20,8 @@ if not config["measures"]:
 # binned in SQL: the chart gets 60 rows at most, not a score per account
 bins = ui.q("health_histogram", as_of=f.as_of)
 title = ui.t("health_dist", date=f"{f.as_of:%Y/%m/%d}")
-ui.chart(ui.figure(figures.health_histogram, bins, config["bands"], title, lang), bins, "health_distribution")
+ui.chart(ui.figure(figures.health_histogram, bins, config["bands"], title, lang), bins, "health_distribution",
+         drill=("health_histogram", {}))
 
 with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
     # every loaded usage column can be a measure (add a row and pick it); days since contact with touchpoints

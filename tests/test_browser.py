@@ -533,6 +533,13 @@ def test_a_waterfall_bar_opens_its_accounts_and_each_opens_its_page(server, brow
     wait_idle(page)
     no_exception(page)
     assert page.locator("h1").first.inner_text().strip() == first
+    # a note on the account: kept with who wrote it, shown in its history
+    page.get_by_label("メモ", exact=True).fill("解約理由を確認、予算削減とのこと")
+    page.get_by_role("button", name="メモを追加").click()
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_text("解約理由を確認、予算削減とのこと").count() >= 1
+    page.screenshot(path=str(SHOTS / "ja_1440_account_note.png"), full_page=True)
     page.go_back()
     page.wait_for_url("**/drill?**", timeout=30_000)
     wait_idle(page)

@@ -142,6 +142,8 @@ def test_every_clickable_point_of_every_page_names_a_row_and_column_its_drill_do
                                 drillable=True)),
         ("tier_summary", q("tier_summary", as_of=AS_OF), figures.tier_bars(q("tier_summary", as_of=AS_OF), "t")),
         ("tier_health_mix", mix, figures.stacked_bands(mix, "tier", "t")),
+        ("health_histogram", q("health_histogram", as_of=AS_OF),
+         figures.health_histogram(q("health_histogram", as_of=AS_OF), [40, 70], "t")),
         ("renewals_summary", q("renewals_summary", as_of=AS_OF),
          figures.renewals_by_band(q("renewals_summary", as_of=AS_OF), "t")),
         ("coverage_by_owner", q("coverage_by_owner", as_of=AS_OF),

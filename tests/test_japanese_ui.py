@@ -4,6 +4,7 @@ that are not units or product abbreviations, codes or names from the user's own 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -133,7 +134,8 @@ def data_words(path) -> set[str]:
         "SELECT DISTINCT channel FROM cur_orders UNION ALL SELECT DISTINCT kind FROM cur_touchpoints "
         "UNION ALL SELECT unnest([subscription_id, plan]) FROM cur_subscriptions "  # billing exports' ids and plans
         "UNION ALL SELECT unnest([invoice_id, item, plan]) FROM cur_invoice_lines "
-        "UNION ALL SELECT file_name FROM snapshots) WHERE v IS NOT NULL")
+        "UNION ALL SELECT file_name FROM snapshots "
+        "UNION ALL SELECT by_name FROM account_work) WHERE v IS NOT NULL")  # who recorded work: a login name
     return {w for v in rows["v"] for w in WORD.findall(str(v))}
 
 
@@ -156,6 +158,10 @@ def test_the_japanese_ui_has_no_english_words(app_db, page, tab_key, tab):
     texts = shown_text(at)
     if page == "data":  # the scan reads the cells of a table, not only its headers
         assert any(kind == "table cell" and text == "置き換え" for kind, text in texts), texts
+    _no_english(texts, app_db)
+
+
+def _no_english(texts, app_db) -> None:
     allowed = ALLOWED | data_words(app_db)
     found = {}
     for kind, text in texts:
@@ -163,3 +169,31 @@ def test_the_japanese_ui_has_no_english_words(app_db, page, tab_key, tab):
             if word not in allowed and not (kind == "markdown" and len(word) == 1):  # a definition's variables
                 found.setdefault(word, []).append(f"{kind}: {text[:80]}")
     assert not found, found
+
+
+# Pages opened by a link (an account, the accounts behind a figure): their URL says what they show.
+LINKED = [("account", {"account": "C20005"}),
+          ("drill", {"drill": "mrr_movements", "col": "churn", "k_month": "2026-09-01", "back": "overview"}),
+          ("drill", {"drill": "coverage_by_owner", "col": "coverage", "k_owner": "佐藤"}),
+          ("drill", {"drill": "cohorts", "col": "logo_retention", "k_cohort": "2025-11-01", "k_k": "3"}),
+          ("drill", {"drill": "upsell_rates", "col": "upsell_rate", "k_period_start": "2026-07-01", "k_tier": "Tier1",
+                     "p_grain": "quarter", "p_start": "2024-10-01"})]
+
+
+@pytest.mark.parametrize(("page", "query"), LINKED, ids=[f"{p}-{q.get('drill', '')}" for p, q in LINKED])
+def test_pages_opened_by_a_link_have_no_english_words(app_db, page, query):
+    from dashboard import auth, worklog
+
+    # some work recorded, so the account page shows its status and history in words too
+    db = Database(app_db)
+    worklog.record(db, "C20005", "task", by=auth.User("lead", "editor"), task="更新前の面談", due=None)
+    worklog.record(db, "C20005", "snooze", by=auth.User("lead", "editor"), until=dt.date(2026, 12, 20), band="yellow")
+    db.release()
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    texts = shown_text(at)
+    assert len(texts) > 20 and not any("見つかりません" in text or "開けません" in text for _, text in texts)
+    _no_english(texts, app_db)

@@ -297,6 +297,9 @@ RESULTS: dict[str, Result] = {r.name: r for r in [
         ACCOUNT_ID, NAME, TIER, OWNER, MRR, SCORE, BAND, LAST_CONTACT, DAYS_SINCE_CONTACT,
         _c("contacted_90d", "90日以内に接触", "Contacted in 90 days", "flag", "coverage")), source="accounts",
            doc="Active accounts with whether they were contacted in the last 90 days (coverage's accounts)."),
+    Result("score_bin_accounts", ("as_of",), (
+        NAME, TIER, OWNER, MRR, SCORE, BAND, _c("bin_from", "スコア帯（下限）", "Score from", "int", "health"), ACCOUNT_ID),
+        source="accounts", doc="The scored accounts with their 5-point score bin (the health distribution's accounts)."),
     Result("upsell_accounts", ("as_of", "start", "grain", "period_start"), (
         ACCOUNT_ID, NAME, TIER, OWNER, PLAN, _c("upsell", "アップセル", "Upsell", "flag", "upsell"),
         _c("cross_sell", "クロスセル", "Cross-sell", "flag", "upsell")),
@@ -391,6 +394,9 @@ DRILLS: dict[str, Drill] = {d.figure: d for d in [
     Drill("tier_health_mix", "tier_accounts", ("tier", "band"), {
         "accounts": count(),
     }, ("name", "owner", "mrr", "score", "band", "renewal_date", "account_id")),
+    Drill("health_histogram", "score_bin_accounts", ("tier", "bin_from"), {
+        "accounts": count(),
+    }, ("name", "tier", "owner", "mrr", "score", "band", "account_id")),
     Drill("renewals_summary", "renewals_due", ("within_days", "band"), {
         "accounts": count(),
         "mrr": total("mrr"),
