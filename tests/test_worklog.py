@@ -125,6 +125,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_kill_during_writes_leaves_every_stored_change_whole(tmp_path):
     path = tmp_path / "work.duckdb"
     Database(path).release()
