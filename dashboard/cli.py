@@ -357,7 +357,7 @@ def run(args: argparse.Namespace) -> int:
                 "counted": opened.counted, "rows": _records(opened.rows)})
     elif args.command == "digest":
         as_of = args.as_of or metrics.default_as_of(db)
-        scope = results.Scope.of(owner=[args.owner]) if args.owner else scope
+        # an owner's accounts are those assigned to them now (the call list's work), picked by the digest
         built = digest.build(views.caller(db, scope), worklog.state(db), as_of, periods.today(S.get(db, "time_zone")),
                              lang, owner=args.owner)
         try:
@@ -366,15 +366,18 @@ def run(args: argparse.Namespace) -> int:
             print(t("cannot_write", lang, file=for_message("file", args.out), detail=exc.strerror or str(exc)),
                   file=sys.stderr)
             return 2
-        posted = None
+        posted, code = None, 0
         if url := S.get(db, "digest_webhook"):
             try:
                 posted = digest.post(url, built)
-            except OSError as exc:  # unreachable, refused, an error status: said, the file is written
-                print(f"digest: the webhook {url} did not take it: {exc}", file=sys.stderr)
-                posted = getattr(exc, "code", None) or "failed"
+            except (OSError, ValueError) as exc:  # unreachable, refused, an error status, a malformed address
+                # said without the address (a chat webhook's URL is its secret); the file is written
+                print(t("digest_post_failed", lang, detail=type(exc).__name__ + (
+                    f" {exc.code}" if hasattr(exc, "code") else "")), file=sys.stderr)
+                posted, code = getattr(exc, "code", None) or "failed", 4
         _print({"out": args.out, "as_of": as_of, "owner": args.owner, "turned_red": len(built["turned_red"]),
                 "renewals": len(built["renewals"]), "overdue_tasks": len(built["overdue_tasks"]), "posted": posted})
+        return code
     elif args.command == "explain-mrr":
         _print(derivation.explain(db, args.account_id, args.month, lang))
     elif args.command == "snapshots":
@@ -458,8 +461,12 @@ def account_list(db: Database, what: str, as_of: dt.date | None = None,
     """The account list (with tier and health, largest MRR first) or the call list (with reasons and the
     next action), as the pages show them."""
     as_of = as_of or metrics.default_as_of(db)
-    if what == "at-risk":
-        return views.at_risk_download(views.at_risk_actions(views.caller(db, scope), as_of, lang or default_lang()))
+    if what == "at-risk":  # as the Accounts page lists it: without the accounts set aside, with the work
+        work = worklog.state(db)
+        q = views.caller(db, scope)
+        aside = views.calls_now(q, work, as_of, periods.today(S.get(db, "time_zone")))[1]
+        calls = views.at_risk_actions(q, as_of, lang or default_lang(), exclude=tuple(aside["account_id"]))
+        return views.at_risk_download(worklog.with_work(calls, work))
     frame = results.run(db, "accounts", scope, as_of=as_of)
     columns = [c for c in results.RESULTS["accounts"].columns if c.name in frame]
     frame = frame[[c.name for c in columns]].round({"score": 1, "change": 1})

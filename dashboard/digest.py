@@ -22,38 +22,63 @@ from dashboard.i18n import integer, pct, t
 RENEWAL_DAYS = 30
 
 
-def build(q, work: pd.DataFrame, as_of: dt.date, today: dt.date, lang: str, owner: str | None = None) -> dict[str, Any]:
-    """The digest's figures: each KPI now and a week before, and the three lists (records)."""
-    week_before = as_of - dt.timedelta(days=7)
-    now, before = q("active_summary", as_of=as_of).iloc[0], q("active_summary", as_of=week_before).iloc[0]
-    accounts = q("accounts", as_of=as_of)
-    earlier = q("accounts", as_of=week_before, compare=False)[["account_id", "band"]].rename(columns={"band": "band_before"})
-    red_now = accounts[accounts["band"] == "red"]
-    red_before = int((earlier["band_before"] == "red").sum())
-    turned = red_now.merge(earlier, on="account_id", how="left")
-    turned = turned[turned["band_before"] != "red"]  # not red a week before (or not a customer then)
-    renewals = q("renewals_due", as_of=as_of, within_days=RENEWAL_DAYS)
-    open_tasks = work[(work["work_status"] == "open") & work["due"].notna()] if len(work) else work
-    overdue = open_tasks[pd.to_datetime(open_tasks["due"]) < pd.Timestamp(today)] if len(open_tasks) else open_tasks
-    names = accounts[["account_id", "name", "owner", "mrr"]]
-    overdue = overdue.merge(names, on="account_id", how="inner")  # the accounts in view (the owner's)
-    if "assigned_owner" in overdue:
-        overdue["owner"] = overdue["assigned_owner"].where(overdue["assigned_owner"].notna(), overdue["owner"])
+def _owned(frame: pd.DataFrame, work: pd.DataFrame) -> pd.DataFrame:
+    """The accounts with the owner they are assigned to now (worklog), else the export's owner."""
+    if len(work) and "assigned_owner" in work:
+        assigned = work[["account_id", "assigned_owner"]].dropna()
+        frame = frame.merge(assigned, on="account_id", how="left")
+        frame["owner"] = frame["assigned_owner"].where(frame["assigned_owner"].notna(), frame["owner"])
+        frame = frame.drop(columns=["assigned_owner"])
+    return frame
 
-    def change(key: str, a, b) -> dict:
-        a, b = (None if v is None or pd.isna(v) else float(v) for v in (a, b))
+
+def build(q, work: pd.DataFrame, as_of: dt.date, today: dt.date, lang: str, owner: str | None = None) -> dict[str, Any]:
+    """The digest's figures: each KPI on the as-of day and a week before, and the three lists (records). An
+    owner's digest is the accounts assigned to them now (the call list's assignment, else the export's owner);
+    ``q`` runs over the accounts in view (the sidebar's filters), not over an owner."""
+    week_before = as_of - dt.timedelta(days=7)
+    accounts = _owned(q("accounts", as_of=as_of), work)
+    earlier = _owned(q("accounts", as_of=week_before, compare=False), work)
+    if owner:
+        accounts, earlier = accounts[accounts["owner"] == owner], earlier[earlier["owner"] == owner]
+    scored = accounts["band"].notna().any() or earlier["band"].notna().any()  # no health measures: no red figures
+
+    def kpis(frame: pd.DataFrame) -> dict:
+        mrr = frame["mrr"].astype(float).sum()
+        red = frame[frame["band"] == "red"]
+        return {"accounts": len(frame), "mrr": mrr, "red_accounts": len(red) if scored else None,
+                "red_share": float(red["mrr"].astype(float).sum() / mrr) if scored and mrr else None}
+    now, before = kpis(accounts), kpis(earlier)
+    red_now = accounts[accounts["band"] == "red"]
+    turned = red_now.merge(earlier[["account_id", "band"]].rename(columns={"band": "band_before"}), on="account_id",
+                           how="left", indicator=True)
+    turned = turned[turned["band_before"] != "red"].copy()  # not red a week before: another band, no score, or
+    turned["band_before"] = turned["band_before"].where(turned["_merge"] == "both", "not_customer")  # no customer
+    renewals = accounts[(accounts["days_to_renewal"] > 0) & (accounts["days_to_renewal"] <= RENEWAL_DAYS)]
+    open_tasks = work[(work["work_status"] == "open") & work["due"].notna()] if len(work) else work.iloc[0:0]
+    overdue = open_tasks[pd.to_datetime(open_tasks["due"]) < pd.Timestamp(today)] if len(open_tasks) else open_tasks
+    overdue = overdue.drop(columns=[c for c in ("assigned_owner", "owner") if c in overdue]).merge(
+        accounts[["account_id", "name", "owner", "mrr"]], on="account_id", how="inner")  # the accounts in view
+
+    def change(key: str) -> dict:
+        a, b = now[key], before[key]
         return {"key": key, "now": a, "week_before": b, "change": None if a is None or b is None else a - b}
     return {
-        "as_of": as_of, "week_before": week_before, "owner": owner, "lang": lang,
-        "kpis": [change("accounts", now["accounts"], before["accounts"]), change("mrr", now["mrr"], before["mrr"]),
-                 change("red_accounts", len(red_now), red_before),
-                 change("red_share", now["red_share"], before["red_share"])],
+        "as_of": as_of, "week_before": week_before, "today": today, "owner": owner, "lang": lang, "scored": bool(scored),
+        "kpis": [change(k) for k in ("accounts", "mrr", "red_accounts", "red_share")],
         "turned_red": _records(turned.sort_values(["mrr", "account_id"], ascending=[False, True]),
                                ["account_id", "name", "owner", "mrr", "score", "band_before"]),
-        "renewals": _records(renewals, ["account_id", "name", "owner", "mrr", "renewal_date", "days_to_renewal", "band"]),
+        "renewals": _records(renewals.sort_values(["renewal_date", "account_id"]),
+                             ["account_id", "name", "owner", "mrr", "renewal_date", "days_to_renewal", "band"]),
         "overdue_tasks": _records(overdue.sort_values(["due", "account_id"]),
                                   ["account_id", "name", "owner", "task", "due", "last_note"]),
     }
+
+
+def summary_text(d: dict[str, Any], lang: str) -> str:
+    """One line for a chat webhook (Slack, Teams read ``text``)."""
+    return t("digest_text", lang, date=f"{d['as_of']:%Y/%m/%d}", red=integer(len(d["turned_red"])),
+             renewals=integer(len(d["renewals"])), overdue=integer(len(d["overdue_tasks"])))
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -107,7 +132,8 @@ def to_html(d: dict[str, Any], lang: str) -> str:
     turned = _table([t("digest_account", lang), t("owner", lang), "MRR", t("score", lang), t("digest_band_before", lang)],
                     [[f"{r['name'] or r['account_id']}（{r['account_id']}）" if lang == "ja" else f"{r['name'] or r['account_id']} ({r['account_id']})",
                       r["owner"] or "—", money.fmt(r["mrr"], lang), "—" if r["score"] is None else f"{r['score']:.0f}",
-                      band.get(r["band_before"], t("digest_not_customer", lang) if r["band_before"] is None else "—")]
+                      band.get(r["band_before"], t("digest_not_customer", lang) if r["band_before"] == "not_customer"
+                               else t("none_band", lang))]
                      for r in d["turned_red"]], t("digest_none", lang))
     renewals = _table([t("digest_account", lang), t("owner", lang), "MRR", t("renewal", lang), t("band", lang)],
                       [[r["name"] or r["account_id"], r["owner"] or "—", money.fmt(r["mrr"], lang),
@@ -128,8 +154,10 @@ def to_html(d: dict[str, Any], lang: str) -> str:
         'Meiryo,Arial,sans-serif;color:#222">'
         f'<h1 style="font-size:20px;margin:0 0 4px">{html.escape(title)}</h1>'
         f'<p style="color:#666;font-size:13px;margin:0 0 12px">{html.escape(who)} ・ '
-        f'{html.escape(t("digest_compared", lang, date=day(d["week_before"])))}</p>'
+        f'{html.escape(t("digest_compared", lang, date=day(d["week_before"])))} ・ '
+        f'{html.escape(t("digest_today", lang, date=day(d["today"])))}</p>'
         + kpis
+        + ("" if d["scored"] else f'<p style="color:#666;font-size:13px">{html.escape(t("digest_unscored", lang))}</p>')
         + section("digest_turned_red", len(d["turned_red"]), turned)
         + section("digest_renewals", len(d["renewals"]), renewals)
         + section("digest_overdue", len(d["overdue_tasks"]), overdue)
@@ -140,7 +168,7 @@ def post(url: str, d: dict[str, Any], timeout: float = 10.0) -> int:
     """POST the digest as JSON to the webhook; the HTTP status (an error status raises urllib's HTTPError)."""
     from dashboard.report import jsonable
 
-    body = json.dumps(jsonable(d), ensure_ascii=False).encode()
+    body = json.dumps(jsonable({"text": summary_text(d, d["lang"]), **d}), ensure_ascii=False).encode()
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - an editor's own setting, http(s) only

@@ -15,10 +15,11 @@ it was further away then.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard import auth, frames
+from dashboard import auth, frames, settings
 from dashboard.db import Database
 
 ACTIONS = ("assign", "task", "done", "snooze", "reopen", "note")
@@ -53,11 +54,14 @@ def record(db: Database, account_id: str, action: str, *, by: auth.User, owner: 
     if action == "snooze" and until is None:
         raise ValueError("a snooze needs the day it ends")
 
+    # when, on the workspace's clock (Asia/Tokyo by default), as the pages show it and count days from it
+    at = dt.datetime.now(ZoneInfo(settings.get(db, "time_zone"))).replace(tzinfo=None)
+
     def put(con) -> int:
         return con.execute(
             "INSERT INTO account_work (account_id, action, owner, task, due, until, note, band, by_name, changed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP) RETURNING work_id",
-            [account_id, action, owner, task, due, until, note, band, by.name]).fetchone()[0]
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING work_id",
+            [account_id, action, owner, task, due, until, note, band, by.name, at]).fetchone()[0]
     return db.write(put)  # no bump: no figure reads the work
 
 
@@ -101,22 +105,23 @@ def state(db: Database) -> pd.DataFrame:
 
 
 def set_aside(work: pd.DataFrame, listed: pd.DataFrame, today: dt.date) -> pd.DataFrame:
-    """Of the accounts ``listed`` (the call list's rows: band, days_to_renewal), those that leave it: done,
-    or snoozed past ``today``, and not worse since — the band no lower than when set aside and the renewal
-    not within 30 days. Returns their work rows."""
+    """Of the accounts ``listed`` (the call list's rows: band, renewal_date), those that leave it: done in the
+    last 30 days, or snoozed past ``today``, and not worse since — the band no lower than when set aside,
+    and the renewal not come within 30 days of ``today`` since (days counted on the calendar, not from the
+    data's as-of day). Returns their work rows."""
     if work.empty or listed.empty:
         return work.iloc[0:0]
-    rows = listed[["account_id", "band", "days_to_renewal"]].merge(work, on="account_id")
-    recent = (pd.Timestamp(today) - pd.to_datetime(rows["status_at"])).dt.days < DONE_DAYS
+    rows = listed[["account_id", "band", "renewal_date"]].merge(work, on="account_id")
+    recent = (pd.Timestamp(today) - pd.to_datetime(rows["status_at"]).dt.normalize()).dt.days < DONE_DAYS  # calendar days
     waiting = ((rows["work_status"] == "done") & recent) | (
         (rows["work_status"] == "snoozed") & (pd.to_datetime(rows["snoozed_until"]) > pd.Timestamp(today)))
     worse = rows["band"].map(BAND_ORDER).fillna(-1) > rows["band_then"].map(BAND_ORDER).fillna(-1)
-    renewing = rows["days_to_renewal"].notna() & (rows["days_to_renewal"] > 0) & \
-        (rows["days_to_renewal"] <= BACK_WITHIN_DAYS)
+    renewal = pd.to_datetime(rows["renewal_date"])
+    days_now = (renewal - pd.Timestamp(today)).dt.days
+    days_then = (renewal - pd.to_datetime(rows["status_at"]).dt.normalize()).dt.days
     # the renewal came close since: set aside while it was further away (done 20 days before it stays done)
-    then = (pd.Timestamp(today) - pd.to_datetime(rows["status_at"])).dt.days
-    renewing &= rows["days_to_renewal"] + then.fillna(0) > BACK_WITHIN_DAYS
-    return rows[waiting & ~worse & ~renewing].drop(columns=["band", "days_to_renewal"]).reset_index(drop=True)
+    renewing = (days_now > 0) & (days_now <= BACK_WITHIN_DAYS) & (days_then > BACK_WITHIN_DAYS)
+    return rows[waiting & ~worse & ~renewing].drop(columns=["band", "renewal_date"]).reset_index(drop=True)
 
 
 def with_work(listed: pd.DataFrame, work: pd.DataFrame) -> pd.DataFrame:

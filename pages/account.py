@@ -41,7 +41,12 @@ renewal = p.get("renewal_date")
 c[3].metric(ui.t("renewal"), f"{renewal:%Y/%m/%d}" if p["active"] and pd.notna(renewal) else "—",
             delta=ui.t("days_left", n=int(p["days_to_renewal"])) if p["active"] and pd.notna(p.get("days_to_renewal")) else None,
             delta_color="off", delta_arrow="off")
-c[4].metric(ui.t("owner"), p.get("owner") or "—")
+work = worklog.state(ui.db())  # read on every run: recording work is no new data version
+mine = work[work["account_id"] == account_id]
+now = mine.iloc[0] if len(mine) else None
+assigned = now["assigned_owner"] if now is not None and isinstance(now["assigned_owner"], str) else None
+c[4].metric(ui.t("owner"), assigned or p.get("owner") or "—",  # assigned on this page, else the export's
+            help=ui.t("work_assigned_over", owner=p.get("owner") or "—") if assigned and assigned != p.get("owner") else None)
 start = p.get("contract_start")
 st.caption(ui.t("account_since", date=f"{start:%Y/%m/%d}") if pd.notna(start) else "")
 
@@ -98,9 +103,6 @@ with right:
 
 # -- the work on this account: assignment, task, done / snooze, notes (worklog; editors write) -------------
 st.subheader(ui.t("work_title"))
-work = worklog.state(ui.db())  # read on every run: recording work is no new data version
-mine = work[work["account_id"] == account_id]
-now = mine.iloc[0] if len(mine) else None
 if now is not None and isinstance(now["work_status"], str):
     detail = [ui.t(f"work_{now['work_status']}")]
     if isinstance(now["task"], str):
@@ -152,8 +154,7 @@ else:
                 st.button(ui.t("work_reopen"), icon=":material/undo:", width="stretch"):
             worklog.record(ui.db(), account_id, "reopen", by=user)
             saved(ui.t("work_action_reopen"))
-        current = (now["assigned_owner"] if now is not None and isinstance(now["assigned_owner"], str)
-                   else p.get("owner"))
+        current = assigned or p.get("owner")
         owner = st.selectbox(ui.t("work_assign_to"), owners, index=owners.index(current) if current in owners else None,
                              accept_new_options=True, key="work_owner")
         if st.button(ui.t("work_assign"), icon=":material/person_add:", width="stretch") and owner:

@@ -59,26 +59,50 @@ def test_only_editors_record_work_and_bad_changes_are_refused(db):
 
 def test_done_or_snoozed_accounts_leave_the_list_until_they_worsen():
     today = dt.date(2026, 11, 1)
-    cases = [  # account, status, snoozed until, band then, set aside (days ago), renewal now (days), band now
+    cases = [  # account, status, snoozed until, band then, set aside (days ago), renewal (days from today), band now
         ("done", "done", None, "red", 3, 200, "red"),
         ("done_worse", "done", None, "yellow", 3, 200, "red"),  # yellow when done, red now: back
-        ("done_long_ago", "done", None, "red", 31, 200, "red"),  # done lasts 30 days
+        ("done_30_days_ago", "done", None, "red", 30, 200, "red"),  # done lasts 30 days
+        ("done_29_days_ago", "done", None, "red", 29, 200, "red"),
         ("snoozed", "snoozed", "2026-11-15", "red", 3, 200, "red"),
         ("snooze_over", "snoozed", "2026-11-01", "red", 3, 200, "red"),  # ends today: back
         ("renewal_came_close", "snoozed", "2026-12-01", "red", 20, 20, "red"),  # 40 days away then, 20 now: back
+        ("renewal_at_30", "snoozed", "2026-12-01", "red", 5, 30, "red"),  # 35 days away then, 30 now: back
         ("renewal_was_close", "done", None, "red", 0, 20, "red"),  # done 20 days before it: stays done
+        ("renewal_passed", "done", None, "red", 40, -3, "red"),  # the renewal day is past: no renewal to come
+        ("no_score_now", "done", None, "red", 3, 200, None),  # lost its score: not worse
         ("open", "open", None, None, 3, 200, "red"),
     ]
-    listed = pd.DataFrame({"account_id": [c[0] for c in cases] + ["none"], "band": [c[6] for c in cases] + ["red"],
-                           "days_to_renewal": [c[5] for c in cases] + [None]})
+    listed = pd.DataFrame({
+        "account_id": [c[0] for c in cases] + ["none"], "band": [c[6] for c in cases] + ["red"],
+        "renewal_date": [today + dt.timedelta(days=c[5]) for c in cases] + [None]})
     work = pd.DataFrame({
         "account_id": [c[0] for c in cases], "work_status": [c[1] for c in cases],
         "snoozed_until": pd.to_datetime([c[2] for c in cases]), "band_then": [c[3] for c in cases],
         "status_at": [pd.Timestamp(today) - pd.Timedelta(days=c[4]) + pd.Timedelta(hours=9) for c in cases]})
     aside = worklog.set_aside(work, listed, today)
-    assert sorted(aside["account_id"]) == ["done", "renewal_was_close", "snoozed"]
+    assert sorted(aside["account_id"]) == ["done", "done_29_days_ago", "no_score_now", "renewal_was_close", "snoozed"]
     only_done = work[work["work_status"] == "done"].assign(snoozed_until=None)  # no snooze day at all
-    assert sorted(worklog.set_aside(only_done, listed, today)["account_id"]) == ["done", "renewal_was_close"]
+    assert sorted(worklog.set_aside(only_done, listed, today)["account_id"]) == [
+        "done", "done_29_days_ago", "no_score_now", "renewal_was_close"]
+
+
+def test_the_state_read_back_sets_aside_as_recorded(db):
+    """The rules over the state as stored (not a hand-built frame): snoozed and done leave, a reopened account
+    comes back."""
+    today = dt.date.today()
+    for account in ("S", "D", "R"):
+        worklog.record(db, account, "task", by=EDITOR, task="電話", due=today)
+    worklog.record(db, "S", "snooze", by=EDITOR, until=today + dt.timedelta(days=7), band="red")
+    worklog.record(db, "D", "done", by=EDITOR, band="red")
+    worklog.record(db, "R", "done", by=EDITOR, band="red")
+    worklog.record(db, "R", "reopen", by=EDITOR)
+    listed = pd.DataFrame({"account_id": ["S", "D", "R"], "band": ["red"] * 3,
+                           "renewal_date": [today + dt.timedelta(days=200)] * 3})
+    assert sorted(worklog.set_aside(worklog.state(db), listed, today)["account_id"]) == ["D", "S"]
+    stamped = worklog.history(db, "S")["changed_at"].iloc[0]  # on the workspace's clock (Asia/Tokyo)
+    tokyo = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).replace(tzinfo=None)
+    assert abs((tokyo - stamped.to_pydatetime()).total_seconds()) < 120
 
 
 def _minimal_csv(dataset: str, month: int) -> str:
