@@ -192,7 +192,8 @@ def test_cli_export_at_risk_writes_the_call_list(ops, tmp_path, monkeypatch, cap
                      "--encoding", "cp932"]) == 0
     back = pd.read_csv(out, encoding="cp932", dtype=str, keep_default_na=False)
     assert list(back.columns) == ["account_id", "name", "tier", "owner", "mrr", "score", "band", "change",
-                                  "renewal_date", "days_to_renewal", "days_since_contact", "reasons", "next_action"]
+                                  "renewal_date", "days_to_renewal", "days_since_contact", "reasons", "next_action",
+                                  "work_status", "task", "due", "snoozed_until", "last_note"]  # the work, none yet
     assert list(back["account_id"]) == ["A", "D"]
     assert back.loc[1, "next_action"] == "オンボーディング支援（初期設定と活用の伴走）"
 
