@@ -198,6 +198,15 @@ def test_the_account_page_records_work_and_the_call_list_follows(app_db):
     after = at.dataframe[0].value
     assert first not in after["account_id"].tolist() and len(after) == before - 1  # done: off the list
     assert any("一覧から外している顧客（1社）" in e.label for e in at.expander)
+    # a task on the next account: its status in words, its due day and no English in the list
+    second = after["account_id"].iloc[0]
+    at.query_params["account"] = second
+    at.switch_page("../pages/account.py").run()
+    at.button(key="FormSubmitter:work_task-タスクを設定").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.switch_page("../pages/accounts.py").run()
+    row = at.dataframe[0].value.set_index("account_id").loc[second]
+    assert row["work_status"] == "対応中" and pd.notna(row["due"])
 
 
 @pytest.mark.slow
