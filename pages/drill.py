@@ -32,9 +32,10 @@ params = {"as_of": f.as_of, "start": f.start, "from_month": f.start.replace(day=
     k[2:]: v for k, v in query.items() if k.startswith("p_")}
 try:
     opened = drills.open_drill(ui.q, figure, query.get("col"), keys, **params)
-except (ResultError, ValueError, KeyError) as exc:
+except (ResultError, ValueError, KeyError):  # a link edited by hand: said in the user's language
     st.title(ui.t("page_drill"))
-    st.warning(ui.t("drill_bad", detail=ui.escaped(str(exc))), icon=":material/error:")
+    st.warning(ui.t("drill_bad"), icon=":material/error:")
+    st.info(ui.t("drill_pick"), icon=":material/touch_app:")
     st.stop()
 
 st.session_state["_last_drill"] = {k: v for k, v in query.items() if k in ("drill", "col", "back") or k[:2] in ("k_", "p_")}

@@ -550,3 +550,71 @@ def test_a_waterfall_bar_opens_its_accounts_and_each_opens_its_page(server, brow
     wait_idle(page)
     assert page.locator("h1").first.inner_text().strip() == "概要"
     page.close()
+
+
+def test_a_viewer_cannot_record_work_through_the_websocket(server, browser):
+    """Not a button hidden but a write refused: the viewer's own websocket carries a forged press of the
+    account page's 「完了にする」 (its widget id taken from the editor's page); nothing is recorded. The same
+    forged message from the editor's session does record it, so the forgery itself works."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    account = "C20003"
+
+    def open_account(name: str, password: str):
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="ja-JP")
+        seen = {"state": None, "button": None, "server": None}
+
+        def route(ws):
+            upstream = ws.connect_to_server()
+            seen["server"] = upstream
+
+            def from_page(message):
+                if isinstance(message, bytes):
+                    back = BackMsg()
+                    back.ParseFromString(message)
+                    if back.HasField("rerun_script"):
+                        seen["state"] = back.rerun_script
+                upstream.send(message)
+
+            def from_server(message):
+                if isinstance(message, bytes):
+                    forward = ForwardMsg()
+                    forward.ParseFromString(message)
+                    element = forward.delta.new_element if forward.HasField("delta") else None
+                    if element is not None and element.WhichOneof("type") == "button" \
+                            and element.button.label == "完了にする":
+                        seen["button"] = element.button.id
+                ws.send(message)
+            ws.on_message(from_page)
+            upstream.on_message(from_server)
+        page.route_web_socket("**/_stcore/stream", route)
+        login(page, server["url"], name, password, f"account?account={account}")
+        page.wait_for_url(f"**/account?**account={account}**", timeout=30_000)
+        wait_idle(page)
+        assert page.locator("h1").first.inner_text().strip() != "顧客詳細"  # the account itself is open
+        return page, seen
+
+    def press(seen, button_id: str) -> None:
+        forged = BackMsg()
+        forged.rerun_script.CopyFrom(seen["state"])
+        widget = forged.rerun_script.widget_states.widgets.add()
+        widget.id, widget.trigger_value = button_id, True
+        seen["server"].send(forged.SerializeToString())
+
+    editor, as_editor = open_account("lead", "lead-pass-2026")
+    button = as_editor["button"]
+    assert button and as_editor["state"] is not None
+    viewer, as_viewer = open_account("exec", "exec-pass-2026")
+    assert as_viewer["button"] is None and viewer.get_by_text("閲覧のみの権限").count() == 1
+    press(as_viewer, button)
+    wait_idle(viewer)
+    no_exception(viewer)
+    editor.reload()
+    wait_idle(editor)
+    assert editor.get_by_text("まだ対応の記録はありません").count() == 1  # the viewer's press recorded nothing
+    press(as_editor, button)  # the same message from the editor's session is a press
+    wait_idle(editor)
+    assert editor.get_by_text("対応状況: 完了").count() == 1
+    editor.close()
+    viewer.close()

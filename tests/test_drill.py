@@ -266,3 +266,15 @@ def test_the_drill_page_shows_the_figure_beside_its_list(app_db):
     listed = at.dataframe[0].value
     assert listed["account_id"].tolist() == ["C10196", "C10201", "C10121"] and list(listed.columns)[0] == "name"
     assert set(listed["movement"]) == {"解約"}  # in words, not the code
+
+
+@pytest.mark.slow
+def test_a_hand_edited_drill_link_is_refused_in_words(app_db):
+    from tests.test_pages import open_page
+
+    at = open_page("overview")
+    for key, value in {"drill": "mrr_movements", "col": "quick_ratio", "k_month": "2026-09-01"}.items():
+        at.query_params[key] = value
+    at.switch_page("../pages/drill.py").run()
+    assert not at.exception
+    assert at.warning[0].value.startswith("このリンクの内訳は開けません") and not at.dataframe
