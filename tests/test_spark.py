@@ -292,6 +292,14 @@ DEMO_MORE = [
     ("account_touchpoints", {"as_of": AS_OF, "account_id": "C20005"}),
     ("account_opportunities", {"as_of": AS_OF, "account_id": "C10004"}),
     ("account_search", {"needle": "東和"}),
+    # the accounts behind a figure (the drill page): September's movements, October's (fx), a churn period,
+    # a cohort cell, a quarter of upsell
+    ("movement_accounts", {"as_of": AS_OF, "month": dt.date(2026, 9, 1)}),
+    ("movement_accounts", {"as_of": AS_OF, "month": dt.date(2026, 10, 1)}),
+    ("churn_accounts", {"as_of": AS_OF, "start": START, "grain": "month", "period_start": dt.date(2026, 10, 1)}),
+    ("cohort_accounts", {"as_of": AS_OF, "cohort": dt.date(2025, 11, 1), "k": 3}),
+    ("upsell_accounts", {"as_of": AS_OF, "start": dt.date(2024, 10, 1), "grain": "quarter",
+                         "period_start": dt.date(2026, 7, 1)}),
 ]
 DEMO_VIEWS = result_store.page_views(AS_OF, START) + DEMO_MORE
 

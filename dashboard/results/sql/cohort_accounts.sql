@@ -8,6 +8,6 @@ SELECT m.account_id, a.name, a.owner, a.plan, b.mrr::DECIMAL(38,4) AS cohort_mrr
        coalesce(l.mrr, 0)::DECIMAL(38,4) AS mrr_k, coalesce(l.mrr, 0) > 0 AS active_k
 FROM members m
 JOIN points b ON b.account_id = m.account_id AND b.month = m.cohort
-LEFT JOIN points l ON l.account_id = m.account_id AND l.month = m.cohort + to_months($k::INTEGER)
+LEFT JOIN points l ON l.account_id = m.account_id AND datediff('month', m.cohort, l.month) = $k::INTEGER
 LEFT JOIN account_attrs() a ON a.account_id = m.account_id
 ORDER BY active_k, cohort_mrr DESC, m.account_id
