@@ -21,7 +21,8 @@ SERIES_COLORS = ["#1f4e79", "#8e6bbf", "#17becf", "#7f7f7f", "#b5651d", "#4a90c2
 FONT = "Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
 
 
-def _key_text(value) -> str:
+def key_text(value) -> str:
+    """A drill-down key as text (dates as ISO days): in a point's customdata and in the drill page's URL."""
     return value.date().isoformat() if isinstance(value, pd.Timestamp) else \
         value.isoformat() if hasattr(value, "isoformat") else str(value)
 
@@ -35,7 +36,7 @@ def drill_data(column: str, *keys, extra=None) -> list[list]:
     extras = list(extra) if extra is not None else None
     if extras is not None:
         n = len(extras)
-    return [[column, *[_key_text(c[i] if c is not None else k) for c, k in zip(columns, keys, strict=True)],
+    return [[column, *[key_text(c[i] if c is not None else k) for c, k in zip(columns, keys, strict=True)],
              *([extras[i]] if extras is not None else [])] for i in range(n)]
 
 

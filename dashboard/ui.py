@@ -561,11 +561,10 @@ def chart(fig, data: pd.DataFrame | None = None, name: str = "chart", key: str |
 def drill_query(figure: str, column: str, keys: dict, params: dict | None = None) -> dict[str, str]:
     """A drill-down in the drill page's URL: the figure, its column, its row's keys (k_) and the parameters
     it was run with besides the sidebar's day and period (p_)."""
-    def text(value: Any) -> str:
-        return value.date().isoformat() if isinstance(value, pd.Timestamp) else \
-            value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return {"drill": figure, "col": column, **{f"k_{k}": text(v) for k, v in keys.items()},
-            **{f"p_{k}": text(v) for k, v in (params or {}).items()}}
+    from dashboard.figures import key_text
+
+    return {"drill": figure, "col": column, **{f"k_{k}": key_text(v) for k, v in keys.items()},
+            **{f"p_{k}": key_text(v) for k, v in (params or {}).items()}}
 
 
 def open_drill(figure: str, column: str, keys: dict, params: dict | None = None) -> None:

@@ -130,6 +130,21 @@ def goto(page, slug: str) -> None:
     wait_idle(page)
 
 
+def shots_in_both_languages(page, name: str, full: bool = False) -> None:
+    """Screenshots of the page open at 1440 and 1024 px in Japanese, then English (left in English)."""
+    for lang, width in (("ja", 1440), ("ja", 1024), ("en", 1024), ("en", 1440)):
+        if lang == "en" and page.get_by_text("English", exact=True).count():
+            page.get_by_text("English", exact=True).first.click()
+            wait_idle(page)
+        page.set_viewport_size({"width": width, "height": 900})
+        wait_idle(page)
+        page.screenshot(path=str(SHOTS / f"{lang}_{width}_{name}.png"))
+        if full:
+            page.set_viewport_size({"width": width, "height": 2600})
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(SHOTS / f"{lang}_{width}_{name}_full.png"))
+
+
 def no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
         '[data-testid="stException"]').first.inner_text()
@@ -464,16 +479,7 @@ def test_a_search_or_a_row_of_the_call_list_opens_the_account_page(server, brows
     no_exception(page)
     assert page.locator("h1").first.inner_text().strip() == "東和ロジスティクス株式会社"
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3  # MRR, health history, usage
-    for lang, width in (("ja", 1440), ("ja", 1024), ("en", 1024), ("en", 1440)):
-        if lang == "en" and page.get_by_text("English", exact=True).count():
-            page.get_by_text("English", exact=True).first.click()
-            wait_idle(page)
-        page.set_viewport_size({"width": width, "height": 900})
-        wait_idle(page)
-        page.screenshot(path=str(SHOTS / f"{lang}_{width}_account.png"))
-        page.set_viewport_size({"width": width, "height": 2600})
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(SHOTS / f"{lang}_{width}_account_full.png"))
+    shots_in_both_languages(page, "account", full=True)
     page.get_by_text("日本語", exact=True).first.click()
     wait_idle(page)
     page.set_viewport_size({"width": 1440, "height": 900})
@@ -514,13 +520,7 @@ def test_a_waterfall_bar_opens_its_accounts_and_each_opens_its_page(server, brow
     assert page.locator("h1").first.inner_text().strip().startswith("MRRの増減：解約（")
     values = [v.inner_text().strip() for v in page.locator('[data-testid="stMetricValue"]').all()]
     assert values[0] == values[1] == "¥140,000"  # October's churn (the bar), worked out again from the list
-    for lang, width in (("ja", 1440), ("ja", 1024), ("en", 1024), ("en", 1440)):
-        if lang == "en" and page.get_by_text("English", exact=True).count():
-            page.get_by_text("English", exact=True).first.click()
-            wait_idle(page)
-        page.set_viewport_size({"width": width, "height": 900})
-        wait_idle(page)
-        page.screenshot(path=str(SHOTS / f"{lang}_{width}_drill.png"))
+    shots_in_both_languages(page, "drill")
     page.get_by_text("日本語", exact=True).first.click()
     wait_idle(page)
     page.set_viewport_size({"width": 1440, "height": 900})
