@@ -268,15 +268,16 @@ REPORT_HISTORY = {
     "A": ("Std", {"2025-11": 10000, "2025-12": 10000, "2026-01": 10000, "2026-02": 10000, "2026-03": 10000}),
     "B": ("Pro", {"2025-12": 30000, "2026-01": 30000, "2026-02": 30000, "2026-03": 30000}),
     "C": ("Std", {"2025-11": 10000, "2025-12": 10000}),  # stopped 20 January: churn in January
-    "D": ("Std", {"2026-01": 5000, "2026-02": 5000, "2026-03": 10000}),  # paid from 20 January; 2 months at half
+    # paid from 20 January, 2 months at half (to 20 March): on 1 March, the last day the exports know, still half
+    "D": ("Std", {"2026-01": 5000, "2026-02": 5000, "2026-03": 5000}),
 }
 
 
 def test_report_on_subscriptions_equals_report_on_the_history_the_rules_give(db, load, tmp_path):
     load("subscriptions", REPORT_SUBS)
     # The history runs to the month of the latest date known to have passed: C's period start, 15 February
-    # (B's cancellation at period end in December is ahead). An append carries it to March: Z starts a trial
-    # on 1 March that ends in April, so Z pays nothing by March's end.
+    # (B's cancellation at period end in December is ahead). An append carries it to 1 March: Z starts a trial
+    # on 1 March that ends in April, so Z pays nothing; March is read on 1 March.
     load("subscriptions", SUBS + "Z1,Z,Std,10000,1,month,2026-03-01,2026-04-15,,,,,,trialing,,,\n", mode="append")
     got = {a: {m: int(v) for (acct, m), v in history(db).items() if acct == a} for a in "ABCDZ"}
     assert got == {**{a: months for a, (_, months) in REPORT_HISTORY.items()}, "Z": {}}
@@ -331,3 +332,23 @@ def test_explain_mrr_on_the_command_line_prints_the_rule_of_each_line(app_db):
         ("S-0002", 200000, "yearly amount ÷ 12")]
     assert explained["months"] == [{"month": "2026-10", "mrr": 200000, "fx": 0, "plan": "プロ（年契約）", "lines": [
         {"ref": "S-0002", "currency": "JPY", "native": 200000, "rate": 1.0, "mrr": 200000, "counted": True}]}]
+
+
+def test_the_current_month_is_read_on_the_exports_last_day_so_a_cancel_later_this_month_is_no_churn_yet(db, load):
+    # The export's last known day is 12 October (Y's period began). X cancelled on 5 October at the end of its
+    # period (25 October): on 12 October it still pays ¥10,000, so October ends the history with X paying and
+    # no churn; read at October's end (the old rule) X would already churn in October.
+    load("subscriptions", SUBS
+         + "X1,X,Std,10000,1,month,2026-01-01,,2026-10-01,2026-10-25,2026-10-05,true,,active,,,\n"
+         + "Y1,Y,Std,20000,1,month,2026-01-01,,2026-10-12,2026-11-12,,,,active,,,\n")
+    assert of(db, "X") == dict.fromkeys(months("2026-01", "2026-10"), 10_000)
+    frame = moves(db, dt.date(2026, 10, 31), dt.date(2026, 9, 1))
+    assert frame.loc["2026-10", "churn"] == 0 and frame.loc["2026-10", "end"] == 30_000
+    # the next export knows November: X's service stopped on 25 October, October's churn
+    load("subscriptions", SUBS
+         + "X1,X,Std,10000,1,month,2026-01-01,,2026-10-01,2026-10-25,2026-10-05,true,2026-10-25,canceled,,,\n"
+         + "Y1,Y,Std,20000,1,month,2026-01-01,,2026-11-12,2026-12-12,,,,active,,,\n")
+    assert of(db, "X") == dict.fromkeys(months("2026-01", "2026-09"), 10_000)
+    frame = moves(db, dt.date(2026, 11, 30), dt.date(2026, 9, 1))
+    assert frame.loc["2026-10", "churn"] == 10_000 and frame.loc["2026-11", "churn"] == 0
+

@@ -279,7 +279,8 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
     FROM inv_lines;
 
 -- The MRR each billing line gives each month it is in force at the month's end (the MRR in force at a month's
--- end is the month's MRR: partial months are not averaged), in the workspace currency: a line in another
+-- end is the month's MRR: partial months are not averaged; the history's last month is read on the last day
+-- the exports know, so a cancellation at period end later that month is no churn yet), in the workspace currency: a line in another
 -- currency × that month's rate (fx_rates; a month without a rate: `rate` is NULL and the line counts nothing,
 -- named by the import's warnings). Rounded to 1/10,000 of the currency unit once, per line and month. `fx`:
 -- the part of a line's MRR that only the rate moved — its amount this month at this month's rate less at the
@@ -290,12 +291,13 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
 CREATE OR REPLACE MACRO mrr_lines() AS TABLE
     WITH lines AS (SELECT * FROM billing_lines()),
     rates AS (SELECT month, currency_code(currency) AS currency, rate FROM cur_fx_rates),
-    horizon AS (
-        SELECT date_trunc('month', least(current_date, greatest(
+    known AS (
+        SELECT least(current_date, greatest(
             (SELECT max(greatest(start_date, current_period_start, canceled_at, ended_at)) FROM cur_subscriptions),
             (SELECT max(greatest(service_start, split_part(service_period, '/', 1)::DATE, invoice_date)) FROM cur_invoice_lines)
-        )))::DATE AS last_month
+        ))::DATE AS last_day
     ),
+    horizon AS (SELECT last_day AS last_known, date_trunc('month', last_day)::DATE AS last_month FROM known),
     months AS (
         -- the months from the first paid day's to the last paid day's (or the horizon): an annual line has 12
         SELECT l.*, unnest(generate_series(date_trunc('month', l.paid_from),
@@ -305,14 +307,14 @@ CREATE OR REPLACE MACRO mrr_lines() AS TABLE
         FROM lines l WHERE l.paid_from IS NOT NULL AND l.paid_from <= (SELECT last_month FROM horizon) + INTERVAL 1 MONTH
     ),
     in_force AS (
-        SELECT m.*, last_day(m.month) AS month_end,
+        SELECT m.*, least(last_day(m.month), (SELECT last_known FROM horizon)) AS month_end,
                m.currency IS NOT NULL AND m.currency <> m.workspace_currency AS foreign_currency,
                CASE WHEN NOT foreign_currency THEN 1 ELSE now_rate.rate END AS rate,
                CASE WHEN foreign_currency THEN before_rate.rate END AS rate_before
         FROM months m
         LEFT JOIN rates now_rate ON now_rate.month = m.month AND now_rate.currency = m.currency
         LEFT JOIN rates before_rate ON before_rate.month = (m.month - INTERVAL 1 MONTH)::DATE AND before_rate.currency = m.currency
-        WHERE m.paid_from <= last_day(m.month) AND (m.paid_until IS NULL OR last_day(m.month) < m.paid_until)
+        WHERE m.paid_from <= month_end AND (m.paid_until IS NULL OR month_end < m.paid_until)
     )
     SELECT source, account_id, ref, plan, kind, paid_from, paid_until, month, currency, rate, basis, basis_count, taxed,
            CASE WHEN monthly < 0 THEN monthly  -- a credit for unused time nets against the account's other lines
