@@ -252,12 +252,18 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     runner.keep_mrr_grid(con)
 
 
+def derives_mrr(con) -> bool:
+    """Whether part of the MRR history is derived from billing exports (a subscriptions or invoice-lines
+    snapshot is current): then the workspace currency and the exchange rates shape it."""
+    return bool(con.execute("SELECT count(*) FROM snapshots WHERE is_current "
+                            "AND dataset IN ('subscriptions', 'invoice_lines')").fetchone()[0])
+
+
 def derive_mrr(con) -> None:
     """Rebuild derived_mrr from the current billing exports: each account's MRR at each month's end (the sum
     of its lines in force then, mrr_lines), for the accounts the imported MRR history does not have."""
     con.execute("DELETE FROM derived_mrr")
-    if not con.execute("SELECT count(*) FROM snapshots WHERE is_current AND dataset IN ('subscriptions', 'invoice_lines')"
-                       ).fetchone()[0]:
+    if not derives_mrr(con):
         return  # no billing export: nothing to derive (an MRR import does not expand empty lines)
     con.execute("""INSERT INTO derived_mrr
         SELECT account_id, month, sum(mrr)::DECIMAL(18,4), arg_max(plan, mrr), sum(fx)::DECIMAL(18,4)

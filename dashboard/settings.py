@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dashboard import auth, sessions
+from dashboard import auth, schema, sessions
 from dashboard.db import Database
 from dashboard.workbook import Limits
 
@@ -29,8 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "digest_webhook": None,
 }
 MAX_ENGINE_TIMEOUT = 3600  # seconds: the engine setting's "timeout" (reaching a Spark cluster)
-# The settings that change figures the pages compute (the others change how they are shown or used).
-FIGURE_SETTINGS = ("fiscal_year_start", "tier_rule", "tier_thresholds", "health", "engine")
+# The settings that change figures the pages compute (the others change how they are shown or used); the
+# currency does when the MRR history is derived from billing exports in other currencies.
+FIGURE_SETTINGS = ("fiscal_year_start", "tier_rule", "tier_thresholds", "health", "engine", "currency")
 
 
 def get_all(db: Database) -> dict[str, Any]:
@@ -54,6 +55,10 @@ def put(db: Database, key: str, value: Any, *, by: auth.User) -> None:
     def change(con) -> None:  # the value and who changed it, in one transaction
         con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, text])
         con.execute("INSERT INTO settings_log VALUES (now()::TIMESTAMP, ?, ?, ?::JSON)", [by.name, key, text])
+        if key == "currency" and schema.derives_mrr(con):
+            # billing lines are converted into the workspace currency: the history is derived again, and
+            # everything kept from it is rebuilt or dropped (a rare change; the kept keys do not name it)
+            schema.refresh_kept(con)
     db.write(change, bump=True)  # only the write: workspace.put_setting refreshes what is kept after it
 
 

@@ -10,9 +10,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from dashboard import report
+from dashboard import report, workspace
 from dashboard.db import Database
 from dashboard.results import run
+from tests.conftest import EDITOR
 
 SUBS = ("subscription_id,account_id,plan,amount,quantity,interval,start_date,trial_end,current_period_start,"
         "current_period_end,canceled_at,cancel_at_period_end,ended_at,status,discount_percent,discount_duration,"
@@ -352,3 +353,22 @@ def test_the_current_month_is_read_on_the_exports_last_day_so_a_cancel_later_thi
     frame = moves(db, dt.date(2026, 11, 30), dt.date(2026, 9, 1))
     assert frame.loc["2026-10", "churn"] == 10_000 and frame.loc["2026-11", "churn"] == 0
 
+
+
+def test_a_change_of_the_workspace_currency_derives_the_history_again(db, load):
+    # V pays $1,000 a month, rates ¥150 then ¥155: ¥150,000, ¥155,000; W pays ¥30,000. In a dollar workspace
+    # V is $1,000 each month and W is converted with the JPY rate the file gives ($0.0065 per yen in
+    # February: $195). The report, read through what is kept, follows both changes.
+    load("fx_rates", "month,currency,rate\n2026-01,USD,150\n2026-02,USD,155\n2026-01,JPY,0.0066\n2026-02,JPY,0.0065\n")
+    load("subscriptions", SUBS + "V1,V,Intl,1000,1,month,2026-01-01,,2026-02-01,,,,,active,,,USD\n"
+                                 "W1,W,Std,30000,1,month,2026-01-01,,2026-02-01,,,,,active,,,JPY\n")
+    as_of = dt.date(2026, 2, 28)
+    assert of(db, "V") == {"2026-01": 150_000, "2026-02": 155_000}
+    assert report.build(db, as_of=as_of)["mrr"] == 185_000
+    workspace.put_setting(db, "currency", "USD", by=EDITOR)
+    assert of(db, "V") == {"2026-01": 1_000, "2026-02": 1_000}
+    assert of(db, "W") == {"2026-01": 198, "2026-02": 195}
+    assert report.build(db, as_of=as_of)["mrr"] == 1_195
+    workspace.put_setting(db, "currency", "JPY", by=EDITOR)
+    assert of(db, "V") == {"2026-01": 150_000, "2026-02": 155_000}
+    assert report.build(db, as_of=as_of)["mrr"] == 185_000

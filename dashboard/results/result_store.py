@@ -12,8 +12,9 @@ The key is the result's name, its final SQL (filters, segments and kept health i
 values (every setting a result reads reaches it as a bound value: the tier rule, the health measures and
 weights, the fiscal periods) and its inputs: the current snapshot of exactly the datasets its SQL reads
 (``inputs_of``). An import or restore of touchpoints makes stale only what reads touchpoints; a setting
-no result reads (the session length, the currency) makes nothing stale. Stale ones are dropped after the
-next commit. Only ``prepare`` writes them; a page run only reads, so what a page shows never depends on
+no result reads (the session length, the import limits) makes nothing stale. (A change of the currency
+while billing exports are converted into it derives the history again and drops what is kept: settings.put.)
+Stale ones are dropped after the next commit. Only ``prepare`` writes them; a page run only reads, so what a page shows never depends on
 how long a query happened to take.
 """
 
