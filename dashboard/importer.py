@@ -584,13 +584,18 @@ def _derivation_warnings(db: Database, lang: str | None) -> list[str]:
         undated, unread = con.execute(
             "SELECT count(*) FILTER (WHERE NOT period_given), count(*) FILTER (WHERE NOT counted) FROM billing_lines() "
             "WHERE source = 'invoice_lines' AND kind = 'recurring'").fetchone()
-        return rates, undated, unread
-    rates, undated, unread = db.read(read)
+        repeating = con.execute(
+            "SELECT count(*) FROM cur_subscriptions WHERE discount_duration = 'repeating' AND discount_months IS NULL "
+            "AND (coalesce(discount_percent, 0) <> 0 OR coalesce(discount_amount, 0) <> 0)").fetchone()[0]
+        return rates, undated, unread, repeating
+    rates, undated, unread, repeating = db.read(read)
     out = [t("mrr_no_rate", lang, currency=cur, accounts=integer(n), months=months) for cur, n, months in rates]
     if undated:
         out.append(t("mrr_no_period", lang, n=integer(undated)))
     if unread:
         out.append(t("mrr_bad_period", lang, n=integer(unread)))
+    if repeating:
+        out.append(t("mrr_repeating_no_months", lang, n=integer(repeating)))
     return out
 
 

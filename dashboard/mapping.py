@@ -94,6 +94,8 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "discount_percent": ["discount percent", "percent off", "coupon percent off", "割引率", "値引率"],
         "discount_amount": ["discount amount", "amount off", "coupon amount off", "割引額", "値引額", "値引金額"],
         "discount_duration": ["discount duration", "coupon duration", "duration", "割引期間", "値引期間"],
+        "discount_months": ["duration in months", "discount duration in months", "coupon duration in months",
+                            "duration_in_months", "割引月数", "値引月数", "割引期間(月)", "割引期間（月数）"],
         "tax_included": ["tax included", "tax_included", "tax inclusive", "税込税抜", "税込/税抜", "税区分", "内税外税"],
         "tax_rate": ["tax rate", "tax_rate", "tax percent", "税率", "消費税率"],
     },

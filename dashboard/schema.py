@@ -34,6 +34,7 @@ DATASETS: dict[str, dict[str, str]] = {
         "trial_end": "date", "current_period_start": "date", "current_period_end": "date", "canceled_at": "date",
         "cancel_at_period_end": "flag", "ended_at": "date", "status": "text", "discount_percent": "rate",
         "discount_amount": "money", "discount_duration": "duration", "tax_included": "flag", "tax_rate": "rate",
+        "discount_months": "number",  # a "repeating" discount's months (Stripe's duration in months)
     },
     # ... or one row per invoice line, with the service period it bills
     "invoice_lines": {
@@ -285,6 +286,13 @@ def migrate(con) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")  # our own names
     for stmt in _create_statements():
         con.execute(stmt)
+    # a column added to a dataset since the file was made: empty in the rows stored before
+    for dataset, cols in DATASETS.items():
+        for column, kind in cols.items():
+            con.execute(f'ALTER TABLE "{dataset}" ADD COLUMN IF NOT EXISTS "{column}" {_SQL_TYPES[kind]}')
+    for stmt in _create_statements():
+        if stmt.startswith("CREATE OR REPLACE VIEW"):  # their * reads the added columns too
+            con.execute(stmt)
     con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING")
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     current = int(row[0]) if row else 0

@@ -40,6 +40,8 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "duration": {
         "once": ("once", "1回", "一回", "初回", "初回のみ", "1回のみ", "一度"),
         "forever": ("forever", "永続", "永久", "無期限", "ずっと", "継続"),
+        # Stripe's coupons: "repeating" for the months in its own column (duration in months)
+        "repeating": ("repeating", "月数指定", "期間限定"),
     },
 }
 

@@ -22,10 +22,11 @@ fi
 [ "$(id -u)" = 0 ] && export DASHBOARD_NO_SKIPS=1
 bash scripts/setup.sh dev
 .venv/bin/ruff check .
-# --fast: the daily loop (minutes): everything but the browser, Spark, soak/load and slow-marked tests.
-# CI and the README's quick start run the whole suite (no argument).
+# --fast: the daily loop (under 3 minutes): everything but the browser, Spark, soak/load and slow-marked
+# tests, on two workers (pytest-xdist: each test has its own database, so they run side by side).
+# CI and the README's quick start run the whole suite (no argument), one test at a time.
 if [ "${1:-}" = --fast ]; then
   shift
-  set -- -m "not browser and not spark and not system and not slow" "$@"
+  set -- -m "not browser and not spark and not system and not slow" -n 2 "$@"
 fi
 exec .venv/bin/python -m pytest -q "$@"

@@ -372,3 +372,35 @@ def test_a_change_of_the_workspace_currency_derives_the_history_again(db, load):
     workspace.put_setting(db, "currency", "JPY", by=EDITOR)
     assert of(db, "V") == {"2026-01": 150_000, "2026-02": 155_000}
     assert report.build(db, as_of=as_of)["mrr"] == 185_000
+
+
+def test_a_repeating_discount_lasts_the_months_its_own_column_gives(db, load):
+    # Stripe's coupon: 25% off, "repeating" for 2 months -> ¥7,500 in January and February, ¥10,000 from March
+    # (expansion ¥2,500). Without its months the discount is read as lasting, and the import says so.
+    result = load("subscriptions", "Customer ID,Plan,Amount,Interval,Start (UTC),Discount Percent,Discount Duration,"
+                                   "Discount Duration In Months\nZ,Std,10000,month,2026-01-01 00:00,25,repeating,2\n"
+                                   "Q,Std,10000,month,2026-04-01 00:00,,,\n", lang="en")
+    assert result["mapping"]["discount_months"] == "Discount Duration In Months" and not result["warnings"]
+    assert of(db, "Z") == {"2026-01": 7_500, "2026-02": 7_500, "2026-03": 10_000, "2026-04": 10_000}
+    assert moves(db, dt.date(2026, 4, 30), dt.date(2026, 2, 1))["expansion"].to_dict() == {
+        "2026-02": 0, "2026-03": 2_500, "2026-04": 0}
+    result = load("subscriptions", "Customer ID,Plan,Amount,Interval,Start (UTC),Discount Percent,Discount Duration\n"
+                                   "Z,Std,10000,month,2026-01-01 00:00,25,repeating\n", lang="en")
+    assert result["warnings"] == ["1 subscriptions have a \"repeating\" discount without its months: each was read "
+                                  "as a discount that lasts. Map the duration-in-months column."]
+    assert set(of(db, "Z").values()) == {7_500}
+
+
+def test_a_file_made_before_the_months_column_gets_it_on_opening_and_keeps_its_subscriptions(db, load):
+    load("subscriptions", SUBS + "A1,A,Std,10000,1,month,2026-01-01,,,,,,,active,20%,2,\n"
+                                 "B1,B,Std,10000,1,month,2026-03-01,,,,,,,active,,,\n")
+
+    def older(con):  # as the version before the column left the file
+        con.execute("DROP VIEW cur_subscriptions")
+        con.execute("ALTER TABLE subscriptions DROP COLUMN discount_months")
+        con.execute("UPDATE meta SET value = 'older' WHERE key = 'schema_hash'")
+    db.write(older)
+    db.release()
+    again = Database(db.path)
+    assert "discount_months" in again.query("SELECT * FROM cur_subscriptions").columns
+    assert of(again, "A") == {"2026-01": 8_000, "2026-02": 8_000, "2026-03": 10_000}

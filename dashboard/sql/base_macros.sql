@@ -256,6 +256,7 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
            coalesce(discount_percent, 0) AS discount_share,
            coalesce(discount_amount, 0) * per_multiply / per_divide / tax_div AS discount_monthly,
            CASE WHEN discount_duration = 'once' THEN 0 WHEN discount_duration = 'forever' THEN NULL
+                WHEN discount_duration IS NULL OR discount_duration = 'repeating' THEN sub.discount_months::INT
                 ELSE discount_duration::INT END AS discount_months,
            -- how the monthly amount was reached: per interval (its count), or a service period of so many
            -- whole months or days; and whether tax was taken out
