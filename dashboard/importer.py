@@ -512,13 +512,13 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
              mapping_json, mode, parent_id, duplicate]).fetchone()[0]
         if mode == "upsert" and parent_id is not None:
             on = " AND ".join(f"g.{k} = c.{k}" for k in key_cols)
-            con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM "cur_{dataset}" c '  # noqa: S608
+            con.execute(f'INSERT INTO "{dataset}" (snapshot_id, {cols}) SELECT ?, {cols} FROM "cur_{dataset}" c '  # noqa: S608
                         f"WHERE NOT EXISTS (SELECT 1 FROM {good} g WHERE {on})", [snapshot_id])
-            con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM {good}', [snapshot_id])  # noqa: S608
+            con.execute(f'INSERT INTO "{dataset}" (snapshot_id, {cols}) SELECT ?, {cols} FROM {good}', [snapshot_id])  # noqa: S608
             members = [snapshot_id]
         else:  # replace (or a first import): the file's rows straight from the stage, no copy in between
             source = "fresh" if merging else good
-            con.execute(f'INSERT INTO "{dataset}" SELECT ?, {cols} FROM {source}', [snapshot_id])  # noqa: S608
+            con.execute(f'INSERT INTO "{dataset}" (snapshot_id, {cols}) SELECT ?, {cols} FROM {source}', [snapshot_id])  # noqa: S608
             members = [snapshot_id]
             if mode == "append" and parent_id is not None:
                 members += [r[0] for r in con.execute(
@@ -569,13 +569,15 @@ def commit(db: Database, plan: ImportPlan, *, by: auth.User, lang: str | None = 
         "unmapped": plan.unmapped,
         "confidence": plan.confidence,
         "errors": [e.as_dict(lang) for e in plan.errors],
-        "warnings": plan.warnings(lang) + (_derivation_warnings(db, lang) if dataset in schema.BILLING else []),
+        "warnings": plan.warnings(lang) + (derivation_warnings(db, lang) if dataset in schema.BILLING else []),
     }
 
 
-def _derivation_warnings(db: Database, lang: str | None) -> list[str]:
+def derivation_warnings(db: Database, lang: str | None = None) -> list[str]:
     """What the MRR derived from billing exports leaves out and why: lines in a currency without a rate for a
-    month they are in force (named, with the months), so a missing rate is never a silent churn."""
+    month they are in force (named, with the months), so a missing rate is never a silent churn; lines without
+    a service period; periods ending before they start; repeating discounts without their months. Shown after
+    a billing import and after a change of the workspace currency."""
     def read(con):
         rates = con.execute(
             "SELECT currency, count(DISTINCT account_id), string_agg(DISTINCT strftime(month, '%Y-%m'), ', ' "
@@ -586,7 +588,9 @@ def _derivation_warnings(db: Database, lang: str | None) -> list[str]:
             "WHERE source = 'invoice_lines' AND kind = 'recurring'").fetchone()
         repeating = con.execute(
             "SELECT count(*) FROM cur_subscriptions WHERE discount_duration = 'repeating' AND discount_months IS NULL "
-            "AND (coalesce(discount_percent, 0) <> 0 OR coalesce(discount_amount, 0) <> 0)").fetchone()[0]
+            "AND (coalesce(discount_percent, 0) <> 0 OR coalesce(discount_amount, 0) <> 0) "
+            "AND account_id IN (SELECT account_id FROM billing_lines() WHERE source = 'subscriptions') "
+            "AND account_id NOT IN (SELECT account_id FROM cur_mrr)").fetchone()[0]
         return rates, undated, unread, repeating
     rates, undated, unread, repeating = db.read(read)
     out = [t("mrr_no_rate", lang, currency=cur, accounts=integer(n), months=months) for cur, n, months in rates]

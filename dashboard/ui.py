@@ -165,15 +165,19 @@ def new_run() -> None:
     st.session_state.pop("_origins", None)
 
 
-def flash(message: str) -> None:
-    """A success message shown at the top of the next run: one written before ``st.rerun()`` is wiped."""
+def flash(message: str, warnings: list[str] | None = None) -> None:
+    """A success message (and any warnings that came with it) shown at the top of the next run: one written
+    before ``st.rerun()`` is wiped."""
     st.session_state["_flash"] = message
+    st.session_state["_flash_warnings"] = list(warnings or [])
 
 
 def show_flash() -> None:
     message = st.session_state.pop("_flash", None)
     if message:
         st.success(message, icon=":material/check_circle:")
+    for warning in st.session_state.pop("_flash_warnings", None) or []:
+        st.warning(warning, icon=":material/warning:")
 
 
 # -- language ---------------------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def restore(db: Database, snapshot_id: int, *, by: auth.User) -> str:
 
 def put_setting(db: Database, key: str, value: Any, *, by: auth.User) -> None:
     """Change a workspace setting, then refresh: a setting figures read (health, tier rule, fiscal year,
-    engine) has the pages' views kept again; any other leaves every kept result as it is."""
+    engine, and the currency billing exports are converted into) has the pages' views kept again; any other
+    leaves every kept result as it is."""
     settings.put(db, key, value, by=by)
     refresh(db, work_ahead=key in settings.FIGURE_SETTINGS)

@@ -236,7 +236,8 @@ with st.form("settings"):
         with st.spinner(ui.t("saving")):
             for key, value in changed.items():
                 workspace.put_setting(database, key, value, by=user)
-        ui.flash(ui.t("saved"))
+        # the billing exports converted into the new currency: what it leaves out (a missing rate) is named
+        ui.flash(ui.t("saved"), importer.derivation_warnings(database, lang) if "currency" in changed else None)
         ui.new_run()
         st.rerun()
 

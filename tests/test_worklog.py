@@ -119,6 +119,7 @@ def _minimal_csv(dataset: str, month: int) -> str:
         "A1" if c in ("account_id", "customer_id") else value[schema.DATASETS[dataset][c]] for c in columns) + "\n"
 
 
+@pytest.mark.slow  # 20 imports and 10 restores (about 23 s): the full suite's
 def test_work_survives_every_reimport_and_restore(db, load):
     worklog.record(db, "A1", "task", by=EDITOR, task="電話", due=dt.date(2026, 11, 5))
     worklog.record(db, "Z9", "note", by=EDITOR, note="どのファイルにもない顧客")  # in no file: kept too

@@ -256,7 +256,8 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
            coalesce(discount_percent, 0) AS discount_share,
            coalesce(discount_amount, 0) * per_multiply / per_divide / tax_div AS discount_monthly,
            CASE WHEN discount_duration = 'once' THEN 0 WHEN discount_duration = 'forever' THEN NULL
-                WHEN discount_duration IS NULL OR discount_duration = 'repeating' THEN sub.discount_months::INT
+                WHEN discount_duration IS NULL OR discount_duration = 'repeating'
+                     THEN CASE WHEN sub.discount_months BETWEEN 0 AND 1200 THEN round(sub.discount_months)::INT END
                 ELSE discount_duration::INT END AS discount_months,
            -- how the monthly amount was reached: per interval (its count), or a service period of so many
            -- whole months or days; and whether tax was taken out
@@ -280,8 +281,8 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
     FROM inv_lines;
 
 -- The MRR each billing line gives each month it is in force at the month's end (the MRR in force at a month's
--- end is the month's MRR: partial months are not averaged; the history's last month is read on the last day
--- the exports know, so a cancellation at period end later that month is no churn yet), in the workspace currency: a line in another
+-- end is the month's MRR: partial months are not averaged; the current month's is the MRR in force today, so
+-- a cancellation at period end later this month is no churn yet), in the workspace currency: a line in another
 -- currency × that month's rate (fx_rates; a month without a rate: `rate` is NULL and the line counts nothing,
 -- named by the import's warnings). Rounded to 1/10,000 of the currency unit once, per line and month. `fx`:
 -- the part of a line's MRR that only the rate moved — its amount this month at this month's rate less at the
@@ -292,13 +293,12 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
 CREATE OR REPLACE MACRO mrr_lines() AS TABLE
     WITH lines AS (SELECT * FROM billing_lines()),
     rates AS (SELECT month, currency_code(currency) AS currency, rate FROM cur_fx_rates),
-    known AS (
-        SELECT least(current_date, greatest(
+    horizon AS (
+        SELECT date_trunc('month', least(current_date, greatest(
             (SELECT max(greatest(start_date, current_period_start, canceled_at, ended_at)) FROM cur_subscriptions),
             (SELECT max(greatest(service_start, split_part(service_period, '/', 1)::DATE, invoice_date)) FROM cur_invoice_lines)
-        ))::DATE AS last_day
+        )))::DATE AS last_month
     ),
-    horizon AS (SELECT last_day AS last_known, date_trunc('month', last_day)::DATE AS last_month FROM known),
     months AS (
         -- the months from the first paid day's to the last paid day's (or the horizon): an annual line has 12
         SELECT l.*, unnest(generate_series(date_trunc('month', l.paid_from),
@@ -308,7 +308,8 @@ CREATE OR REPLACE MACRO mrr_lines() AS TABLE
         FROM lines l WHERE l.paid_from IS NOT NULL AND l.paid_from <= (SELECT last_month FROM horizon) + INTERVAL 1 MONTH
     ),
     in_force AS (
-        SELECT m.*, least(last_day(m.month), (SELECT last_known FROM horizon)) AS month_end,
+        SELECT m.*, CASE WHEN m.month = date_trunc('month', current_date) THEN current_date
+                         ELSE last_day(m.month) END AS month_end,
                m.currency IS NOT NULL AND m.currency <> m.workspace_currency AS foreign_currency,
                CASE WHEN NOT foreign_currency THEN 1 ELSE now_rate.rate END AS rate,
                CASE WHEN foreign_currency THEN before_rate.rate END AS rate_before
