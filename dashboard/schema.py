@@ -266,10 +266,15 @@ def derive_mrr(con) -> None:
     con.execute("DELETE FROM derived_mrr")
     if not derives_mrr(con):
         return  # no billing export: nothing to derive (an MRR import does not expand empty lines)
+    # a line alone in its account (no other line in force beside it) is the account's month as it is: only
+    # the rows of accounts with overlapping lines are summed (at 1M invoice lines almost none are: 3.0 s -> 2.0 s)
     con.execute("""INSERT INTO derived_mrr
+        WITH ml AS (SELECT account_id, month, mrr, plan, fx, alone FROM mrr_lines()
+                    WHERE counted AND account_id NOT IN (SELECT account_id FROM cur_mrr))
+        SELECT account_id, month, mrr::DECIMAL(18,4), plan, fx::DECIMAL(18,4) FROM ml WHERE alone AND mrr > 0
+        UNION ALL
         SELECT account_id, month, sum(mrr)::DECIMAL(18,4), arg_max(plan, mrr), sum(fx)::DECIMAL(18,4)
-        FROM mrr_lines() WHERE counted AND account_id NOT IN (SELECT account_id FROM cur_mrr)
-        GROUP BY account_id, month HAVING sum(mrr) > 0""")
+        FROM ml WHERE NOT alone GROUP BY account_id, month HAVING sum(mrr) > 0""")
 
 
 # Tables of what is kept from the stored rows (the MRR history's, the health scores): derived, and rebuilt or

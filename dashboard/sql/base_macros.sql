@@ -291,7 +291,15 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
 -- the exports know to have passed (a start, a cancellation, an end, a period begun, an invoice's service
 -- start or date), and never past today (a contract end written ahead).
 CREATE OR REPLACE MACRO mrr_lines() AS TABLE
-    WITH lines AS (SELECT * FROM billing_lines()),
+    WITH lines AS (
+        -- `alone`: the line overlaps no other counted line of its account, so in each of its months it is the
+        -- account's only line and its MRR is the account's (schema.derive_mrr sums only the other accounts')
+        SELECT *, counted
+            AND coalesce(paid_from >= max(coalesce(paid_until, DATE '9999-12-31')) OVER (PARTITION BY account_id, counted
+                ORDER BY paid_from, paid_until, ref ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true)
+            AND coalesce(lead(paid_from) OVER (PARTITION BY account_id, counted ORDER BY paid_from, paid_until, ref)
+                >= coalesce(paid_until, DATE '9999-12-31'), true) AS alone
+        FROM billing_lines()),
     rates AS (SELECT month, currency_code(currency) AS currency, rate FROM cur_fx_rates),
     horizon AS (
         SELECT date_trunc('month', least(current_date, greatest(
@@ -319,6 +327,7 @@ CREATE OR REPLACE MACRO mrr_lines() AS TABLE
         WHERE m.paid_from <= month_end AND (m.paid_until IS NULL OR month_end < m.paid_until)
     )
     SELECT source, account_id, ref, plan, kind, paid_from, paid_until, month, currency, rate, basis, basis_count, taxed,
+           alone,
            CASE WHEN monthly < 0 THEN monthly  -- a credit for unused time nets against the account's other lines
                 ELSE greatest(monthly * CASE WHEN discount_months IS NULL OR month_end < paid_from + to_months(discount_months)
                                              THEN 1 - discount_share ELSE 1 END
