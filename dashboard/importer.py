@@ -17,6 +17,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import stat
 import uuid
 import weakref
@@ -36,6 +37,7 @@ from dashboard.readers import ImportRefused, Limits, RawTable
 from dashboard.staging import Stage, file_hash, quote_ident
 from dashboard.values_sql import TYPED
 from dashboard.values_sql import literal as values_sql_literal
+from dashboard.values_sql import zone_literal as values_sql_zone
 
 MODES = ("replace", "append", "upsert")
 MODES_FOR: dict[str, tuple[str, ...]] = {
@@ -235,10 +237,16 @@ def resolve_mapping(raw: RawTable, stage: Stage, dataset: str, file_name: str, o
     return mapping, confidence, source
 
 
-def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str]) -> list[str]:
+# A header saying its times are UTC: "Start (UTC)", "created_utc", "開始日時（UTC）"
+_UTC = re.compile(r"(?<![A-Za-z])UTC(?![A-Za-z])", re.IGNORECASE)
+
+
+def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str],
+               time_zone: str = "Asia/Tokyo") -> list[str]:
     """Type every value in SQL: table ``typed`` (values and error keys), ``errors`` (one row per bad cell,
     with row, header, key and raw value) and ``good`` (the rows to store, with row_no; the value
-    columns are the dataset's). Returns good's columns."""
+    columns are the dataset's). Returns good's columns. A date column whose header says UTC (Stripe's
+    "Start (UTC)") is read as the day its time was in ``time_zone``, the workspace's."""
     con = stage.con
     columns = schema.DATASETS[dataset]
     required = schema.REQUIRED[dataset]
@@ -255,7 +263,9 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
     fields += [(f"m{j}", "number", f"c{index[h]}", h, False) for j, (_, h) in enumerate(measures)]
     # One pass types every value and flags the cells that failed (bad_k: text that is no value; blank_k: a
     # required value missing); only the few flagged rows are looked at again, to name what is wrong.
-    values = ", ".join(f"{TYPED[kind][0]}({r}) AS {name}" for name, kind, r, _, _ in fields)
+    zone = values_sql_zone(time_zone)
+    values = ", ".join(f"v_date_utc({r}, {zone}) AS {name}" if kind == "date" and _UTC.search(header)
+                       else f"{TYPED[kind][0]}({r}) AS {name}" for name, kind, r, header, _ in fields)
     raws = ", ".join(sorted({r for _, _, r, _, _ in fields}))
     flags, checks = [], []
     for k, (name, kind, r, header, is_required) in enumerate(fields):
@@ -344,6 +354,16 @@ def _first_errors(stage: Stage, n: int) -> list[RowError]:
     return [RowError(int(r), h, k, v) for r, h, k, v in rows]
 
 
+def _zone(db: Database | None) -> str:
+    """The workspace's time zone when this machine knows it (else Asia/Tokyo, the default)."""
+    zone = S.get(db, "time_zone") if db is not None else None
+    try:
+        values_sql_zone(zone)
+    except ValueError:
+        return "Asia/Tokyo"
+    return zone
+
+
 def plan_import(source: bytes | str | Path, file_name: str, dataset: str, *, db: Database | None = None,
                 sheet: str | None = None, overrides: dict[str, str] | None = None, mode: str = "replace",
                 progress: Progress | None = None) -> ImportPlan:
@@ -370,7 +390,7 @@ def plan_import(source: bytes | str | Path, file_name: str, dataset: str, *, db:
         remembered = None if overrides else remembered_mapping(db, dataset, raw.headers)
         mapping, confidence, mapping_source = resolve_mapping(raw, stage, dataset, file_name, overrides, remembered)
         progress(0.45, "checking")
-        stored = _type_rows(stage, raw, dataset, mapping)
+        stored = _type_rows(stage, raw, dataset, mapping, _zone(db))
         rejected = stage.con.execute("SELECT count(DISTINCT row_no) FROM errors").fetchone()[0]
         _refuse_unreadable(stage, dataset, mapping, rows, rejected, file_name)
         frame = stage.con.execute(

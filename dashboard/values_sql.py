@@ -12,6 +12,7 @@ symbols from money.CURRENCIES): no user text ever reaches it.
 from __future__ import annotations
 
 import itertools
+import re
 
 from dashboard import vocabulary
 from dashboard.money import CURRENCIES, Currency
@@ -34,6 +35,19 @@ def literal(word: str) -> str:
     if not any(word in values for values in vocabulary.WORDS.values()):
         raise ValueError(word)
     return _lit(word)
+
+
+def zone_literal(zone: str) -> str:
+    """A SQL literal of a time zone name (Asia/Tokyo, UTC), refused unless it is one this machine knows."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not re.fullmatch(r"[A-Za-z0-9_+/-]{1,64}", zone or ""):
+        raise ValueError(zone)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(zone) from exc
+    return _lit(zone)
 
 
 def _re2_escape(text: str) -> str:
@@ -149,6 +163,12 @@ def macros(currency_code: str = "JPY") -> list[str]:
         f"list_transform([v_date_any(s)], lambda d: CASE WHEN d >= DATE '{MIN_DATE}' THEN d END)[1]",
         "CREATE OR REPLACE MACRO v_month(s) AS "
         f"list_transform([v_month_any(s)], lambda d: CASE WHEN d >= DATE '{MIN_DATE}' THEN d END)[1]",
+        # A date-time written in UTC (Stripe's "Start (UTC)": 2026-01-31 18:30:00) as the day it was in the
+        # workspace's time zone (2026-02-01 in Asia/Tokyo); a date alone, or any other form, as v_date reads it
+        "CREATE OR REPLACE MACRO v_date_utc(s, tz) AS CASE WHEN v_date(s) IS NULL THEN NULL "
+        r"WHEN regexp_full_match(trim(s), '[1-9][0-9]{3}[-/][0-9]{1,2}[-/][0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?Z?') "
+        "THEN coalesce(timezone(tz, try_cast(replace(rtrim(trim(s), 'Z'), '/', '-') AS TIMESTAMP) AT TIME ZONE 'UTC')::DATE, "
+        "v_date(s)) ELSE v_date(s) END",
         # like the other error macros: NULL for a blank and for a value that is kept
         "CREATE OR REPLACE MACRO v_date_error(s) AS CASE WHEN NOT v_blank(s) THEN list_transform([v_date_any(s)], "
         f"lambda d: CASE WHEN d IS NULL THEN 'not_a_date' WHEN d < DATE '{MIN_DATE}' THEN 'date_out_of_range' END)[1] END",

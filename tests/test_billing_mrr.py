@@ -410,3 +410,24 @@ def test_a_file_made_before_the_months_column_gets_it_on_opening_and_keeps_its_s
     again = Database(db.path)
     assert "discount_months" in again.query("SELECT * FROM cur_subscriptions").columns
     assert of(again, "A") == {"2026-01": 8_000, "2026-02": 8_000, "2026-03": 10_000}
+
+
+def test_times_stripe_writes_in_utc_are_read_as_the_day_they_were_in_the_workspace_s_time_zone(db, load):
+    # Started 31 January 18:30 UTC = 1 February 03:30 in Tokyo: new in February. Cancelled 31 March 16:00 UTC
+    # = 1 April 01:00 in Tokyo: paid through March, churn in April. Read as UTC days (a workspace in UTC) the
+    # same rows start in January and churn in March. A date without a time is the day written.
+    stripe = ("Customer ID,Plan,Amount,Interval,Start (UTC),Canceled At (UTC),Ended At (UTC)\n"
+              "U,Std,10000,month,2026-01-31 18:30:00,,\n"
+              "V,Std,10000,month,2026-01-05 00:00:00,2026-03-31 16:00:00,2026-03-31 16:00:00\n"
+              "W,Std,10000,month,2026-01-31,,\n"
+              "X,Std,10000,month,2026-04-02 00:00:00,,\n")
+    load("subscriptions", stripe)
+    assert db.query("SELECT min(start_date) AS d FROM cur_subscriptions WHERE account_id = 'U'")["d"].iloc[0].date() \
+        == dt.date(2026, 2, 1)
+    assert of(db, "U") == dict.fromkeys(months("2026-02", "2026-04"), 10_000)
+    assert of(db, "V") == dict.fromkeys(months("2026-01", "2026-03"), 10_000)
+    assert of(db, "W") == dict.fromkeys(months("2026-01", "2026-04"), 10_000)
+    workspace.put_setting(db, "time_zone", "UTC", by=EDITOR)
+    load("subscriptions", stripe + "Y,Std,10000,month,2026-04-01,,\n")  # another file: the same one is unchanged
+    assert of(db, "U") == dict.fromkeys(months("2026-01", "2026-04"), 10_000)
+    assert of(db, "V") == dict.fromkeys(months("2026-01", "2026-02"), 10_000)
