@@ -27,6 +27,7 @@ bash scripts/setup.sh dev
 # CI and the README's quick start run the whole suite (no argument), one test at a time.
 if [ "${1:-}" = --fast ]; then
   shift
+  export DASHBOARD_FUZZ_EXAMPLES=3  # the SQL-vs-Python fuzz: 3 generated files here, 8 in the full suite
   set -- -m "not browser and not spark and not system and not slow" -n 2 "$@"
 fi
 exec .venv/bin/python -m pytest -q "$@"

@@ -5,6 +5,7 @@ below and on fuzzed ones (the last test)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import duckdb
@@ -328,7 +329,9 @@ FOUND = [
 
 # No shrinking: a statement per currency and step makes it take minutes, and the failure already names each
 # cell that disagrees, with both answers (a failing example is kept in .hypothesis and tried first next time).
-@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+# The fast lane (scripts/test.sh --fast) tries 3 generated files, the full suite 8.
+@settings(max_examples=int(os.environ.get("DASHBOARD_FUZZ_EXAMPLES", "8")), deadline=None,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(cells=st.lists(CELLS, min_size=100, max_size=200))
 @example(cells=FOUND)
 def test_fuzzed_cells_get_the_same_value_or_rejection_from_sql_and_python(sql_rules, cells):
