@@ -19,6 +19,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 import uuid
 import weakref
 from collections.abc import Callable
@@ -238,7 +239,12 @@ def resolve_mapping(raw: RawTable, stage: Stage, dataset: str, file_name: str, o
 
 
 # A header saying its times are UTC: "Start (UTC)", "created_utc", "開始日時（UTC）"
-_UTC = re.compile(r"(?<![A-Za-z])UTC(?![A-Za-z])", re.IGNORECASE)
+_UTC = re.compile(r"(?<![A-Za-z])UTC(?![A-Za-z0-9+\-])", re.IGNORECASE)  # not UTC+9: an offset is local time
+
+
+def _says_utc(header: str) -> bool:
+    """Whether a header says its times are UTC (ＵＴＣ in full width too; UTC+09:00 names local time)."""
+    return bool(_UTC.search(unicodedata.normalize("NFKC", header or "")))
 
 
 def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str],
@@ -264,7 +270,7 @@ def _type_rows(stage: Stage, raw: RawTable, dataset: str, mapping: dict[str, str
     # One pass types every value and flags the cells that failed (bad_k: text that is no value; blank_k: a
     # required value missing); only the few flagged rows are looked at again, to name what is wrong.
     zone = values_sql_zone(time_zone)
-    values = ", ".join(f"v_date_utc({r}, {zone}) AS {name}" if kind == "date" and _UTC.search(header)
+    values = ", ".join(f"v_date_utc({r}, {zone}) AS {name}" if kind == "date" and _says_utc(header)
                        else f"{TYPED[kind][0]}({r}) AS {name}" for name, kind, r, header, _ in fields)
     raws = ", ".join(sorted({r for _, _, r, _, _ in fields}))
     flags, checks = [], []
@@ -390,7 +396,11 @@ def plan_import(source: bytes | str | Path, file_name: str, dataset: str, *, db:
         remembered = None if overrides else remembered_mapping(db, dataset, raw.headers)
         mapping, confidence, mapping_source = resolve_mapping(raw, stage, dataset, file_name, overrides, remembered)
         progress(0.45, "checking")
-        stored = _type_rows(stage, raw, dataset, mapping, _zone(db))
+        zone = _zone(db)
+        stored = _type_rows(stage, raw, dataset, mapping, zone)
+        if any(_says_utc(h) for c, h in mapping.items() if schema.DATASETS[dataset].get(c) == "date"):
+            # its days depend on the workspace's time zone: the same file read in another zone is another snapshot
+            content_hash = hashlib.sha256(f"{content_hash}|{zone}".encode()).hexdigest()
         rejected = stage.con.execute("SELECT count(DISTINCT row_no) FROM errors").fetchone()[0]
         _refuse_unreadable(stage, dataset, mapping, rows, rejected, file_name)
         frame = stage.con.execute(
@@ -602,6 +612,7 @@ def derivation_warnings(db: Database, lang: str | None = None) -> list[str]:
         rates = con.execute(
             "SELECT currency, count(DISTINCT account_id), string_agg(DISTINCT strftime(month, '%Y-%m'), ', ' "
             "ORDER BY strftime(month, '%Y-%m')) FROM mrr_lines() WHERE rate IS NULL AND kind = 'recurring' "
+            "AND account_id NOT IN (SELECT account_id FROM cur_mrr) "
             "GROUP BY ALL ORDER BY currency").fetchall()
         undated, unread = con.execute(
             "SELECT count(*) FILTER (WHERE NOT period_given), count(*) FILTER (WHERE NOT counted) FROM billing_lines() "

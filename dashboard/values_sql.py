@@ -45,7 +45,7 @@ def zone_literal(zone: str) -> str:
         raise ValueError(zone)
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder of zones (Asia)
         raise ValueError(zone) from exc
     return _lit(zone)
 
@@ -167,8 +167,9 @@ def macros(currency_code: str = "JPY") -> list[str]:
         # workspace's time zone (2026-02-01 in Asia/Tokyo); a date alone, or any other form, as v_date reads it
         "CREATE OR REPLACE MACRO v_date_utc(s, tz) AS CASE WHEN v_date(s) IS NULL THEN NULL "
         r"WHEN regexp_full_match(trim(s), '[1-9][0-9]{3}[-/][0-9]{1,2}[-/][0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?Z?') "
-        "THEN coalesce(timezone(tz, try_cast(replace(rtrim(trim(s), 'Z'), '/', '-') AS TIMESTAMP) AT TIME ZONE 'UTC')::DATE, "
-        "v_date(s)) ELSE v_date(s) END",
+        "THEN list_transform([timezone(tz, try_cast(replace(rtrim(trim(s), 'Z'), '/', '-') AS TIMESTAMP) AT TIME ZONE 'UTC')::DATE], "
+        f"lambda d: CASE WHEN d >= DATE '{MIN_DATE}' AND d <= DATE '9999-12-31' THEN d ELSE v_date(s) END)[1] "
+        "ELSE v_date(s) END",  # a day the zone moves out of range (9999-12-31 20:00) stays the day written
         # like the other error macros: NULL for a blank and for a value that is kept
         "CREATE OR REPLACE MACRO v_date_error(s) AS CASE WHEN NOT v_blank(s) THEN list_transform([v_date_any(s)], "
         f"lambda d: CASE WHEN d IS NULL THEN 'not_a_date' WHEN d < DATE '{MIN_DATE}' THEN 'date_out_of_range' END)[1] END",

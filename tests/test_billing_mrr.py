@@ -269,15 +269,16 @@ REPORT_HISTORY = {
     "A": ("Std", {"2025-11": 10000, "2025-12": 10000, "2026-01": 10000, "2026-02": 10000, "2026-03": 10000}),
     "B": ("Pro", {"2025-12": 30000, "2026-01": 30000, "2026-02": 30000, "2026-03": 30000}),
     "C": ("Std", {"2025-11": 10000, "2025-12": 10000}),  # stopped 20 January: churn in January
-    "D": ("Std", {"2026-01": 5000, "2026-02": 5000, "2026-03": 10000}),  # paid from 20 January; 2 months at half
+    # paid from 20 January, 2 months at half (to 20 March): on 1 March, the last day the exports know, still half
+    "D": ("Std", {"2026-01": 5000, "2026-02": 5000, "2026-03": 5000}),
 }
 
 
 def test_report_on_subscriptions_equals_report_on_the_history_the_rules_give(db, load, tmp_path):
     load("subscriptions", REPORT_SUBS)
     # The history runs to the month of the latest date known to have passed: C's period start, 15 February
-    # (B's cancellation at period end in December is ahead). An append carries it to March: Z starts a trial
-    # on 1 March that ends in April, so Z pays nothing by March's end.
+    # (B's cancellation at period end in December is ahead). An append carries it to 1 March: Z starts a trial
+    # on 1 March that ends in April, so Z pays nothing; March is read on 1 March, the exports' as-of day.
     load("subscriptions", SUBS + "Z1,Z,Std,10000,1,month,2026-03-01,2026-04-15,,,,,,trialing,,,\n", mode="append")
     got = {a: {m: int(v) for (acct, m), v in history(db).items() if acct == a} for a in "ABCDZ"}
     assert got == {**{a: months for a, (_, months) in REPORT_HISTORY.items()}, "Z": {}}
@@ -334,23 +335,24 @@ def test_explain_mrr_on_the_command_line_prints_the_rule_of_each_line(app_db):
         {"ref": "S-0002", "currency": "JPY", "native": 200000, "rate": 1.0, "mrr": 200000, "counted": True}]}]
 
 
-def test_this_month_is_read_today_so_a_cancel_at_period_end_later_this_month_is_no_churn_yet(db, load):
-    # X cancelled on the 1st of this month at the end of its period, tomorrow: it pays today, so this month
-    # shows X paying and no churn (read at the month's end, X would already churn). Last month is read at its
-    # end as before. Dates are this month's (the rule is about today), so on a month's last day tomorrow is
-    # next month and there is nothing to tell apart.
-    today = db.query("SELECT current_date AS d")["d"].iloc[0].date()
-    if (today + dt.timedelta(days=1)).month != today.month:
-        pytest.skip("on a month's last day no period ends later this month")
-    first = today.replace(day=1)
-    began = (pd.Timestamp(first) - pd.DateOffset(months=2)).date()
+def test_the_last_month_is_read_on_the_exports_last_day_so_a_cancel_later_that_month_is_no_churn_yet(db, load):
+    # The export's last known day is 12 October (Y's period began). X cancelled on 5 October at the end of its
+    # period (25 October): on 12 October it still pays ¥10,000, so October ends the history with X paying and
+    # no churn; read at October's end X would already churn in October. A contract end written ahead (Y's
+    # 2030 end) is not a day that has passed.
     load("subscriptions", SUBS
-         + f"X1,X,Std,10000,1,month,{began},,{first},{today + dt.timedelta(days=1)},{first},true,,active,,,\n"
-         + f"Y1,Y,Std,20000,1,month,{began},,{first},,,,,active,,,\n")
-    this, last = first.strftime("%Y-%m"), began.strftime("%Y-%m")
-    assert of(db, "X") == dict.fromkeys(months(last, this), 10_000)
-    frame = moves(db, today, began)
-    assert frame.loc[this, "churn"] == 0 and frame.loc[this, "end"] == 30_000
+         + "X1,X,Std,10000,1,month,2026-01-01,,2026-10-01,2026-10-25,2026-10-05,true,,active,,,\n"
+         + "Y1,Y,Std,20000,1,month,2026-01-01,,2026-10-12,2026-11-12,,,2030-03-31,active,,,\n")
+    assert of(db, "X") == dict.fromkeys(months("2026-01", "2026-10"), 10_000)
+    frame = moves(db, dt.date(2026, 10, 31), dt.date(2026, 9, 1))
+    assert frame.loc["2026-10", "churn"] == 0 and frame.loc["2026-10", "end"] == 30_000
+    # the next export knows November: X's service stopped on 25 October, October's churn
+    load("subscriptions", SUBS
+         + "X1,X,Std,10000,1,month,2026-01-01,,2026-10-01,2026-10-25,2026-10-05,true,2026-10-25,canceled,,,\n"
+         + "Y1,Y,Std,20000,1,month,2026-01-01,,2026-11-12,2026-12-12,,,2030-03-31,active,,,\n")
+    assert of(db, "X") == dict.fromkeys(months("2026-01", "2026-09"), 10_000)
+    frame = moves(db, dt.date(2026, 11, 30), dt.date(2026, 9, 1))
+    assert frame.loc["2026-10", "churn"] == 10_000 and frame.loc["2026-11", "churn"] == 0
 
 
 def test_a_change_of_the_workspace_currency_derives_the_history_again(db, load):
@@ -427,7 +429,15 @@ def test_times_stripe_writes_in_utc_are_read_as_the_day_they_were_in_the_workspa
     assert of(db, "U") == dict.fromkeys(months("2026-02", "2026-04"), 10_000)
     assert of(db, "V") == dict.fromkeys(months("2026-01", "2026-03"), 10_000)
     assert of(db, "W") == dict.fromkeys(months("2026-01", "2026-04"), 10_000)
+    # a header without UTC, or with an offset (local time), keeps the day written
+    for header in ("Start", "Start (UTC+09:00)", "開始日時（ＵＴＣ＋９）"):
+        plan = importer.plan_import(("Customer ID,Plan,Amount,Interval," + header + "\nT,Std,1,month,2026-01-31 18:30:00\n"
+                                     ).encode(), "subs.csv", "subscriptions", db=db)
+        assert plan.frame["start_date"].iloc[0].date() == dt.date(2026, 1, 31), header
+    plan = importer.plan_import(b"Customer ID,Plan,Amount,Interval,Start (UTC)\nT,Std,1,month,9999-12-31 20:00:00\n",
+                                "subs.csv", "subscriptions", db=db)
+    assert str(plan.frame["start_date"].iloc[0])[:10] == "9999-12-31"  # moved out of range: the day written
     workspace.put_setting(db, "time_zone", "UTC", by=EDITOR)
-    load("subscriptions", stripe + "Y,Std,10000,month,2026-04-01,,\n")  # another file: the same one is unchanged
+    load("subscriptions", stripe)  # the same file read in another zone is another snapshot
     assert of(db, "U") == dict.fromkeys(months("2026-01", "2026-04"), 10_000)
     assert of(db, "V") == dict.fromkeys(months("2026-01", "2026-02"), 10_000)

@@ -281,15 +281,16 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
     FROM inv_lines;
 
 -- The MRR each billing line gives each month it is in force at the month's end (the MRR in force at a month's
--- end is the month's MRR: partial months are not averaged; the current month's is the MRR in force today, so
--- a cancellation at period end later this month is no churn yet), in the workspace currency: a line in another
+-- end is the month's MRR: partial months are not averaged; the history's last month is read on the last day
+-- the exports know, their as-of day, so a cancellation at period end later that month is no churn yet: the
+-- next export, knowing the month's end, shows it), in the workspace currency: a line in another
 -- currency × that month's rate (fx_rates; a month without a rate: `rate` is NULL and the line counts nothing,
 -- named by the import's warnings). Rounded to 1/10,000 of the currency unit once, per line and month. `fx`:
 -- the part of a line's MRR that only the rate moved — its amount this month at this month's rate less at the
 -- month before's (constant-currency, whether the line is new this month or not) — which the movements report
 -- apart for an account paying in both months (METRICS.md). The history runs to the month of the latest date
 -- the exports know to have passed (a start, a cancellation, an end, a period begun, an invoice's service
--- start or date), and never past today (a contract end written ahead).
+-- start or date; a date ahead of today, such as a contract end written ahead, is not known to have passed).
 CREATE OR REPLACE MACRO mrr_lines() AS TABLE
     WITH lines AS (
         -- `alone`: the line overlaps no other counted line of its account, so in each of its months it is the
@@ -301,12 +302,14 @@ CREATE OR REPLACE MACRO mrr_lines() AS TABLE
                 >= coalesce(paid_until, DATE '9999-12-31'), true) AS alone
         FROM billing_lines()),
     rates AS (SELECT month, currency_code(currency) AS currency, rate FROM cur_fx_rates),
-    horizon AS (
-        SELECT date_trunc('month', least(current_date, greatest(
-            (SELECT max(greatest(start_date, current_period_start, canceled_at, ended_at)) FROM cur_subscriptions),
-            (SELECT max(greatest(service_start, split_part(service_period, '/', 1)::DATE, invoice_date)) FROM cur_invoice_lines)
-        )))::DATE AS last_month
+    known AS (  -- the last day the exports know to have passed: their latest date that is not ahead of today
+        SELECT max(d) AS last_day FROM (
+            SELECT unnest([start_date, current_period_start, canceled_at, ended_at]) AS d FROM cur_subscriptions
+            UNION ALL
+            SELECT unnest([service_start, split_part(service_period, '/', 1)::DATE, invoice_date]) FROM cur_invoice_lines
+        ) WHERE d <= current_date
     ),
+    horizon AS (SELECT last_day AS last_known, date_trunc('month', last_day)::DATE AS last_month FROM known),
     months AS (
         -- the months from the first paid day's to the last paid day's (or the horizon): an annual line has 12
         SELECT l.*, unnest(generate_series(date_trunc('month', l.paid_from),
@@ -316,8 +319,7 @@ CREATE OR REPLACE MACRO mrr_lines() AS TABLE
         FROM lines l WHERE l.paid_from IS NOT NULL AND l.paid_from <= (SELECT last_month FROM horizon) + INTERVAL 1 MONTH
     ),
     in_force AS (
-        SELECT m.*, CASE WHEN m.month = date_trunc('month', current_date) THEN current_date
-                         ELSE last_day(m.month) END AS month_end,
+        SELECT m.*, least(last_day(m.month), (SELECT last_known FROM horizon)) AS month_end,
                m.currency IS NOT NULL AND m.currency <> m.workspace_currency AS foreign_currency,
                CASE WHEN NOT foreign_currency THEN 1 ELSE now_rate.rate END AS rate,
                CASE WHEN foreign_currency THEN before_rate.rate END AS rate_before
