@@ -441,3 +441,24 @@ def test_times_stripe_writes_in_utc_are_read_as_the_day_they_were_in_the_workspa
     load("subscriptions", stripe)  # the same file read in another zone is another snapshot
     assert of(db, "U") == dict.fromkeys(months("2026-01", "2026-04"), 10_000)
     assert of(db, "V") == dict.fromkeys(months("2026-01", "2026-02"), 10_000)
+
+
+def test_a_derived_history_churns_on_the_day_its_service_stopped(db, load):
+    # K: cancelled at once on 10 March -> paid January and February, a customer until 10 March (not 1 March).
+    # J: cancelled at the end of its period (1 April) -> a customer until 1 April. L carries the file to April.
+    load("subscriptions", SUBS
+         + "K1,K,Pro,20000,1,month,2026-01-01,,2026-03-01,2026-04-01,2026-03-10,false,2026-03-10,canceled,,,\n"
+         + "J1,J,Pro,30000,1,month,2026-01-01,,2026-03-01,2026-04-01,2026-03-10,true,,active,,,\n"
+         + "L1,L,Std,10000,1,month,2026-04-05,,,,,,,active,,,\n")
+    spells = db.query("SELECT account_id, spell_start, spell_end FROM spells(DATE '2026-04-30') ORDER BY 1")
+    ends = {r.account_id: (r.spell_end.date() if r.spell_end == r.spell_end else None) for r in spells.itertuples()}
+    assert ends == {"J": dt.date(2026, 4, 1), "K": dt.date(2026, 3, 10), "L": None}
+    # by week, K's churn is in the week of 9 March (not the week of 23 February that ends on 1 March)
+    weeks = run(db, "churn", as_of=dt.date(2026, 4, 30), grain="week", start=dt.date(2026, 2, 23))
+    weeks = weeks.assign(week=pd.to_datetime(weeks["period_start"]).dt.strftime("%m-%d")).set_index("week")
+    assert weeks.loc["03-09", "customers_churned"] == 1 and weeks.loc["03-09", "mrr_churned"] == 20_000
+    assert weeks["customers_churned"].sum() == 2 and weeks.loc["02-23", "customers_churned"] == 0
+    # by month it is March's churn on both pages, as before
+    month = run(db, "churn", as_of=dt.date(2026, 4, 30), grain="month", start=dt.date(2026, 3, 1))
+    assert month["mrr_churned"].tolist()[:2] == [20_000, 30_000]
+    assert moves(db, dt.date(2026, 4, 30), dt.date(2026, 3, 1))["churn"].tolist() == [20_000, 30_000]

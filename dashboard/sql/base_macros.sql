@@ -32,13 +32,15 @@ CREATE OR REPLACE MACRO mrr_points(as_of) AS TABLE
 -- Customer spells: the intervals [spell_start, spell_end) an account is a customer.
 -- Accounts only: [contract_start, churn_date). With an MRR history: each run of consecutive months
 -- with MRR > 0 (paid -> free or a missing month is churn, seed 001); a run still going in the last
--- month of the history is open. Day-precise dates from the accounts file refine the month edges.
+-- month of the history is open. Day-precise dates refine the month edges: the accounts file's churn date,
+-- else, for a history derived from billing exports, the day the run's service stopped (kept_mrr_runs.ended_on).
 -- The runs of the whole history are kept (kept_mrr_runs, schema.refresh_kept); as of a day they are the
 -- runs begun by then, cut at that day's month (the months up to a day are a prefix of every run).
 CREATE OR REPLACE MACRO spells(as_of) AS TABLE
     WITH horizon AS (SELECT max(month) AS last_month FROM kept_mrr_months WHERE month <= as_of),
     runs AS (
-        SELECT account_id, first_month, least(last_month, date_trunc('month', as_of::DATE))::DATE AS last_month
+        SELECT account_id, first_month, least(last_month, date_trunc('month', as_of::DATE))::DATE AS last_month,
+               CASE WHEN last_month <= date_trunc('month', as_of::DATE) THEN ended_on END AS ended_on
         FROM kept_mrr_runs WHERE first_month <= as_of
     )
     SELECT r.account_id,
@@ -48,6 +50,7 @@ CREATE OR REPLACE MACRO spells(as_of) AS TABLE
                      THEN CASE WHEN a.churn_date > r.last_month THEN a.churn_date END
                 WHEN a.churn_date > r.last_month AND a.churn_date <= r.last_month + INTERVAL 1 MONTH
                      THEN a.churn_date
+                WHEN r.ended_on IS NOT NULL THEN r.ended_on  -- the day a derived history's service stopped
                 ELSE r.last_month + INTERVAL 1 MONTH END::DATE AS spell_end
     FROM runs r CROSS JOIN horizon h
     LEFT JOIN cur_accounts a USING (account_id)
