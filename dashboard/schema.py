@@ -127,13 +127,14 @@ def _create_statements() -> list[str]:
             by_name VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL)""",
         # The runs of consecutive paid months of the current MRR history, and its months: spells() reads
         # these instead of numbering 2M history rows on every call. Rebuilt by refresh_kept in the
-        # transaction that changes the history (an import or restore of mrr). ended_on: for a history
-        # derived from billing exports, the day service stopped after the run's last month (a run of an
-        # imported monthly history knows no day: NULL).
-        "CREATE TABLE IF NOT EXISTS kept_mrr_runs (account_id VARCHAR, first_month DATE, last_month DATE, ended_on DATE)",
+        # transaction that changes the history (an import or restore of mrr). started_on / ended_on: for a
+        # history derived from billing exports, the day service began in the run's first month and the day it
+        # stopped after its last (a run of an imported monthly history knows no day: NULL).
+        "CREATE TABLE IF NOT EXISTS kept_mrr_runs (account_id VARCHAR, first_month DATE, last_month DATE, "
+        "started_on DATE, ended_on DATE)",
         "CREATE TABLE IF NOT EXISTS kept_mrr_months (month DATE)",
         # What the MRR history says of each account (account_attrs() reads it for accounts missing from the
-        # accounts file): its latest plan and MRR and first paid month. Rebuilt with the runs.
+        # accounts file): its latest plan and MRR and first paid month (day, when derived). Rebuilt with the runs.
         """CREATE TABLE IF NOT EXISTS kept_mrr_accounts (
             account_id VARCHAR, plan VARCHAR, first_paid DATE, mrr DECIMAL(18,4))""",
         # The account x month grid of the whole MRR history that MRR movements are counted on
@@ -174,9 +175,10 @@ def _create_statements() -> list[str]:
         # The MRR history derived from billing exports (subscriptions, invoice lines: sql/base_macros.sql
         # billing_lines and mrr_lines), per account and month, for the accounts the imported history does not
         # have. Rebuilt by refresh_kept in the transaction of every import or restore that changes it.
-        # paid_until: the day the last of the lines in force at the month's end stops (NULL: one runs on)
+        # paid_from / paid_until: the first day of the earliest, and the day the last stops, of the paying
+        # lines in force at the month's end (paid_until NULL: one runs on)
         "CREATE TABLE IF NOT EXISTS derived_mrr (account_id VARCHAR, month DATE, mrr DECIMAL(18,4), plan VARCHAR, "
-        "fx DECIMAL(18,4), paid_until DATE)",
+        "fx DECIMAL(18,4), paid_from DATE, paid_until DATE)",
         # Whole results kept for the pages' first views (results/result_store.py): each in a table
         # kept_result_<key>, listed here with the data version it was computed under and its inputs (each
         # dataset it reads and that dataset's snapshot then, as JSON): stale when one is no longer current.
@@ -240,13 +242,17 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     derive_mrr(con)
     con.execute("DELETE FROM kept_mrr_runs")
     con.execute("""INSERT INTO kept_mrr_runs
-        SELECT account_id, min(month), max(month), NULL FROM (
+        SELECT account_id, min(month), max(month), NULL, NULL FROM (
             SELECT account_id, month,
                    (year(month) * 12 + month(month)) - row_number() OVER (PARTITION BY account_id ORDER BY month) AS run
             FROM mrr_history WHERE mrr > 0)
         GROUP BY account_id, run""")
-    # a derived run ends on the day its lines stop, when that day is in the month after its last (the run's
-    # churn day: spells() ends the customer on it instead of the next month's first day)
+    # a derived run begins on the day its lines began, when that day is in its first month, and ends on the
+    # day they stop, when that day is in the month after its last: spells() reads them instead of the months'
+    # first days (both ends day-precise, so a year from the start is a year from the first paid day)
+    con.execute("""UPDATE kept_mrr_runs r SET started_on = d.paid_from FROM derived_mrr d
+        WHERE d.account_id = r.account_id AND d.month = r.first_month
+          AND d.paid_from >= r.first_month AND d.paid_from <= last_day(r.first_month)""")
     con.execute("""UPDATE kept_mrr_runs r SET ended_on = d.paid_until FROM derived_mrr d
         WHERE d.account_id = r.account_id AND d.month = r.last_month
           AND d.paid_until > last_day(r.last_month) AND d.paid_until <= last_day(r.last_month + INTERVAL 1 MONTH)""")
@@ -256,6 +262,9 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     con.execute("""INSERT INTO kept_mrr_accounts
         SELECT account_id, arg_max(plan, month), min(month) FILTER (WHERE mrr > 0), arg_max(mrr, month)
         FROM mrr_history GROUP BY account_id""")
+    # a derived history knows the first paid day, not only its month (a contract's anniversaries count from it)
+    con.execute("""UPDATE kept_mrr_accounts k SET first_paid = r.started_on FROM kept_mrr_runs r
+        WHERE r.account_id = k.account_id AND r.first_month = k.first_paid AND r.started_on IS NOT NULL""")
     from dashboard.results import runner
 
     runner.keep_mrr_grid(con)
@@ -277,12 +286,15 @@ def derive_mrr(con) -> None:
     # a line alone in its account (no other line in force beside it) is the account's month as it is: only
     # the rows of accounts with overlapping lines are summed (at 1M invoice lines almost none are: 3.0 s -> 2.0 s)
     con.execute("""INSERT INTO derived_mrr
-        WITH ml AS (SELECT account_id, month, mrr, plan, fx, alone, paid_until FROM mrr_lines()
+        WITH ml AS (SELECT account_id, month, mrr, plan, fx, alone, paid_from, paid_until FROM mrr_lines()
                     WHERE counted AND account_id NOT IN (SELECT account_id FROM cur_mrr))
-        SELECT account_id, month, mrr::DECIMAL(18,4), plan, fx::DECIMAL(18,4), paid_until FROM ml WHERE alone AND mrr > 0
+        SELECT account_id, month, mrr::DECIMAL(18,4), plan, fx::DECIMAL(18,4), paid_from, paid_until
+        FROM ml WHERE alone AND mrr > 0
         UNION ALL
         SELECT account_id, month, sum(mrr)::DECIMAL(18,4), arg_max(plan, mrr), sum(fx)::DECIMAL(18,4),
-               CASE WHEN count(*) = count(paid_until) THEN max(paid_until) END
+               min(paid_from) FILTER (WHERE mrr > 0),
+               CASE WHEN count(*) FILTER (WHERE mrr > 0) = count(paid_until) FILTER (WHERE mrr > 0)
+                    THEN max(paid_until) FILTER (WHERE mrr > 0) END
         FROM ml WHERE NOT alone GROUP BY account_id, month HAVING sum(mrr) > 0""")
 
 
@@ -328,6 +340,9 @@ def migrate(con) -> None:
     if current < SCHEMA_VERSION:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     refresh_kept(con)
+    if row:  # an upgrade rebuilt what is kept: a new data version, so copies made before (Spark's) are made again
+        con.execute("UPDATE meta SET value = (try_cast(value AS BIGINT) + 1)::VARCHAR "
+                    "WHERE key = 'data_version' AND try_cast(value AS BIGINT) >= 0")
     # every kept result was dropped: with data, its refresh is pending (the app or the next report completes it)
     con.execute("INSERT INTO kept_ready SELECT value::BIGINT - (SELECT count(*) > 0 FROM snapshots WHERE is_current)::INT "
                 "FROM meta WHERE key = 'data_version'")

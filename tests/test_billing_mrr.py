@@ -462,3 +462,22 @@ def test_a_derived_history_churns_on_the_day_its_service_stopped(db, load):
     month = run(db, "churn", as_of=dt.date(2026, 4, 30), grain="month", start=dt.date(2026, 3, 1))
     assert month["mrr_churned"].tolist()[:2] == [20_000, 30_000]
     assert moves(db, dt.date(2026, 4, 30), dt.date(2026, 3, 1))["churn"].tolist() == [20_000, 30_000]
+
+
+def test_a_derived_year_runs_from_the_first_paid_day_so_a_contract_left_at_its_anniversary_is_not_renewed(db, load):
+    # A: yearly from 15 April 2025, cancelled at period end (15 April 2026): a customer 15 April 2025 – 15 April
+    # 2026, so its anniversary (15 April 2026) is due and not renewed. (From the months' first days it would be
+    # 1 April 2025 – 15 April 2026, an anniversary on 1 April, "renewed".) B renews: its year runs on.
+    load("subscriptions", SUBS
+         + "A1,A,Pro,120000,1,year,2025-04-15,,2025-04-15,2026-04-15,2026-03-01,true,,active,,,\n"
+         + "B1,B,Pro,120000,1,year,2025-04-20,,2026-04-20,2027-04-20,,,,active,,,\n")
+    spells = db.query("SELECT account_id, spell_start, spell_end FROM spells(DATE '2026-04-30') ORDER BY 1")
+    assert [(r.account_id, str(r.spell_start)[:10], str(r.spell_end)[:10]) for r in spells.itertuples()] == [
+        ("A", "2025-04-15", "2026-04-15"), ("B", "2025-04-20", "NaT")]
+    april = run(db, "renewal_rates", as_of=dt.date(2026, 4, 30), grain="month", start=dt.date(2026, 4, 1))
+    assert (april["renewals_due"].sum(), april["renewed"].sum()) == (2, 1)
+    # as of 10 April A's stop (15 April) is not known yet: the churn table says what the movements say
+    # (April has no row for A: March's ¥10,000 churns in April, A is no customer at April's end)
+    as_of = dt.date(2026, 4, 10)
+    churn = run(db, "churn", as_of=as_of, grain="month", start=dt.date(2026, 4, 1))
+    assert churn["mrr_churned"].iloc[0] == moves(db, as_of, dt.date(2026, 4, 1))["churn"].iloc[0]

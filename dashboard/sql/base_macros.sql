@@ -33,19 +33,24 @@ CREATE OR REPLACE MACRO mrr_points(as_of) AS TABLE
 -- Accounts only: [contract_start, churn_date). With an MRR history: each run of consecutive months
 -- with MRR > 0 (paid -> free or a missing month is churn, seed 001); a run still going in the last
 -- month of the history is open. Day-precise dates refine the month edges: the accounts file's churn date,
--- else, for a history derived from billing exports, the day the run's service stopped (kept_mrr_runs.ended_on).
+-- else, for a history derived from billing exports, the days the run's service began and stopped
+-- (kept_mrr_runs.started_on, ended_on; a stop after the as-of day is not known then).
 -- The runs of the whole history are kept (kept_mrr_runs, schema.refresh_kept); as of a day they are the
 -- runs begun by then, cut at that day's month (the months up to a day are a prefix of every run).
 CREATE OR REPLACE MACRO spells(as_of) AS TABLE
     WITH horizon AS (SELECT max(month) AS last_month FROM kept_mrr_months WHERE month <= as_of),
     runs AS (
         SELECT account_id, first_month, least(last_month, date_trunc('month', as_of::DATE))::DATE AS last_month,
-               CASE WHEN last_month <= date_trunc('month', as_of::DATE) THEN ended_on END AS ended_on
+               CASE WHEN started_on <= as_of THEN started_on END AS started_on,
+               -- a stop after the as-of day is not known then: the next month's first day, as the movements say
+               CASE WHEN last_month <= date_trunc('month', as_of::DATE) AND ended_on <= as_of THEN ended_on END AS ended_on
         FROM kept_mrr_runs WHERE first_month <= as_of
     )
     SELECT r.account_id,
            CASE WHEN a.contract_start >= r.first_month AND a.contract_start < r.first_month + INTERVAL 1 MONTH
-                THEN a.contract_start ELSE r.first_month END::DATE AS spell_start,
+                THEN a.contract_start
+                WHEN r.started_on IS NOT NULL THEN r.started_on  -- the day a derived history's service began
+                ELSE r.first_month END::DATE AS spell_start,
            CASE WHEN r.last_month = h.last_month
                      THEN CASE WHEN a.churn_date > r.last_month THEN a.churn_date END
                 WHEN a.churn_date > r.last_month AND a.churn_date <= r.last_month + INTERVAL 1 MONTH
