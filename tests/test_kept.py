@@ -203,7 +203,9 @@ def test_a_read_only_database_scores_in_the_query(demo_db, monkeypatch):
 
 
 # The spells as the history defines them, numbered from mrr_history on each call (the definition before the
-# runs were kept): the oracle for spells() reading kept_mrr_runs.
+# runs were kept): the oracle for spells() reading kept_mrr_runs. A derived history's runs begin and end on the
+# days its paying lines begin and stop (derived_mrr.paid_from in the first month, paid_until in the month after
+# the last), each only once the as-of day has reached it.
 SPELLS_FROM_HISTORY = """
     WITH hist AS (
         SELECT account_id, month,
@@ -214,11 +216,18 @@ SPELLS_FROM_HISTORY = """
     runs AS (SELECT account_id, min(month) AS first_month, max(month) AS last_month FROM hist GROUP BY account_id, run)
     SELECT r.account_id,
            CASE WHEN a.contract_start >= r.first_month AND a.contract_start < r.first_month + INTERVAL 1 MONTH
-                THEN a.contract_start ELSE r.first_month END::DATE AS spell_start,
+                THEN a.contract_start
+                WHEN s.paid_from >= r.first_month AND s.paid_from <= last_day(r.first_month) AND s.paid_from <= $as_of
+                THEN s.paid_from
+                ELSE r.first_month END::DATE AS spell_start,
            CASE WHEN r.last_month = h.last_month THEN CASE WHEN a.churn_date > r.last_month THEN a.churn_date END
                 WHEN a.churn_date > r.last_month AND a.churn_date <= r.last_month + INTERVAL 1 MONTH THEN a.churn_date
+                WHEN e.paid_until > last_day(r.last_month) AND e.paid_until <= last_day(r.last_month + INTERVAL 1 MONTH)
+                     AND e.paid_until <= $as_of THEN e.paid_until
                 ELSE r.last_month + INTERVAL 1 MONTH END::DATE AS spell_end
     FROM runs r CROSS JOIN horizon h LEFT JOIN cur_accounts a USING (account_id)
+    LEFT JOIN derived_mrr s ON s.account_id = r.account_id AND s.month = r.first_month
+    LEFT JOIN derived_mrr e ON e.account_id = r.account_id AND e.month = r.last_month
 """
 
 
