@@ -49,7 +49,7 @@ _ERRORS: dict[str, dict[str, str]] = {
                             "en": "{file}: no billing interval column, so every \"{header}\" was read as a monthly price. Map an interval column if some plans are yearly or quarterly."},
     "mrr_no_period": {"ja": "利用期間のない定額の明細が{n}行あり、請求日の月の MRR として読みました。年額・四半期の請求は利用期間がないと1か月分として数えられます。",
                       "en": "{n} recurring lines have no service period: each was read as MRR of its invoice date's month. An annual or quarterly invoice needs its service period, or it counts as one month."},
-    "mrr_repeating_no_months": {"ja": "「repeating（月数指定）」の割引で月数のない契約が{n}行あり、割引をずっと続くものとして読みました。割引月数の列を対応付けてください。",
+    "mrr_repeating_no_months": {"ja": "月数指定の割引で月数のない契約が{n}行あり、割引をずっと続くものとして読みました。割引月数の列を対応付けてください。",
                                 "en": "{n} subscriptions have a \"repeating\" discount without its months: each was read as a discount that lasts. Map the duration-in-months column."},
     "mrr_bad_period": {"ja": "利用期間の終了日が開始日より前の明細が{n}行あり、MRR に入れていません。",
                        "en": "{n} recurring lines end their service period before it starts: they count no MRR."},
