@@ -58,7 +58,8 @@ def why_not(line: dict[str, Any], lang: str | None = None) -> str | None:
 
 def explain(db: Database, account_id: str, month: dt.date | None = None, lang: str | None = None) -> dict[str, Any]:
     """The account's billing lines (each with its monthly amount and rule, or why it counts nothing) and, per
-    month, what each line gave at the month's end (the exports' last day, for their last month) and the month's MRR in the history every figure reads."""
+    month, what each line gave at the month's end (the exports' last day, for their last month) and the
+    month's MRR in the history every figure reads."""
     source = source_of(db, account_id)
     out: dict[str, Any] = {"account_id": account_id, "source": source, "lines": [], "months": []}
     if source is None:

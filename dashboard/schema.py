@@ -278,8 +278,9 @@ def derives_mrr(con) -> bool:
 
 
 def derive_mrr(con) -> None:
-    """Rebuild derived_mrr from the current billing exports: each account's MRR at each month's end (the exports' last day, for their last month; the sum
-    of its lines in force then, mrr_lines), for the accounts the imported MRR history does not have."""
+    """Rebuild derived_mrr from the current billing exports: each account's MRR at each month's end (the
+    exports' last day, for their last month; the sum of its lines in force then, mrr_lines), for the accounts
+    the imported MRR history does not have."""
     con.execute("DELETE FROM derived_mrr")
     if not derives_mrr(con):
         return  # no billing export: nothing to derive (an MRR import does not expand empty lines)

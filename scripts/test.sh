@@ -22,7 +22,7 @@ fi
 [ "$(id -u)" = 0 ] && export DASHBOARD_NO_SKIPS=1
 bash scripts/setup.sh dev
 .venv/bin/ruff check .
-# --fast: the daily loop (under 3 minutes): everything but the browser, Spark, soak/load and slow-marked
+# --fast: the daily loop (about 3 minutes): everything but the browser, Spark, soak/load and slow-marked
 # tests, on two workers (pytest-xdist: each test has its own database, so they run side by side).
 # CI and the README's quick start run the whole suite (no argument), one test at a time.
 if [ "${1:-}" = --fast ]; then
