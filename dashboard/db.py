@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "dashboard.duckdb"
 ENV_DB = "DASHBOARD_DB"
 ENV_MEMORY = "DASHBOARD_MEMORY_MB"
+ENV_THREADS = "DASHBOARD_THREADS"
 APP_LINGER_SECONDS = 2.0  # how long the app keeps an idle instance open (a page run's queries reuse it)
 # Bytes 8..12 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
@@ -93,6 +94,20 @@ def memory_limit() -> str:
     except ValueError:
         mb = 2048
     return f"{max(mb, 256)}MB"
+
+
+def limits() -> dict:
+    """DuckDB's limits for every connection the dashboard opens: the memory limit, and the threads when
+    $DASHBOARD_THREADS says (default: DuckDB's, one per core; the test suite's fast lane runs two workers of
+    one thread each, since two queries each using both cores of this machine only wait on each other)."""
+    out = {"memory_limit": memory_limit()}
+    try:
+        threads = int(os.environ.get(ENV_THREADS) or 0)
+    except ValueError:
+        threads = 0
+    if threads > 0:
+        out["threads"] = threads
+    return out
 
 
 def default_path() -> Path:
@@ -357,7 +372,7 @@ class Database:
         while True:
             try:
                 con = duckdb.connect(str(self.path), read_only=self.read_only,
-                                     config=CONNECTION_SETTINGS | {"memory_limit": memory_limit()})
+                                     config=CONNECTION_SETTINGS | limits())
             except duckdb.Error as exc:
                 transient = _is_lock_error(exc) or "Unique file handle conflict" in str(exc)
                 if not transient or time.monotonic() > deadline:
@@ -525,7 +540,7 @@ class Database:
             if wal.exists():  # a stat, not an open
                 pairs.append((wal, work / "copy.duckdb.wal"))
             _copy_in_child(pairs)  # never open() the file here: closing it would drop DuckDB's lock
-            con = duckdb.connect(str(copy), config={"memory_limit": memory_limit()})
+            con = duckdb.connect(str(copy), config=limits())
             try:
                 con.execute("CHECKPOINT")
                 if schema.needs_migration(con):

@@ -312,3 +312,23 @@ def test_check_reads_every_table_back(tmp_path, capsys):
     assert checked["data_version"] == 1
     assert checked["tables"]["accounts"]["rows"] == 2 and checked["tables"]["snapshots"]["rows"] == 1
     assert {"kept_mrr_grid", "meta", "settings"} <= set(checked["tables"])
+
+
+@pytest.mark.parametrize(("setting", "threads"), [("1", 1), ("3", 3), ("", None), ("many", None), ("0", None)])
+def test_the_threads_setting_limits_every_connection_the_dashboard_opens(tmp_path, monkeypatch, setting, threads):
+    """$DASHBOARD_THREADS caps DuckDB's threads on the database and on an import's stage; empty, not a number
+    or 0 leaves DuckDB's own default (one per core)."""
+    import duckdb
+
+    from dashboard.readers import Limits
+    from dashboard.staging import Stage
+
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0]
+    monkeypatch.setenv("DASHBOARD_THREADS", setting)
+    db = Database(tmp_path / "t.duckdb")
+    assert db.read(lambda con: con.execute("SELECT current_setting('threads')").fetchone()[0]) == (threads or default)
+    stage = Stage(Limits())
+    try:
+        assert stage.con.execute("SELECT current_setting('threads')").fetchone()[0] == (threads or default)
+    finally:
+        stage.close()
