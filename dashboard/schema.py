@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
+
+from dashboard.periods import add_months
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -138,7 +141,7 @@ def _create_statements() -> list[str]:
         """CREATE TABLE IF NOT EXISTS kept_mrr_accounts (
             account_id VARCHAR, plan VARCHAR, first_paid DATE, mrr DECIMAL(18,4))""",
         # The account x month grid of the whole MRR history that MRR movements are counted on
-        # (results/sql/_mrr_grid.sql): a filtered view aggregates its accounts' rows instead of rebuilding
+        # (sql/_mrr_grid.sql): a filtered view aggregates its accounts' rows instead of rebuilding
         # and windowing their history. With each month, the latest paid month by then and its MRR (churn's
         # lookups, _churn_mrr_kept.sql). Rebuilt with the runs.
         """CREATE TABLE IF NOT EXISTS kept_mrr_grid (
@@ -205,8 +208,9 @@ def _macro_statements() -> list[str]:
 
 
 def schema_hash() -> str:
-    """Identifies the tables, views and macros this code expects (a changed macro changes it too)."""
-    text = "\n".join([str(SCHEMA_VERSION), *_create_statements(), *_macro_statements()])
+    """Identifies the tables, views, macros and kept grid this code expects (a changed macro changes it too)."""
+    text = "\n".join([str(SCHEMA_VERSION), *_create_statements(), *_macro_statements(),
+                      (SQL_DIR / "_mrr_grid.sql").read_text()])  # the kept grid's SQL: changed, it is rebuilt
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -224,18 +228,14 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     None: after any other change to stored rows (a migration, a repair): everything kept is rebuilt or
     dropped, since kept health scores are told apart by their snapshots, not by the rows' content."""
     if dataset is None:
-        from dashboard.results import result_store
-
         con.execute("DELETE FROM kept_health")
         con.execute("DELETE FROM kept_health_scores")
         con.execute("DELETE FROM kept_health_days")
         con.execute("DELETE FROM kept_health_parts")
         con.execute("DELETE FROM kept_health_part_days")
-        result_store.drop_all(con)
+        drop_kept_results(con, [r[0] for r in con.execute("SELECT key FROM kept_results").fetchall()])
     elif dataset == "accounts":  # its churn dates end months of the history's grid (mrr_points)
-        from dashboard.results import runner
-
-        runner.keep_mrr_grid(con)
+        keep_mrr_grid(con)
         return
     elif dataset not in MRR_SOURCES:
         return
@@ -265,9 +265,38 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     # a derived history knows the first paid day, not only its month (a contract's anniversaries count from it)
     con.execute("""UPDATE kept_mrr_accounts k SET first_paid = r.started_on FROM kept_mrr_runs r
         WHERE r.account_id = k.account_id AND r.first_month = k.first_paid AND r.started_on IS NOT NULL""")
-    from dashboard.results import runner
+    keep_mrr_grid(con)
 
-    runner.keep_mrr_grid(con)
+
+def keep_mrr_grid(con) -> None:
+    """Rebuild kept_mrr_grid: the grid of sql/_mrr_grid.sql over every account, through the last month of the
+    MRR history (none without one: the results then compute the grid from the accounts' dates as of each
+    day), with the latest paid month by each month and its MRR. The block is the store's: the results
+    include the same text to compute a grid as of a day the kept one does not reach, or for a filter."""
+    con.execute("DELETE FROM kept_mrr_grid")
+    through = con.execute("SELECT max(month) FROM mrr_history").fetchone()[0]
+    if through is None:
+        return
+    block = (SQL_DIR / "_mrr_grid.sql").read_text().replace("{in_scope:account_id}", "TRUE").rstrip().rstrip(",")
+    con.execute(f"INSERT INTO kept_mrr_grid WITH {block} "  # noqa: S608 - our own SQL file
+                "SELECT account_id, month, cur, prev, had_before, year_ago, "
+                "       max(month) FILTER (WHERE cur > 0) OVER w, arg_max(cur, month) FILTER (WHERE cur > 0) OVER w, fx "
+                "FROM account_month WINDOW w AS (PARTITION BY account_id ORDER BY month ROWS UNBOUNDED PRECEDING) "
+                "ORDER BY month, account_id", {"as_of": add_months(through, 1) - dt.timedelta(days=1)})
+
+
+def kept_result_table(key: str) -> str:
+    """The table of a kept result (results/result_store.py): its key is a hex digest, a safe identifier."""
+    return f"kept_result_{key}"
+
+
+def drop_kept_results(con, keys: list[str]) -> int:
+    """Drop these kept results, tables and list entries; how many."""
+    for key in keys:
+        con.execute(f'DROP TABLE IF EXISTS "{kept_result_table(key)}"')
+    if keys:
+        con.execute("DELETE FROM kept_results WHERE list_contains(?, key)", [keys])
+    return len(keys)
 
 
 def derives_mrr(con) -> bool:

@@ -34,9 +34,6 @@ LAYER = {module: level for level, modules in enumerate(LAYERS) for module in mod
 
 # Known upward imports still to remove, each with why it is there. Keep this short.
 PENDING = {
-    # the MRR history's kept tables are rebuilt inside the import's transaction and by every migration;
-    # their SQL is the results layer's (issue 28: one kept mechanism will own them)
-    ("schema", "results.result_store"), ("schema", "results.runner"),
     # the runner's COMPOSITES (summaries in Python over results: the validation summary, D2C drivers, the
     # call list) are found by name with importlib in metrics, calibration and views
     ("results.runner", "metrics"), ("results.runner", "calibration"), ("results.runner", "views"),

@@ -35,7 +35,7 @@ import pandas as pd
 from dashboard import frames
 from dashboard import periods as P
 from dashboard.db import Database, version_in
-from dashboard.schema import MRR_SOURCES
+from dashboard.schema import MRR_SOURCES, drop_kept_results, kept_result_table
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +109,6 @@ def _key(inputs: str, name: str, sql: str, values: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _table(key: str) -> str:
-    return f"kept_result_{key}"  # a hex digest: a safe identifier
-
-
 def find(db: Database, name: str, sql: str, values: dict[str, Any],
          rows: tuple[str, list[str]] | None = None) -> pd.DataFrame | None:
     """The kept rows of this result under the current data, or None (then the caller runs ``sql``).
@@ -122,9 +118,9 @@ def find(db: Database, name: str, sql: str, values: dict[str, Any],
         if not con.execute("SELECT count(*) FROM kept_results WHERE key = ?", [key]).fetchone()[0]:
             return None
         if rows is None:
-            return frames.fetch(con, f'SELECT * FROM "{_table(key)}"')  # noqa: S608 - a hex key, see _table
+            return frames.fetch(con, f'SELECT * FROM "{kept_result_table(key)}"')  # noqa: S608 - a hex key, see schema.kept_result_table
         column, ids = rows  # column: a catalog declaration (Result.rows_by), quoted; ids: bound
-        return frames.fetch(con, f'SELECT * FROM "{_table(key)}" WHERE "{column}" IN (SELECT unnest($ids)) '  # noqa: S608
+        return frames.fetch(con, f'SELECT * FROM "{kept_result_table(key)}" WHERE "{column}" IN (SELECT unnest($ids)) '  # noqa: S608
                                  "ORDER BY rowid", {"ids": ids})
 
     return db.read(read)
@@ -158,7 +154,7 @@ def keep(db: Database, name: str, sql: str, values: dict[str, Any], compute: Any
         if kept(con, key):
             return False
         t0 = dt.datetime.now()
-        table = _table(key)
+        table = kept_result_table(key)
         if spark is None:  # our own SQL file, values bound
             con.execute(f'CREATE TABLE "{table}" AS {run_sql}', run_values)
         else:
@@ -185,20 +181,7 @@ def _stale(con) -> list[str]:
 
 def drop_stale(con) -> int:
     """Drop the kept results whose inputs changed (inside the caller's write); how many."""
-    return _drop(con, _stale(con))
-
-
-def drop_all(con) -> int:
-    """Drop every kept result (a migration: the code that made them may have changed)."""
-    return _drop(con, [r[0] for r in con.execute("SELECT key FROM kept_results").fetchall()])
-
-
-def _drop(con, keys: list[str]) -> int:
-    for key in keys:
-        con.execute(f'DROP TABLE IF EXISTS "{_table(key)}"')
-    if keys:
-        con.execute("DELETE FROM kept_results WHERE list_contains(?, key)", [keys])
-    return len(keys)
+    return drop_kept_results(con, _stale(con))
 
 
 def has_stale(db: Database) -> bool:
@@ -280,7 +263,7 @@ def _work_ahead(db: Database, engine: Any, done: dict[str, int], progress: Progr
         _keep_page_views(db, engine, done, progress)
     finally:
         _MARKED.reset(token)
-    db.write(lambda con: _drop(con, [k for (k,) in con.execute("SELECT key FROM kept_results").fetchall()
+    db.write(lambda con: drop_kept_results(con, [k for (k,) in con.execute("SELECT key FROM kept_results").fetchall()
                                      if k not in marked]))
 
 

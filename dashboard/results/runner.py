@@ -40,7 +40,10 @@ class ResultError(ValueError):
 @cache
 def sql_text(name: str) -> str:
     """The SQL of a result with its building blocks included (our own files only)."""
-    text = (SQL_DIR / f"{name}.sql").read_text()
+    path = SQL_DIR / f"{name}.sql"
+    if not path.exists():  # a block of the store's (schema.SQL_DIR): the MRR grid it keeps
+        path = schema.SQL_DIR / f"{name}.sql"
+    text = path.read_text()
     return _INCLUDE.sub(lambda m: sql_text(m.group(1)), text)
 
 
@@ -225,22 +228,6 @@ def _grid_covers(through: dt.date | None, as_of: Any) -> bool:
     # a month's row is its state at the month's end (a churn later in the month is not known mid-month)
     month_end = isinstance(as_of, dt.date) and (as_of + dt.timedelta(days=1)).day == 1
     return through is not None and month_end and as_of.replace(day=1) <= through
-
-
-def keep_mrr_grid(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild kept_mrr_grid: _mrr_grid.sql over every account, through the last month of the MRR history
-    (none without one: the grid is then computed from the accounts' dates as of each day), with the latest
-    paid month by each month and its MRR."""
-    con.execute("DELETE FROM kept_mrr_grid")
-    through = con.execute("SELECT max(month) FROM mrr_history").fetchone()[0]
-    if through is None:
-        return
-    block = _IN_SCOPE.sub("TRUE", sql_text("_mrr_grid")).rstrip().rstrip(",")
-    con.execute(f"INSERT INTO kept_mrr_grid WITH {block} "  # noqa: S608 - our own SQL file
-                "SELECT account_id, month, cur, prev, had_before, year_ago, "
-                "       max(month) FILTER (WHERE cur > 0) OVER w, arg_max(cur, month) FILTER (WHERE cur > 0) OVER w, fx "
-                "FROM account_month WINDOW w AS (PARTITION BY account_id ORDER BY month ROWS UNBOUNDED PRECEDING) "
-                "ORDER BY month, account_id", {"as_of": P.add_months(through, 1) - dt.timedelta(days=1)})
 
 
 def _grid_through(db: Database) -> dt.date | None:

@@ -2,7 +2,7 @@
 -- as-of month with its MRR (cur; 0 without a point), the month before's (prev), whether it paid in any
 -- earlier month (had_before) and its MRR twelve months earlier (year_ago). A row depends on its own and
 -- earlier months only, so the grid as of a day is a prefix of the whole history's grid: with an MRR history
--- that one is kept (kept_mrr_grid, runner.keep_mrr_grid) and read instead (_mrr_grid_kept.sql) whenever it
+-- that one is kept (kept_mrr_grid, schema.keep_mrr_grid) and read instead (_mrr_grid_kept.sql) whenever it
 -- reaches the as-of month. fx: the part of cur that only the exchange rates moved since the month before.
 points AS (SELECT * FROM mrr_points($as_of) WHERE {in_scope:account_id}),
 first_month AS (SELECT account_id, min(month) AS first_month FROM points GROUP BY account_id),
