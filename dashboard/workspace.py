@@ -24,7 +24,8 @@ from dashboard.results import result_store
 def refresh(db: Database, *, work_ahead: bool = True, progress: result_store.Progress | None = None) -> None:
     """Bring what is kept up to date with the committed data: drop what the change made stale and, for
     large data, keep the pages' first views again (only those whose inputs changed are computed)."""
-    result_store.prepare_after_commit(db, work_ahead=work_ahead, progress=progress)
+    with db.held():  # one open of the file for the refresh's many short reads and writes
+        result_store.prepare_after_commit(db, work_ahead=work_ahead, progress=progress)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import workspace
@@ -92,3 +93,29 @@ def test_a_refresh_that_fails_is_tried_again_not_reported_ready(app_db, tmp_path
     again = workspace.pending_refresh(db)
     assert again is not None and again is not first and again.wait(30)
     assert calls == [1, 2] and result_store.pending(db) is None
+
+
+def test_a_refresh_opens_the_file_once_for_all_its_reads_and_writes(app_db, tmp_path, monkeypatch):
+    db = Database(app_db)
+    workspace.import_file(db, _touchpoints(db, tmp_path), "touchpoints", by=EDITOR, wait=False)
+    opened = []
+    real_open = Database._open
+    monkeypatch.setattr(Database, "_open", lambda self: opened.append(1) or real_open(self))
+    workspace.refresh(db)
+    assert len(opened) == 1  # held across the refresh; each of its dozens of calls opened it before
+    assert result_store.pending(db) is None
+
+
+def test_a_thread_holding_the_file_does_not_wait_for_the_writer_its_hold_keeps_out(app_db, monkeypatch):
+    """Another process's write-wanted note makes new calls wait until the file is let go; the thread holding
+    it open lets go only at its end, so its own calls must not wait (they would, until their patience ran out)."""
+    import dashboard.db as store
+
+    db = Database(app_db)
+    note = app_db.with_name(app_db.name + ".write-wanted")
+    with db.held():
+        note.touch()
+        monkeypatch.setattr(store.time, "sleep", lambda s: pytest.fail("the holder waited on its own hold"))
+        assert db.read(lambda con: con.execute("SELECT 42").fetchone()[0]) == 42
+        monkeypatch.undo()
+    note.unlink()
