@@ -159,13 +159,9 @@ def _create_statements() -> list[str]:
         """CREATE TABLE IF NOT EXISTS kept_health_part_days (
             part_key VARCHAR NOT NULL, source VARCHAR NOT NULL, data VARCHAR NOT NULL, as_of DATE NOT NULL,
             day DATE NOT NULL, kept_at TIMESTAMP NOT NULL, PRIMARY KEY (part_key, as_of, day))""",
-        # Health scores kept per data (the current snapshots), configuration, as-of day and day: the parts
-        # above combined (each measure's contribution is its weight's share of the weights in force).
-        """CREATE TABLE IF NOT EXISTS kept_health (
-            data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
-            account_id VARCHAR, measure VARCHAR, source VARCHAR, raw DOUBLE, measure_score DOUBLE,
-            weight DOUBLE, contribution DOUBLE)""",
-        # Each account's score on those days (the sum of its rows above): what bands and trends read.
+        # Each account's score per data (the current snapshots), configuration, as-of day and day: the parts
+        # above combined (each measure's contribution is its weight's share of the weights in force; the
+        # measure rows are combined when read, results/sql/_health_kept.sql). What bands and trends read.
         """CREATE TABLE IF NOT EXISTS kept_health_scores (
             data_key VARCHAR NOT NULL, config_key VARCHAR NOT NULL, as_of DATE NOT NULL, day DATE NOT NULL,
             account_id VARCHAR, score DOUBLE)""",
@@ -228,7 +224,6 @@ def refresh_kept(con, dataset: str | None = None) -> None:
     None: after any other change to stored rows (a migration, a repair): everything kept is rebuilt or
     dropped, since kept health scores are told apart by their snapshots, not by the rows' content."""
     if dataset is None:
-        con.execute("DELETE FROM kept_health")
         con.execute("DELETE FROM kept_health_scores")
         con.execute("DELETE FROM kept_health_days")
         con.execute("DELETE FROM kept_health_parts")
@@ -332,13 +327,17 @@ def derive_mrr(con) -> None:
 # emptied by every migration (refresh_kept above), so a migration drops them first and creates them in this
 # code's shape (a column added to one needs no step). The kept results are dropped through their list.
 DERIVED_TABLES = ("derived_mrr", "kept_mrr_runs", "kept_mrr_months", "kept_mrr_accounts", "kept_mrr_grid",
-                  "kept_health", "kept_health_scores", "kept_health_days", "kept_health_parts",
+                  "kept_health_scores", "kept_health_days", "kept_health_parts",
                   "kept_health_part_days", "kept_ready")
+
+# Tables an older version kept and this one does not: kept_health (the parts combined, 8.4M rows at M; now
+# combined when read).
+OBSOLETE_TABLES = ("kept_health",)
 
 
 def migrate(con) -> None:
     """Create the schema, or bring an older one up to SCHEMA_VERSION."""
-    for table in DERIVED_TABLES:
+    for table in (*DERIVED_TABLES, *OBSOLETE_TABLES):
         con.execute(f"DROP TABLE IF EXISTS {table}")  # our own names
     for stmt in _create_statements():
         con.execute(stmt)

@@ -74,7 +74,7 @@ def test_kept_scores_give_the_figures_scored_in_the_query(demo_db, monkeypatch, 
         assert len(inline) > 0, name
         same(kept, inline, name)
     # each account's score per day kept beside its measure rows: one row per (day, account) of them
-    pairs = demo_db.query("SELECT count(*) AS n FROM (SELECT DISTINCT as_of, day, account_id FROM kept_health)")["n"][0]
+    pairs = demo_db.query("SELECT count(*) AS n FROM (SELECT DISTINCT as_of, day, account_id FROM kept_health_parts)")["n"][0]
     assert demo_db.query("SELECT count(*) AS n FROM kept_health_scores")["n"][0] == pairs > 0
     # 2 + 1 + 13 month ends (as_of among them) + 6 validation days, each kept once per as-of day
     assert kept_days(demo_db) == len({AS_OF, AS_OF - dt.timedelta(days=30), *metrics.month_ends(START, AS_OF),
@@ -149,9 +149,9 @@ def test_a_touchpoints_import_scores_the_contact_measure_again_and_keeps_the_usa
     # and the combined scores are those scored afresh in the query
     inline = scored_inline(monkeypatch, demo_db, "health_scores", as_of=AS_OF, days=days)
     same(after_scores, inline)
-    data = demo_db.read(lambda con: con.execute(health_store.DATA_KEY_SQL).fetchone()[0])
-    raw = demo_db.query("SELECT raw FROM kept_health WHERE account_id = ? AND day = ? AND measure = ? AND data_key = ?",
-                        [account, AS_OF, "days_since_contact", data])
+    new_parts = sorted(set(contact["part_key"]) - set(before["part_key"]))
+    raw = demo_db.query("SELECT raw FROM kept_health_parts WHERE account_id = ? AND day = ? AND measure = ? "
+                        "AND list_contains(?, part_key)", [account, AS_OF, "days_since_contact", new_parts])
     assert raw["raw"].tolist() == [0.0]  # contacted on the as-of day
 
 
@@ -177,8 +177,10 @@ def test_rows_of_old_data_are_dropped_at_the_next_write(demo_db, monkeypatch):
     monkeypatch.setattr(health_store, "KEEP_STALE", dt.timedelta(0))
     importer.restore(demo_db, older, by=EDITOR)  # the same accounts file again: new current snapshot set
     views.caller(demo_db)("accounts", as_of=AS_OF)
-    assert len(demo_db.query("SELECT DISTINCT data_key FROM kept_health")) == 1
+    assert len(demo_db.query("SELECT DISTINCT data_key FROM kept_health_scores")) == 1
     assert len(demo_db.query("SELECT DISTINCT data_key FROM kept_health_days")) == 1
+    assert len(demo_db.query("SELECT DISTINCT part_key FROM kept_health_parts")) == 2  # usage's and contacts'
+    assert len(demo_db.query("SELECT DISTINCT part_key FROM kept_health_part_days")) == 2
 
 
 def test_another_configuration_is_scored_anew(demo_db, monkeypatch):

@@ -5,7 +5,7 @@ Scoring health reads every usage value in each account's trailing window: at the
 depend only on the data (the current snapshots), the health configuration, the as-of day (which
 accounts are customers) and the day scored, never on the account filters (a filter selects accounts,
 it never re-ranks them). So each (data, configuration, as-of day, day) is scored once, in a short write,
-and kept in ``kept_health``; every result that reads health then reads those rows.
+and kept (``kept_health_parts``, ``kept_health_scores``); every result that reads health then reads those rows.
 
 - ``ensure`` scores the days not kept yet (all of them in one pass over usage) and says which rows to read.
   A score is made of parts, the measures of one dataset each (usage, touchpoints), kept apart under the
@@ -67,22 +67,21 @@ def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> d
     key = config_key(params)
     wanted = sorted(set(days))
 
-    def missing(con) -> tuple[str, list[dt.date]]:
+    def missing(con) -> tuple[str, list[str], list[dt.date]]:
         data = con.execute(DATA_KEY_SQL).fetchone()[0]
         have = {r[0] for r in con.execute(
             "SELECT day FROM kept_health_days WHERE data_key = ? AND config_key = ? AND as_of = ?",
             [data, key, as_of]).fetchall()}
-        return data, [d for d in wanted if d not in have]
+        return data, [k for k, _, _ in _parts(con, params).values()], [d for d in wanted if d not in have]
 
-    data, todo = db.read(missing)
-    if not todo:
-        return {"health_data": data, "health_key": key}
-    try:
-        data = db.write(lambda con: _score_and_keep(con, params, key, as_of, missing))
-    except DatabaseError as exc:  # busy with another process's import, a full disk: score in the query
-        log.warning("health scores were not kept: %s", exc.message("en"))
-        return None
-    return {"health_data": data, "health_key": key}
+    data, parts, todo = db.read(missing)
+    if todo:
+        try:
+            data, parts = db.write(lambda con: _score_and_keep(con, params, key, as_of, missing))
+        except DatabaseError as exc:  # busy with another process's import, a full disk: score in the query
+            log.warning("health scores were not kept: %s", exc.message("en"))
+            return None
+    return {"health_data": data, "health_key": key, "health_parts": parts}
 
 
 # The datasets each part of a score reads besides its own: who is a customer on a day (spells).
@@ -111,21 +110,20 @@ def _parts(con, params: dict) -> dict[str, tuple[str, str, dict]]:
     return out
 
 
-def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str:
+def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tuple[str, list[str]]:
     """Score the days ``missing`` says are not kept: each part (the usage measures, the contact measure)
-    only where its own inputs changed, then combine the parts, under this configuration's weights, into
-    the kept rows and scores."""
+    only where its own inputs changed, then each account's score per day, the parts combined under this
+    configuration's weights (_health_kept.sql: the measure rows are combined when read, not kept again)."""
     from dashboard.results.runner import sql_text
 
-    data, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
+    data, part_keys, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
     if not todo:
-        return data
+        return data, part_keys
     now = dt.datetime.now()
     parts = _parts(con, params)
     stale = ("SELECT data_key, config_key, as_of, day FROM kept_health_days WHERE data_key <> $data "
              "AND kept_at < $before")
     when = {"data": data, "before": now - KEEP_STALE}
-    con.execute(f"DELETE FROM kept_health WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
     con.execute(f"DELETE FROM kept_health_scores WHERE (data_key, config_key, as_of, day) IN ({stale})", when)  # noqa: S608
     con.execute("DELETE FROM kept_health_days WHERE data_key <> $data AND kept_at < $before", when)
     # parts of data no longer current (any configuration's: another one's parts of current data stay)
@@ -149,23 +147,12 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> str
         con.executemany("INSERT INTO kept_health_part_days VALUES (?, ?, ?, ?, ?, ?)",
                         [[part, source, part_data, as_of, d, now] for d in days])
     con.execute(
-        """INSERT INTO kept_health
-        SELECT $kept_data, $kept_key, p.as_of, p.day, p.account_id, p.measure, p.source, p.raw, p.measure_score,
-               p.has_data * w.weight,
-               p.has_data * w.weight * p.measure_score
-                   / nullif(sum(p.has_data * w.weight) OVER (PARTITION BY p.day, p.account_id), 0)
-        FROM kept_health_parts p
-        JOIN (SELECT unnest($names::VARCHAR[]) AS measure, unnest($weights::DOUBLE[]) AS weight) w USING (measure)
-        WHERE list_contains($parts, p.part_key) AND p.as_of = $as_of AND p.day IN (SELECT unnest($days::DATE[]))""",
-        {"kept_data": data, "kept_key": key, "as_of": as_of, "days": todo, "parts": [k for k, _, _ in parts.values()],
+        "INSERT INTO kept_health_scores SELECT $kept_data, $kept_key, $as_of, day, account_id, "  # noqa: S608
+        f"health_score(contribution) FROM ({sql_text('_health_kept')}) GROUP BY day, account_id",  # our own SQL
+        {"kept_data": data, "kept_key": key, "as_of": as_of, "days": todo, "health_parts": part_keys,
          "names": params["names"], "weights": [float(w) for w in params["weights"]]})
-    con.execute(
-        "INSERT INTO kept_health_scores SELECT data_key, config_key, as_of, day, account_id, health_score(contribution) "
-        "FROM kept_health WHERE data_key = $kept_data AND config_key = $kept_key AND as_of = $as_of "
-        "AND day IN (SELECT unnest($days::DATE[])) GROUP BY ALL", {"kept_data": data, "kept_key": key, "as_of": as_of,
-                                                                    "days": todo})
     con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)", [[data, key, as_of, d, now] for d in todo])
-    return data
+    return data, part_keys
 
 
 def page_days(as_of: dt.date, first: dt.date | None, config: dict) -> dict[dt.date, list[dt.date]]:
