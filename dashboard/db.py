@@ -97,9 +97,10 @@ def memory_limit() -> str:
 
 
 def limits() -> dict:
-    """DuckDB's limits for every connection the dashboard opens: the memory limit, and the threads when
-    $DASHBOARD_THREADS says (default: DuckDB's, one per core; the test suite's fast lane runs two workers of
-    one thread each, since two queries each using both cores of this machine only wait on each other)."""
+    """DuckDB's limits on the dashboard's database (and, for the threads, an import's stage): the memory
+    limit, and the threads when $DASHBOARD_THREADS says (default: DuckDB's, one per core). The test suite's
+    fast lane runs three workers of one thread each. The small in-memory connections that summarise a
+    fetched result (runner's derived results, the Spark engine's) keep DuckDB's default."""
     out = {"memory_limit": memory_limit()}
     try:
         threads = int(os.environ.get(ENV_THREADS) or 0)
@@ -161,6 +162,7 @@ class _Instance:
     users: int = 0
     read_only: bool = False
     idle_since: int = 0  # bumped whenever the instance becomes idle; a linger timer closes only its own
+    holders: dict[int, int] = field(default_factory=dict)  # thread id -> its holds (Database.held)
 
 
 _INSTANCES: dict[str, _Instance] = {}
@@ -339,7 +341,6 @@ class Database:
         self.wait_seconds = wait_seconds
         self.linger = linger
         self._noted = False  # this object left a write-wanted note while waiting for the file
-        self._local = threading.local()  # .holding: this thread keeps the file open (``held``)
         check_file(self.path)
         if not self.path.exists():
             try:
@@ -444,29 +445,78 @@ class Database:
     @contextlib.contextmanager
     def held(self) -> Iterator[Database]:
         """Keep the file open across the calls inside (a refresh: a hundred reads and writes), instead of
-        opening and closing it for each (30-50 ms apiece on a large file). Another process that wants to
-        write meanwhile waits until the end, as it waits for one long write."""
-        with self._connect():
-            self._local.holding = getattr(self._local, "holding", 0) + 1
-            try:
-                yield self
-            finally:
-                self._local.holding -= 1
+        opening and closing it for each (30-50 ms apiece on a large file). A hold is a user of the file
+        without a connection of its own: when another process asks to write (its write-wanted note), the
+        next call of the holding thread lets go of the hold, waits for the writer as any call does, and
+        takes the hold again, so the writer gets in between two calls as it did without the hold."""
+        shared = self._shared
+        me = threading.get_ident()
+        self._take(shared)
+        with shared.lock:
+            shared.holders[me] = shared.holders.get(me, 0) + 1
+        try:
+            yield self
+        finally:
+            with shared.lock:
+                holding = shared.holders.get(me, 0)
+                if holding > 1:
+                    shared.holders[me] = holding - 1
+                else:
+                    shared.holders.pop(me, None)
+            if holding:
+                self._let_go(shared)
 
     def release(self) -> None:
         """Let go of the file now if no call is running (instead of after the linger)."""
         self._close_idle(self._shared)
 
+    def _take(self, shared: _Instance) -> None:
+        with shared.lock:
+            if shared.root is None:
+                shared.root = self._open()
+            shared.users += 1
+
+    def _let_go(self, shared: _Instance) -> None:
+        with shared.lock:
+            shared.users -= 1
+            idle = shared.users == 0
+            if idle:
+                shared.idle_since += 1
+                generation = shared.idle_since
+        if idle:
+            if self._write_wanted() or self.linger <= 0:
+                self._close_idle(shared)
+            else:
+                timer = threading.Timer(self.linger, self._close_idle, (shared, generation))
+                timer.daemon = True
+                timer.start()
+
+    def _wait_for_writer(self, shared: _Instance) -> None:
+        """Another process waits to write: let it in before starting anything new (close the file as soon as
+        no call uses it, and wait until its note is gone, at most our own patience)."""
+        deadline = time.monotonic() + self.wait_seconds
+        self._close_idle(shared)
+        while self._write_wanted() and time.monotonic() < deadline:
+            time.sleep(0.02)
+            self._close_idle(shared)
+
     @contextlib.contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         shared = self._shared
-        # a writer is waiting: let it in before starting anything new (unless this thread holds the file open)
-        if self._write_wanted() and not getattr(self._local, "holding", 0):
-            deadline = time.monotonic() + self.wait_seconds
-            self._close_idle(shared)
-            while self._write_wanted() and time.monotonic() < deadline:
-                time.sleep(0.02)
-                self._close_idle(shared)
+        if self._write_wanted():
+            me = threading.get_ident()
+            with shared.lock:
+                holds = shared.holders.pop(me, 0)  # this thread's holds: given up while the writer writes
+                shared.users -= holds
+            try:
+                self._wait_for_writer(shared)
+            finally:
+                if holds:  # taken again (a failed open leaves them given up: held's end then lets go of nothing)
+                    with shared.lock:
+                        if shared.root is None:
+                            shared.root = self._open()
+                        shared.users += holds
+                        shared.holders[me] = holds
         with shared.lock:
             if shared.root is None:
                 shared.root = self._open()
@@ -477,19 +527,7 @@ class Database:
         finally:
             with contextlib.suppress(duckdb.Error):
                 cursor.close()
-            with shared.lock:
-                shared.users -= 1
-                idle = shared.users == 0
-                if idle:
-                    shared.idle_since += 1
-                    generation = shared.idle_since
-            if idle:
-                if self._write_wanted() or self.linger <= 0:
-                    self._close_idle(shared)
-                else:
-                    timer = threading.Timer(self.linger, self._close_idle, (shared, generation))
-                    timer.daemon = True
-                    timer.start()
+            self._let_go(shared)
 
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn(connection)`` for reading; the connection is this call's own."""

@@ -315,7 +315,7 @@ def test_check_reads_every_table_back(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("setting", "threads"), [("1", 1), ("3", 3), ("", None), ("many", None), ("0", None)])
-def test_the_threads_setting_limits_every_connection_the_dashboard_opens(tmp_path, monkeypatch, setting, threads):
+def test_the_threads_setting_limits_the_database_and_the_import_stage(tmp_path, monkeypatch, setting, threads):
     """$DASHBOARD_THREADS caps DuckDB's threads on the database and on an import's stage; empty, not a number
     or 0 leaves DuckDB's own default (one per core)."""
     import duckdb

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import workspace
@@ -106,16 +105,29 @@ def test_a_refresh_opens_the_file_once_for_all_its_reads_and_writes(app_db, tmp_
     assert result_store.pending(db) is None
 
 
-def test_a_thread_holding_the_file_does_not_wait_for_the_writer_its_hold_keeps_out(app_db, monkeypatch):
-    """Another process's write-wanted note makes new calls wait until the file is let go; the thread holding
-    it open lets go only at its end, so its own calls must not wait (they would, until their patience ran out)."""
-    import dashboard.db as store
+_WRITER = ("import sys\nfrom dashboard.db import Database\n"
+           "Database(sys.argv[1], wait_seconds=60).write(lambda con: con.execute("
+           "\"INSERT OR REPLACE INTO meta VALUES ('probe', 'written')\"))\n")
+
+
+def test_a_writer_from_another_process_gets_in_between_two_calls_of_a_hold(app_db):
+    """A hold (a refresh) keeps the file open between its calls; another process asking to write leaves its
+    note, and the holder's next call lets it in, then goes on: the write lands inside the hold, not after it
+    (nor after the writer's patience ran out)."""
+    import subprocess
+    import sys
+    import time
 
     db = Database(app_db)
     note = app_db.with_name(app_db.name + ".write-wanted")
     with db.held():
-        note.touch()
-        monkeypatch.setattr(store.time, "sleep", lambda s: pytest.fail("the holder waited on its own hold"))
-        assert db.read(lambda con: con.execute("SELECT 42").fetchone()[0]) == 42
-        monkeypatch.undo()
-    note.unlink()
+        writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(app_db)], stderr=subprocess.PIPE, text=True)
+        for _ in range(3000):  # its note says it is waiting (the file is held open here)
+            if note.exists() or writer.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert note.exists() and writer.poll() is None
+        probe = db.read(lambda con: con.execute("SELECT value FROM meta WHERE key = 'probe'").fetchone())
+        assert probe == ("written",)  # the call let the writer in first, and read after its commit
+        assert writer.wait(timeout=60) == 0, writer.stderr.read()
+        assert db.read(lambda con: con.execute("SELECT 42").fetchone()[0]) == 42  # and the hold goes on
