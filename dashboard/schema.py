@@ -206,7 +206,7 @@ def _macro_statements() -> list[str]:
 def schema_hash() -> str:
     """Identifies the tables, views, macros and kept grid this code expects (a changed macro changes it too)."""
     text = "\n".join([str(SCHEMA_VERSION), *_create_statements(), *_macro_statements(),
-                      (SQL_DIR / "_mrr_grid.sql").read_text()])  # the kept grid's SQL: changed, it is rebuilt
+                      _grid_sql()])  # the kept grid's SQL: changed, it is rebuilt
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -272,12 +272,18 @@ def keep_mrr_grid(con) -> None:
     through = con.execute("SELECT max(month) FROM mrr_history").fetchone()[0]
     if through is None:
         return
+    con.execute(_grid_sql(), {"as_of": add_months(through, 1) - dt.timedelta(days=1)})
+
+
+def _grid_sql() -> str:
+    """The statement that fills kept_mrr_grid (in schema_hash: a change to it rebuilds the kept grid)."""
     block = (SQL_DIR / "_mrr_grid.sql").read_text().replace("{in_scope:account_id}", "TRUE").rstrip().rstrip(",")
-    con.execute(f"INSERT INTO kept_mrr_grid WITH {block} "  # noqa: S608 - our own SQL file
-                "SELECT account_id, month, cur, prev, had_before, year_ago, "
-                "       max(month) FILTER (WHERE cur > 0) OVER w, arg_max(cur, month) FILTER (WHERE cur > 0) OVER w, fx "
-                "FROM account_month WINDOW w AS (PARTITION BY account_id ORDER BY month ROWS UNBOUNDED PRECEDING) "
-                "ORDER BY month, account_id", {"as_of": add_months(through, 1) - dt.timedelta(days=1)})
+    assert "{" not in block, "a placeholder the kept grid does not fill"
+    return (f"INSERT INTO kept_mrr_grid WITH {block} "  # noqa: S608 - our own SQL file
+            "SELECT account_id, month, cur, prev, had_before, year_ago, "
+            "       max(month) FILTER (WHERE cur > 0) OVER w, arg_max(cur, month) FILTER (WHERE cur > 0) OVER w, fx "
+            "FROM account_month WINDOW w AS (PARTITION BY account_id ORDER BY month ROWS UNBOUNDED PRECEDING) "
+            "ORDER BY month, account_id")
 
 
 def kept_result_table(key: str) -> str:

@@ -120,8 +120,11 @@ def test_new_data_is_scored_anew(demo_db, tmp_path, monkeypatch):
 
 
 def part_days(db) -> pd.DataFrame:
-    """Each kept part's days: (source, part key, day, when it was scored)."""
-    return db.query("SELECT source, part_key, day, kept_at FROM kept_health_part_days ORDER BY ALL")
+    """Each kept part's days: (source, part key, day, its rows). A part scored again would add its rows a
+    second time (the time kept, kept_at, moves whenever a combination reads the part, so it says nothing)."""
+    return db.query("SELECT d.source, d.part_key, d.day, (SELECT count(*) FROM kept_health_parts p WHERE "
+                    "p.part_key = d.part_key AND p.as_of = d.as_of AND p.day = d.day) AS part_rows "
+                    "FROM kept_health_part_days d ORDER BY ALL")
 
 
 def test_a_touchpoints_import_scores_the_contact_measure_again_and_keeps_the_usage_measures(demo_db, tmp_path,
@@ -141,7 +144,7 @@ def test_a_touchpoints_import_scores_the_contact_measure_again_and_keeps_the_usa
     after_scores = views.caller(demo_db)("health_scores", as_of=AS_OF, days=days)
     after = part_days(demo_db)
     usage_before, usage_after = before[before["source"] == "usage"], after[after["source"] == "usage"]
-    # the usage part was not scored again: the same key, the same days, scored at the same moment
+    # the usage part was not scored again: the same key, the same days, the same rows once
     pd.testing.assert_frame_equal(usage_after.reset_index(drop=True), usage_before.reset_index(drop=True))
     contact = after[after["source"] == "touchpoints"]
     assert set(contact["part_key"]) - set(before["part_key"])  # a new contact part under the new snapshot
@@ -167,6 +170,27 @@ def test_weights_alone_score_no_part_again_and_give_the_scores_scored_in_the_que
     pd.testing.assert_frame_equal(part_days(demo_db), before)  # the same parts, none scored again
     assert len(demo_db.query("SELECT DISTINCT config_key FROM kept_health_days")) == 2
     same(kept, scored_inline(monkeypatch, demo_db, "health_scores", as_of=AS_OF, days=days))
+
+
+def test_a_combination_reusing_parts_keeps_them_as_long_as_itself(demo_db):
+    """Stale rows go by their kept_at, ten minutes after their data stopped being current: the rows of a
+    combination (kept_health_days) and of the parts it reads (kept_health_part_days) each by their own. A
+    new weighting reuses parts scored earlier; were their kept_at left at that earlier moment, a later import
+    could drop the parts while the combination stays, and a restore of the data would then find its days
+    kept and read no measure rows (health details empty beside their scores)."""
+    days = [AS_OF]
+    q = views.caller(demo_db)
+    q("health_scores", as_of=AS_OF, days=days)
+    config = q("health_config")
+    heavier = metrics.with_weights(config, {m["name"]: (5.0 if i == 0 else 1.0) for i, m in enumerate(config["measures"])})
+    S.put(demo_db, "health", heavier, by=EDITOR)
+    kept = health_store.ensure(demo_db, runner.health_params(heavier, AS_OF), AS_OF, days)
+    combined = demo_db.query("SELECT max(kept_at) AS t FROM kept_health_days WHERE config_key = ?",
+                             [kept["health_key"]])["t"][0]
+    parts = demo_db.query("SELECT min(kept_at) AS t, count(*) AS n FROM kept_health_part_days "
+                          "WHERE list_contains(?, part_key) AND day = ?", [kept["health_parts"], AS_OF])
+    assert parts["n"][0] == len(kept["health_parts"]) == 2  # the usage part and the contact part, reused
+    assert parts["t"][0] >= combined
 
 
 def test_rows_of_old_data_are_dropped_at_the_next_write(demo_db, monkeypatch):

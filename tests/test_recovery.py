@@ -153,7 +153,7 @@ def content(db: Database) -> dict[str, list[tuple]]:
 
 
 # The tables the work after the import's commit adds to, each of its writes whole: a kept result (its row in
-# kept_results and its table kept_result_<key>), or the health scores of some days (their rows in the three).
+# kept_results and its table kept_result_<key>), or the health scores of some days (their rows in the four kept_health_ tables).
 LATER = ("kept_results", "kept_health_days", "kept_health_scores", "kept_health_parts",
          "kept_health_part_days", "kept_ready")
 

@@ -60,7 +60,8 @@ def config_key(params: dict) -> str:
 
 def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> dict[str, Any] | None:
     """Make sure the scores of ``days`` (as of ``as_of``) under the configuration in ``params`` are kept;
-    return the parameters that select them (``health_data``, ``health_key``), or None when the scores
+    return the parameters that select them (``health_data``, ``health_key``, and ``health_parts``: the parts
+    _health_kept.sql combines under the weights), or None when the scores
     cannot be kept (a read-only database): the caller then scores inside its own query."""
     if db.read_only or not days or not params.get("names"):
         return None
@@ -146,6 +147,11 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tup
             own | {"as_of": as_of, "days": days, "part": part})
         con.executemany("INSERT INTO kept_health_part_days VALUES (?, ?, ?, ?, ?, ?)",
                         [[part, source, part_data, as_of, d, now] for d in days])
+    # the parts now read by this combination live as long as it does: stale rows are dropped by their kept_at
+    # (10 minutes after data stops being current), and a combination's must not outlive its parts'
+    con.execute("UPDATE kept_health_part_days SET kept_at = $now WHERE list_contains($parts, part_key) "
+                "AND as_of = $as_of AND day IN (SELECT unnest($days::DATE[]))",
+                {"now": now, "parts": part_keys, "as_of": as_of, "days": todo})
     con.execute(
         "INSERT INTO kept_health_scores SELECT $kept_data, $kept_key, $as_of, day, account_id, "  # noqa: S608
         f"health_score(contribution) FROM ({sql_text('_health_kept')}) GROUP BY day, account_id",  # our own SQL
