@@ -68,12 +68,12 @@ def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> d
     key = config_key(params)
     wanted = sorted(set(days))
 
-    def missing(con) -> tuple[str, list[str], list[dt.date]]:
+    def missing(con) -> tuple[str, dict[str, tuple[str, str, dict]], list[dt.date]]:
         data = con.execute(DATA_KEY_SQL).fetchone()[0]
         have = {r[0] for r in con.execute(
             "SELECT day FROM kept_health_days WHERE data_key = ? AND config_key = ? AND as_of = ?",
             [data, key, as_of]).fetchall()}
-        return data, [k for k, _, _ in _parts(con, params).values()], [d for d in wanted if d not in have]
+        return data, _parts(con, params), [d for d in wanted if d not in have]
 
     data, parts, todo = db.read(missing)
     if todo:
@@ -82,7 +82,7 @@ def ensure(db: Database, params: dict, as_of: dt.date, days: list[dt.date]) -> d
         except DatabaseError as exc:  # busy with another process's import, a full disk: score in the query
             log.warning("health scores were not kept: %s", exc.message("en"))
             return None
-    return {"health_data": data, "health_key": key, "health_parts": parts}
+    return {"health_data": data, "health_key": key, "health_parts": [k for k, _, _ in parts.values()]}
 
 
 # The datasets each part of a score reads besides its own: who is a customer on a day (spells).
@@ -111,17 +111,17 @@ def _parts(con, params: dict) -> dict[str, tuple[str, str, dict]]:
     return out
 
 
-def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tuple[str, list[str]]:
+def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tuple[str, dict]:
     """Score the days ``missing`` says are not kept: each part (the usage measures, the contact measure)
     only where its own inputs changed, then each account's score per day, the parts combined under this
     configuration's weights (_health_kept.sql: the measure rows are combined when read, not kept again)."""
     from dashboard.results.runner import sql_text
 
-    data, part_keys, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
+    data, parts, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
     if not todo:
-        return data, part_keys
+        return data, parts
     now = dt.datetime.now()
-    parts = _parts(con, params)
+    part_keys = [k for k, _, _ in parts.values()]
     stale = ("SELECT data_key, config_key, as_of, day FROM kept_health_days WHERE data_key <> $data "
              "AND kept_at < $before")
     when = {"data": data, "before": now - KEEP_STALE}
@@ -158,7 +158,7 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tup
         {"kept_data": data, "kept_key": key, "as_of": as_of, "days": todo, "health_parts": part_keys,
          "names": params["names"], "weights": [float(w) for w in params["weights"]]})
     con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)", [[data, key, as_of, d, now] for d in todo])
-    return data, part_keys
+    return data, parts
 
 
 def page_days(as_of: dt.date, first: dt.date | None, config: dict) -> dict[dt.date, list[dt.date]]:
