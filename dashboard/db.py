@@ -96,19 +96,21 @@ def memory_limit() -> str:
     return f"{max(mb, 256)}MB"
 
 
-def limits() -> dict:
-    """DuckDB's limits on the dashboard's database (and, for the threads, an import's stage): the memory
-    limit, and the threads when $DASHBOARD_THREADS says (default: DuckDB's, one per core). The test suite's
-    fast lane runs three workers of one thread each. The small in-memory connections that summarise a
-    fetched result (runner's derived results, the Spark engine's) keep DuckDB's default."""
-    out = {"memory_limit": memory_limit()}
+def thread_limit() -> dict:
+    """DuckDB's threads when $DASHBOARD_THREADS says ({} otherwise: DuckDB's default, one per core), for the
+    dashboard's database and an import's stage. The test suite's fast lane runs three workers of one thread
+    each. The small in-memory connections that summarise a fetched result (runner's derived results, the
+    Spark engine's) keep DuckDB's default."""
     try:
         threads = int(os.environ.get(ENV_THREADS) or 0)
     except ValueError:
         threads = 0
-    if threads > 0:
-        out["threads"] = threads
-    return out
+    return {"threads": threads} if threads > 0 else {}
+
+
+def limits() -> dict:
+    """DuckDB's limits on the dashboard's database: its memory limit and threads."""
+    return {"memory_limit": memory_limit(), **thread_limit()}
 
 
 def default_path() -> Path:

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from dashboard import readers, values_sql
-from dashboard.db import limits as connection_limits
+from dashboard.db import thread_limit
 from dashboard.errors import ImportRefused
 from dashboard.readers import Limits, RawTable
 
@@ -57,7 +57,7 @@ class Stage:
         self.limits = limits
         self.con: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path), config={
             "memory_limit": f"{limits.import_memory_mb}MB", "temp_directory": str(self.dir / "spill"),
-            "preserve_insertion_order": True, **{k: v for k, v in connection_limits().items() if k == "threads"}})
+            "preserve_insertion_order": True, **thread_limit()})
         self.con.execute("SET enable_progress_bar = false")  # never mixed into a command's JSON output
         for statement in values_sql.macros(currency):
             self.con.execute(statement)
