@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import cache
 from pathlib import Path
 
 from dashboard.periods import add_months
@@ -203,6 +204,7 @@ def _macro_statements() -> list[str]:
     return [stmt for stmt in (SQL_DIR / "base_macros.sql").read_text().split(";\n") if stmt.strip()]
 
 
+@cache  # asked on every open of the database; the code it hashes does not change while it runs
 def schema_hash() -> str:
     """Identifies the tables, views, macros and kept grid this code expects (a changed macro changes it too)."""
     text = "\n".join([str(SCHEMA_VERSION), *_create_statements(), *_macro_statements(),
@@ -228,7 +230,7 @@ def refresh_kept(con, dataset: str | None = None) -> None:
         con.execute("DELETE FROM kept_health_days")
         con.execute("DELETE FROM kept_health_parts")
         con.execute("DELETE FROM kept_health_part_days")
-        drop_kept_results(con, [r[0] for r in con.execute("SELECT key FROM kept_results").fetchall()])
+        drop_kept_results(con)
     elif dataset == "accounts":  # its churn dates end months of the history's grid (mrr_points)
         keep_mrr_grid(con)
         return
@@ -291,8 +293,10 @@ def kept_result_table(key: str) -> str:
     return f"kept_result_{key}"
 
 
-def drop_kept_results(con, keys: list[str]) -> int:
-    """Drop these kept results, tables and list entries; how many."""
+def drop_kept_results(con, keys: list[str] | None = None) -> int:
+    """Drop these kept results (None: every one), tables and list entries; how many."""
+    if keys is None:
+        keys = [r[0] for r in con.execute("SELECT key FROM kept_results").fetchall()]
     for key in keys:
         con.execute(f'DROP TABLE IF EXISTS "{kept_result_table(key)}"')
     if keys:
