@@ -18,7 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import importer, metrics, report  # noqa: E402
+from dashboard import importer, report  # noqa: E402
+from dashboard import results as R  # noqa: E402
+from dashboard import settings as S  # noqa: E402
 from dashboard.auth import LOCAL_USER  # noqa: E402
 from dashboard.db import Database  # noqa: E402
 from dashboard.periods import add_months  # noqa: E402
@@ -64,13 +66,14 @@ def main() -> None:
         db = Database(folder / "bench.duckdb")
         mrr = timed("import mrr (CP932 CSV)", lambda: importer.import_file(db, files["mrr"], "mrr", by=LOCAL_USER), results)
         usage = timed("import usage (CP932 CSV)", lambda: importer.import_file(db, files["usage"], "usage", by=LOCAL_USER), results)
-        as_of = metrics.default_as_of(db)
+        as_of = R.call(db, "default_as_of")
         timed("report (month)", lambda: report.build(db, as_of=as_of), results)
-        timed("churn by day, 1 year", lambda: metrics.churn(db, as_of, "day", as_of - dt.timedelta(days=365)), results)
-        timed("mrr movements, all months", lambda: metrics.mrr_movements(db, as_of), results)
-        timed("cohorts", lambda: metrics.cohorts(db, as_of), results)
-        config = metrics.default_health_config(db)
-        timed("health scores + change", lambda: metrics.health_scores(db, as_of, config), results)
+        timed("churn by day, 1 year", lambda: R.run(db, "churn", as_of=as_of, grain="day", start=as_of - dt.timedelta(days=365)), results)
+        timed("mrr movements, all months", lambda: R.run(db, "mrr_movements", as_of=as_of, from_month=dt.date(1900, 1, 1)), results)
+        timed("cohorts", lambda: R.run(db, "cohorts", as_of=as_of, from_month=dt.date(1900, 1, 1)), results)
+        config = R.health_config(db, {**S.get_all(db), "health": None})  # every loaded measure
+        timed("health scores + change", lambda: R.run(db, "health_scores", as_of=as_of, days=[as_of, as_of - dt.timedelta(days=30)],
+                                                                config=config), results)
         timed("data_version (every page run)", db.data_version, results)
         size = (folder / "bench.duckdb").stat().st_size
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard import metrics as M
 from dashboard import periods as P
+from dashboard import results as R
 from dashboard.db import Database
+from dashboard.periods import EARLIEST
 from dashboard.results import Scope
 
 
-def d2c_drivers(db: Database, as_of: dt.date, horizon_days: int = 365) -> dict | None:
-    """AOV and purchase-count buckets (1, 2, 3+ with the mean of 3+) from orders over the horizon."""
-    customers = M.d2c_customers(db, as_of, horizon_days)
+def d2c_drivers(db: Database, as_of: dt.date, horizon_days: int = 365,
+                fetch: R.runner.Fetch | None = None) -> dict | None:
+    """AOV and purchase-count buckets (1, 2, 3+ with the mean of 3+) from orders over the horizon.
+    ``fetch``: the caller's cache of what the results build on, as runner.run takes it."""
+    customers = R.run(db, "d2c_customers", fetch=fetch, as_of=as_of, horizon_days=horizon_days,
+                      **{"from": EARLIEST})
     if customers.empty:
         return None
     n = len(customers)
@@ -27,18 +31,19 @@ def d2c_drivers(db: Database, as_of: dt.date, horizon_days: int = 365) -> dict |
     }
 
 
-def saas_drivers(db: Database, as_of: dt.date, scope: Scope | None = None) -> dict | None:
+def saas_drivers(db: Database, as_of: dt.date, scope: Scope | None = None,
+                 fetch: R.runner.Fetch | None = None) -> dict | None:
     """ARPA and monthly churn (mean of the last 6 complete months), plus the survival curve from cohorts,
     over the accounts in ``scope``."""
-    active = M.active_accounts(db, as_of, scope=scope)
+    active = R.run(db, "accounts", scope, fetch=fetch, as_of=as_of)
     if active.empty:
         return None
     first_incomplete = (as_of + dt.timedelta(days=1)).replace(day=1)
     start = P.add_months(first_incomplete, -6)
-    churn = M.churn(db, as_of, "month", start, scope=scope)
+    churn = R.run(db, "churn", scope, fetch=fetch, as_of=as_of, grain="month", start=start)
     churn = churn[churn["complete"] & churn["customer_churn_rate"].notna()].tail(6)
     monthly_churn = float(churn["customer_churn_rate"].mean()) if len(churn) else None
-    cohorts = M.cohorts(db, as_of, scope=scope)
+    cohorts = R.run(db, "cohorts", scope, fetch=fetch, as_of=as_of, from_month=EARLIEST.replace(day=1))
     survival = []
     if len(cohorts):
         # Logo survival by months since cohort, weighted over every cohort that has reached month k.

@@ -18,7 +18,6 @@ from dashboard import (
     digest,
     export,
     importer,
-    metrics,
     money,
     parsing,
     periods,
@@ -335,7 +334,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         _print({"out": args.out, "rows": len(frame), "encoding": args.encoding})
     elif args.command == "account":
-        as_of = args.as_of or metrics.default_as_of(db)
+        as_of = args.as_of or results.call(db, "default_as_of")
         found = views.account(views.caller(db), args.account_id, as_of, lang)
         if found is None:
             print(t("account_not_found", lang, account=for_message("value", args.account_id)), file=sys.stderr)
@@ -343,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
         _print({"as_of": as_of, **{name: found[name] if name == "profile" else _records(found[name])
                                    for name in views.ACCOUNT_SECTIONS}})
     elif args.command == "drill":
-        as_of = args.as_of or metrics.default_as_of(db)
+        as_of = args.as_of or results.call(db, "default_as_of")
         params = {"as_of": as_of, "start": periods.add_months(as_of.replace(day=1), -12), "grain": "month"} | dict(args.params)
         params.setdefault("from_month", params["start"])
         try:
@@ -356,7 +355,7 @@ def run(args: argparse.Namespace) -> int:
                 "figure_value": opened.figure_value, "list_value": opened.list_value, "accounts": len(opened.rows),
                 "counted": opened.counted, "rows": _records(opened.rows)})
     elif args.command == "digest":
-        as_of = args.as_of or metrics.default_as_of(db)
+        as_of = args.as_of or results.call(db, "default_as_of")
         # an owner's accounts are those assigned to them now (the call list's work), picked by the digest
         built = digest.build(views.caller(db, scope), worklog.state(db), as_of, periods.today(S.get(db, "time_zone")),
                              lang, owner=args.owner)
@@ -460,7 +459,7 @@ def account_list(db: Database, what: str, as_of: dt.date | None = None,
                  scope: results.Scope | None = None, lang: str | None = None):
     """The account list (with tier and health, largest MRR first) or the call list (with reasons and the
     next action), as the pages show them."""
-    as_of = as_of or metrics.default_as_of(db)
+    as_of = as_of or results.call(db, "default_as_of")
     if what == "at-risk":  # as the Accounts page lists it: without the accounts set aside, with the work
         work = worklog.state(db)
         q = views.caller(db, scope)

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pandas as pd
 
-from dashboard import metrics as M
 from dashboard import money, views
 from dashboard import periods as P
 from dashboard import results as R
@@ -56,7 +55,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
           segment_by: str | None = None, thresholds: tuple[float, float] | None = None,
           scope: R.Scope | None = None, lang: str | None = None) -> dict:
     """Every section over the accounts in ``scope`` (all accounts when empty)."""
-    requested = as_of or M.default_as_of(db)
+    requested = as_of or R.call(db, "default_as_of")
     data_end = R.call(db, "data_bounds")["series_last"]
     as_of = P.within_data(requested, data_end)  # after the data's end is unknown, never zero
     rule = R.tier_rule(db, as_of)
@@ -67,7 +66,8 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     q = views.caller(db, scope, known={"tier_rule": rule})
     accounts = q("accounts", as_of=as_of)
     churn = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, tier_rule=rule)
-    movements = M.mrr_movements(db, as_of, start or P.add_months(as_of.replace(day=1), -12), scope=scope)
+    movements = R.run(db, "mrr_movements", scope, as_of=as_of,
+                      from_month=(start or P.add_months(as_of.replace(day=1), -12)).replace(day=1))
     out: dict = {
         "as_of": as_of.isoformat(),
         "data_ends": data_end.isoformat() if data_end else None,
@@ -88,7 +88,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
         "accounts": records(scores, ["account_id", "score", "band"]) if len(scores) else [],
         "measures": [m["name"] for m in config["measures"]],
     }
-    d2c = M.d2c_summary(db, as_of)
+    d2c = q("d2c_summary", as_of=as_of)
     if d2c:
         out["d2c"] = jsonable({k: d2c[k] for k in ("customers", "orders", "revenue", "aov",
                                                    "purchase_distribution", "repeat_rate", "ltv")})

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, i18n, metrics, money, periods, results, sessions, views, workspace
+from dashboard import auth, export, i18n, money, periods, results, sessions, views, workspace
 from dashboard.db import APP_LINGER_SECONDS, Database, DatabaseError, default_path
 
 
@@ -43,9 +43,9 @@ def _cached(name: str, version: int, path: str, scope: results.Scope, params: di
     # What a result builds on (tier rule, health measures, the list a derived result reads) comes
     # through this same cache, so it is computed once per data version, not once per result.
     def fetch(other: str, **more: Any) -> Any:
-        other_scope = scope if results.runner.honours_filters(other) else results.Scope()
+        other_scope = scope if views.honours_filters(other) else results.Scope()
         return _cached(other, version, path, other_scope, more)
-    return results.call(get_db(path), name, scope, fetch=fetch, **params)
+    return views.call(get_db(path), name, scope, fetch=fetch, **params)
 
 
 class _Memo:
@@ -128,7 +128,7 @@ def _key_now(name: str) -> tuple[int, str, results.Scope]:
     if version is None:
         version = database.data_version()
         st.session_state["_data_version_this_run"] = version
-    scope = scope_now() if results.runner.honours_filters(name) else results.Scope()
+    scope = scope_now() if views.honours_filters(name) else results.Scope()
     return version, str(database.path), scope
 
 
@@ -328,7 +328,7 @@ def sidebar(user: auth.User) -> Filters | None:
             st.toast(t("link_dates_adjusted", first=first.isoformat(), last=last.isoformat()), icon=":material/info:")
         _init("f_as_of", as_of_default)
         _init("f_start", start_default)
-        options = {"tier": list(metrics.TIERS)}
+        options = {"tier": list(results.scope.TIERS)}
         values = q("filter_values")
         for column, group in values.groupby("column_name", sort=False):
             options[column] = sorted(group["value"].tolist())
@@ -453,7 +453,7 @@ def with_view(query: dict[str, Any]) -> dict[str, Any]:
 
 def filter_note(name: str) -> None:
     """Under a figure that cannot honour the account filters while some are set: say so."""
-    if scope_now() and not results.runner.honours_filters(name):
+    if scope_now() and not views.honours_filters(name):
         st.caption(t("filters_not_applied"))
 
 

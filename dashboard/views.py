@@ -12,14 +12,24 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from dashboard import money
+from dashboard import calibration, d2c, money, validation
 from dashboard import periods as P
+from dashboard import results as R
 from dashboard.i18n import measure_label, t
-from dashboard.metrics import TIER_PLAYBOOK, month_ends
-from dashboard.periods import last_complete_month  # noqa: F401 - pages and tests read it here
-from dashboard.results import Scope, call
+from dashboard.periods import last_complete_month, month_ends  # noqa: F401 - pages and tests read it here
+from dashboard.results import Scope
 
 Q = Callable[..., object]
+
+# Coverage model and KPIs per tier, as seeds 003 and 004 describe them.
+TIER_PLAYBOOK = {
+    "Tier1": {"coverage": "high_touch", "team": "customer_sales",
+              "kpis": ["upsell_amount", "pipeline_amount", "pipeline_count", "accounts"]},
+    "Tier2": {"coverage": "mixed", "team": "customer_sales_and_marketing",
+              "kpis": ["upsell_amount", "churn_rate", "health_mix"]},
+    "Tier3": {"coverage": "tech_touch", "team": "customer_marketing",
+              "kpis": ["churn_rate", "health_mix", "onboarding"]},
+}
 
 
 def caller(db, scope: Scope | None = None, known: dict | None = None) -> Q:
@@ -197,6 +207,30 @@ def call_list(db, as_of: dt.date, lang: str, bands: tuple[str, ...] = ("red",), 
     """The call list as a result of its own (``call_list``): the app caches the words with the rows."""
     return at_risk_actions(fetch or caller(db, scope), as_of, lang, bands=tuple(bands), within_days=within_days,
                            limit=limit, exclude=tuple(exclude))
+
+
+# Small summaries computed in Python over results, asked for by name like a result: name -> (function,
+# honours the filters). A filtered one takes scope=; each takes fetch=, the caller's cache of what it reads.
+SUMMARIES: dict[str, tuple[Callable[..., object], bool]] = {
+    "health_validation_summary": (validation.health_validation, True),
+    "d2c_summary": (d2c.d2c_summary, False),
+    "d2c_drivers": (calibration.d2c_drivers, False),
+    "saas_drivers": (calibration.saas_drivers, True),
+    "call_list": (call_list, True),
+}
+
+
+def honours_filters(name: str) -> bool:
+    """Whether ``name`` is computed over the sidebar's filters (else over every account)."""
+    return SUMMARIES[name][1] if name in SUMMARIES else R.runner.honours_filters(name)
+
+
+def call(db, name: str, scope: Scope | None = None, *, fetch: Q | None = None, **params) -> object:
+    """Any answer by name: a summary above, or a result or a fact of the workspace (results.call)."""
+    if name in SUMMARIES:
+        function, filtered = SUMMARIES[name]
+        return function(db, **params, **({"scope": scope} if filtered else {}), fetch=fetch)
+    return R.call(db, name, scope, fetch=fetch, **params)
 
 
 def calls_now(q: Q, work: pd.DataFrame, as_of: dt.date, today: dt.date, *, bands: tuple[str, ...] = ("red",),

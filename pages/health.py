@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, metrics, money, ui, views, workspace
+from dashboard import figures, money, ui, views, workspace
 from dashboard.i18n import measure_label
+from dashboard.results import health_weights
 
 st.title(ui.t("page_health"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
@@ -49,7 +50,7 @@ with st.expander(ui.t("health_config"), icon=":material/tune:", expanded=False):
     if user.can_edit and st.button(ui.t("save"), type="primary", key="save_health"):
         rows = [{k: (None if not isinstance(v, bool) and pd.isna(v) else v) for k, v in row.items()}
                 for row in edited.to_dict("records") if row.get("name")]
-        measures = metrics.measures_from_rows(rows)
+        measures = health_weights.measures_from_rows(rows)
         with st.spinner(ui.t("saving")):  # the scores are worked out again: seconds on large data
             workspace.put_setting(ui.db(), "health", {**config, "measures": measures, "window_days": int(window),
                                       "bands": [float(min(red, green)), float(max(red, green))]}, by=user)
@@ -126,7 +127,7 @@ with st.expander(ui.t("validation"), icon=":material/fact_check:"):
         if user.can_edit and check["offered"] and st.button(ui.t("accept_weights"), type="primary", key="accept_weights"):
             weights = dict(zip(suggested["measure"], suggested["suggested"], strict=True))
             with st.spinner(ui.t("saving")):
-                workspace.put_setting(ui.db(), "health", metrics.with_weights(config, weights), by=user)
+                workspace.put_setting(ui.db(), "health", health_weights.with_weights(config, weights), by=user)
             ui.flash(ui.t("saved"))
             st.rerun()
 ui.definitions(["health", "health_validation"])

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import figures, metrics, money, ui, views, workspace
+from dashboard import figures, money, results, ui, views, workspace
 
 st.title(ui.t("page_tiers"))
 f, user, lang = ui.filters(), ui.user(), ui.lang()
@@ -66,7 +66,7 @@ with right:
     st.dataframe(migration.replace({"tier_from": none, "tier_to": none}), hide_index=True, placeholder="", width="stretch", column_config={
         **ui.column_config("tier_migration"), "tier_from": f"{d1:%Y/%m/%d}", "tier_to": f"{f.as_of:%Y/%m/%d}"})
 
-tier = st.segmented_control(ui.t("tier_filter"), list(metrics.TIERS), default="Tier1", key="tier_list")
+tier = st.segmented_control(ui.t("tier_filter"), list(results.scope.TIERS), default="Tier1", key="tier_list")
 listing = ui.q("tier_accounts", as_of=f.as_of, tier=tier or "Tier1")
 st.subheader(ui.t("tier_accounts", tier=tier or "Tier1"))
 ui.table(views.localize_bands(listing, ui.t), "tier_accounts")

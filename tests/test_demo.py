@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 
 from dashboard import demo, report
-from dashboard import metrics as M
+from dashboard import results as R
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
+from dashboard.periods import EARLIEST
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +28,9 @@ def test_demo_is_deterministic(tmp_path):
 
 def test_daily_churn_adds_up_to_monthly(demo_db):
     as_of = dt.date(2026, 10, 31)
-    monthly = M.churn(demo_db, as_of, "month", dt.date(2025, 11, 1))
-    daily = M.churn(demo_db, as_of, "day", dt.date(2025, 11, 1))
-    weekly_total = M.churn(demo_db, as_of, "week", dt.date(2025, 11, 3))
+    monthly = R.run(demo_db, "churn", as_of=as_of, grain="month", start=dt.date(2025, 11, 1))
+    daily = R.run(demo_db, "churn", as_of=as_of, grain="day", start=dt.date(2025, 11, 1))
+    weekly_total = R.run(demo_db, "churn", as_of=as_of, grain="week", start=dt.date(2025, 11, 3))
     daily["month"] = daily["period_start"].dt.to_period("M")
     per_month = daily.groupby("month")["customers_churned"].sum()
     for r in monthly.itertuples():
@@ -39,7 +40,7 @@ def test_daily_churn_adds_up_to_monthly(demo_db):
 
 
 def test_waterfall_identity_every_month(demo_db):
-    frame = M.mrr_movements(demo_db, dt.date(2026, 10, 31))
+    frame = R.run(demo_db, "mrr_movements", as_of=dt.date(2026, 10, 31), from_month=EARLIEST)
     lhs = frame.start + frame.new + frame.reactivation + frame.expansion - frame.contraction - frame.churn + frame.fx
     assert (lhs == frame["end"]).all()
     assert frame["fx"].ne(0).any()  # the demo's customer billed in US dollars

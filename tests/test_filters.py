@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import metrics as M
 from dashboard import money, schema, views
 from dashboard import results as R
 from dashboard.cli import main
@@ -43,7 +42,7 @@ def tier1(demo_file, tmp_path):
     shutil.copy(demo_file, tmp_path / "full.duckdb")
     shutil.copy(demo_file, tmp_path / "tier1.duckdb")
     full = Database(tmp_path / "full.duckdb")
-    as_of = M.default_as_of(full)
+    as_of = R.call(full, "default_as_of")
     rule = R.tier_rule(full, as_of)
     ids = full.query("SELECT account_id FROM account_tiers($as_of, $t1, $t2, false) WHERE tier = 'Tier1'",
                      {"as_of": as_of, "t1": rule["thresholds"][0], "t2": rule["thresholds"][1]})["account_id"]

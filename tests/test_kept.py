@@ -14,24 +14,27 @@ import shutil
 import pandas as pd
 import pytest
 
-from dashboard import importer, metrics, views
+from dashboard import importer, validation, views
 from dashboard import settings as S
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
+from dashboard.periods import month_ends, validation_days
 from dashboard.results import Scope, health_store, result_store, run, runner
+from dashboard.results.health_weights import with_weights
+from tests.oracles import band, roc_auc
 
 AS_OF = dt.date(2026, 10, 31)
 START = dt.date(2025, 11, 1)
 CALLS = [
     ("accounts", {"as_of": AS_OF}),
     ("accounts", {"as_of": dt.date(2026, 9, 30), "compare": False}),
-    ("health_scores", {"as_of": AS_OF, "days": metrics.month_ends(START, AS_OF)}),
-    ("band_history", {"as_of": AS_OF, "days": metrics.month_ends(START, AS_OF)}),
+    ("health_scores", {"as_of": AS_OF, "days": month_ends(START, AS_OF)}),
+    ("band_history", {"as_of": AS_OF, "days": month_ends(START, AS_OF)}),
     ("health_details", {"as_of": AS_OF}),
     ("lowest_health", {"as_of": AS_OF}),
     ("tier_health_mix", {"as_of": AS_OF}),
-    ("health_validation", {"as_of": AS_OF, "days": metrics.validation_days(AS_OF), "horizon_days": 90}),
-    ("health_validation_bands", {"as_of": AS_OF, "days": metrics.validation_days(AS_OF), "horizon_days": 90}),
+    ("health_validation", {"as_of": AS_OF, "days": validation_days(AS_OF), "horizon_days": 90}),
+    ("health_validation_bands", {"as_of": AS_OF, "days": validation_days(AS_OF), "horizon_days": 90}),
 ]
 
 
@@ -77,8 +80,8 @@ def test_kept_scores_give_the_figures_scored_in_the_query(demo_db, monkeypatch, 
     pairs = demo_db.query("SELECT count(*) AS n FROM (SELECT DISTINCT as_of, day, account_id FROM kept_health_parts)")["n"][0]
     assert demo_db.query("SELECT count(*) AS n FROM kept_health_scores")["n"][0] == pairs > 0
     # 2 + 1 + 13 month ends (as_of among them) + 6 validation days, each kept once per as-of day
-    assert kept_days(demo_db) == len({AS_OF, AS_OF - dt.timedelta(days=30), *metrics.month_ends(START, AS_OF),
-                                      *metrics.validation_days(AS_OF)}) + 1
+    assert kept_days(demo_db) == len({AS_OF, AS_OF - dt.timedelta(days=30), *month_ends(START, AS_OF),
+                                      *validation_days(AS_OF)}) + 1
 
 
 def test_a_second_run_reads_the_kept_rows_without_writing(demo_db, monkeypatch):
@@ -96,8 +99,8 @@ def test_prepare_keeps_the_days_the_pages_open_on(demo_db, monkeypatch):
     monkeypatch.setattr(Database, "write", lambda *a, **k: pytest.fail("a page's default day was not prepared"))
     q = views.caller(demo_db)
     views.kpis(q, AS_OF)
-    q("health_scores", as_of=AS_OF, days=metrics.month_ends(START, AS_OF))
-    metrics.health_validation(demo_db, AS_OF)
+    q("health_scores", as_of=AS_OF, days=month_ends(START, AS_OF))
+    validation.health_validation(demo_db, AS_OF)
 
 
 def test_new_data_is_scored_anew(demo_db, tmp_path, monkeypatch):
@@ -164,7 +167,7 @@ def test_weights_alone_score_no_part_again_and_give_the_scores_scored_in_the_que
     q("health_scores", as_of=AS_OF, days=days)
     before = part_days(demo_db)
     config = q("health_config")
-    heavier = metrics.with_weights(config, {m["name"]: (5.0 if i == 0 else 1.0) for i, m in enumerate(config["measures"])})
+    heavier = with_weights(config, {m["name"]: (5.0 if i == 0 else 1.0) for i, m in enumerate(config["measures"])})
     S.put(demo_db, "health", heavier, by=EDITOR)
     kept = views.caller(demo_db)("health_scores", as_of=AS_OF, days=days)
     pd.testing.assert_frame_equal(part_days(demo_db), before)  # the same parts, none scored again
@@ -182,7 +185,7 @@ def test_a_combination_reusing_parts_keeps_them_as_long_as_itself(demo_db):
     q = views.caller(demo_db)
     q("health_scores", as_of=AS_OF, days=days)
     config = q("health_config")
-    heavier = metrics.with_weights(config, {m["name"]: (5.0 if i == 0 else 1.0) for i, m in enumerate(config["measures"])})
+    heavier = with_weights(config, {m["name"]: (5.0 if i == 0 else 1.0) for i, m in enumerate(config["measures"])})
     S.put(demo_db, "health", heavier, by=EDITOR)
     kept = health_store.ensure(demo_db, runner.health_params(heavier, AS_OF), AS_OF, days)
     combined = demo_db.query("SELECT max(kept_at) AS t FROM kept_health_days WHERE config_key = ?",
@@ -211,7 +214,7 @@ def test_another_configuration_is_scored_anew(demo_db, monkeypatch):
     q = views.caller(demo_db)
     first = q("accounts", as_of=AS_OF)
     config = q("health_config")
-    S.put(demo_db, "health", metrics.with_weights(config, {m["name"]: (5.0 if i == 0 else 1.0)
+    S.put(demo_db, "health", with_weights(config, {m["name"]: (5.0 if i == 0 else 1.0)
                                                            for i, m in enumerate(config["measures"])}), by=EDITOR)
     second = views.caller(demo_db)("accounts", as_of=AS_OF)
     inline = scored_inline(monkeypatch, demo_db, "accounts", as_of=AS_OF)
@@ -295,24 +298,24 @@ def test_restoring_an_older_history_rebuilds_its_runs(db, load):
 
 def test_the_validation_aggregated_in_sql_equals_the_rows_worked_in_pandas(demo_db):
     """health_validation_bands and _auc (SQL, what the page reads) against the validation rows summed and
-    ranked in pandas (metrics.roc_auc: average ranks for ties, pinned by hand in test_metrics)."""
-    days = metrics.validation_days(AS_OF)
+    ranked in pandas (tests/oracles.roc_auc: average ranks for ties, pinned by hand in test_metrics)."""
+    days = validation_days(AS_OF)
     rows = run(demo_db, "health_validation", as_of=AS_OF, days=days)
     assert rows["churned"].any() and not rows["churned"].all()  # both outcomes: the AUC means something
     bands = run(demo_db, "health_validation_bands", as_of=AS_OF, days=days).set_index("band")
     per_account = rows.groupby(["day", "account_id"]).agg(score=("contribution", "sum"), churned=("churned", "first"))
-    per_account["band"] = [metrics.band(round(s, 9)) for s in per_account["score"]]  # 40 / 70; scores to 9 places
+    per_account["band"] = [band(round(s, 9)) for s in per_account["score"]]  # 40 / 70; scores to 9 places
     expected = per_account.groupby("band").agg(accounts=("churned", "size"), churned=("churned", "sum"))
     assert bands[["accounts", "churned"]].to_dict() == expected.to_dict()
     assert (bands["churn_rate_90d"] == bands["churned"] / bands["accounts"]).all()
     auc = run(demo_db, "health_validation_auc", as_of=AS_OF, days=days).set_index("measure")["auc"]
     assert sorted(auc.index) == sorted(rows["measure"].unique())
     for measure, group in rows.groupby("measure"):
-        assert auc[measure] == pytest.approx(metrics.roc_auc(group["measure_score"], group["churned"]), abs=1e-12)
+        assert auc[measure] == pytest.approx(roc_auc(group["measure_score"], group["churned"]), abs=1e-12)
 
 
 def test_the_score_history_is_the_account_s_row_of_the_scores(demo_db):
-    days = metrics.month_ends(START, AS_OF)
+    days = month_ends(START, AS_OF)
     scores = run(demo_db, "health_scores", as_of=AS_OF, days=days)
     all_year = scores.groupby("account_id")["day"].count() == len(days)  # a customer all year
     account = scores[scores["account_id"].isin(all_year[all_year].index)].sort_values(["score", "account_id"]).iloc[0]["account_id"]

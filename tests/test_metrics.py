@@ -5,10 +5,14 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard import metrics as M
 from dashboard import results as R
 from dashboard import settings as S
+from dashboard import validation
 from dashboard.auth import LOCAL_USER as EDITOR
+from dashboard.periods import EARLIEST, validation_days
+from dashboard.results.health_weights import suggested_config
+from dashboard.views import call
+from tests.oracles import band, roc_auc
 
 D = dt.date
 
@@ -21,6 +25,11 @@ X4,30000,2023-12-01,2024-03-31,B
 X5,40000,2024-04-01,,A
 X6,7000,2023-11-01,2024-02-02,B
 """
+
+
+def scores_on(db, as_of, config):
+    """Each account's health score on ``as_of`` alone (the result gives one row per account and day)."""
+    return R.run(db, "health_scores", as_of=as_of, days=[as_of], config=config).drop(columns="day")
 
 
 def row(frame, start):
@@ -36,7 +45,7 @@ def accounts_db(db, load):
 
 
 def test_monthly_customer_and_revenue_churn(accounts_db):
-    frame = M.churn(accounts_db, D(2024, 6, 30), "month", D(2024, 1, 1))
+    frame = R.run(accounts_db, "churn", as_of=D(2024, 6, 30), grain="month", start=D(2024, 1, 1))
     march = row(frame, D(2024, 3, 1))
     # at start (active on Feb 29): X1, X2, X4; churned in March: X4 (Mar 31); X3 joined and churned.
     assert (march.customers_at_start, march.customers_churned, march.joined_and_churned) == (3, 1, 1)
@@ -51,7 +60,7 @@ def test_monthly_customer_and_revenue_churn(accounts_db):
 
 
 def test_iso_week_crossing_a_month_end(accounts_db):
-    frame = M.churn(accounts_db, D(2024, 6, 30), "week", D(2024, 1, 29))
+    frame = R.run(accounts_db, "churn", as_of=D(2024, 6, 30), grain="week", start=D(2024, 1, 29))
     week = row(frame, D(2024, 1, 29))  # Monday 29 Jan - Sunday 4 Feb
     assert week.period_end == pd.Timestamp(D(2024, 2, 5))
     # active on Jan 28: X1, X4, X6; X6 churns Fri 2 Feb
@@ -61,7 +70,7 @@ def test_iso_week_crossing_a_month_end(accounts_db):
 
 
 def test_fiscal_year_boundaries_and_an_empty_period(accounts_db):
-    frame = M.churn(accounts_db, D(2024, 6, 30), "fiscal_year", D(2023, 4, 1), fy_start_month=4)
+    frame = R.run(accounts_db, "churn", as_of=D(2024, 6, 30), grain="fiscal_year", start=D(2023, 4, 1), fy_start_month=4)
     fy2023 = row(frame, D(2023, 4, 1))
     # nobody was a customer before 2023-04-01: the rate is empty, not 0 and not an error
     assert fy2023.customers_at_start == 0 and pd.isna(fy2023.customer_churn_rate)
@@ -70,20 +79,20 @@ def test_fiscal_year_boundaries_and_an_empty_period(accounts_db):
     assert fy2024.period_end == pd.Timestamp(D(2024, 7, 1))  # cut at the as-of date
     assert not fy2024.complete
     assert (fy2024.customers_at_start, fy2024.customers_churned) == (2, 1)  # X1, X2; X1 churns Apr 3
-    calendar = M.churn(accounts_db, D(2024, 6, 30), "fiscal_year", D(2024, 1, 1), fy_start_month=1)
+    calendar = R.run(accounts_db, "churn", as_of=D(2024, 6, 30), grain="fiscal_year", start=D(2024, 1, 1), fy_start_month=1)
     y2024 = row(calendar, D(2024, 1, 1))
     assert (y2024.customers_at_start, y2024.customers_churned, y2024.joined_and_churned) == (2, 2, 2)
 
 
 def test_fiscal_quarters(accounts_db):
-    frame = M.churn(accounts_db, D(2024, 6, 30), "quarter", D(2024, 1, 1))
+    frame = R.run(accounts_db, "churn", as_of=D(2024, 6, 30), grain="quarter", start=D(2024, 1, 1))
     q = row(frame, D(2024, 1, 1))  # FY2023 Q4 = Jan-Mar
     assert (q.customers_at_start, q.customers_churned, q.joined_and_churned) == (2, 2, 1)
 
 
 def test_daily_churned_adds_up_to_the_month(accounts_db):
-    daily = M.churn(accounts_db, D(2024, 3, 31), "day", D(2024, 3, 1))
-    monthly = row(M.churn(accounts_db, D(2024, 3, 31), "month", D(2024, 3, 1)), D(2024, 3, 1))
+    daily = R.run(accounts_db, "churn", as_of=D(2024, 3, 31), grain="day", start=D(2024, 3, 1))
+    monthly = row(R.run(accounts_db, "churn", as_of=D(2024, 3, 31), grain="month", start=D(2024, 3, 1)), D(2024, 3, 1))
     # X4 on Mar 31 and X3 (joined and churned in March, so daily but not monthly)
     assert daily["customers_churned"].sum() == monthly.customers_churned + monthly.joined_and_churned == 2
 
@@ -100,7 +109,7 @@ def mrr_history():
 
 def test_mrr_movements_identity_nrr_grr(db, load):
     load("mrr", mrr_history())
-    frame = M.mrr_movements(db, D(2024, 1, 31))
+    frame = R.run(db, "mrr_movements", as_of=D(2024, 1, 31), from_month=EARLIEST)
     frame = frame.set_index(frame["month"].dt.date)
     jan = frame.loc[D(2024, 1, 1)]
     # start = A 100 + B 200; new D 80; reactivation E 70; expansion A +50; contraction B -80
@@ -121,15 +130,15 @@ def test_mrr_movements_identity_nrr_grr(db, load):
 
 def test_paid_to_free_is_customer_churn(db, load):
     load("mrr", mrr_history())
-    feb = row(M.churn(db, D(2024, 1, 31), "month", D(2023, 2, 1)), D(2023, 2, 1))
+    feb = row(R.run(db, "churn", as_of=D(2024, 1, 31), grain="month", start=D(2023, 2, 1)), D(2023, 2, 1))
     assert (feb.customers_at_start, feb.customers_churned) == (4, 2)  # C went to 0, E stopped paying
-    jan = row(M.churn(db, D(2024, 1, 31), "month", D(2024, 1, 1)), D(2024, 1, 1))
+    jan = row(R.run(db, "churn", as_of=D(2024, 1, 31), grain="month", start=D(2024, 1, 1)), D(2024, 1, 1))
     assert (jan.customers_at_start, jan.customers_churned) == (2, 0)
 
 
 def test_cohort_triangle(db, load):
     load("mrr", "id,month,mrr\nA,2024-01,100\nA,2024-02,150\nB,2024-01,200\nB,2024-02,0\nC,2024-02,50\n")
-    frame = M.cohorts(db, D(2024, 2, 29))
+    frame = R.run(db, "cohorts", as_of=D(2024, 2, 29), from_month=EARLIEST)
     jan = frame[frame["cohort"] == pd.Timestamp("2024-01-01")].set_index("k")
     assert jan.loc[0, "cohort_logos"] == 2 and jan.loc[0, "cohort_mrr"] == 300
     assert jan.loc[1, "logos_active"] == 1 and jan.loc[1, "logo_retention"] == 0.5
@@ -139,13 +148,13 @@ def test_cohort_triangle(db, load):
 
 
 def test_segments_split_churn(accounts_db):
-    frame = M.churn(accounts_db, D(2024, 6, 30), "month", D(2024, 3, 1), segment_by="plan")
+    frame = R.run(accounts_db, "churn", as_of=D(2024, 6, 30), grain="month", start=D(2024, 3, 1), segment_by="plan")
     b = frame[(frame["segment"] == "B") & (frame["period_start"] == pd.Timestamp("2024-03-01"))].iloc[0]
     a = frame[(frame["segment"] == "A") & (frame["period_start"] == pd.Timestamp("2024-03-01"))].iloc[0]
     assert (a.customers_at_start, a.customers_churned) == (1, 0)  # X1
     assert (b.customers_at_start, b.customers_churned) == (2, 1)  # X2, X4
     with pytest.raises(ValueError):
-        M.churn(accounts_db, D(2024, 6, 30), segment_by="name; DROP TABLE accounts")
+        R.run(accounts_db, "churn", as_of=D(2024, 6, 30), grain="month", start=None, segment_by="name; DROP TABLE accounts")
 
 
 @pytest.mark.parametrize("value, expected", [(187_300, 190_000), (52_345, 52_000), (80_000, 80_000), (999, 1_000), (7, 7)])
@@ -161,7 +170,7 @@ def test_tiers_by_mrr_bracket_and_manual_column(db, load):
     # percentiles of [10k, 20k, 50k, 80k, 100k, 300k]: p80 = 100k + 0 = 100,000; p50 = 65,000
     rule = R.tier_rule(db, as_of)
     assert rule == {"rule": "mrr", "thresholds": [100_000, 65_000], "auto": True}
-    tiered = M.active_accounts(db, as_of)
+    tiered = R.run(db, "accounts", as_of=as_of)
     assert dict(zip(tiered.account_id, tiered.tier, strict=True)) == {
         "A": "Tier1", "B": "Tier1", "C": "Tier3", "D": "Tier3", "E": "Tier2", "F": "Tier3"}
     # the manual rule: the export's label wins (ティア1, Tier 2, full-width Ｃ), brackets for the rest
@@ -169,15 +178,15 @@ def test_tiers_by_mrr_bracket_and_manual_column(db, load):
     S.put(db, "tier_thresholds", [140_000, 80_000], by=EDITOR)
     assert R.tier_rule(db, as_of) == {"rule": "manual", "thresholds": [140_000, 80_000], "fallback": "mrr",
                                       "manual_accounts": 3}
-    manual = M.active_accounts(db, as_of)
+    manual = R.run(db, "accounts", as_of=as_of)
     assert dict(zip(manual.account_id, manual.tier, strict=True)) == {
         "A": "Tier1", "B": "Tier1", "C": "Tier3", "D": "Tier2", "E": "Tier2", "F": "Tier3"}
-    summary = M.tier_summary(db, as_of).set_index("tier")
+    summary = R.run(db, "tier_summary", as_of=as_of).set_index("tier")
     assert summary.loc["Tier1", "mrr"] == 400_000 and summary.loc["Tier1", "accounts"] == 2
     assert summary.loc["Tier2", "mrr"] == 90_000 and summary.loc["Tier2", "accounts"] == 2
     assert summary.loc["Tier1", "mrr_share"] == pytest.approx(400 / 560)
     # churn by tier uses the same rule: every tier figure follows the rule in force
-    by_tier = M.churn(db, as_of, "month", D(2024, 6, 1), segment_by="tier")
+    by_tier = R.run(db, "churn", as_of=as_of, grain="month", start=D(2024, 6, 1), segment_by="tier")
     assert by_tier.set_index("segment")["customers_at_start"].to_dict() == {"Tier1": 2, "Tier2": 2, "Tier3": 2}
 
 
@@ -186,7 +195,8 @@ def test_tier_migration(db, load):
                 "C,2024-02,50\nC,2024-03,50\nC,2024-04,50\nC,2024-05,50\nC,2024-06,50\nA,2024-02,50\n"
                 "A,2024-03,50\nA,2024-04,50\nA,2024-05,50\nB,2024-02,300\nB,2024-03,300\nB,2024-04,300\n"
                 "B,2024-05,300\nD,2024-06,120\n")
-    out = M.tier_migration(db, D(2024, 1, 15), D(2024, 6, 15), thresholds=(200, 100))
+    rule = {**R.tier_rule(db, D(2024, 6, 15)), "thresholds": [200.0, 100.0], "auto": False}
+    out = R.run(db, "tier_migration", d1=D(2024, 1, 15), as_of=D(2024, 6, 15), tier_rule=rule)
     moves = {(r.tier_from, r.tier_to): (r.accounts, r.mrr_from, r.mrr_to) for r in out.itertuples()}
     assert moves == {("Tier3", "Tier1"): (1, 50, 300), ("Tier1", "Tier3"): (1, 300, 50),
                      ("Tier3", "Tier3"): (1, 50, 50), ("none", "Tier2"): (1, 0, 120)}
@@ -205,7 +215,7 @@ def test_health_score_explained(db, load):
     load("usage", "id,date,logins\nA,2024-06-01,10\nC,2024-05-01,10\nC,2024-06-01,20\nB,2024-03-01,99\n")
     load("touchpoints", "id,date\nA,2024-06-17\nC,2024-05-10\n")
     as_of = D(2024, 7, 1)
-    details = M.health_details(db, as_of, HEALTH_CONFIG).set_index(["account_id", "measure"])
+    details = R.run(db, "health_details", as_of=as_of, config=HEALTH_CONFIG).set_index(["account_id", "measure"])
     # percentile among [0, 10, 30]: B 0 (no usage), A 50, C 100
     assert details.loc[("A", "logins"), "measure_score"] == 50
     assert details.loc[("B", "logins"), "measure_score"] == 0
@@ -214,40 +224,42 @@ def test_health_score_explained(db, load):
     assert details.loc[("A", "days_since_contact"), "raw"] == 14
     assert details.loc[("C", "days_since_contact"), "measure_score"] == pytest.approx(50)
     assert details.loc[("A", "logins"), "contribution"] == pytest.approx(2 * 50 / 3)
-    scores = M.health_scores(db, as_of, HEALTH_CONFIG).set_index("account_id")
+    both = R.run(db, "health_scores", as_of=as_of, days=[as_of, D(2024, 6, 1)], config=HEALTH_CONFIG)
+    scores = both[both["day"] == pd.Timestamp(as_of)].set_index("account_id")
     assert scores.loc["A", "score"] == pytest.approx((2 * 50 + 100) / 3)
     assert scores.loc["C", "score"] == pytest.approx((2 * 100 + 50) / 3)
     assert scores["band"].to_dict() == {"B": "red", "A": "yellow", "C": "green"}
     # 30 days earlier (Jun 1, window (Mar 3, Jun 1]): logins A 10, C 30, B 0 -> same 50/100/0;
     # contact: A not yet contacted -> 0, so A was (2*50 + 0)/3 and has risen by 100/3
-    assert scores.loc["A", "previous_score"] == pytest.approx(100 / 3)
-    assert scores.loc["A", "change"] == pytest.approx(100 / 3)
-    assert scores.loc["B", "previous_score"] == 0 and scores.loc["B", "change"] == 0
+    before = both[both["day"] == pd.Timestamp(D(2024, 6, 1))].set_index("account_id")["score"]
+    assert before["A"] == pytest.approx(100 / 3)
+    assert scores.loc["A", "score"] - before["A"] == pytest.approx(100 / 3)
+    assert before["B"] == 0 and scores.loc["B", "score"] == 0
 
 
 @pytest.mark.parametrize("score, expected", [(39.99, "red"), (40, "yellow"), (69.99, "yellow"), (70, "green"), (None, None)])
 def test_bands(score, expected):
-    assert M.band(score) == expected
+    assert band(score) == expected
 
 
 def test_roc_auc():
     # perfect separation: stayers all score higher -> 1.0; reversed -> 0.0; ties -> 0.5
-    assert M.roc_auc(pd.Series([80, 90, 10, 20]), pd.Series([False, False, True, True])) == 1.0
-    assert M.roc_auc(pd.Series([10, 20, 80, 90]), pd.Series([False, False, True, True])) == 0.0
-    assert M.roc_auc(pd.Series([50, 50]), pd.Series([False, True])) == 0.5
+    assert roc_auc(pd.Series([80, 90, 10, 20]), pd.Series([False, False, True, True])) == 1.0
+    assert roc_auc(pd.Series([10, 20, 80, 90]), pd.Series([False, False, True, True])) == 0.0
+    assert roc_auc(pd.Series([50, 50]), pd.Series([False, True])) == 0.5
 
 
 def test_d2c_repeat_purchase(db, load):
     load("orders", "会員ID,注文日,注文金額\nP1,2024-01-05,8000\nP2,2024-01-10,8000\nP2,2024-03-01,6000\n"
                    "P3,2024-02-01,10000\nP3,2024-02-20,10000\nP3,2024-04-01,10000\nP3,2025-06-01,10000\n")
-    s = M.d2c_summary(db, D(2025, 12, 31), horizon_days=365)
+    s = call(db, "d2c_summary", as_of=D(2025, 12, 31), horizon_days=365)
     # P3's 2025-06 order is beyond 365 days from its first order: 6 orders, 52,000 yen in the horizon
     assert (s["customers"], s["orders"], s["revenue"]) == (3, 6, 52_000)
     assert s["aov"] == pytest.approx(52_000 / 6)
     assert s["purchase_counts"] == {"1": 1, "2": 1, "3+": 1}
     assert s["repeat_rate"] == pytest.approx(2 / 3)
     assert s["ltv"] == pytest.approx(52_000 / 3)
-    cohorts = M.d2c_cohorts(db, D(2025, 12, 31))
+    cohorts = R.run(db, "d2c_cohorts", as_of=D(2025, 12, 31), **{"from": EARLIEST})
     jan = cohorts[cohorts["cohort"] == pd.Timestamp("2024-01-01")].set_index("k")
     assert jan.loc[0, "cumulative_revenue_per_customer"] == 8_000  # (8,000 + 8,000) / 2
     assert jan.loc[2, "cumulative_revenue_per_customer"] == 11_000  # + 6,000 in March / 2
@@ -292,7 +304,7 @@ def test_a_sparse_lower_is_better_measure_leaves_out_the_accounts_without_data(s
     E 0 red; F (2*0 + 50)/3 = 16.67 red. C, D and E score as on logins alone."""
     as_of = D(2024, 7, 1)
     config = sparse_config(higher=False)
-    details = M.health_details(sparse_db, as_of, config).set_index(["account_id", "measure"])
+    details = R.run(sparse_db, "health_details", as_of=as_of, config=config).set_index(["account_id", "measure"])
     tickets = details.xs("問い合わせ件数", level="measure")
     assert tickets["measure_score"].dropna().to_dict() == {"A": 0, "B": 100, "F": 50}
     assert tickets["raw"].dropna().to_dict() == {"A": 4, "B": 1, "F": 2}
@@ -304,12 +316,12 @@ def test_a_sparse_lower_is_better_measure_leaves_out_the_accounts_without_data(s
     assert logins["measure_score"].to_dict() == pytest.approx({"A": 40, "B": 80, "C": 60, "D": 100, "E": 0, "F": 0})
     assert logins["weight"].tolist() == [2] * 6
     assert details.loc[("C", "logins"), "contribution"] == pytest.approx(60)  # 2 * 60 / 2: renormalised
-    scores = M.health_scores(sparse_db, as_of, config, with_change=False).set_index("account_id")
+    scores = scores_on(sparse_db, as_of, config).set_index("account_id")
     assert scores["score"].to_dict() == pytest.approx(
         {"A": 80 / 3, "B": 260 / 3, "C": 60, "D": 100, "E": 0, "F": 50 / 3})
     assert scores["band"].to_dict() == {"A": "red", "B": "green", "C": "yellow", "D": "green", "E": "red", "F": "red"}
     alone = {**config, "measures": config["measures"][:1]}
-    by_logins = M.health_scores(sparse_db, as_of, alone, with_change=False).set_index("account_id")["score"]
+    by_logins = scores_on(sparse_db, as_of, alone).set_index("account_id")["score"]
     assert scores.loc[["C", "D", "E"], "score"].tolist() == pytest.approx(by_logins[["C", "D", "E"]].tolist())
     # the account list's weakest measure is one with data: C's is logins, not the tickets it has none of
     accounts = R.run(sparse_db, "accounts", as_of=as_of, config=config).set_index("account_id")
@@ -325,7 +337,7 @@ def test_a_sparse_higher_is_better_measure_gets_the_same_treatment(sparse_db):
     A (2*25 + 100)/3 = 50; B (2*75 + 33.3)/3 = 61.1; C 50 (logins alone); D 100; E 0; F 66.7 (calls alone)."""
     as_of = D(2024, 7, 1)
     config = sparse_config(higher=True)
-    details = M.health_details(sparse_db, as_of, config).set_index(["account_id", "measure"])
+    details = R.run(sparse_db, "health_details", as_of=as_of, config=config).set_index(["account_id", "measure"])
     calls = details.xs("問い合わせ件数", level="measure")
     assert calls["measure_score"].dropna().to_dict() == pytest.approx({"A": 100, "B": 100 / 3, "E": 0, "F": 200 / 3})
     assert calls.loc[["C", "D"], "weight"].tolist() == [0, 0] and calls.loc[["C", "D"], "measure_score"].isna().all()
@@ -333,7 +345,7 @@ def test_a_sparse_higher_is_better_measure_gets_the_same_treatment(sparse_db):
     logins = details.xs("logins", level="measure")
     assert logins["measure_score"].dropna().to_dict() == pytest.approx({"A": 25, "B": 75, "C": 50, "D": 100, "E": 0})
     assert logins.loc["F", "weight"] == 0 and pd.isna(logins.loc["F", "measure_score"])
-    scores = M.health_scores(sparse_db, as_of, config, with_change=False).set_index("account_id")["score"]
+    scores = scores_on(sparse_db, as_of, config).set_index("account_id")["score"]
     assert scores.to_dict() == pytest.approx(
         {"A": 50, "B": (150 + 100 / 3) / 3, "C": 50, "D": 100, "E": 0, "F": 200 / 3})
 
@@ -344,7 +356,7 @@ def test_an_account_with_no_measure_with_data_has_no_score(sparse_db):
     as_of = D(2024, 7, 1)
     config = sparse_config(higher=False)
     config = {**config, "measures": config["measures"][1:]}
-    scores = M.health_scores(sparse_db, as_of, config, with_change=False).set_index("account_id")
+    scores = scores_on(sparse_db, as_of, config).set_index("account_id")
     assert scores["score"].dropna().to_dict() == {"A": 0, "B": 100, "F": 50}
     assert scores.loc[["C", "D", "E"], "score"].isna().all() and scores.loc[["C", "D", "E"], "band"].isna().all()
     accounts = R.run(sparse_db, "accounts", as_of=as_of, config=config).set_index("account_id")
@@ -391,7 +403,7 @@ def test_suggested_weights_that_validate_worse_are_not_offered(db, load):
     config = {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": [
         {"name": n, "source": "usage", "weight": 1.0, "agg": "sum", "higher_is_better": True, "method": "percentile",
          "floor": 0.0, "target": None} for n in ("logins", "page_views")]}
-    check = M.health_validation(db, D(2024, 12, 31), config, months_back=1)
+    check = validation.health_validation(db, D(2024, 12, 31), config, months_back=1)
     assert dict(zip(check["auc"]["measure"], check["auc"]["auc"], strict=True)) == pytest.approx(
         {"logins": 5 / 6, "page_views": 0.5})
     assert dict(zip(check["suggested"]["measure"], check["suggested"]["suggested"], strict=True)) == {
@@ -425,7 +437,7 @@ def test_suggested_weights_that_validate_better_are_offered_with_their_preview(d
     config = {"window_days": 90, "bands": [40, 70], "compare_days": 30, "measures": [
         {"name": n, "source": "usage", "weight": 1.0, "agg": "sum", "higher_is_better": True, "method": "percentile",
          "floor": 0.0, "target": None} for n in ("logins", "page_views")]}
-    check = M.health_validation(db, D(2024, 12, 31), config)
+    check = validation.health_validation(db, D(2024, 12, 31), config)
     preview = check["preview"]
     assert (preview["auc_now"], preview["auc_suggested"]) == pytest.approx((11 / 14, 11 / 14))
     bands = preview["bands"].set_index("band")
@@ -447,15 +459,15 @@ def demo_db(demo_file, tmp_path):
 
 def test_the_preview_is_the_validation_of_each_set_of_weights_and_the_demo_is_not_offered_worse(demo_db):
     """The preview's figures are the validation results computed under each configuration (and the score's
-    AUC is metrics.roc_auc of the scores summed from the validation rows). On the demo the suggestion
+    AUC is tests/oracles.roc_auc of the scores summed from the validation rows). On the demo the suggestion
     (page views 3, logins 2, active users 2, contact 1) would lower the red band's churn (22 of 477 -> 20 of
     516) and the AUC: it is not offered, and only offered where it validates better."""
     as_of = D(2026, 10, 31)
-    check = M.health_validation(demo_db, as_of)
+    check = validation.health_validation(demo_db, as_of)
     config = R.health_config(demo_db)
-    proposal = M.suggested_config(config, check["suggested"])
+    proposal = suggested_config(config, check["suggested"])
     assert proposal is not None
-    days = M.validation_days(as_of)
+    days = validation_days(as_of)
     for conf, when in ((config, "now"), (proposal, "suggested")):
         bands = R.run(demo_db, "health_validation_bands", as_of=as_of, days=days, config=conf).set_index("band")
         got = check["preview"]["bands"].set_index("band")
@@ -465,9 +477,9 @@ def test_the_preview_is_the_validation_of_each_set_of_weights_and_the_demo_is_no
         assert check["preview"][f"auc_{when}"] == auc
         rows = R.run(demo_db, "health_validation", as_of=as_of, days=days, config=conf)
         per_account = rows.groupby(["day", "account_id"]).agg(score=("contribution", "sum"), churned=("churned", "first"))
-        assert auc == pytest.approx(M.roc_auc(per_account["score"].round(9), per_account["churned"]), abs=1e-12)
+        assert auc == pytest.approx(roc_auc(per_account["score"].round(9), per_account["churned"]), abs=1e-12)
     red = check["preview"]["bands"].set_index("band").loc["red"]
     assert (red["accounts_now"], red["accounts_suggested"]) == (477, 516)
     assert red["churn_rate_now"] == 22 / 477 and red["churn_rate_suggested"] == 20 / 516
     assert check["preview"]["auc_suggested"] < check["preview"]["auc_now"]
-    assert check["offered"] is M.validates_better(check["preview"]) is False
+    assert check["offered"] is validation.validates_better(check["preview"]) is False

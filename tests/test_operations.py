@@ -205,7 +205,8 @@ def test_planted_predictor_gets_the_higher_auc_and_the_weight(db, load):
     days: the low 10 on Apr 1, May 1, Jun 1 (30 rows, score 0). Stayed: 70 rows, 40 scoring 52.6 and 30
     tied at 0 (the low 10 on Mar 1, the rest in Jul and Aug) -> AUC = (40 + 30 / 2) / 70 = 11/14.
     Page views tie everywhere -> 0.5."""
-    from dashboard import metrics
+    from dashboard import validation
+    from dashboard.results.health_weights import with_weights
 
     accounts = ["id,mrr,contract_start,churn_date"]
     usage = ["id,date,logins,page_views"]
@@ -223,14 +224,14 @@ def test_planted_predictor_gets_the_higher_auc_and_the_weight(db, load):
         {"name": n, "source": "usage", "weight": 1.0, "agg": "sum", "higher_is_better": True, "method": "percentile",
          "floor": 0.0, "target": None} for n in ("logins", "page_views")]}
     S.put(db, "health", config, by=EDITOR)
-    check = metrics.health_validation(db, dt.date(2024, 12, 31))
+    check = validation.health_validation(db, dt.date(2024, 12, 31))
     auc = dict(zip(check["auc"]["measure"], check["auc"]["auc"], strict=True))
     assert auc["logins"] == pytest.approx(11 / 14) and auc["page_views"] == pytest.approx(0.5)
     suggested = dict(zip(check["suggested"]["measure"], check["suggested"]["suggested"], strict=True))
     assert suggested == {"logins": 3.0, "page_views": 0.0}
     # accepted: page views switched off, logins weighs 3. Before, every score was below 40 (26.3 or 0): one red
     # band with all 100 rows and the 30 churns
-    S.put(db, "health", metrics.with_weights(config, suggested), by=EDITOR)
+    S.put(db, "health", with_weights(config, suggested), by=EDITOR)
     weights = {m["name"]: m["weight"] for m in S.get(db, "health")["measures"]}
     assert weights == {"logins": 3.0, "page_views": 0.0}
     bands = check["bands"].set_index("band")
@@ -238,14 +239,14 @@ def test_planted_predictor_gets_the_higher_auc_and_the_weight(db, load):
 
 
 def test_measures_added_in_the_editor_get_their_source_and_defaults():
-    from dashboard import metrics
+    from dashboard.results.health_weights import measures_from_rows
 
     rows = [{"name": "logins", "weight": 2.0, "method": None, "agg": None, "higher_is_better": None,
              "floor": None, "target": None},
             {"name": "days_since_contact", "weight": None, "method": None, "agg": None, "higher_is_better": None,
              "floor": None, "target": None},
             {"name": "logins", "weight": 9.0}]
-    out = metrics.measures_from_rows(rows)
+    out = measures_from_rows(rows)
     assert out == [
         {"name": "logins", "source": "usage", "weight": 2.0, "method": "percentile", "agg": "sum",
          "higher_is_better": True, "floor": 0.0, "target": None},
@@ -254,7 +255,7 @@ def test_measures_added_in_the_editor_get_their_source_and_defaults():
 
 
 def test_score_history_and_band_trend_share_the_month_end_scores(ops):
-    from dashboard.metrics import month_ends
+    from dashboard.periods import month_ends
 
     days = month_ends(dt.date(2024, 8, 1), AS_OF)  # Aug 31, Sep 30, Oct 15
     scores = run(ops, "health_scores", as_of=AS_OF, days=days)

@@ -282,7 +282,7 @@ def test_accounts_page_call_list_matches_the_results_and_filters(app_db):
 
     db = Database(app_db)
     q = views.caller(db)
-    as_of = report.M.default_as_of(db)
+    as_of = report.R.call(db, "default_as_of")
     at = open_page("accounts")
     calls = q("at_risk", as_of=as_of)
     cards = {m.label: m.value for m in at.metric}
@@ -315,24 +315,24 @@ def test_viewer_sees_the_rules_but_cannot_edit_them(app_db, users):
 
 
 def test_d2c_page_shows_the_same_figures_as_the_results(app_db):
-    from dashboard import metrics
+    from dashboard.views import call
 
     db = Database(app_db)
-    as_of = metrics.default_as_of(db)
+    as_of = call(db, "default_as_of")
     at = open_page("d2c")
     cards = {m.label: m.value for m in at.metric}
-    s365 = metrics.d2c_summary(db, as_of, 365)
+    s365 = call(db, "d2c_summary", as_of=as_of, horizon_days=365)
     assert cards["顧客数"] == f"{s365['customers']:,}" and cards["リピート率"] == f"{s365['repeat_rate']:.1%}"
     assert cards["AOV"] == money.card(s365["aov"], "ja")
     at.session_state["d2c_horizon"] = 90
     at.session_state["d2c_mature"] = True
     at.run()
-    s90 = metrics.d2c_summary(db, as_of, 90, mature_only=True)
+    s90 = call(db, "d2c_summary", as_of=as_of, horizon_days=90, mature_only=True)
     assert {m.label: m.value for m in at.metric}["リピート率"] == f"{s90['repeat_rate']:.1%}"
     assert s90["repeat_rate"] != s365["repeat_rate"]
     # channels: one row per first-order channel, customers adding up to the (unfiltered) 90-day summary
     channels = at.dataframe[0].value
-    assert channels["customers"].sum() == metrics.d2c_summary(db, as_of, 90)["customers"]
+    assert channels["customers"].sum() == call(db, "d2c_summary", as_of=as_of, horizon_days=90)["customers"]
 
 
 def test_passwords_users_and_lockout(tmp_path, capsys):

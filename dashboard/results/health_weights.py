@@ -1,6 +1,7 @@
 """The health weights the validation suggests (each measure's weight by how well it separated the accounts
 that churned), and the results the Health page asks for to preview them: pure functions of a validation
-result and the configuration, in the results layer so that ``prepare`` can keep the preview."""
+result and the configuration, in the results layer so that ``prepare`` can keep the preview. Also the
+measures as the Health page's editor leaves them (``measures_from_rows``)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,25 @@ def suggestion_views(as_of: dt.date, fetch: Any, horizon_days: int = 90) -> list
     return [(name, {**params, "config": proposal}) for name in ("health_validation_bands", "health_validation_score_auc")]
 
 
+
+
+def measures_from_rows(rows: list[dict]) -> list[dict]:
+    """Health measures as the editor left them: the source follows the name (days since contact reads
+    touchpoints, anything else a usage column), blanks take the defaults; a name given twice counts once."""
+    out, seen = [], set()
+    for row in rows:
+        name = str(row["name"])
+        if name in seen:
+            continue
+        seen.add(name)
+        contact = name == "days_since_contact"
+        out.append({
+            "name": name, "source": "touchpoints" if contact else "usage",
+            "weight": float(row.get("weight") if row.get("weight") is not None else 1.0),
+            "method": row.get("method") or ("linear" if contact else "percentile"),
+            "agg": row.get("agg") or ("last" if contact else "sum"),
+            "higher_is_better": bool(row["higher_is_better"]) if row.get("higher_is_better") is not None else not contact,
+            "floor": float(row["floor"]) if row.get("floor") is not None else (90.0 if contact else 0.0),
+            "target": float(row["target"]) if row.get("target") is not None else (14.0 if contact else None),
+        })
+    return out

@@ -6,7 +6,6 @@ and return a DataFrame. The app caches these calls on (result, parameters, filte
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import re
 from collections.abc import Callable
 from functools import cache
@@ -331,38 +330,17 @@ FACTS = {
 }
 
 
-# Small summaries computed in Python from results (ROC AUC, the D2C purchase distribution, the simulator's
-# drivers): name -> (module, function, honours the filters); a filtered one takes scope=.
-COMPOSITES = {
-    "health_validation_summary": ("metrics", "health_validation", True),
-    "d2c_summary": ("metrics", "d2c_summary", False),
-    "d2c_drivers": ("calibration", "d2c_drivers", False),
-    "saas_drivers": ("calibration", "saas_drivers", True),
-    "call_list": ("views", "call_list", True),
-}
-
-
 def honours_filters(name: str) -> bool:
     if name == SCOPE_ACCOUNTS:
         return True
-    if name in COMPOSITES:
-        return COMPOSITES[name][2]
     return name in RESULTS and RESULTS[name].filters
 
 
 def call(db: Database, name: str, scope: Scope | None = None, *, fetch: Fetch | None = None, **params: Any) -> Any:
-    """A result (a DataFrame over the accounts in scope), a summary of one, or a fact of the workspace."""
+    """A result (a DataFrame over the accounts in scope) or a fact of the workspace. The summaries computed in
+    Python over results (the validation summary, the call list) are answered a layer up, by views.call."""
     if name in FACTS:
         return FACTS[name](db, **params)
     if name == SCOPE_ACCOUNTS:
         return scope_accounts(db, scope or Scope(), **params)
-    if name in COMPOSITES:
-        import importlib
-
-        module, function, filtered = COMPOSITES[name]
-        fn = getattr(importlib.import_module(f"dashboard.{module}"), function)
-        extra: dict[str, Any] = {"scope": scope} if filtered else {}
-        if "fetch" in inspect.signature(fn).parameters:  # builds on other results: through the caller's cache
-            extra["fetch"] = fetch
-        return fn(db, **params, **extra)
     return run(db, name, scope, fetch=fetch, **params)
