@@ -18,11 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import importer, report  # noqa: E402
+from dashboard import report  # noqa: E402
 from dashboard import results as R  # noqa: E402
 from dashboard import settings as S  # noqa: E402
 from dashboard.auth import LOCAL_USER  # noqa: E402
 from dashboard.db import Database  # noqa: E402
+from dashboard.imports import importer
 from dashboard.periods import add_months  # noqa: E402
 
 

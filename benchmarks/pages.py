@@ -27,9 +27,10 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 
 from benchmarks.imports import SIZES, generate, machine, write_section  # noqa: E402
-from dashboard import demo, importer, ui  # noqa: E402
+from dashboard import demo, ui  # noqa: E402
 from dashboard.auth import LOCAL_USER  # noqa: E402
 from dashboard.db import CONNECTION_SETTINGS, Database, memory_limit  # noqa: E402
+from dashboard.imports import importer  # noqa: E402
 from dashboard.results import result_store  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"

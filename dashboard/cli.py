@@ -17,9 +17,7 @@ from dashboard import (
     derivation,
     digest,
     export,
-    importer,
     money,
-    parsing,
     periods,
     report,
     results,
@@ -32,7 +30,8 @@ from dashboard import settings as S
 from dashboard.db import Database, DatabaseError, backup_path, backup_time, default_path, restore_backup
 from dashboard.errors import for_message
 from dashboard.i18n import default_lang, t
-from dashboard.readers import ImportRefused
+from dashboard.imports import importer, parsing
+from dashboard.imports.readers import ImportRefused
 from dashboard.results import drills, engines, result_store
 from dashboard.results.spark_sql import UnsupportedSQL
 

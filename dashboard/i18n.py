@@ -17,6 +17,17 @@ _ERRORS: dict[str, dict[str, str]] = {
                          "en": "{file}: cannot tell the text encoding (save it as UTF-8 or Shift_JIS/CP932 CSV)."},
     "not_a_table": {"ja": "{file}: 表形式のデータとして読めません（{detail}）。",
                     "en": "{file}: cannot be read as a table ({detail})."},
+    "old_excel": {"ja": "{file}: 古いExcel形式（.xls）は読めません。Excelで開き、Excelブック（.xlsx）かCSVで保存し直してください。",
+                  "en": "{file}: the old Excel format (.xls) cannot be read. Open it in Excel and save it as an Excel "
+                        "workbook (.xlsx) or CSV."},
+    "other_spreadsheet": {"ja": "{file}: この表計算ソフトの形式（.ods / .numbers）は読めません。"
+                                "Excelブック（.xlsx）かCSVで書き出してください。",
+                          "en": "{file}: this spreadsheet format (.ods / .numbers) cannot be read. Export it as an "
+                                "Excel workbook (.xlsx) or CSV."},
+    "binary_file": {"ja": "{file}: バイナリデータ（NUL文字）を含むため、文字のファイルとして読めません（画像・PDF・"
+                          "圧縮ファイルなど）。CSV・Excelブック（.xlsx）・Parquetのファイルを選んでください。",
+                    "en": "{file}: holds binary data (NUL bytes), so it cannot be read as text (an image, a PDF, "
+                          "an archive…). Choose a CSV, Excel workbook (.xlsx) or Parquet file."},
     "not_a_workbook": {"ja": "{file}: Excelブックとして開けません。ファイルが壊れているか途中で切れています（{detail}）。",
                        "en": "{file}: cannot open this Excel workbook; it is damaged or truncated ({detail})."},
     "no_sheet": {"ja": "{file}: シート「{sheet}」がありません（シート: {sheets}）。",

@@ -7,7 +7,7 @@ from typing import Any
 
 from dashboard import auth, schema, sessions
 from dashboard.db import Database
-from dashboard.workbook import Limits
+from dashboard.imports.workbook import Limits
 
 DEFAULTS: dict[str, Any] = {
     "currency": "JPY",

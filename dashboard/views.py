@@ -325,7 +325,7 @@ def account(q: Q, account_id: str, as_of: dt.date, lang: str, *, months: int = 1
 
 def search_accounts(q: Q, text: str) -> pd.DataFrame:
     """Accounts whose id or name contains ``text`` (width and case folded; Japanese as typed)."""
-    from dashboard.parsing import normalize_text
+    from dashboard.imports.parsing import normalize_text
 
     needle = normalize_text(text).lower()
     return q("account_search", needle=needle) if needle else pd.DataFrame(columns=["account_id", "name", "mrr"])

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dashboard import auth, importer, settings
+from dashboard import auth, settings
 from dashboard.db import Database
+from dashboard.imports import importer
 from dashboard.results import result_store
 
 

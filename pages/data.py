@@ -5,11 +5,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import derivation, export, i18n, importer, money, schema, sessions, ui, workspace
+from dashboard import derivation, export, i18n, money, schema, sessions, ui, workspace
 from dashboard import settings as S
 from dashboard.i18n import one_line
-from dashboard.readers import ImportRefused
-from dashboard.workbook import Limits
+from dashboard.imports import formats, importer
+from dashboard.imports.readers import ImportRefused
+from dashboard.imports.workbook import Limits
 
 st.title(ui.t("page_data"))
 user, lang = ui.user(), ui.lang()
@@ -40,7 +41,7 @@ else:
     dataset = st.selectbox(ui.t("dataset"), list(schema.DATASETS), format_func=DATASET_LABELS.get, key="up_dataset")
     mode = st.segmented_control(ui.t("import_mode"), list(importer.MODES_FOR[dataset]), default="replace",
                                 format_func=lambda m: ui.t(f"mode_{m}"), key=f"up_mode_{dataset}") or "replace"
-    upload = st.file_uploader(ui.t("file"), type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key="up_file")
+    upload = st.file_uploader(ui.t("file"), type=formats.uploader_types(), key="up_file")
     if upload is not None:
         sheet = st.session_state.get("up_sheet")
         overrides = st.session_state.get("up_overrides", {}).get((upload.file_id, dataset))

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import demo, importer
+from dashboard import demo
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
+from dashboard.imports import importer
 from tests.reliability import LEDGER
 
 

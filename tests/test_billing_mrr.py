@@ -10,8 +10,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from dashboard import importer, mapping, report, workspace
+from dashboard import report, workspace
 from dashboard.db import Database
+from dashboard.imports import importer, mapping
 from dashboard.results import run
 from tests.conftest import EDITOR
 
@@ -286,7 +287,7 @@ def test_report_on_subscriptions_equals_report_on_the_history_the_rules_give(db,
     path = tmp_path / "mrr.csv"
     path.write_text("account_id,month,mrr,plan\n" + "".join(
         f"{a},{m},{v},{plan}\n" for a, (plan, months) in REPORT_HISTORY.items() for m, v in months.items()))
-    from dashboard import importer
+    from dashboard.imports import importer
     from tests.conftest import EDITOR
 
     importer.import_file(by_hand, path, "mrr", by=EDITOR)

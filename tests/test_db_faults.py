@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
 from dashboard.db import Database, DatabaseError
+from dashboard.imports import importer
 from tests.reliability import LEDGER
 
 ACCOUNTS = "取引先ID,会社名,月額,契約開始日\nA1,株式会社①,\"￥120,000\",2024/4/1\nA2,髙﨑商事,80000,2024/5/1\n"
@@ -320,8 +320,8 @@ def test_the_threads_setting_limits_the_database_and_the_import_stage(tmp_path, 
     or 0 leaves DuckDB's own default (one per core)."""
     import duckdb
 
-    from dashboard.readers import Limits
-    from dashboard.staging import Stage
+    from dashboard.imports.readers import Limits
+    from dashboard.imports.staging import Stage
 
     default = duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0]
     monkeypatch.setenv("DASHBOARD_THREADS", setting)

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer, workspace
+from dashboard import workspace
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database, backup_path, holds, restore_backup
+from dashboard.imports import importer
 from dashboard.results import result_store
 
 ACCOUNTS = "取引先ID,会社名,月額,契約開始日\nA1,株式会社①,\"￥120,000\",2024/4/1\nA2,髙﨑商事,80000,2024/5/1\n"

@@ -11,10 +11,11 @@ import zipfile
 
 import pytest
 
-from dashboard import export, importer
+from dashboard import export
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
-from dashboard.readers import ImportRefused
+from dashboard.imports import importer
+from dashboard.imports.readers import ImportRefused
 from tests.conftest import crafted_xlsx, xlsx_bytes
 
 H = "取引先ID,会社名,月額,契約開始日\r\n"

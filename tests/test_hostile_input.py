@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import importer, parsing, workbook
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
-from dashboard.readers import ImportRefused
+from dashboard.imports import importer, parsing, workbook
+from dashboard.imports.readers import ImportRefused
 from tests.conftest import crafted_xlsx
 from tests.reliability import LEDGER
 from tests.test_pages import open_page
@@ -318,7 +318,7 @@ def test_a_line_break_in_a_header_cell_of_another_kind(load, db, encoding, rows_
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7])
 def test_line_endings_are_evened_across_chunk_boundaries(tmp_path, monkeypatch, chunk):
-    from dashboard import staging
+    from dashboard.imports import staging
 
     monkeypatch.setattr(staging, "_CHUNK", chunk)  # every \r\n and quote split between two reads
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
@@ -329,7 +329,7 @@ def test_line_endings_are_evened_across_chunk_boundaries(tmp_path, monkeypatch, 
 
 
 def test_a_file_that_stays_unreadable_is_refused_in_words(db, tmp_path):
-    from dashboard import staging
+    from dashboard.imports import staging
 
     error = staging.duckdb.InvalidInputException("Invalid Input Error: The CSV Parser state machine reached "
                                                  "an invalid state.\nThis can happen when …")

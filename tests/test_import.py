@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard import importer, mapping
 from dashboard.auth import LOCAL_USER as EDITOR
-from dashboard.readers import ImportRefused
+from dashboard.imports import formats, importer, mapping
+from dashboard.imports.readers import ImportRefused
 from tests.conftest import xlsx_bytes
 
 ACCOUNTS_JA = (
@@ -124,14 +124,20 @@ def test_remembered_mapping_per_source(db, load):
     assert current(db, "accounts")["mrr"].tolist() == [200, 300]
 
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the first bytes of an Excel 97-2003 workbook
+
 REFUSALS = [
     ("empty.csv", b"", "empty"),
     ("blank.csv", b"\r\n\r\n", "empty"),
     ("header_only.csv", "取引先ID,月額\r\n".encode("cp932"), "no data rows"),
     ("no_id.csv", "会社名,月額\nAcme,100\n".encode(), 'required column "account_id"'),
-    ("binary.csv", b"\x00\x01\x02\xff\xfe" * 20, "cannot be read as a table"),
+    ("binary.csv", b"\x00\x01\x02\xff\xfe" * 20, "binary data"),
     ("latin.csv", "id,name\nA,caf\xe9 \x81\n".encode("latin-1"), "encoding"),
     ("truncated.xlsx", None, "damaged or truncated"),
+    # formats people export that are not read here: each named, with what to do instead
+    ("old.xls", OLE2 + b"\x00" * 504, "old Excel format (.xls)"),
+    ("renamed.csv", OLE2 + b"\x00" * 504, "old Excel format (.xls)"),  # the bytes decide, not the name
+    ("sheet.ods", b"PK\x03\x04" + b"\x00" * 200, "(.ods / .numbers)"),
 ]
 
 
@@ -147,6 +153,31 @@ def test_refused_file_names_the_problem_and_changes_nothing(db, load, tmp_path, 
         importer.import_file(db, path, "accounts", by=EDITOR)
     assert name in err.value.message("en") and says in err.value.message("en")
     assert db.content_fingerprint() == before and db.data_version() == version
+
+
+@pytest.mark.parametrize("name, head, expected", [
+    ("a.csv", b"id,mrr\n", "csv"), ("a.txt", b"id\tmrr\n", "csv"), ("a", b"id,mrr\n", "csv"),
+    ("a.parquet", b"PAR1\x15\x04", "parquet"), ("a.xlsx", b"PK\x03\x04\x14", "xlsx"),
+    ("a.XLSM", b"PK\x03\x04", "xlsx"), ("a.csv", b"PK\x03\x04", "xlsx"),  # a workbook named .csv
+    ("a.zip", b"PK\x03\x04", "xlsx"), ("a.ods", b"PK\x03\x04", "other_spreadsheet"),
+    ("a.numbers", b"PK\x03\x04", "other_spreadsheet"), ("a.xls", OLE2, "xls"), ("a.csv", OLE2, "xls"),
+    ("a.xlsx", b"\x00\x00", "xlsx"),  # no format's bytes: the name (then "damaged or truncated")
+])
+def test_a_file_format_is_known_by_its_bytes_then_its_name(name, head, expected):
+    assert formats.detect(head, name).name == expected
+
+
+def test_a_workbook_named_csv_is_read_as_the_workbook_it_is(db, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(xlsx_bytes({"s": [["取引先ID", "月額"], ["A1", 1200]]}))
+    result = importer.import_file(db, path, "accounts", by=EDITOR)
+    assert result["rows_loaded"] == 1
+    assert db.query("SELECT account_id, mrr FROM accounts").values.tolist() == [["A1", 1200]]
+
+
+def test_the_uploader_offers_every_format_of_the_table():
+    """The refused ones too: choosing an .xls shows why it cannot be read, not the browser's refusal."""
+    assert formats.uploader_types() == ["parquet", "xlsx", "xlsm", "xls", "ods", "numbers", "csv", "tsv", "txt"]
 
 
 def test_unparsable_dates_in_a_required_column_refuse_the_file(db, load):

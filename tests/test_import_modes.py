@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer, report
+from dashboard import report
 from dashboard import settings as S
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
-from dashboard.readers import ImportRefused
+from dashboard.imports import importer
+from dashboard.imports.readers import ImportRefused
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUR = "取引先ID,会社名,月額\nA1,一号,1000\nA2,二号,2000\nA3,三号,3000\nA4,四号,4000\n"
@@ -160,7 +161,7 @@ def test_a_million_row_cp932_file_imports_in_bounded_memory(tmp_path):
         fh.write("取引先ID,日付,ログイン数,表示数\r\n")
         for i in range(1_000_000):
             fh.write(f"A{i % 20_000:05d},2024/{1 + i // 20_000 % 12}/{1 + i // 240_000},{i % 17},{i % 101}\r\n")
-    code = ("import json, sys; from dashboard.db import Database; from dashboard import importer; "
+    code = ("import json, sys; from dashboard.db import Database; from dashboard.imports import importer; "
             "from dashboard.auth import LOCAL_USER as EDITOR; "
             "r = importer.import_file(Database(sys.argv[1]), sys.argv[2], 'usage', by=EDITOR); "
             "out = {k: r[k] for k in ('rows_read', 'rows_loaded', 'rows_rejected', 'encoding')}; "
@@ -178,7 +179,7 @@ def test_a_million_row_cp932_file_imports_in_bounded_memory(tmp_path):
 
 def test_the_replace_guard_names_only_the_modes_the_dataset_has():
     """The guard told an accounts import to choose 「追加」 (append), which accounts imports do not offer."""
-    from dashboard.importer import ReplaceNeedsConfirmation
+    from dashboard.imports.importer import ReplaceNeedsConfirmation
 
     counts = {"file": "f.csv", "current": 4, "incoming": 1, "removed": 3}
     accounts = ReplaceNeedsConfirmation(dataset="accounts", **counts)

@@ -14,10 +14,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from dashboard import importer, validation, views
 from dashboard import settings as S
+from dashboard import validation, views
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
+from dashboard.imports import importer
 from dashboard.periods import month_ends, validation_days
 from dashboard.results import Scope, health_store, result_store, run, runner
 from dashboard.results.health_weights import with_weights

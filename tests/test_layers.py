@@ -13,12 +13,12 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dashboard"
 # Lowest first. Within a layer modules may import each other.
 LAYERS: list[set[str]] = [
     # values and words: no data, no database
-    {"errors", "i18n", "money", "periods", "parsing", "frames", "workbook", "auth", "sessions", "values_sql",
-     "simulator", "actions", "vocabulary"},
+    {"errors", "i18n", "money", "periods", "frames", "auth", "sessions", "simulator", "actions",
+     "imports", "imports.parsing", "imports.workbook", "imports.values_sql", "imports.vocabulary", "imports.formats"},
     # the store: tables, the connection, reading files
-    {"schema", "db", "readers", "mapping", "staging"},
+    {"schema", "db", "imports.readers", "imports.mapping", "imports.staging"},
     # writes to the store
-    {"settings", "importer", "scenarios", "worklog"},
+    {"settings", "imports.importer", "scenarios", "worklog"},
     # the results layer: SQL, its catalogue, kept results
     {"results", "results.catalog", "results.scope", "results.spark_sql", "results.engines", "results.runner",
      "results.drills",

@@ -36,7 +36,7 @@ def state(page) -> tuple[int, tuple[str, ...] | None]:
 # figures are drawn when it is clicked, so a round's time says nothing of when its pages ran.
 _SLOW_IMPORT = """
 import pathlib, sys, time
-from dashboard import importer
+from dashboard.imports import importer
 marks = pathlib.Path(sys.argv.pop(1))
 commit = importer.commit
 def held(*args, **kwargs):

@@ -7,10 +7,11 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, importer, money, report
+from dashboard import auth, money, report
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
 from dashboard.i18n import integer
+from dashboard.imports import importer
 
 APP = "../app/main.py"
 PAGES = ["overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"]
@@ -67,6 +68,18 @@ def test_upload_through_the_widget_commits_a_snapshot(app_db):
     assert any("接点_追加.csv を取り込みました: 1行（除外 1行）" in s.value for s in at.success)
     rows = Database(app_db).query("SELECT account_id, kind FROM cur_touchpoints")
     assert rows.values.tolist() == [["C10001", "QBR"]]
+
+
+def test_an_old_excel_file_is_refused_on_the_data_page_in_words_with_what_to_do(app_db):
+    at = open_page("data")
+    before = Database(app_db).content_fingerprint()
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # how an Excel 97-2003 workbook starts
+    at.file_uploader(key="up_file").upload("取引先一覧.xls", ole2, "application/vnd.ms-excel").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "取引先一覧.xls: 古いExcel形式（.xls）は読めません。Excelで開き、Excelブック（.xlsx）かCSVで保存し直してください。"]
+    assert "この内容で取り込む" not in [b.label for b in at.button]
+    assert Database(app_db).content_fingerprint() == before
 
 
 def test_filters_go_into_the_url_and_come_back(app_db):

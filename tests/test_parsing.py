@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard import parsing
+from dashboard.imports import parsing
 
 
 @pytest.mark.parametrize("raw, expected", [

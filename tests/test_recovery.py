@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import auth, importer
+from dashboard import auth
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.cli import main
 from dashboard.db import Database, DatabaseError, backup_path, restore_backup
+from dashboard.imports import importer
 from tests.reliability import LEDGER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +203,7 @@ def which_write(record):
     while frame and not (frame.f_code.co_name == "write" and frame.f_globals["__name__"] == "dashboard.db"):
         frame = frame.f_back
     caller = frame.f_back if frame else None
-    ours = caller and (caller.f_code.co_name, caller.f_globals["__name__"]) == ("commit", "dashboard.importer")
+    ours = caller and (caller.f_code.co_name, caller.f_globals["__name__"]) == ("commit", "dashboard.imports.importer")
     record.write = "import" if ours else "other"
     return True
 

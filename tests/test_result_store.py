@@ -194,7 +194,7 @@ READ_TOUCHPOINTS = {"accounts", "band_history", "health_details", "health_valida
 
 
 def test_a_touchpoints_import_re_keeps_only_what_reads_touchpoints(demo_db, tmp_path):
-    from dashboard import importer
+    from dashboard.imports import importer
 
     result_store.prepare(demo_db, force=True)
     before = kept_keys(demo_db)

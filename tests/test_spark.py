@@ -95,7 +95,7 @@ EDGE_AS_OF = dt.date(2024, 6, 30)
 
 @pytest.fixture(scope="module")
 def edge_spark(tmp_path_factory):
-    from dashboard import importer
+    from dashboard.imports import importer
 
     folder = tmp_path_factory.mktemp("edge")
     db = Database(folder / "edge.duckdb")
@@ -200,7 +200,7 @@ ONE_DATASET = {"accounts": EDGE["accounts"], "mrr": EDGE["mrr"], "orders": ORDER
 
 @pytest.fixture(scope="module")
 def one_dataset_stores(tmp_path_factory):
-    from dashboard import importer
+    from dashboard.imports import importer
 
     stores = {}
     for dataset, text in ONE_DATASET.items():
@@ -352,7 +352,7 @@ def test_with_the_spark_setting_the_pages_first_views_are_computed_on_spark(demo
 def test_health_with_a_sparse_measure_is_the_same_on_spark(tmp_path):
     """Measures an account has no data for (left out of its score) and silent accounts (0), as in
     tests/test_metrics.py's hand-worked fixture: the same rows, scores and validation on both engines."""
-    from dashboard import importer
+    from dashboard.imports import importer
     from tests.test_metrics import SPARSE_USAGE, sparse_config
 
     db = Database(tmp_path / "sparse.duckdb")

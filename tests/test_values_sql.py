@@ -13,7 +13,8 @@ import pytest
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
-from dashboard import money, parsing, values_sql
+from dashboard import money
+from dashboard.imports import parsing, values_sql
 
 
 @pytest.fixture(scope="module")

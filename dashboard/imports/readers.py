@@ -13,12 +13,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from dashboard import workbook
 from dashboard.errors import ImportRefused
-from dashboard.workbook import Limits
+from dashboard.imports import workbook
+from dashboard.imports.workbook import Limits
 
-__all__ = ["ImportRefused", "Limits", "RawTable", "check_width", "detect_encoding", "detect_format",
-           "header_names", "read_xlsx_sheets", "sniff_delimiter"]
+__all__ = ["ImportRefused", "Limits", "RawTable", "check_width", "detect_encoding", "header_names", "read_xlsx_sheets", "sniff_delimiter"]
 
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -38,15 +37,6 @@ class RawTable:
     warnings: list[tuple[str, dict]] = field(default_factory=list)  # (message key, its values)
     rows: list[list[object]] = field(default_factory=list)  # a workbook sheet's cells, until staged
     row_numbers: list[int] = field(default_factory=list)
-
-
-def detect_format(head: bytes, file_name: str) -> str:
-    name = file_name.lower()
-    if head[:4] == b"PAR1" or name.endswith(".parquet"):
-        return "parquet"
-    if head[:2] == b"PK" or name.endswith((".xlsx", ".xlsm")):
-        return "xlsx"
-    return "csv"
 
 
 def _row_of(data: bytes, position: int) -> int:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import itertools
 import re
 
-from dashboard import vocabulary
+from dashboard.imports import vocabulary
+from dashboard.imports.parsing import MAX_TEXT, MIN_DATE, amount_marks
 from dashboard.money import CURRENCIES, Currency
-from dashboard.parsing import MAX_TEXT, MIN_DATE, amount_marks
 
 # NFKC for what matters in numbers, dates and IDs: full-width ASCII, the ideographic space, ￥.
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\uffe5"

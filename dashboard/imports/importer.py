@@ -28,17 +28,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import auth, money, parsing, schema
-from dashboard import mapping as mp
+from dashboard import auth, money, schema
 from dashboard import settings as S
 from dashboard.db import Database, backup_path
 from dashboard.errors import for_message
 from dashboard.i18n import LANGS, MESSAGES, default_lang, integer, one_line, t
-from dashboard.readers import ImportRefused, Limits, RawTable
-from dashboard.staging import Stage, file_hash, quote_ident
-from dashboard.values_sql import TYPED
-from dashboard.values_sql import literal as values_sql_literal
-from dashboard.values_sql import zone_literal as values_sql_zone
+from dashboard.imports import mapping as mp
+from dashboard.imports import parsing
+from dashboard.imports.readers import ImportRefused, Limits, RawTable
+from dashboard.imports.staging import Stage, file_hash, quote_ident
+from dashboard.imports.values_sql import TYPED
+from dashboard.imports.values_sql import literal as values_sql_literal
+from dashboard.imports.values_sql import zone_literal as values_sql_zone
 
 MODES = ("replace", "append", "upsert")
 MODES_FOR: dict[str, tuple[str, ...]] = {

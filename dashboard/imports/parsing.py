@@ -12,7 +12,8 @@ import math
 import re
 from decimal import Decimal
 
-from dashboard import money, vocabulary
+from dashboard import money
+from dashboard.imports import vocabulary
 
 BLANKS = {"", "-", "ー", "－", "—", "n/a", "na", "null", "none", "nan", "#n/a", "なし", "未設定"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -270,7 +270,7 @@ def read_sheets(data: bytes, file_name: str, limits: Limits | None = None) -> li
     package_root = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     try:
-        done = subprocess.run([sys.executable, "-m", "dashboard.workbook", str(limits.reader_memory_mb)],
+        done = subprocess.run([sys.executable, "-m", "dashboard.imports.workbook", str(limits.reader_memory_mb)],
                               input=data, capture_output=True, env=env, timeout=limits.reader_seconds)
     except subprocess.TimeoutExpired as exc:
         raise ImportRefused("workbook_reader_failed", file=file_name, detail="timeout") from exc

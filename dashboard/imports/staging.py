@@ -24,10 +24,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from dashboard import readers, values_sql
 from dashboard.db import thread_limit
 from dashboard.errors import ImportRefused
-from dashboard.readers import Limits, RawTable
+from dashboard.imports import formats, readers, values_sql
+from dashboard.imports.readers import Limits, RawTable
 
 SAMPLE_BYTES = 1 << 20
 _CHUNK = 8 << 20
@@ -88,10 +88,12 @@ class Stage:
             head = fh.read(SAMPLE_BYTES)
         if not head.strip():
             raise ImportRefused("empty_file", file=file_name)
-        fmt = readers.detect_format(head, file_name)
-        if fmt == "parquet":
+        fmt = formats.detect(head, file_name)
+        if fmt.refusal:
+            raise ImportRefused(fmt.refusal, file=file_name)
+        if fmt.name == "parquet":
             return self._load_parquet(path, file_name)
-        if fmt == "xlsx":
+        if fmt.name == "xlsx":
             return self._load_xlsx(path.read_bytes(), file_name, sheet, choose_sheet)
         return self._load_csv(path, head, file_name)
 
@@ -100,7 +102,7 @@ class Stage:
         encoding = readers.detect_encoding(head, file_name, complete=complete)
         sample = head.decode(_codec(encoding), errors="ignore")
         if "\x00" in sample:
-            raise ImportRefused("not_a_table", file=file_name, detail="binary data")
+            raise ImportRefused("binary_file", file=file_name)
         delimiter = readers.sniff_delimiter(sample)
         first = next((r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
                       if any(c.strip() for c in r)), None)
