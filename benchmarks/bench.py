@@ -24,7 +24,7 @@ from dashboard import settings as S  # noqa: E402
 from dashboard.auth import LOCAL_USER  # noqa: E402
 from dashboard.db import Database  # noqa: E402
 from dashboard.imports import importer
-from dashboard.periods import add_months  # noqa: E402
+from dashboard.periods import EARLIEST, add_months  # noqa: E402
 
 
 def generate(folder: Path, accounts: int, months: int, seed: int = 7) -> dict[str, Path]:
@@ -70,10 +70,10 @@ def main() -> None:
         as_of = R.call(db, "default_as_of")
         timed("report (month)", lambda: report.build(db, as_of=as_of), results)
         timed("churn by day, 1 year", lambda: R.run(db, "churn", as_of=as_of, grain="day", start=as_of - dt.timedelta(days=365)), results)
-        timed("mrr movements, all months", lambda: R.run(db, "mrr_movements", as_of=as_of, from_month=dt.date(1900, 1, 1)), results)
-        timed("cohorts", lambda: R.run(db, "cohorts", as_of=as_of, from_month=dt.date(1900, 1, 1)), results)
+        timed("mrr movements, all months", lambda: R.run(db, "mrr_movements", as_of=as_of, from_month=EARLIEST), results)
+        timed("cohorts", lambda: R.run(db, "cohorts", as_of=as_of, from_month=EARLIEST), results)
         config = R.health_config(db, {**S.get_all(db), "health": None})  # every loaded measure
-        timed("health scores + change", lambda: R.run(db, "health_scores", as_of=as_of, days=[as_of, as_of - dt.timedelta(days=30)],
+        timed("health scores, two days", lambda: R.run(db, "health_scores", as_of=as_of, days=[as_of, as_of - dt.timedelta(days=30)],
                                                                 config=config), results)
         timed("data_version (every page run)", db.data_version, results)
         size = (folder / "bench.duckdb").stat().st_size

@@ -20,6 +20,11 @@ _ERRORS: dict[str, dict[str, str]] = {
     "old_excel": {"ja": "{file}: 古いExcel形式（.xls）は読めません。Excelで開き、Excelブック（.xlsx）かCSVで保存し直してください。",
                   "en": "{file}: the old Excel format (.xls) cannot be read. Open it in Excel and save it as an Excel "
                         "workbook (.xlsx) or CSV."},
+    "protected_workbook": {"ja": "{file}: パスワードまたは秘密度ラベルで保護されたExcelブックは読めません。Excelで開いて"
+                                 "保護を外して保存し直すか、CSVで保存してください。",
+                           "en": "{file}: this Excel workbook is protected by a password or a sensitivity label "
+                                 "and cannot be read. Open it in Excel, remove the protection and save it again, "
+                                 "or save it as CSV."},
     "other_spreadsheet": {"ja": "{file}: この表計算ソフトの形式（.ods / .numbers）は読めません。"
                                 "Excelブック（.xlsx）かCSVで書き出してください。",
                           "en": "{file}: this spreadsheet format (.ods / .numbers) cannot be read. Export it as an "

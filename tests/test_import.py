@@ -131,13 +131,14 @@ REFUSALS = [
     ("blank.csv", b"\r\n\r\n", "empty"),
     ("header_only.csv", "取引先ID,月額\r\n".encode("cp932"), "no data rows"),
     ("no_id.csv", "会社名,月額\nAcme,100\n".encode(), 'required column "account_id"'),
-    ("binary.csv", b"\x00\x01\x02\xff\xfe" * 20, "binary data"),
+    ("binary.csv", b"\x00\x01\x02\xff\xfe" * 20, "binary data (NUL bytes)"),
     ("latin.csv", "id,name\nA,caf\xe9 \x81\n".encode("latin-1"), "encoding"),
     ("truncated.xlsx", None, "damaged or truncated"),
     # formats people export that are not read here: each named, with what to do instead
     ("old.xls", OLE2 + b"\x00" * 504, "old Excel format (.xls)"),
     ("renamed.csv", OLE2 + b"\x00" * 504, "old Excel format (.xls)"),  # the bytes decide, not the name
     ("sheet.ods", b"PK\x03\x04" + b"\x00" * 200, "(.ods / .numbers)"),
+    ("locked.xlsx", OLE2 + b"\x00" * 504, "protected by a password or a sensitivity label"),
 ]
 
 
@@ -162,6 +163,10 @@ def test_refused_file_names_the_problem_and_changes_nothing(db, load, tmp_path, 
     ("a.zip", b"PK\x03\x04", "xlsx"), ("a.ods", b"PK\x03\x04", "other_spreadsheet"),
     ("a.numbers", b"PK\x03\x04", "other_spreadsheet"), ("a.xls", OLE2, "xls"), ("a.csv", OLE2, "xls"),
     ("a.xlsx", b"\x00\x00", "xlsx"),  # no format's bytes: the name (then "damaged or truncated")
+    ("a.xlsx", OLE2, "protected_workbook"), ("a.xlsm", OLE2, "protected_workbook"),  # encrypted
+    # text named like a refused format is read as text (an "Excel export" that is a TSV); binary is not
+    ("a.xls", b"id\tmrr\n", "csv"), ("a.xls", "取引先ID\t月額\n".encode("cp932"), "csv"),
+    ("a.xls", b"\xff\xfei\x00d\x00", "csv"), ("a.ods", b"id,mrr\n", "csv"), ("a.xls", b"\x09\x08\x00\x00", "xls"),
 ])
 def test_a_file_format_is_known_by_its_bytes_then_its_name(name, head, expected):
     assert formats.detect(head, name).name == expected
@@ -178,6 +183,13 @@ def test_a_workbook_named_csv_is_read_as_the_workbook_it_is(db, tmp_path):
 def test_the_uploader_offers_every_format_of_the_table():
     """The refused ones too: choosing an .xls shows why it cannot be read, not the browser's refusal."""
     assert formats.uploader_types() == ["parquet", "xlsx", "xlsm", "xls", "ods", "numbers", "csv", "tsv", "txt"]
+
+
+def test_a_tab_separated_export_named_xls_is_imported(db, tmp_path):
+    path = tmp_path / "取引先一覧.xls"
+    path.write_bytes("取引先ID\t月額\r\nA1\t1200\r\n".encode("cp932"))
+    assert importer.import_file(db, path, "accounts", by=EDITOR)["rows_loaded"] == 1
+    assert db.query("SELECT account_id, mrr FROM accounts").values.tolist() == [["A1", 1200]]
 
 
 def test_unparsable_dates_in_a_required_column_refuse_the_file(db, load):

@@ -235,6 +235,12 @@ def test_health_score_explained(db, load):
     assert before["A"] == pytest.approx(100 / 3)
     assert scores.loc["A", "score"] - before["A"] == pytest.approx(100 / 3)
     assert before["B"] == 0 and scores.loc["B", "score"] == 0
+    # the change the pages show (the account list's, over compare_days = 30) is that same difference
+    listed = R.run(db, "accounts", as_of=as_of, config=HEALTH_CONFIG).set_index("account_id")
+    assert listed.loc["A", "change"] == pytest.approx(100 / 3)
+    assert listed.loc["B", "change"] == 0
+    # C: logins 100 both days; contact on May 10 was 22 days old on Jun 1 -> (22-90)/(14-90) = 68/76, now 50
+    assert listed.loc["C", "change"] == pytest.approx((50 - 100 * 68 / 76) / 3)
 
 
 @pytest.mark.parametrize("score, expected", [(39.99, "red"), (40, "yellow"), (69.99, "yellow"), (70, "green"), (None, None)])

@@ -11,7 +11,7 @@ from dashboard import auth, money, report
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
 from dashboard.i18n import integer
-from dashboard.imports import importer
+from dashboard.imports import formats, importer
 
 APP = "../app/main.py"
 PAGES = ["overview", "accounts", "tiers", "health", "churn", "d2c", "simulator", "data"]
@@ -76,6 +76,8 @@ def test_an_old_excel_file_is_refused_on_the_data_page_in_words_with_what_to_do(
     ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # how an Excel 97-2003 workbook starts
     at.file_uploader(key="up_file").upload("取引先一覧.xls", ole2, "application/vnd.ms-excel").run()
     assert not at.exception
+    # the browser offers exactly the table's formats (AppTest itself does not hold an upload to them)
+    assert list(at.file_uploader(key="up_file").proto.type) == [f".{t}" for t in formats.uploader_types()]
     assert [e.value for e in at.error] == [
         "取引先一覧.xls: 古いExcel形式（.xls）は読めません。Excelで開き、Excelブック（.xlsx）かCSVで保存し直してください。"]
     assert "この内容で取り込む" not in [b.label for b in at.button]
