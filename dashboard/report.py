@@ -66,7 +66,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     q = views.caller(db, scope, known={"tier_rule": rule})
     accounts = q("accounts", as_of=as_of)
     churn = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, tier_rule=rule)
-    movements = R.run(db, "mrr_movements", scope, as_of=as_of,
+    movements = R.run(db, "mrr_movements", scope, as_of=as_of, tier_rule=rule,
                       from_month=(start or P.add_months(as_of.replace(day=1), -12)).replace(day=1))
     out: dict = {
         "as_of": as_of.isoformat(),

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import money, schema, views
+from dashboard import money, report, schema, views
 from dashboard import results as R
 from dashboard.cli import main
 from dashboard.db import Database
@@ -99,6 +99,17 @@ def test_a_tier_filter_selects_under_the_rule_the_result_is_computed_with(tier1)
     expected = everyone.loc[everyone["tier"] == "Tier1", "account_id"]
     assert sorted(filtered["account_id"]) == sorted(expected)
     assert len(expected) > len(R.run(full, "accounts", Scope.of(tier=["Tier1"]), as_of=as_of))
+
+
+def test_the_report_under_given_thresholds_filters_every_section_by_them(tier1):
+    """report --tier Tier1 --tier-thresholds: the movements are over the same Tier1 accounts as the account
+    list, so the as-of month's ending MRR is the MRR the report gives for those accounts."""
+    full, as_of, _ = tier1
+    rule = R.tier_rule(full, as_of)
+    lower = (rule["thresholds"][1], 0.0)  # Tier1 from today's Tier2 line
+    out = report.build(full, as_of=as_of, thresholds=lower, scope=Scope.of(tier=["Tier1"]))
+    assert out["mrr_movements"][-1]["end"] == out["mrr"] > report.build(
+        full, as_of=as_of, scope=Scope.of(tier=["Tier1"]))["mrr"]
 
 
 def test_columns_combine_with_and_values_with_or(tier1):
