@@ -72,11 +72,15 @@ def _macro_inputs() -> dict[str, set[str]]:
     parts = re.split(r"CREATE OR REPLACE MACRO (\w+)", text)
     bodies = dict(zip(parts[1::2], parts[2::2], strict=True))
     reads = {name: _tables_of(body) for name, body in bodies.items()}
-    for _ in bodies:  # through macros calling macros
-        for name, body in bodies.items():
-            for other in bodies:
-                if other != name and re.search(rf"\b{other}\s*\(", body):
-                    reads[name] |= reads[other]
+    calls = {name: set(re.findall(r"\b(\w+)\s*\(", body)) & bodies.keys() - {name} for name, body in bodies.items()}
+    changed = True
+    while changed:  # through macros calling macros, until nothing more is added
+        changed = False
+        for name, called in calls.items():
+            more = set().union(*(reads[other] for other in called)) - reads[name]
+            if more:
+                reads[name] |= more
+                changed = True
     return reads
 
 
