@@ -514,6 +514,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "detected": ("判定結果: 形式 {fmt}、文字コード {enc}、シート {sheet}", "Detected: format {fmt}, encoding {enc}, sheet {sheet}"),
     "mapping": ("列の対応付け（自動判定・確信度つき）", "Column mapping (detected, with confidence)"),
     "not_mapped": ("（使わない）", "(not used)"),
+    "col_measure": ("指標", "Measure"), "col_value": ("値", "Value"),
     "col_account_id": ("顧客ID", "Account ID"), "col_name": ("会社名", "Name"), "col_mrr": ("MRR（月額）", "MRR"),
     "col_contract_start": ("契約開始日", "Contract start"), "col_renewal_date": ("契約更新日", "Renewal date"),
     "col_churn_date": ("解約日", "Churn date"), "col_status": ("ステータス", "Status"), "col_owner": ("担当CSM", "Owner"),
@@ -618,6 +619,7 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "time_zone": ("タイムゾーン", "Time zone"),
     "viewer_cannot_edit": ("閲覧者はデータの取り込み・復元・設定変更はできません。", "Viewers cannot import, restore or change settings."),
     "rejected_download": ("除外された行をダウンロード", "Download rejected rows"),
+    "rejected_row": ("行", "Row"), "rejected_column": ("列", "Column"), "rejected_message": ("理由", "Problem"),
     "month_label": ("{y}/{m:02d}", "{y}/{m:02d}"),
     # simulator
     "sim_d2c": ("D2C（リピート購入）", "D2C (repeat purchase)"),

@@ -90,11 +90,14 @@ else:
                 st.session_state.setdefault("up_overrides", {})[(upload.file_id, dataset)] = wanted
                 st.rerun()
             st.markdown(f"**{ui.t('preview')}**")
-            st.dataframe(plan.frame, hide_index=True, placeholder="", width="stretch")
+            # headed as the mapping above names the columns (顧客ID, 契約開始日), not by their stored names
+            st.dataframe(plan.frame.rename(columns=lambda c: ui.t(f"col_{c}")), hide_index=True, placeholder="",
+                         width="stretch", key="up_preview")
             if plan.rows_rejected:
                 with st.expander(ui.t("rejected_preview", n=f"{plan.rows_rejected:,}"), icon=":material/warning:",
                                  expanded=True):
-                    errors = pd.DataFrame([e.as_dict(lang) for e in plan.errors])
+                    errors = pd.DataFrame([e.as_dict(lang) for e in plan.errors]).rename(
+                        columns=lambda c: ui.t(f"rejected_{c}"))  # headed in words, the download too
                     st.dataframe(errors.head(200), hide_index=True, placeholder="", width="stretch")
                     st.download_button(ui.t("rejected_download"), export.to_csv_bytes(errors),
                                        file_name="rejected_rows.csv", mime="text/csv")

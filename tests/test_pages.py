@@ -64,6 +64,9 @@ def test_upload_through_the_widget_commits_a_snapshot(app_db):
     assert not at.exception
     assert any("Shift_JIS（CP932）" in c.value for c in at.caption)  # the encoding it found, in words
     assert any("取り込めない行: 1行" in e.label for e in at.expander)
+    # the preview is headed in words, as the mapping names the columns (no stored name such as account_id)
+    headers = [list(d.value.columns) for d in at.dataframe]
+    assert ["顧客ID", "日付", "種別", "担当CSM", "メモ"] in headers and ["行", "列", "理由"] in headers
     at.button[[b.label for b in at.button].index("この内容で取り込む")].click().run()
     assert any("接点_追加.csv を取り込みました: 1行（除外 1行）" in s.value for s in at.success)
     rows = Database(app_db).query("SELECT account_id, kind FROM cur_touchpoints")
