@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, export, i18n, money, periods, results, sessions, views, workspace
+from dashboard import auth, export, i18n, money, periods, results, schema, sessions, views, workspace
 from dashboard.db import APP_LINGER_SECONDS, Database, DatabaseError, default_path
 
 
@@ -484,8 +484,26 @@ def column_config(name: str, columns: list[str] | None = None) -> dict:
     for col in results.RESULTS[name].columns:
         if columns is not None and col.name not in columns:
             continue
-        label, fmt = col.label(lang()), col.fmt
-        out[col.name] = (
+        out[col.name] = _column(col.label(lang()), col.fmt)
+    return out
+
+
+# a stored value's kind (schema.DATASETS) as a table column's format (results' Column.fmt)
+_KIND_FORMATS = {"money": "money", "date": "date", "month": "month", "number": "int", "flag": "flag", "rate": "pct"}
+
+
+def dataset_column_config(dataset: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A table of ``dataset``'s stored columns (the import preview) headed and formatted as the user reads
+    them: the frame's columns renamed to their labels (顧客ID, 契約開始日), and each label's format (yen
+    with separators, dates as 2026/04/01). Returns (renamed frame, column_config)."""
+    kinds = schema.DATASETS[dataset]
+    labels = {c: t(f"col_{c}") for c in frame.columns}
+    config = {labels[c]: _column(None, _KIND_FORMATS.get(kinds.get(c, "text"), "text")) for c in frame.columns}
+    return frame.rename(columns=labels), config
+
+
+def _column(label: str | None, fmt: str) -> Any:
+    return (
             # amounts as wide as they need (a narrow column cut '¥26,067,000' to '26,067,000'), scores narrow
             st.column_config.NumberColumn(label, format=money.column_format()) if fmt == "money" else
             st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.0f", width="small")
@@ -499,7 +517,6 @@ def column_config(name: str, columns: list[str] | None = None) -> dict:
             st.column_config.ListColumn(label, width="large") if fmt == "list" else
             st.column_config.CheckboxColumn(label, width="small") if fmt == "flag" else
             st.column_config.TextColumn(label))
-    return out
 
 
 def filters() -> Filters:

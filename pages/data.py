@@ -91,8 +91,8 @@ else:
                 st.rerun()
             st.markdown(f"**{ui.t('preview')}**")
             # headed as the mapping above names the columns (顧客ID, 契約開始日), not by their stored names
-            st.dataframe(plan.frame.rename(columns=lambda c: ui.t(f"col_{c}")), hide_index=True, placeholder="",
-                         width="stretch", key="up_preview")
+            preview, formats_of = ui.dataset_column_config(dataset, plan.frame)
+            st.dataframe(preview, column_config=formats_of, hide_index=True, placeholder="", width="stretch")
             if plan.rows_rejected:
                 with st.expander(ui.t("rejected_preview", n=f"{plan.rows_rejected:,}"), icon=":material/warning:",
                                  expanded=True):
