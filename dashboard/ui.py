@@ -490,16 +490,38 @@ def column_config(name: str, columns: list[str] | None = None) -> dict:
 
 # a stored value's kind (schema.DATASETS) as a table column's format (results' Column.fmt)
 _KIND_FORMATS = {"money": "money", "date": "date", "month": "month", "number": "int", "flag": "flag", "rate": "pct"}
+# the stored words of a kind as the user reads them (the message keys' prefix)
+_KIND_WORDS = {"line_kind": "kind_", "interval": "interval_", "duration": "duration_"}
 
 
 def dataset_column_config(dataset: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """A table of ``dataset``'s stored columns (the import preview) headed and formatted as the user reads
-    them: the frame's columns renamed to their labels (顧客ID, 契約開始日), and each label's format (yen
-    with separators, dates as 2026/04/01). Returns (renamed frame, column_config)."""
-    kinds = schema.DATASETS[dataset]
+    """A table of ``dataset``'s stored columns (the import preview) as the user reads them: headed by their
+    labels (顧客ID, 契約開始日), stored words in words (定額, 年次, 米ドル, ログイン数), and formatted (yen with
+    separators, dates as 2026/04/01). Amounts of a dataset with a currency column are in each row's own
+    currency: numbers with separators, no symbol. Returns (that frame, its column_config)."""
+    kinds, language = schema.DATASETS[dataset], lang()
+    frame = frame.copy()
+    for column in frame.columns:
+        kind, values = kinds.get(column, "text"), frame[column]
+        if kind in _KIND_WORDS:
+            words = {v: t(f"{_KIND_WORDS[kind]}{v}") for v in values.dropna().unique()}
+            if kind == "duration":  # "3": a discount for 3 months
+                words |= {v: t("duration_months", n=v) for v in words if str(v).isdigit()}
+            frame[column] = values.map(lambda v, w=words: w.get(v, v))
+        elif column == "currency":
+            frame[column] = values.map(lambda v: money.currency_name(v, language) if isinstance(v, str) else v)
+        elif kind == "period":  # 2026-04-01/2026-04-30
+            frame[column] = values.map(lambda v: "～".join(side.replace("-", "/") for side in v.split("/"))
+                                       if isinstance(v, str) else v)
+        elif dataset == "usage" and column == "measure":
+            frame = views.localize_measures(frame, column, language)
+    formats = {c: _KIND_FORMATS.get(kinds.get(c, "text"), "text") for c in frame.columns}
+    if "currency" in kinds:  # each row's own currency: not the workspace's symbol
+        formats |= {c: "int" for c, f in formats.items() if f == "money"}
+    if dataset == "fx_rates":  # a rate such as 0.0066 needs its digits
+        formats["rate"] = "float6"
     labels = {c: t(f"col_{c}") for c in frame.columns}
-    config = {labels[c]: _column(None, _KIND_FORMATS.get(kinds.get(c, "text"), "text")) for c in frame.columns}
-    return frame.rename(columns=labels), config
+    return frame.rename(columns=labels), {labels[c]: _column(None, formats[c]) for c in frame.columns}
 
 
 def _column(label: str | None, fmt: str) -> Any:
@@ -512,6 +534,7 @@ def _column(label: str | None, fmt: str) -> Any:
             st.column_config.NumberColumn(label, format="percent") if fmt == "pct" else
             st.column_config.NumberColumn(label, format="localized") if fmt in ("int", "days") else
             st.column_config.NumberColumn(label, format="%.2f") if fmt == "float" else
+            st.column_config.NumberColumn(label, format="%.6g") if fmt == "float6" else
             st.column_config.DateColumn(label, format="YYYY/MM/DD") if fmt == "date" else
             st.column_config.DateColumn(label, format="YYYY/MM") if fmt == "month" else
             st.column_config.ListColumn(label, width="large") if fmt == "list" else

@@ -101,9 +101,10 @@ def test_a_tier_filter_selects_under_the_rule_the_result_is_computed_with(tier1)
     assert len(expected) > len(R.run(full, "accounts", Scope.of(tier=["Tier1"]), as_of=as_of))
 
 
-def test_the_report_under_given_thresholds_filters_every_section_by_them(tier1):
+def test_the_report_movements_follow_the_thresholds_it_is_given(tier1):
     """report --tier Tier1 --tier-thresholds: the movements are over the same Tier1 accounts as the account
-    list, so the as-of month's ending MRR is the MRR the report gives for those accounts."""
+    list, so the as-of month's ending MRR is the MRR the report gives for those accounts. (Churn under the
+    given rule: test_a_tier_filter_selects_under_the_rule_the_result_is_computed_with.)"""
     full, as_of, _ = tier1
     rule = R.tier_rule(full, as_of)
     lower = (rule["thresholds"][1], 0.0)  # Tier1 from today's Tier2 line

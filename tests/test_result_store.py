@@ -282,3 +282,15 @@ def test_a_tier_filter_reads_its_accounts_from_the_kept_tiers(demo_db, monkeypat
             assert 0 < len(kept) < len(runner.run(demo_db, "account_tiers", **params))
         else:
             assert kept == []
+
+
+def test_a_macro_reads_what_the_macros_it_calls_read_at_any_depth():
+    # callers before the macros they call: one pass in file order is not enough
+    text = ("CREATE OR REPLACE MACRO c() AS TABLE SELECT * FROM b( 1);\n"
+            "CREATE OR REPLACE MACRO b(x) AS TABLE SELECT * FROM a() JOIN cur_orders USING (x);\n"
+            "CREATE OR REPLACE MACRO a() AS TABLE SELECT * FROM cur_usage;\n"
+            "CREATE OR REPLACE MACRO d() AS (SELECT count(*) FROM cur_touchpoints);\n"
+            "CREATE OR REPLACE MACRO ab() AS TABLE SELECT 1;\n")  # 'ab' is not a call of a() or b()
+    reads = result_store._macro_inputs(text)
+    assert reads == {"a": {"usage"}, "b": {"usage", "orders"}, "c": {"usage", "orders"}, "d": {"touchpoints"},
+                     "ab": set()}

@@ -37,8 +37,8 @@ TEXT = BY_NAME["csv"]
 def detect(head: bytes, file_name: str) -> Format:
     """The format of a file from its first bytes and its name: the bytes decide (a workbook renamed .csv is
     a workbook); where two formats start alike (zip archives, OLE2 files), or the bytes are no format's (a
-    damaged workbook), the name does, except that text is read as text whatever its name (many systems'
-    "Excel export" is a tab-separated text file named .xls); anything else is text."""
+    damaged workbook), the name does, except that text named like a refused format is read as text (many
+    systems' "Excel export" is a tab-separated text file named .xls); anything else is text."""
     suffix = PurePath(file_name.lower()).suffix
     by_bytes = [f for f in FORMATS if any(head.startswith(m) for m in f.magic)]
     by_name = [f for f in FORMATS if suffix in f.suffixes]

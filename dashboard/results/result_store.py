@@ -64,11 +64,12 @@ def _tables_of(text: str) -> set[str]:
     return found
 
 
-def _macro_inputs() -> dict[str, set[str]]:
-    """Each macro of base_macros.sql and the datasets it reads (through the macros it calls too)."""
+def _macro_inputs(text: str | None = None) -> dict[str, set[str]]:
+    """Each macro of base_macros.sql (or of ``text``) and the datasets it reads, through the macros it calls
+    too."""
     from dashboard.schema import SQL_DIR
 
-    text = (SQL_DIR / "base_macros.sql").read_text()
+    text = text if text is not None else (SQL_DIR / "base_macros.sql").read_text()
     parts = re.split(r"CREATE OR REPLACE MACRO (\w+)", text)
     bodies = dict(zip(parts[1::2], parts[2::2], strict=True))
     reads = {name: _tables_of(body) for name, body in bodies.items()}
