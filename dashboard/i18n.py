@@ -514,7 +514,12 @@ _INTERFACE: dict[str, tuple[str, str]] = {
     "detected": ("判定結果: 形式 {fmt}、文字コード {enc}、シート {sheet}", "Detected: format {fmt}, encoding {enc}, sheet {sheet}"),
     "mapping": ("列の対応付け（自動判定・確信度つき）", "Column mapping (detected, with confidence)"),
     "not_mapped": ("（使わない）", "(not used)"),
-    "col_measure": ("測定項目", "Measure"), "col_value": ("値", "Value"),
+    "col_measure": ("測定項目", "Measure"),
+    # the simulator's sensitivity and heatmap downloads
+    "col_driver": ("変数", "Driver"), "col_low_value": ("低い値", "Low value"), "col_high_value": ("高い値", "High value"),
+    "col_output_low": ("低い値での結果", "Result at the low value"),
+    "col_output_high": ("高い値での結果", "Result at the high value"), "col_base": ("基準の結果", "Base result"),
+    "col_swing": ("振れ幅", "Swing"), "col_gross_margin": ("粗利率", "Gross margin"), "col_value": ("値", "Value"),
     "col_account_id": ("顧客ID", "Account ID"), "col_name": ("会社名", "Name"), "col_mrr": ("MRR（月額）", "MRR"),
     "col_contract_start": ("契約開始日", "Contract start"), "col_renewal_date": ("契約更新日", "Renewal date"),
     "col_churn_date": ("解約日", "Churn date"), "col_status": ("ステータス", "Status"), "col_owner": ("担当CSM", "Owner"),

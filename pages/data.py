@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import derivation, export, i18n, money, schema, sessions, ui, workspace
 from dashboard import settings as S
-from dashboard.i18n import one_line
+from dashboard.i18n import measure_label, one_line
 from dashboard.imports import formats, importer
 from dashboard.imports.readers import ImportRefused
 from dashboard.imports.workbook import Limits
@@ -82,7 +82,8 @@ else:
                                                           key=f"map_{dataset}_{canonical}")
             if dataset == "usage":
                 measures = {k: v for k, v in plan.mapping.items() if k not in ("account_id", "date")}
-                st.caption(ui.t("measures") + ": " + ", ".join(f"{one_line(k)} ← {one_line(v)}" for k, v in measures.items()))
+                st.caption(ui.t("measures") + ": " + ", ".join(f"{one_line(measure_label(k, lang))} ← {one_line(v)}"
+                                                              for k, v in measures.items()))
             if plan.unmapped:
                 st.caption(ui.t("unmapped_headers", headers=", ".join(one_line(h) for h in plan.unmapped)))
             wanted = {k: v for k, v in chosen.items() if v}

@@ -233,3 +233,15 @@ def test_the_import_preview_shows_stored_words_in_words_and_amounts_in_their_own
     accounts = ui.dataset_column_config("accounts", pd.DataFrame({"mrr": [50000], "contract_start": [None]}))[1]
     assert accounts["MRR（月額）"]["type_config"]["format"] == "yen"
     assert accounts["契約開始日"]["type_config"]["format"] == "YYYY/MM/DD"
+
+
+def test_the_simulator_downloads_are_headed_in_japanese():
+    """The sensitivity (tornado) and heatmap CSVs: before, driver / low_value / … / gross_margin in English."""
+    from dashboard import export, simulator, ui
+
+    labels, values = ui._csv_words("ja")
+    rows = simulator.labelled(simulator.saas_sensitivity(50_000, 0.02, 0.7), "ja")
+    assert list(export.for_people(pd.DataFrame(rows), labels, values).columns) == [
+        "変数", "低い値", "高い値", "低い値での結果", "高い値での結果", "基準の結果", "振れ幅"]
+    heatmap = pd.DataFrame([[1.0, 2.0]], columns=[8000, 9000]).assign(gross_margin=[0.5])
+    assert list(export.for_people(heatmap, labels, values).columns) == ["8000", "9000", "粗利率"]

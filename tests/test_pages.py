@@ -73,6 +73,16 @@ def test_upload_through_the_widget_commits_a_snapshot(app_db):
     assert rows.values.tolist() == [["C10001", "QBR"]]
 
 
+def test_a_usage_upload_names_its_measures_in_words(app_db):
+    at = open_page("data")
+    at.selectbox(key="up_dataset").set_value("usage").run()
+    body = "取引先ID,日付,ログイン数,表示数\r\nC10001,2026/10/30,5,12\r\n".encode("cp932")
+    at.file_uploader(key="up_file").upload("利用状況_追加.csv", body, "text/csv").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption if "←" in c.value]
+    assert captions == ["指標の列: ログイン数 ← ログイン数, 表示数 ← 表示数"]  # not logins / page_views
+
+
 def test_an_old_excel_file_is_refused_on_the_data_page_in_words_with_what_to_do(app_db):
     at = open_page("data")
     before = Database(app_db).content_fingerprint()
