@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import auth, export, i18n, money, periods, results, schema, sessions, views, workspace
 from dashboard.db import APP_LINGER_SECONDS, Database, DatabaseError, default_path
+from dashboard.imports.mapping import MEASURE_SYNONYMS
 
 
 @st.cache_resource
@@ -642,8 +643,10 @@ def _csv_words(language: str) -> tuple[dict[str, str], dict[str, dict[str, str]]
     flags = {c.name: yes_no for r in results.RESULTS.values() for c in r.columns if c.fmt == "flag"}
     moves = {m: i18n.t(m, language) for m in ("new", "reactivation", "expansion", "contraction", "churn", "fx")}
     work = {s: i18n.t(f"work_{s}", language) for s in ("open", "done", "snoozed")}
+    # the measures with a name of their own (page_views: 表示数); an imported header stays as it is
+    measures = {m: i18n.measure_label(m, language) for m in (*MEASURE_SYNONYMS, "days_since_contact")}
     return labels, {"band": bands, "band_from": bands, "band_to": bands, "tier_from": none, "tier_to": none,
-                    "movement": moves, "work_status": work, **flags}
+                    "movement": moves, "work_status": work, "measure": measures, **flags}
 
 
 def download(data: pd.DataFrame, name: str, key: str | None = None) -> None:

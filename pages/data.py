@@ -270,8 +270,12 @@ with st.expander(ui.t("limits_title"), icon=":material/shield_lock:"):
 with st.expander(ui.t("settings_history"), icon=":material/history:"):
     changes = S.history(database)
     if changes:
-        table = pd.DataFrame(changes).assign(value=lambda d: d["value"].map(
-            lambda v: ui.t("default_value") if v is None else json.dumps(v, ensure_ascii=False)[:120]))
+        # each setting by its name, who in words, a plain value as itself (4, mrr), a structured one as JSON
+        table = pd.DataFrame(changes).assign(
+            key=lambda d: d["key"].map(lambda k: ui.t(f"setting_{k}") if f"setting_{k}" in i18n.MESSAGES else k),
+            changed_by=lambda d: d["changed_by"].map(_who),
+            value=lambda d: d["value"].map(lambda v: ui.t("default_value") if v is None else str(v)
+                                           if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)[:120]))
         st.dataframe(table, hide_index=True, width="stretch", placeholder="", column_config={
             "changed_at": st.column_config.DatetimeColumn(ui.t("changed_at"), format="YYYY/MM/DD HH:mm"),
             "changed_by": ui.t("changed_by"), "key": ui.t("setting"), "value": ui.t("value")})

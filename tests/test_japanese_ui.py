@@ -245,3 +245,13 @@ def test_the_simulator_downloads_are_headed_in_japanese():
         "変数", "低い値", "高い値", "低い値での結果", "高い値での結果", "基準の結果", "振れ幅"]
     heatmap = pd.DataFrame([[1.0, 2.0]], columns=[8000, 9000]).assign(gross_margin=[0.5])
     assert list(export.for_people(heatmap, labels, values).columns) == ["8000", "9000", "粗利率"]
+
+
+def test_downloads_name_the_usage_measures_in_words():
+    """The Account page's usage CSV and the health details: 'logins' was written as stored."""
+    from dashboard import export, ui
+
+    labels, values = ui._csv_words("ja")
+    usage = pd.DataFrame({"measure": ["logins", "page_views", "days_since_contact", "問い合わせ件数"], "value": [1, 2, 3, 4]})
+    assert export.for_people(usage, labels, values)["測定項目"].tolist() == [
+        "ログイン数", "表示数", "最終接触からの日数", "問い合わせ件数"]

@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, money, report
+from dashboard import auth, i18n, money, report
 from dashboard.auth import LOCAL_USER as EDITOR
 from dashboard.db import Database
 from dashboard.i18n import integer
@@ -71,6 +71,18 @@ def test_upload_through_the_widget_commits_a_snapshot(app_db):
     assert any("接点_追加.csv を取り込みました: 1行（除外 1行）" in s.value for s in at.success)
     rows = Database(app_db).query("SELECT account_id, kind FROM cur_touchpoints")
     assert rows.values.tolist() == [["C10001", "QBR"]]
+
+
+def test_the_settings_history_names_each_setting_in_words(app_db):
+    from dashboard import settings as S
+
+    db = Database(app_db)
+    S.put(db, "fiscal_year_start", 4, by=EDITOR)
+    S.put(db, "tier_rule", "manual", by=EDITOR)
+    at = open_page("data")
+    history = next(d.value for d in at.dataframe if list(d.value.columns) == ["changed_at", "changed_by", "key", "value"])
+    assert history[["key", "value"]].values.tolist()[:2] == [["ティアの決め方", "manual"], ["年度の開始月", "4"]]
+    assert set(history["changed_by"][:2]) == {i18n.t("local_user", "ja")}  # not 'local'
 
 
 def test_a_usage_upload_names_its_measures_in_words(app_db):
