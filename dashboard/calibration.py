@@ -43,7 +43,7 @@ def saas_drivers(db: Database, as_of: dt.date, scope: Scope | None = None,
     churn = R.run(db, "churn", scope, fetch=fetch, as_of=as_of, grain="month", start=start)
     churn = churn[churn["complete"] & churn["customer_churn_rate"].notna()].tail(6)
     monthly_churn = float(churn["customer_churn_rate"].mean()) if len(churn) else None
-    cohorts = R.run(db, "cohorts", scope, fetch=fetch, as_of=as_of, from_month=EARLIEST.replace(day=1))
+    cohorts = R.run(db, "cohorts", scope, fetch=fetch, as_of=as_of, from_month=EARLIEST)
     survival = []
     if len(cohorts):
         # Logo survival by months since cohort, weighted over every cohort that has reached month k.

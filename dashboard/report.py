@@ -61,13 +61,13 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
     rule = R.tier_rule(db, as_of)
     if thresholds:
         rule = {**rule, "thresholds": [float(thresholds[0]), float(thresholds[1])], "auto": False}
-    # one caller for the sections that read the account list (health, the call list, renewals, coverage):
-    # it is scored once, under the rule in force for this report
+    # one caller for every section: each result is computed once, and all of them under the rule in force
+    # for this report (the tier filter's accounts included)
     q = views.caller(db, scope, known={"tier_rule": rule})
     accounts = q("accounts", as_of=as_of)
-    churn = R.run(db, "churn", scope, as_of=as_of, grain=period, start=start, tier_rule=rule)
-    movements = R.run(db, "mrr_movements", scope, as_of=as_of, tier_rule=rule,
-                      from_month=(start or P.add_months(as_of.replace(day=1), -12)).replace(day=1))
+    churn = q("churn", as_of=as_of, grain=period, start=start)
+    movements = q("mrr_movements", as_of=as_of,
+                  from_month=(start or P.add_months(as_of.replace(day=1), -12)).replace(day=1))
     out: dict = {
         "as_of": as_of.isoformat(),
         "data_ends": data_end.isoformat() if data_end else None,
@@ -78,8 +78,7 @@ def build(db: Database, *, as_of: dt.date | None = None, period: str = "month", 
         "churn": records(churn, CHURN_COLUMNS) if len(churn) else [],
         "mrr_movements": records(movements, MOVEMENT_COLUMNS) if len(movements) else [],
         "tier_rule": rule,
-        "tiers": records(R.run(db, "tier_summary", scope, as_of=as_of, tier_rule=rule),
-                         ["tier", "accounts", "mrr", "mrr_share"]),
+        "tiers": records(q("tier_summary", as_of=as_of), ["tier", "accounts", "mrr", "mrr_share"]),
     }
     config = q("health_config")
     scores = accounts[accounts["score"].notna()].sort_values(["score", "account_id"])
