@@ -495,7 +495,7 @@ _KIND_FORMATS = {"money": "money", "date": "date", "month": "month", "number": "
 _KIND_WORDS = {"line_kind": "kind_", "interval": "interval_", "duration": "duration_"}
 
 
-def dataset_column_config(dataset: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def dataset_table(dataset: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """A table of ``dataset``'s stored columns (the import preview) as the user reads them: headed by their
     labels (顧客ID, 契約開始日), stored words in words (定額, 年次, 米ドル, ログイン数), and formatted (yen with
     separators, dates as 2026/04/01). Amounts of a dataset with a currency column are in each row's own

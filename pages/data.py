@@ -92,7 +92,7 @@ else:
                 st.rerun()
             st.markdown(f"**{ui.t('preview')}**")
             # headed as the mapping above names the columns (顧客ID, 契約開始日), not by their stored names
-            preview, formats_of = ui.dataset_column_config(dataset, plan.frame)
+            preview, formats_of = ui.dataset_table(dataset, plan.frame)
             st.dataframe(preview, column_config=formats_of, hide_index=True, placeholder="", width="stretch")
             if plan.rows_rejected:
                 with st.expander(ui.t("rejected_preview", n=f"{plan.rows_rejected:,}"), icon=":material/warning:",

@@ -199,7 +199,7 @@ def test_pages_opened_by_a_link_have_no_english_words(app_db, page, query):
     _no_english(texts, app_db)
 
 
-# -- the Data page's import preview (ui.dataset_column_config) ----------------------------------------
+# -- the Data page's import preview (ui.dataset_table) ----------------------------------------
 @pytest.mark.parametrize("dataset", ["accounts", "mrr", "usage", "touchpoints", "opportunities", "orders",
                                      "subscriptions", "invoice_lines", "fx_rates"])
 def test_the_import_preview_is_headed_in_japanese_for_every_dataset(dataset, monkeypatch):
@@ -207,7 +207,7 @@ def test_the_import_preview_is_headed_in_japanese_for_every_dataset(dataset, mon
 
     monkeypatch.setattr(ui, "lang", lambda: "ja")
     columns = list(schema.DATASETS[dataset])
-    shown, config = ui.dataset_column_config(dataset, pd.DataFrame({c: [None] for c in columns}))
+    shown, config = ui.dataset_table(dataset, pd.DataFrame({c: [None] for c in columns}))
     assert len(set(shown.columns)) == len(columns)  # no two columns under one heading
     assert [c for c in shown.columns if re.fullmatch(r"[A-Za-z_ ]+", c)] == []  # no stored name, no English
     assert list(config) == list(shown.columns)
@@ -219,18 +219,18 @@ def test_the_import_preview_shows_stored_words_in_words_and_amounts_in_their_own
     monkeypatch.setattr(ui, "lang", lambda: "ja")
     lines = pd.DataFrame({"account_id": ["A"], "kind": ["one_time"], "service_period": ["2026-04-01/2026-04-30"],
                           "currency": ["USD"], "amount": [49.99]})
-    shown, config = ui.dataset_column_config("invoice_lines", lines)
+    shown, config = ui.dataset_table("invoice_lines", lines)
     assert shown.to_dict("records") == [{"顧客ID": "A", "種別": "一時費用", "利用期間": "2026/04/01～2026/04/30",
                                          "通貨": "米ドル", "金額": 49.99}]
     assert config["金額"]["type_config"]["format"] == "localized"  # the row's dollars, not the workspace's yen
     subs = pd.DataFrame({"interval": ["year", "half_year"], "discount_duration": ["3", "forever"]})
-    assert ui.dataset_column_config("subscriptions", subs)[0].to_dict("list") == {
+    assert ui.dataset_table("subscriptions", subs)[0].to_dict("list") == {
         "請求サイクル": ["年次", "半年"], "割引期間": ["3か月", "無期限"]}
     usage = pd.DataFrame({"measure": ["logins", "ログイン数"], "value": [3.0, 4.0]})
-    assert ui.dataset_column_config("usage", usage)[0]["測定項目"].tolist() == ["ログイン数", "ログイン数"]
-    rates = ui.dataset_column_config("fx_rates", pd.DataFrame({"rate": [0.0066]}))[1]
+    assert ui.dataset_table("usage", usage)[0]["測定項目"].tolist() == ["ログイン数", "ログイン数"]
+    rates = ui.dataset_table("fx_rates", pd.DataFrame({"rate": [0.0066]}))[1]
     assert rates["為替レート"]["type_config"]["format"] == "%.6g"  # 0.0066, not 0.007
-    accounts = ui.dataset_column_config("accounts", pd.DataFrame({"mrr": [50000], "contract_start": [None]}))[1]
+    accounts = ui.dataset_table("accounts", pd.DataFrame({"mrr": [50000], "contract_start": [None]}))[1]
     assert accounts["MRR（月額）"]["type_config"]["format"] == "yen"
     assert accounts["契約開始日"]["type_config"]["format"] == "YYYY/MM/DD"
 

@@ -56,12 +56,19 @@ def test_english_switch(app_db):
     assert "Active accounts" in [m.label for m in at.metric]
 
 
-def test_upload_through_the_widget_commits_a_snapshot(app_db):
+def upload_on_data_page(dataset: str | None, name: str, body: bytes, mime: str = "text/csv") -> AppTest:
+    """The Data page with ``body`` chosen in its uploader as ``name`` (for ``dataset``; None: the default)."""
     at = open_page("data")
-    at.selectbox(key="up_dataset").set_value("touchpoints").run()
-    body = "取引先ID,接触日,対応種別\r\nC10001,2026/10/30,QBR\r\nC10002,来週,電話\r\n".encode("cp932")
-    at.file_uploader(key="up_file").upload("接点_追加.csv", body, "text/csv").run()
+    if dataset:
+        at.selectbox(key="up_dataset").set_value(dataset).run()
+    at.file_uploader(key="up_file").upload(name, body, mime).run()
     assert not at.exception
+    return at
+
+
+def test_upload_through_the_widget_commits_a_snapshot(app_db):
+    body = "取引先ID,接触日,対応種別\r\nC10001,2026/10/30,QBR\r\nC10002,来週,電話\r\n".encode("cp932")
+    at = upload_on_data_page("touchpoints", "接点_追加.csv", body)
     assert any("Shift_JIS（CP932）" in c.value for c in at.caption)  # the encoding it found, in words
     assert any("取り込めない行: 1行" in e.label for e in at.expander)
     # the preview is headed in words, as the mapping names the columns (no stored name such as account_id)
@@ -86,21 +93,16 @@ def test_the_settings_history_names_each_setting_in_words(app_db):
 
 
 def test_a_usage_upload_names_its_measures_in_words(app_db):
-    at = open_page("data")
-    at.selectbox(key="up_dataset").set_value("usage").run()
     body = "取引先ID,日付,ログイン数,表示数\r\nC10001,2026/10/30,5,12\r\n".encode("cp932")
-    at.file_uploader(key="up_file").upload("利用状況_追加.csv", body, "text/csv").run()
-    assert not at.exception
+    at = upload_on_data_page("usage", "利用状況_追加.csv", body)
     captions = [c.value for c in at.caption if "←" in c.value]
     assert captions == ["指標の列: ログイン数 ← ログイン数, 表示数 ← 表示数"]  # not logins / page_views
 
 
 def test_an_old_excel_file_is_refused_on_the_data_page_in_words_with_what_to_do(app_db):
-    at = open_page("data")
     before = Database(app_db).content_fingerprint()
     ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # how an Excel 97-2003 workbook starts
-    at.file_uploader(key="up_file").upload("取引先一覧.xls", ole2, "application/vnd.ms-excel").run()
-    assert not at.exception
+    at = upload_on_data_page(None, "取引先一覧.xls", ole2, "application/vnd.ms-excel")
     # the browser offers exactly the table's formats (AppTest itself does not hold an upload to them)
     types = list(at.file_uploader(key="up_file").proto.type)
     assert types == [f".{t}" for t in formats.uploader_types()] and ".xls" in types and len(set(types)) == len(types)
