@@ -106,8 +106,9 @@ def test_a_refresh_opens_the_file_once_for_all_its_reads_and_writes(app_db, tmp_
 
 
 _WRITER = ("import sys\nfrom dashboard.db import Database\n"
-           "Database(sys.argv[1], wait_seconds=60).write(lambda con: con.execute("
-           "\"INSERT OR REPLACE INTO meta VALUES ('probe', 'written')\"))\n")
+           "db = Database(sys.argv[1], wait_seconds=60)\n"  # its own first read (the schema check) comes first
+           "print('ready', flush=True)\nsys.stdin.readline()\n"
+           "db.write(lambda con: con.execute(\"INSERT OR REPLACE INTO meta VALUES ('probe', 'written')\"))\n")
 
 
 def test_a_writer_from_another_process_gets_in_between_two_calls_of_a_hold(app_db):
@@ -120,8 +121,13 @@ def test_a_writer_from_another_process_gets_in_between_two_calls_of_a_hold(app_d
 
     db = Database(app_db)
     note = app_db.with_name(app_db.name + ".write-wanted")
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(app_db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # the writer opens the database (a read) before the hold: its one write is then the call that must get in
+    assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
     with db.held():
-        writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(app_db)], stderr=subprocess.PIPE, text=True)
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
         for _ in range(3000):  # its note says it is waiting (the file is held open here)
             if note.exists() or writer.poll() is not None:
                 break
