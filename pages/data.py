@@ -42,7 +42,10 @@ else:
     mode = st.segmented_control(ui.t("import_mode"), list(importer.MODES_FOR[dataset]), default="replace",
                                 format_func=lambda m: ui.t(f"mode_{m}"), key=f"up_mode_{dataset}") or "replace"
     upload = st.file_uploader(ui.t("file"), type=formats.uploader_types(), key="up_file")
-    if upload is not None:
+    if upload is None:  # the file was taken away: its staged copy goes now, not when the session ends
+        for staged in st.session_state.pop("up_plans", {}).values():
+            staged.discard()
+    else:
         sheet = st.session_state.get("up_sheet")
         overrides = st.session_state.get("up_overrides", {}).get((upload.file_id, dataset))
         wanted_plan = (upload.file_id, dataset, sheet, json.dumps(overrides, sort_keys=True), mode)

@@ -309,3 +309,47 @@ def test_an_mrr_history_of_yearly_invoices_is_named(db, tmp_path):
         "年次請求.csv: 12か月分のファイルで、24社中24社は請求が1か月分だけです（例 Y1: 2026/02）。"
         "年ごと・四半期ごとの請求額は月のMRRではありません。翌月から解約として数えられます。"
         "月ごとに1行（請求額÷対象の月数）にしてから取り込んでください。"]
+
+
+_STAGE_OWNER = ("import os, signal, sys\nfrom dashboard.imports.readers import Limits\n"
+                "from dashboard.imports.staging import Stage\n"
+                "stage = Stage(Limits())\nprint(stage.dir, flush=True)\n"
+                "if sys.argv[1] == 'die':\n    os.kill(os.getpid(), signal.SIGKILL)  # an import killed mid-way\n"
+                "sys.stdin.readline()\nstage.remove()\n")
+
+
+def test_a_stage_whose_process_died_is_removed_when_the_next_import_starts(tmp_path, monkeypatch):
+    """A killed import cannot remove its stage (a whole export's copy): the next stage made removes it, and
+    leaves alone the stages of live imports and a folder that names no owner yet (unless a day old)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    from dashboard.imports import staging
+    from dashboard.imports.readers import Limits
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    live_proc = subprocess.Popen([sys.executable, "-c", _STAGE_OWNER, "live"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True, env=env)
+    live = tmp_path / live_proc.stdout.readline().strip()
+    died = subprocess.run([sys.executable, "-c", _STAGE_OWNER, "die"], capture_output=True, text=True, env=env)
+    assert died.returncode == -9
+    dead = tmp_path / died.stdout.strip()
+    new_unowned, old_unowned = tmp_path / "dashboard-import-new", tmp_path / "dashboard-import-old"
+    new_unowned.mkdir()
+    old_unowned.mkdir()
+    os.utime(old_unowned, (time.time() - 2 * 24 * 3600,) * 2)
+    assert dead.parent == tmp_path and dead.is_dir() and live.is_dir()
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stage = staging.Stage(Limits())
+    try:
+        assert stage.dir.parent == tmp_path
+        left = {p.name for p in tmp_path.glob("dashboard-import-*")}
+        assert left == {live.name, new_unowned.name, stage.dir.name}  # the dead import's and the day-old are gone
+    finally:
+        stage.remove()
+        live_proc.communicate("done\n", timeout=60)
+    assert not live.exists()  # the live import removed its own

@@ -80,6 +80,16 @@ def test_upload_through_the_widget_commits_a_snapshot(app_db):
     assert rows.values.tolist() == [["C10001", "QBR"]]
 
 
+def test_taking_the_file_away_removes_its_staged_copy(app_db):
+    body = "取引先ID,接触日,対応種別\r\nC10001,2026/10/30,QBR\r\n".encode("cp932")
+    at = upload_on_data_page("touchpoints", "接点.csv", body)
+    (plan,) = at.session_state["up_plans"].values()
+    assert plan.stage.dir.is_dir()
+    at.file_uploader(key="up_file").clear().run()
+    assert not at.exception and not plan.stage.dir.exists()  # not left until the session ends
+    assert "up_plans" not in at.session_state
+
+
 def test_the_settings_history_names_each_setting_in_words(app_db):
     from dashboard import settings as S
 

@@ -7,6 +7,10 @@ its row number as a spreadsheet shows it (the header is row 1).
   UTF-8 in a streaming pass (the Python codec in chunks), so memory does not grow with the file.
 - Parquet: ``read_parquet``, each column cast to text.
 - .xlsx: read by workbook.py (bounded, in a child process) and handed to DuckDB as Arrow.
+
+A stage is removed when its import commits or is discarded (or its plan is collected). A process that
+dies first (killed, out of memory) cannot remove it, so each stage's folder names its owner's process id,
+and making a stage removes the folders of owners that are gone: an abandoned stage holds a whole export.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ import contextlib
 import csv
 import hashlib
 import io
+import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -33,6 +39,40 @@ SAMPLE_BYTES = 1 << 20
 _CHUNK = 8 << 20
 SPARE_COLUMNS = 4  # fields beyond the header a row may carry (a rejected row) before the file is refused
 _LINE_RE = re.compile(r"Line: (\d+)")
+STAGE_PREFIX = "dashboard-import-"
+OWNER_FILE = "owner.pid"
+ORPHAN_SECONDS = 24 * 3600  # a folder with no owner named (being made, or an older version's) is left this long
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill(pid, 0) is no probe elsewhere
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (PermissionError): alive
+        return True
+    return True
+
+
+def sweep_abandoned(folder: Path | None = None) -> list[Path]:
+    """Remove the stage folders whose process is gone (or, naming none, older than a day); return them."""
+    removed = []
+    for stage_dir in Path(folder or tempfile.gettempdir()).glob(f"{STAGE_PREFIX}*"):
+        try:
+            pid = int((stage_dir / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            try:
+                abandoned = time.time() - stage_dir.stat().st_mtime > ORPHAN_SECONDS
+            except OSError:
+                continue
+        else:
+            abandoned = pid != os.getpid() and not _alive(pid)
+        if abandoned and stage_dir.is_dir():
+            shutil.rmtree(stage_dir, ignore_errors=True)
+            removed.append(stage_dir)
+    return removed
 
 
 def quote_ident(name: str) -> str:
@@ -52,7 +92,9 @@ class Stage:
     """A temporary DuckDB database holding one file being imported."""
 
     def __init__(self, limits: Limits, currency: str = "JPY"):
-        self.dir = Path(tempfile.mkdtemp(prefix="dashboard-import-"))
+        sweep_abandoned()
+        self.dir = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX))
+        (self.dir / OWNER_FILE).write_text(str(os.getpid()))
         self.path = self.dir / "stage.duckdb"
         self.limits = limits
         self.con: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path), config={
