@@ -283,7 +283,7 @@ def run(args: argparse.Namespace) -> int:
             print(warning, file=sys.stderr)
         _print({k: result[k] for k in ("dataset", "snapshot", "unchanged", "mode", "rows_read", "rows_loaded",
                                        "rows_rejected", "rows_duplicate", "mapping", "unmapped", "errors", "warnings",
-                                       "encoding", "sheet", "commit_seconds", "ready_seconds")})
+                                       "encoding", "sheet", "commit_seconds", "ready", "ready_seconds")})
     elif args.command == "prepare":
         started = time.monotonic()
         done = result_store.prepare(db, force=args.force)

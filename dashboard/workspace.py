@@ -22,11 +22,12 @@ from dashboard.imports import importer
 from dashboard.results import result_store
 
 
-def refresh(db: Database, *, work_ahead: bool = True, progress: result_store.Progress | None = None) -> None:
+def refresh(db: Database, *, work_ahead: bool = True, progress: result_store.Progress | None = None) -> bool:
     """Bring what is kept up to date with the committed data: drop what the change made stale and, for
-    large data, keep the pages' first views again (only those whose inputs changed are computed)."""
+    large data, keep the pages' first views again (only those whose inputs changed are computed). False
+    when that failed (logged): the change stands, and the pages compute what is not kept on their visit."""
     with db.held():  # one open of the file for the refresh's many short reads and writes
-        result_store.prepare_after_commit(db, work_ahead=work_ahead, progress=progress)
+        return result_store.prepare_after_commit(db, work_ahead=work_ahead, progress=progress)
 
 
 @dataclass
@@ -82,12 +83,14 @@ def _timed(change, db: Database, wait: bool, progress: importer.Progress | None)
     started = time.monotonic()
     result = change()
     committed = time.monotonic()
+    ready = result["unchanged"]
     if wait and not result["unchanged"]:
         if progress:
             progress(0.9, "preparing")
-        refresh(db)
+        ready = refresh(db)
     result["commit_seconds"] = round(committed - started, 3)
-    result["ready_seconds"] = round(time.monotonic() - started, 3) if wait or result["unchanged"] else None
+    result["ready"] = ready  # False: --no-wait, or the refresh failed (logged); the pages compute on their visit
+    result["ready_seconds"] = round(time.monotonic() - started, 3) if ready else None
     return result
 
 

@@ -162,6 +162,41 @@ def test_a_touchpoints_import_scores_the_contact_measure_again_and_keeps_the_usa
     assert raw["raw"].tolist() == [0.0]  # contacted on the as-of day
 
 
+@pytest.mark.parametrize("dataset, rows, first_new", [
+    ("touchpoints", "account_id,date,kind\nC10263,2026-08-31,電話\nC10037,2026-08-31,訪問\n", dt.date(2026, 8, 31)),
+    ("usage", "account_id,date,logins\nC10263,2026-08-15,900\nC10037,2026-08-15,0\n", dt.date(2026, 8, 15)),
+])
+def test_an_append_scores_only_the_days_from_its_first_new_row(demo_db, tmp_path, monkeypatch, caplog, dataset,
+                                                             rows, first_new):
+    """A day's part depends on its dataset's rows up to that day: after an append, the days before its first
+    new row are carried over from the part kept before it, even one kept long ago (dropped in the same write),
+    and the scores are still those scored afresh in the query."""
+    days = month_ends(START, AS_OF)  # 12 month ends: 9 before the appended rows, 3 on or after them
+    before = views.caller(demo_db)("health_scores", as_of=AS_OF, days=days)
+    monkeypatch.setattr(health_store, "KEEP_STALE", dt.timedelta(0))  # the last refresh was yesterday
+    path = tmp_path / f"{dataset}.csv"
+    path.write_text(rows, encoding="utf-8")
+    assert importer.import_file(demo_db, path, dataset, by=EDITOR, mode="append")["rows_loaded"] == 2
+    with caplog.at_level("INFO", logger="dashboard.results.health_store"):
+        after = views.caller(demo_db)("health_scores", as_of=AS_OF, days=days)
+    later = [d for d in days if d >= first_new]
+    assert len(later) == 3
+    assert f"health part {dataset}: 3 days scored, 9 carried over" in caplog.messages
+    assert "health scores: 3 days combined, 9 carried over" in caplog.messages
+    inline = scored_inline(monkeypatch, demo_db, "health_scores", as_of=AS_OF, days=days)
+    same(after, inline)
+
+    def score(frame, day):
+        return frame[(frame["account_id"] == "C10263") & (frame["day"] == pd.Timestamp(day))]["score"].item()
+    # the appended rows move C10263's score that day (contacted, or 900 more logins), not the month before
+    assert score(after, later[0]) != score(before, later[0])
+    assert score(after, days[8]) == score(before, days[8])
+    # the old data's rows are gone (kept long ago), the carried days are kept once under the new data
+    assert demo_db.query("SELECT count(DISTINCT data_key) AS n FROM kept_health_days")["n"][0] == 1
+    details = views.caller(demo_db)("health_details", as_of=AS_OF)
+    same(details, scored_inline(monkeypatch, demo_db, "health_details", as_of=AS_OF))
+
+
 def test_weights_alone_score_no_part_again_and_give_the_scores_scored_in_the_query(demo_db, monkeypatch):
     days = [AS_OF]
     q = views.caller(demo_db)

@@ -114,7 +114,8 @@ def _parts(con, params: dict) -> dict[str, tuple[str, str, dict]]:
 def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tuple[str, dict]:
     """Score the days ``missing`` says are not kept: each part (the usage measures, the contact measure)
     only where its own inputs changed, then each account's score per day, the parts combined under this
-    configuration's weights (_health_kept.sql: the measure rows are combined when read, not kept again)."""
+    configuration's weights (_health_kept.sql: the measure rows are combined when read, not kept again).
+    After an append, the days before its first new row are carried over from what was kept before it."""
     from dashboard.results.runner import sql_text
 
     data, parts, todo = missing(con)  # again inside the write: another session may have kept them meanwhile
@@ -122,6 +123,19 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tup
         return data, parts
     now = dt.datetime.now()
     part_keys = [k for k, _, _ in parts.values()]
+    # carried over first: what was kept before the append may be old enough to be dropped below
+    to_score = {}
+    for source, (part, part_data, own) in parts.items():
+        have = {r[0] for r in con.execute("SELECT day FROM kept_health_part_days WHERE part_key = ? AND as_of = ?",
+                                          [part, as_of]).fetchall()}
+        days = [d for d in todo if d not in have]
+        carried = _carry_part(con, source, part, part_data, own, as_of, days, now) if days else []
+        to_score[source] = [d for d in days if d not in carried]
+        if days:
+            log.info("health part %s: %d days scored, %d carried over", source, len(days) - len(carried), len(carried))
+    scores_carried = _carry_scores(con, data, key, as_of, todo, now)
+    combined = [d for d in todo if d not in scores_carried]
+    log.info("health scores: %d days combined, %d carried over", len(combined), len(scores_carried))
     stale = ("SELECT data_key, config_key, as_of, day FROM kept_health_days WHERE data_key <> $data "
              "AND kept_at < $before")
     when = {"data": data, "before": now - KEEP_STALE}
@@ -136,9 +150,7 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tup
     con.execute("DELETE FROM kept_health_part_days "
                 "WHERE NOT list_contains($current, source || chr(10) || data) AND kept_at < $before", current)
     for source, (part, part_data, own) in parts.items():
-        have = {r[0] for r in con.execute("SELECT day FROM kept_health_part_days WHERE part_key = ? AND as_of = ?",
-                                          [part, as_of]).fetchall()}
-        days = [d for d in todo if d not in have]
+        days = to_score[source]
         if not days:
             continue
         con.execute(
@@ -152,13 +164,73 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tup
     con.execute("UPDATE kept_health_part_days SET kept_at = $now WHERE list_contains($parts, part_key) "
                 "AND as_of = $as_of AND day IN (SELECT unnest($days::DATE[]))",
                 {"now": now, "parts": part_keys, "as_of": as_of, "days": todo})
-    con.execute(
-        "INSERT INTO kept_health_scores SELECT $kept_data, $kept_key, $as_of, day, account_id, "  # noqa: S608
-        f"health_score(contribution) FROM ({sql_text('_health_kept')}) GROUP BY day, account_id",  # our own SQL
-        {"kept_data": data, "kept_key": key, "as_of": as_of, "days": todo, "health_parts": part_keys,
-         "names": params["names"], "weights": [float(w) for w in params["weights"]]})
-    con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)", [[data, key, as_of, d, now] for d in todo])
+    if combined:
+        con.execute(
+            "INSERT INTO kept_health_scores SELECT $kept_data, $kept_key, $as_of, day, account_id, score "  # noqa: S608
+            f"FROM ({sql_text('_health_combined')})",
+            {"kept_data": data, "kept_key": key, "as_of": as_of, "days": combined, "health_parts": part_keys,
+             "names": params["names"], "weights": [float(w) for w in params["weights"]]})  # our own SQL, values bound
+        con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)",
+                        [[data, key, as_of, d, now] for d in combined])
     return data, parts
+
+
+def _before_append(con, data: str, dataset: str) -> tuple[str, dt.date | None] | None:
+    """When the current snapshot of ``dataset`` appended rows to the one before it: ``data`` (a list of
+    snapshot ids) as it read before the append, and the first day of the appended rows (None: no rows).
+    A part's or a score's rows of a day depend only on its datasets' rows up to that day, so the rows kept
+    for the days before the first appended one are the same under both. None when it was no append."""
+    row = con.execute("SELECT snapshot_id, parent_id FROM snapshots WHERE dataset = ? AND is_current "
+                      "AND mode = 'append' AND parent_id IS NOT NULL", [dataset]).fetchone()
+    ids = {int(i) for i in data.split(",") if i}
+    if row is None or row[0] not in ids:
+        return None
+    new, parent = row
+    first = con.execute(f'SELECT min(date) FROM "{dataset}" WHERE snapshot_id = ?', [new]).fetchone()[0]  # noqa: S608 (usage or touchpoints)
+    return ",".join(str(i) for i in sorted(ids - {new} | {parent})), first
+
+
+def _carry_part(con, source: str, part: str, part_data: str, own: dict, as_of: dt.date, days: list[dt.date],
+                now: dt.datetime) -> list[dt.date]:
+    """Keep under ``part`` the rows of the ``days`` before an append's first new row (of ``source``) as
+    they were kept for the snapshot before it; return those days."""
+    before = _before_append(con, part_data, source)
+    if before is None:
+        return []
+    old_data, first = before
+    old = hashlib.sha256(f"{source}\n{old_data}\n{config_key(own)}".encode()).hexdigest()[:16]
+    kept = {r[0] for r in con.execute("SELECT day FROM kept_health_part_days WHERE part_key = ? AND as_of = ?",
+                                      [old, as_of]).fetchall()}
+    carry = [d for d in days if d in kept and (first is None or d < first)]
+    if carry:
+        con.execute("INSERT INTO kept_health_parts SELECT $part, as_of, day, account_id, measure, source, raw, "
+                    "measure_score, has_data FROM kept_health_parts WHERE part_key = $old AND as_of = $as_of "
+                    "AND day IN (SELECT unnest($days::DATE[]))", {"part": part, "old": old, "as_of": as_of, "days": carry})
+        con.executemany("INSERT INTO kept_health_part_days VALUES (?, ?, ?, ?, ?, ?)",
+                        [[part, source, part_data, as_of, d, now] for d in carry])
+    return carry
+
+
+def _carry_scores(con, data: str, key: str, as_of: dt.date, days: list[dt.date], now: dt.datetime) -> list[dt.date]:
+    """The same for each account's score per day: the days before an append's first new row (of usage or
+    touchpoints) keep the scores kept for the data before it; return those days."""
+    for source in ("usage", "touchpoints"):
+        before = _before_append(con, data, source)
+        if before is None:
+            continue
+        old_data, first = before
+        kept = {r[0] for r in con.execute("SELECT day FROM kept_health_days WHERE data_key = ? AND config_key = ? "
+                                          "AND as_of = ?", [old_data, key, as_of]).fetchall()}
+        carry = [d for d in days if d in kept and (first is None or d < first)]
+        if carry:
+            con.execute("INSERT INTO kept_health_scores SELECT $data, config_key, as_of, day, account_id, score "
+                        "FROM kept_health_scores WHERE data_key = $old AND config_key = $key AND as_of = $as_of "
+                        "AND day IN (SELECT unnest($days::DATE[]))",
+                        {"data": data, "old": old_data, "key": key, "as_of": as_of, "days": carry})
+            con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)",
+                            [[data, key, as_of, d, now] for d in carry])
+        return carry
+    return []
 
 
 def page_days(as_of: dt.date, first: dt.date | None, config: dict) -> dict[dt.date, list[dt.date]]:

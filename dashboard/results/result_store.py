@@ -308,13 +308,15 @@ def extra_views(as_of: dt.date, fetch: Any) -> list[tuple[str, dict[str, Any]]]:
     return suggestion_views(as_of, fetch)
 
 
-def prepare_after_commit(db: Database, *, work_ahead: bool = True, progress: Progress | None = None) -> None:
+def prepare_after_commit(db: Database, *, work_ahead: bool = True, progress: Progress | None = None) -> bool:
     """``prepare`` after a committed import, restore or settings change: a failure is logged, never
-    raised (the change is in place; the pages then compute on their first visit)."""
+    raised (the change is in place; the pages then compute on their first visit). Whether it prepared."""
     try:
         prepare(db, work_ahead=work_ahead, progress=progress)
     except Exception:  # noqa: BLE001 - never fail a change that has been committed
         log.exception("the pages' first views were not prepared after the change")
+        return False
+    return True
 
 
 # Results about one account the user picks (the explain section's score history): a few hundred rows from

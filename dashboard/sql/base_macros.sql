@@ -128,6 +128,10 @@ CREATE OR REPLACE MACRO health_band(score, red, green) AS
 -- 9 decimals. A sum of doubles depends on the order the threads add them in (the last of 16 digits):
 -- rounded, the same data gives the same score on every run and every engine, and ties stay ties.
 CREATE OR REPLACE MACRO health_score(contribution) AS round(sum(contribution), 9);
+-- The same score from an account's weighted measure scores (has_data * weight * measure score, in a list) and the
+-- sum of the weights with data: each divided by that sum, as a contribution is, then added up.
+CREATE OR REPLACE MACRO health_score_of(weighted, total) AS
+    round(list_sum(list_transform(weighted, lambda x: x / nullif(total, 0))), 9);
 
 -- A round figure near x: two significant digits, halves to even (187,300 -> 190,000; 52,345 -> 52,000).
 CREATE OR REPLACE MACRO round_figure(x) AS

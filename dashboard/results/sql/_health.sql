@@ -78,8 +78,9 @@ SELECT * FROM (
                  WHEN higher AND raw <= 0 THEN 0
                  WHEN method = 'linear' AND target IS NOT NULL AND target <> floor
                       THEN 100 * greatest(0, least(1, (raw - floor) / (target - floor)))
-                 WHEN higher THEN 100 * percent_rank() OVER (PARTITION BY day, name, no_data ORDER BY raw ASC NULLS FIRST)
-                 ELSE 100 * percent_rank() OVER (PARTITION BY day, name, no_data ORDER BY raw DESC NULLS FIRST)
+                 -- one ranking for both directions: a lower-is-better measure ranks by -raw (higher is fixed per name)
+                 ELSE 100 * percent_rank() OVER (PARTITION BY day, name, no_data
+                                                 ORDER BY CASE WHEN higher THEN raw ELSE -raw END ASC NULLS FIRST)
             END AS measure_score,
             CASE WHEN no_data THEN 0 ELSE weight END AS weight_used
         FROM raw
