@@ -157,7 +157,7 @@ def column_format() -> str:
     """The format of an amount column in a table (Streamlit's presets where one exists)."""
     code = current().code
     presets = {"JPY": "yen", "USD": "dollar", "EUR": "euro"}
-    return presets.get(code) or f"{current().symbol}%.{current().decimals}f"
+    return presets.get(code) or f"{current().symbol}%,.{current().decimals}f"  # ",": Streamlit's thousands flag
 
 
 def currency_name(code: object, lang: str = "ja") -> str:

@@ -10,6 +10,7 @@ ready; ``wait=False`` returns after the commit (whoever opens the data next comp
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,17 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from dashboard import auth, settings
-from dashboard.db import Database
+from dashboard.db import Database, DatabaseError
 from dashboard.imports import importer
 from dashboard.results import result_store
+
+log = logging.getLogger(__name__)
 
 
 def refresh(db: Database, *, work_ahead: bool = True, progress: result_store.Progress | None = None) -> bool:
     """Bring what is kept up to date with the committed data: drop what the change made stale and, for
     large data, keep the pages' first views again (only those whose inputs changed are computed). False
     when that failed (logged): the change stands, and the pages compute what is not kept on their visit."""
-    with db.held():  # one open of the file for the refresh's many short reads and writes
-        return result_store.prepare_after_commit(db, work_ahead=work_ahead, progress=progress)
+    try:
+        with db.held():  # one open of the file for the refresh's many short reads and writes
+            return result_store.prepare_after_commit(db, work_ahead=work_ahead, progress=progress)
+    except DatabaseError:  # the file stayed busy (another process's long write) past our patience
+        log.exception("the pages' first views were not prepared after the change")
+        return False
 
 
 @dataclass
@@ -83,8 +90,9 @@ def _timed(change, db: Database, wait: bool, progress: importer.Progress | None)
     started = time.monotonic()
     result = change()
     committed = time.monotonic()
-    ready = result["unchanged"]
-    if wait and not result["unchanged"]:
+    # an unchanged import is ready when nothing is pending (an earlier --no-wait import may have left a refresh)
+    ready = result["unchanged"] and (db.read_only or result_store.pending(db) is None)
+    if wait and not ready:
         if progress:
             progress(0.9, "preparing")
         ready = refresh(db)

@@ -154,22 +154,48 @@ def test_import_reports_commit_and_ready_seconds(tmp_path, capsys, monkeypatch):
     assert result["ready"] is False
 
 
-def test_an_import_whose_refresh_failed_is_committed_and_says_it_is_not_ready(tmp_path, capsys, monkeypatch):
-    """The refresh after a commit fails (logged, never raised: the data is in): the import does not claim
-    its figures are ready, and the next reader of the data completes the refresh."""
-    from dashboard.db import Database
+@pytest.mark.parametrize("fault", ["prepare", "busy"])
+def test_an_import_whose_refresh_failed_is_committed_and_says_it_is_not_ready(tmp_path, capsys, monkeypatch, fault):
+    """The refresh after a commit fails (a fault while keeping the pages' first views, or the file held by
+    another process's long write past our patience): logged, never raised, since the data is in. The import
+    does not claim its figures are ready, and the refresh is still pending for whoever reads the data next."""
+    from dashboard.db import Database, DatabaseBusy
     from dashboard.results import result_store
 
     def broken(db, **kwargs):
         raise RuntimeError("a fault while keeping the pages' first views")
 
+    def busy(self):
+        raise DatabaseBusy(self.path, self.wait_seconds)
+
     db = str(tmp_path / "c.duckdb")
     csv = tmp_path / "accounts.csv"
     csv.write_text("account_id,mrr,contract_start\nA1,1000,2024-04-01\n")
-    monkeypatch.setattr(result_store, "prepare", broken)
+    if fault == "prepare":
+        monkeypatch.setattr(result_store, "prepare", broken)
+    else:
+        monkeypatch.setattr(Database, "held", busy)
     code, out, err = run(capsys, "--db", db, "import", str(csv), "--dataset", "accounts")
     result = json.loads(out)
     assert code == 0 and result["rows_loaded"] == 1
     assert result["ready"] is False and result["ready_seconds"] is None and result["commit_seconds"] > 0
     monkeypatch.undo()
-    assert result_store.pending(Database(db)) is not None  # still to do, for whoever opens the data next
+    assert result_store.pending(Database(db)) is not None
+
+
+def test_an_unchanged_import_completes_a_refresh_an_earlier_import_left(tmp_path, capsys):
+    """A batch imported with --no-wait, then the same file again as the last of it: nothing changes, but
+    the earlier refresh is still pending, so this import completes it before it says ready."""
+    from dashboard.db import Database
+    from dashboard.results import result_store
+
+    db = str(tmp_path / "c.duckdb")
+    csv = tmp_path / "accounts.csv"
+    csv.write_text("account_id,mrr,contract_start\nA1,1000,2024-04-01\n")
+    code, out, _ = run(capsys, "--db", db, "import", str(csv), "--dataset", "accounts", "--no-wait")
+    assert code == 0 and json.loads(out)["ready"] is False
+    assert result_store.pending(Database(db)) is not None
+    code, out, _ = run(capsys, "--db", db, "import", str(csv), "--dataset", "accounts")
+    result = json.loads(out)
+    assert code == 0 and result["unchanged"] is True and result["ready"] is True
+    assert result_store.pending(Database(db)) is None

@@ -131,3 +131,13 @@ def test_a_rate_changes_by_points_not_percent():
     from dashboard.i18n import points
 
     assert (points(0.02), points(-0.0002, 2), points(None)) == ("+2.0pt", "-0.02pt", "—")
+
+
+def test_a_table_s_amount_column_groups_thousands_in_every_currency():
+    """Streamlit has presets for yen, dollars and euros; pounds and won read £1234567.50 and ₩1234567 until
+    the format asked for separators (its sprintf's "," flag)."""
+    try:
+        assert [money.use(c) and money.column_format() for c in ("JPY", "USD", "EUR", "GBP", "KRW")] == [
+            "yen", "dollar", "euro", "£%,.2f", "₩%,.0f"]
+    finally:
+        money.use("JPY")

@@ -320,7 +320,9 @@ _STAGE_OWNER = ("import os, signal, sys\nfrom dashboard.imports.readers import L
 
 def test_a_stage_whose_process_died_is_removed_when_the_next_import_starts(tmp_path, monkeypatch):
     """A killed import cannot remove its stage (a whole export's copy): the next stage made removes it, and
-    leaves alone the stages of live imports and a folder that names no owner yet (unless a day old)."""
+    leaves alone the stages of live imports (here or in another container sharing /tmp) and a folder with no
+    owner file yet (unless a day old)."""
+    import fcntl
     import os
     import subprocess
     import sys
@@ -341,6 +343,12 @@ def test_a_stage_whose_process_died_is_removed_when_the_next_import_starts(tmp_p
     new_unowned.mkdir()
     old_unowned.mkdir()
     os.utime(old_unowned, (time.time() - 2 * 24 * 3600,) * 2)
+    # a stage of another container sharing the temp folder: its pid means nothing here, its lock is held
+    elsewhere = tmp_path / "dashboard-import-elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / staging.OWNER_FILE).write_text("999999999")
+    held = os.open(elsewhere / staging.OWNER_FILE, os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)
     assert dead.parent == tmp_path and dead.is_dir() and live.is_dir()
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
@@ -348,8 +356,9 @@ def test_a_stage_whose_process_died_is_removed_when_the_next_import_starts(tmp_p
     try:
         assert stage.dir.parent == tmp_path
         left = {p.name for p in tmp_path.glob("dashboard-import-*")}
-        assert left == {live.name, new_unowned.name, stage.dir.name}  # the dead import's and the day-old are gone
+        # the dead import's and the day-old are gone
+        assert left == {live.name, new_unowned.name, elsewhere.name, stage.dir.name}
     finally:
         stage.remove()
+        os.close(held)
         live_proc.communicate("done\n", timeout=60)
-    assert not live.exists()  # the live import removed its own

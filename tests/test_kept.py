@@ -188,13 +188,24 @@ def test_an_append_scores_only_the_days_from_its_first_new_row(demo_db, tmp_path
 
     def score(frame, day):
         return frame[(frame["account_id"] == "C10263") & (frame["day"] == pd.Timestamp(day))]["score"].item()
-    # the appended rows move C10263's score that day (contacted, or 900 more logins), not the month before
+    # the appended rows move C10263's score that day (contacted, or 900 more logins): the rows scored afresh
     assert score(after, later[0]) != score(before, later[0])
-    assert score(after, days[8]) == score(before, days[8])
-    # the old data's rows are gone (kept long ago), the carried days are kept once under the new data
-    assert demo_db.query("SELECT count(DISTINCT data_key) AS n FROM kept_health_days")["n"][0] == 1
     details = views.caller(demo_db)("health_details", as_of=AS_OF)
     same(details, scored_inline(monkeypatch, demo_db, "health_details", as_of=AS_OF))
+
+
+def test_an_append_after_an_append_of_the_other_dataset_carries_the_scores_over(demo_db, tmp_path, caplog):
+    """Usage was appended (and refreshed) before touchpoints is: the scores kept before are those of the
+    appended usage and the touchpoints before their append, and the days before it are carried over."""
+    days = month_ends(START, AS_OF)
+    for dataset, rows in (("usage", "account_id,date,logins\nC10263,2026-08-15,900\n"),
+                          ("touchpoints", "account_id,date,kind\nC10263,2026-08-31,電話\n")):
+        path = tmp_path / f"{dataset}.csv"
+        path.write_text(rows, encoding="utf-8")
+        importer.import_file(demo_db, path, dataset, by=EDITOR, mode="append")
+        with caplog.at_level("INFO", logger="dashboard.results.health_store"):
+            views.caller(demo_db)("health_scores", as_of=AS_OF, days=days)
+    assert "health scores: 3 days combined, 9 carried over" in caplog.messages[-1:]
 
 
 def test_weights_alone_score_no_part_again_and_give_the_scores_scored_in_the_query(demo_db, monkeypatch):

@@ -9,8 +9,9 @@ its row number as a spreadsheet shows it (the header is row 1).
 - .xlsx: read by workbook.py (bounded, in a child process) and handed to DuckDB as Arrow.
 
 A stage is removed when its import commits or is discarded (or its plan is collected). A process that
-dies first (killed, out of memory) cannot remove it, so each stage's folder names its owner's process id,
-and making a stage removes the folders of owners that are gone: an abandoned stage holds a whole export.
+dies first (killed, out of memory) cannot remove it, so each stage's owner file is locked by its process
+while it lives, and making a stage removes the folders whose lock is free: an abandoned stage holds a
+whole export.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: abandoned stages are removed by age only
+    fcntl = None  # type: ignore[assignment]
+
 from dashboard.db import thread_limit
 from dashboard.errors import ImportRefused
 from dashboard.imports import formats, readers, values_sql
@@ -40,38 +46,57 @@ _CHUNK = 8 << 20
 SPARE_COLUMNS = 4  # fields beyond the header a row may carry (a rejected row) before the file is refused
 _LINE_RE = re.compile(r"Line: (\d+)")
 STAGE_PREFIX = "dashboard-import-"
-OWNER_FILE = "owner.pid"
-ORPHAN_SECONDS = 24 * 3600  # a folder with no owner named (being made, or an older version's) is left this long
+OWNER_FILE = "owner.lock"  # locked by the importing process for as long as it lives (its pid inside, to read)
+ORPHAN_SECONDS = 24 * 3600  # a folder with no owner file (being made, or an older version's) is left this long
 
 
-def _alive(pid: int) -> bool:
-    if os.name != "posix":  # os.kill(pid, 0) is no probe elsewhere
-        return True
+def _take_ownership(stage_dir: Path) -> int:
+    """Lock the stage's owner file; the kernel lets go of the lock when this process ends, however it ends.
+    The file is locked under another name and then renamed, so a sweep never finds it unlocked."""
+    pending = stage_dir / f".{OWNER_FILE}"
+    fd = os.open(pending, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by child processes
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, str(os.getpid()).encode())
+    os.replace(pending, stage_dir / OWNER_FILE)
+    return fd
+
+
+def _owner_gone(stage_dir: Path) -> bool | None:
+    """Whether the process that made a stage is gone (its owner file is not locked); None when the folder
+    has no owner file. A lock works across containers that share the temp folder, where a pid does not."""
+    if fcntl is None:
+        return None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        fd = os.open(stage_dir / OWNER_FILE, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+    except OSError:  # another user's stage: not ours to remove
         return False
-    except OSError:  # another user's process (PermissionError): alive
-        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # locked: its import is running (in this process or another)
+    finally:
+        os.close(fd)
     return True
 
 
 def sweep_abandoned(folder: Path | None = None) -> list[Path]:
-    """Remove the stage folders whose process is gone (or, naming none, older than a day); return them."""
+    """Remove the stage folders whose process is gone (or, with no owner file, older than a day); return
+    those removed."""
     removed = []
     for stage_dir in Path(folder or tempfile.gettempdir()).glob(f"{STAGE_PREFIX}*"):
-        try:
-            pid = int((stage_dir / OWNER_FILE).read_text())
-        except (OSError, ValueError):
+        gone = _owner_gone(stage_dir)
+        if gone is None:
             try:
-                abandoned = time.time() - stage_dir.stat().st_mtime > ORPHAN_SECONDS
+                gone = stage_dir.is_dir() and time.time() - stage_dir.stat().st_mtime > ORPHAN_SECONDS
             except OSError:
                 continue
-        else:
-            abandoned = pid != os.getpid() and not _alive(pid)
-        if abandoned and stage_dir.is_dir():
+        if gone:
             shutil.rmtree(stage_dir, ignore_errors=True)
-            removed.append(stage_dir)
+            if not stage_dir.exists():
+                removed.append(stage_dir)
     return removed
 
 
@@ -94,7 +119,7 @@ class Stage:
     def __init__(self, limits: Limits, currency: str = "JPY"):
         sweep_abandoned()
         self.dir = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX))
-        (self.dir / OWNER_FILE).write_text(str(os.getpid()))
+        self._owner = _take_ownership(self.dir)
         self.path = self.dir / "stage.duckdb"
         self.limits = limits
         self.con: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path), config={
@@ -117,6 +142,9 @@ class Stage:
     def remove(self) -> None:
         self.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self._owner is not None:
+            os.close(self._owner)
+            self._owner = None
 
     # -- loading ---------------------------------------------------------------------------------------
     def load(self, path: Path, file_name: str, sheet: str | None = None,

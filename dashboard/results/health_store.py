@@ -46,10 +46,12 @@ DATA_KEY_SQL = ("SELECT coalesce(string_agg(snapshot_id::VARCHAR, ',' ORDER BY s
 
 @cache
 def _scoring_code() -> str:
-    """The scoring block and the macros it calls, once per process: a new formula never reads old rows."""
+    """The scoring and combining blocks and the macros they call, once per process: a new formula never reads
+    old rows (nor carries them over to new data)."""
     from dashboard.results.runner import sql_text
 
-    return f"{sql_text('_health')}\n{schema.schema_hash()}"
+    return "\n".join([*(sql_text(block) for block in ("_health", "_health_combined", "_health_kept")),
+                      schema.schema_hash()])
 
 
 def config_key(params: dict) -> str:
@@ -222,13 +224,14 @@ def _carry_scores(con, data: str, key: str, as_of: dt.date, days: list[dt.date],
         kept = {r[0] for r in con.execute("SELECT day FROM kept_health_days WHERE data_key = ? AND config_key = ? "
                                           "AND as_of = ?", [old_data, key, as_of]).fetchall()}
         carry = [d for d in days if d in kept and (first is None or d < first)]
-        if carry:
-            con.execute("INSERT INTO kept_health_scores SELECT $data, config_key, as_of, day, account_id, score "
-                        "FROM kept_health_scores WHERE data_key = $old AND config_key = $key AND as_of = $as_of "
-                        "AND day IN (SELECT unnest($days::DATE[]))",
-                        {"data": data, "old": old_data, "key": key, "as_of": as_of, "days": carry})
-            con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)",
-                            [[data, key, as_of, d, now] for d in carry])
+        if not carry:  # the other dataset's append may be the newer one (its parent is what was kept)
+            continue
+        con.execute("INSERT INTO kept_health_scores SELECT $data, config_key, as_of, day, account_id, score "
+                    "FROM kept_health_scores WHERE data_key = $old AND config_key = $key AND as_of = $as_of "
+                    "AND day IN (SELECT unnest($days::DATE[]))",
+                    {"data": data, "old": old_data, "key": key, "as_of": as_of, "days": carry})
+        con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)",
+                        [[data, key, as_of, d, now] for d in carry])
         return carry
     return []
 
