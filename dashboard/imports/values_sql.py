@@ -229,7 +229,15 @@ def word_macros() -> list[str]:
              f"[regexp_extract(t, {month_x}, ['y', 'sep', 'm'])], lambda p: CASE WHEN try_cast(p.m AS INT) BETWEEN 1 AND 12 "
              "AND try_cast(p.y AS INT) >= 1900 THEN struct_pack(a := p.y || '-' || lpad(p.m, 2, '0') || '-01', sep := '', "
              "b := strftime(last_day(make_date(p.y::INT, p.m::INT, 1)), '%Y-%m-%d')) END)[1] END")
-    out.append("CREATE OR REPLACE MACRO v_period(s) AS CASE WHEN v_blank(s) THEN NULL ELSE list_transform("
+    # the fast path: two dates from 1900 on written YYYY/MM/DD or YYYY-MM-DD around ~ ～ 〜 (what invoice tools
+    # export, 10 µs a cell through the full rules), each cast at once: the same answer the full rules give them
+    fast_day = f"{YEAR_1900}(-[0-9]{{2}}-|/[0-9]{{2}}/)[0-9]{{2}}"
+    fast = _lit(f"{fast_day} *[~\uff5e\u301c] *{fast_day}")
+    out.append("CREATE OR REPLACE MACRO v_period(s) AS CASE WHEN regexp_full_match(s, " + fast + ") THEN "
+               "list_transform([struct_pack(a := try_cast(replace(left(s, 10), '/', '-') AS DATE), "
+               "b := try_cast(replace(right(s, 10), '/', '-') AS DATE))], "
+               "lambda d: CASE WHEN d.b >= d.a THEN strftime(d.a, '%Y-%m-%d') || '/' || strftime(d.b, '%Y-%m-%d') END)[1] "
+               "WHEN v_blank(s) THEN NULL ELSE list_transform("
                f"[v_norm(s)], lambda t: list_transform([{sides}], lambda p: list_transform("
                "[struct_pack(a := CASE WHEN p.a <> '' THEN v_date(p.a) END, b := CASE WHEN p.b <> '' THEN v_date(p.b) END)], "
                "lambda d: CASE WHEN d.b >= d.a THEN strftime(d.a, '%Y-%m-%d') || '/' || strftime(d.b, '%Y-%m-%d') END)[1])[1])[1] END")
