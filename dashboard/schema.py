@@ -322,7 +322,7 @@ def derive_mrr(con) -> None:
     # the rows of accounts with overlapping lines are summed (at 1M invoice lines almost none are: 3.0 s -> 2.0 s)
     con.execute("""INSERT INTO derived_mrr
         WITH ml AS (SELECT account_id, month, mrr, plan, fx, alone, paid_from, paid_until FROM mrr_lines()
-                    WHERE counted AND account_id NOT IN (SELECT account_id FROM cur_mrr))
+                    l WHERE counted AND NOT EXISTS (SELECT 1 FROM cur_mrr m WHERE m.account_id = l.account_id))
         SELECT account_id, month, mrr::DECIMAL(18,4), plan, fx::DECIMAL(18,4), paid_from, paid_until
         FROM ml WHERE alone AND mrr > 0
         UNION ALL

@@ -98,3 +98,18 @@ def test_an_upward_import_is_caught(tmp_path):
         assert imported(inside) == {"views", "results.runner"}
     finally:
         inside.unlink()
+
+
+def test_no_sql_of_ours_filters_by_not_in_a_subquery():
+    """DuckDB 2.0 can hang for good on `x NOT IN (SELECT …)` (a mark join) beside another scan of the same
+    source: all threads park and an interrupt is never honoured (duckdb/duckdb#24961). It hung the refresh
+    after an MRR replace at M (accounts_without_mrr: EXISTS (SELECT 1 FROM mrr_history) AND account_id NOT IN
+    (SELECT account_id FROM mrr_history)), data-dependently, so no small test reproduces it. Our keys are never
+    NULL, so NOT EXISTS (an anti join) says the same: write that."""
+    import re
+
+    pattern = re.compile(r"NOT\s+IN\s*\(\s*SELECT\b", re.IGNORECASE)
+    found = [f"{path.relative_to(PACKAGE.parent)}:{text[:m.start()].count(chr(10)) + 1}"
+             for path in sorted([*PACKAGE.rglob("*.sql"), *PACKAGE.rglob("*.py")])
+             for text in [path.read_text(encoding="utf-8")] for m in pattern.finditer(text)]
+    assert found == []

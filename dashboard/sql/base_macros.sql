@@ -75,8 +75,8 @@ CREATE OR REPLACE MACRO account_attrs() AS TABLE
     UNION ALL
     SELECT account_id, NULL, NULL, plan, NULL, NULL, NULL, NULL, NULL,
            NULL::DECIMAL(18,4), NULL::DATE, first_paid, NULL::DATE, mrr
-    FROM kept_mrr_accounts
-    WHERE account_id NOT IN (SELECT account_id FROM cur_accounts);
+    FROM kept_mrr_accounts k
+    WHERE NOT EXISTS (SELECT 1 FROM cur_accounts c WHERE c.account_id = k.account_id);
 
 -- "Active on day" and "MRR on day", once: the accounts that are customers on `day` (a spell covers it)
 -- with their MRR then (the latest positive monthly MRR of that spell) and their attributes.
@@ -259,7 +259,7 @@ CREATE OR REPLACE MACRO billing_lines() AS TABLE
                CASE WHEN s.tax_included THEN 1 + coalesce(s.tax_rate, CASE WHEN coalesce(currency_code(s.currency), (SELECT code FROM ws)) = 'JPY'
                                                                           THEN 0.1 ELSE 0 END) ELSE 1 END AS tax_div
         FROM cur_subscriptions s
-        WHERE s.account_id NOT IN (SELECT account_id FROM inv WHERE line_kind = 'recurring')
+        WHERE NOT EXISTS (SELECT 1 FROM inv WHERE inv.line_kind = 'recurring' AND inv.account_id = s.account_id)
     )
     SELECT 'subscriptions' AS source, account_id, coalesce(subscription_id, '') AS ref, plan, 'recurring' AS kind,
            currency_code(currency) AS currency, paid_from, paid_until,

@@ -5,7 +5,7 @@
 SELECT a.account_id, a.name, a.owner, a.mrr, a.contract_start
 FROM cur_accounts a
 WHERE EXISTS (SELECT 1 FROM mrr_history)
-  AND a.account_id NOT IN (SELECT account_id FROM mrr_history)
+  AND NOT EXISTS (SELECT 1 FROM mrr_history m WHERE m.account_id = a.account_id)
   AND (a.contract_start IS NULL OR a.contract_start <= $as_of)
   AND (a.churn_date IS NULL OR a.churn_date > $as_of)
 ORDER BY a.mrr DESC NULLS LAST, a.account_id

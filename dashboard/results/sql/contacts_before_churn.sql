@@ -10,7 +10,7 @@ active AS (
 churned AS (
     SELECT account_id, max(spell_end) AS churn_date FROM sp
     WHERE spell_end <= $as_of AND spell_end > $as_of::DATE - INTERVAL 12 MONTH
-      AND account_id NOT IN (SELECT account_id FROM active)
+      AND NOT EXISTS (SELECT 1 FROM active a WHERE a.account_id = sp.account_id)
     GROUP BY ALL
 ),
 retained AS (  -- a customer through the whole window (as_of - 180, as_of]
