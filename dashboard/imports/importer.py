@@ -625,7 +625,7 @@ def derivation_warnings(db: Database, lang: str | None = None) -> list[str]:
         repeating = con.execute(
             "SELECT count(*) FROM cur_subscriptions s WHERE discount_duration = 'repeating' AND discount_months IS NULL "
             "AND (coalesce(discount_percent, 0) <> 0 OR coalesce(discount_amount, 0) <> 0) "
-            "AND account_id IN (SELECT account_id FROM billing_lines() WHERE source = 'subscriptions') "
+            "AND EXISTS (SELECT 1 FROM billing_lines() b WHERE b.source = 'subscriptions' AND b.account_id = s.account_id) "
             "AND NOT EXISTS (SELECT 1 FROM cur_mrr m WHERE m.account_id = s.account_id)").fetchone()[0]
         return rates, undated, unread, repeating
     rates, undated, unread, repeating = db.read(read)
