@@ -108,9 +108,12 @@ def _parts(con, params: dict) -> dict[str, tuple[str, str, dict]]:
         own = {k: ([params[k][i] for i in keep] if isinstance(params[k], list) else params[k]) for k in CONFIG_PARAMS}
         own["weights"] = [1.0] * len(keep)  # scored with unit weights: the part's weight column says "has data"
         data = _part_data(con, source)
-        key = hashlib.sha256(f"{source}\n{data}\n{config_key(own)}".encode()).hexdigest()[:16]
-        out[source] = (key, data, own)
+        out[source] = (_part_key(source, data, own), data, own)
     return out
+
+
+def _part_key(source: str, data: str, own: dict) -> str:
+    return hashlib.sha256(f"{source}\n{data}\n{config_key(own)}".encode()).hexdigest()[:16]
 
 
 def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tuple[str, dict]:
@@ -126,16 +129,17 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tup
     now = dt.datetime.now()
     part_keys = [k for k, _, _ in parts.values()]
     # carried over first: what was kept before the append may be old enough to be dropped below
+    appends = _appends(con)
     to_score = {}
     for source, (part, part_data, own) in parts.items():
         have = {r[0] for r in con.execute("SELECT day FROM kept_health_part_days WHERE part_key = ? AND as_of = ?",
                                           [part, as_of]).fetchall()}
         days = [d for d in todo if d not in have]
-        carried = _carry_part(con, source, part, part_data, own, as_of, days, now) if days else []
+        carried = _carry_part(con, source, appends.get(source), part, part_data, own, as_of, days, now) if days else []
         to_score[source] = [d for d in days if d not in carried]
         if days:
             log.info("health part %s: %d days scored, %d carried over", source, len(days) - len(carried), len(carried))
-    scores_carried = _carry_scores(con, data, key, as_of, todo, now)
+    scores_carried = _carry_scores(con, appends, data, key, as_of, todo, now)
     combined = [d for d in todo if d not in scores_carried]
     log.info("health scores: %d days combined, %d carried over", len(combined), len(scores_carried))
     stale = ("SELECT data_key, config_key, as_of, day FROM kept_health_days WHERE data_key <> $data "
@@ -177,62 +181,70 @@ def _score_and_keep(con, params: dict, key: str, as_of: dt.date, missing) -> tup
     return data, parts
 
 
-def _before_append(con, data: str, dataset: str) -> tuple[str, dt.date | None] | None:
-    """When the current snapshot of ``dataset`` appended rows to the one before it: ``data`` (a list of
-    snapshot ids) as it read before the append, and the first day of the appended rows (None: no rows).
-    A part's or a score's rows of a day depend only on its datasets' rows up to that day, so the rows kept
-    for the days before the first appended one are the same under both. None when it was no append."""
-    row = con.execute("SELECT snapshot_id, parent_id FROM snapshots WHERE dataset = ? AND is_current "
-                      "AND mode = 'append' AND parent_id IS NOT NULL", [dataset]).fetchone()
+def _appends(con) -> dict[str, tuple[int, int, dt.date | None]]:
+    """The health datasets whose current snapshot appended rows to the one before it: dataset -> (its
+    snapshot, the one before, the first day of the appended rows; None: no rows). A part's or a score's rows
+    of a day depend only on its datasets' rows up to that day, so the rows kept for the days before the first
+    appended one are the same before and after the append."""
+    out = {}
+    for dataset, new, parent in con.execute(
+            "SELECT dataset, snapshot_id, parent_id FROM snapshots WHERE is_current AND mode = 'append' "
+            "AND parent_id IS NOT NULL AND dataset IN ('usage', 'touchpoints')").fetchall():
+        first = con.execute(f'SELECT min(date) FROM "{dataset}" WHERE snapshot_id = ?', [new]).fetchone()[0]  # noqa: S608 (usage or touchpoints)
+        out[dataset] = (new, parent, first)
+    return out
+
+
+def _carried_days(data: str, append: tuple[int, int, dt.date | None] | None, days: list[dt.date],
+                  kept_before) -> tuple[str, list[dt.date]]:
+    """The ``data`` (snapshot ids) as it read before ``append``, and which of ``days`` can be carried over
+    from what was kept under it (``kept_before(old_data)``: its kept days); ('', []) when none can."""
     ids = {int(i) for i in data.split(",") if i}
-    if row is None or row[0] not in ids:
-        return None
-    new, parent = row
-    first = con.execute(f'SELECT min(date) FROM "{dataset}" WHERE snapshot_id = ?', [new]).fetchone()[0]  # noqa: S608 (usage or touchpoints)
-    return ",".join(str(i) for i in sorted(ids - {new} | {parent})), first
+    if append is None or append[0] not in ids:
+        return "", []
+    new, parent, first = append
+    old_data = ",".join(str(i) for i in sorted(ids - {new} | {parent}))
+    kept = kept_before(old_data)
+    return old_data, [d for d in days if d in kept and (first is None or d < first)]
 
 
-def _carry_part(con, source: str, part: str, part_data: str, own: dict, as_of: dt.date, days: list[dt.date],
-                now: dt.datetime) -> list[dt.date]:
-    """Keep under ``part`` the rows of the ``days`` before an append's first new row (of ``source``) as
-    they were kept for the snapshot before it; return those days."""
-    before = _before_append(con, part_data, source)
-    if before is None:
-        return []
-    old_data, first = before
-    old = hashlib.sha256(f"{source}\n{old_data}\n{config_key(own)}".encode()).hexdigest()[:16]
-    kept = {r[0] for r in con.execute("SELECT day FROM kept_health_part_days WHERE part_key = ? AND as_of = ?",
-                                      [old, as_of]).fetchall()}
-    carry = [d for d in days if d in kept and (first is None or d < first)]
+def _carry_part(con, source: str, append, part: str, part_data: str, own: dict, as_of: dt.date,
+                days: list[dt.date], now: dt.datetime) -> list[dt.date]:
+    """Keep under ``part`` the rows of the ``days`` before an append's first new row (of its own dataset)
+    as they were kept for the snapshot before it; return those days."""
+    def kept_before(old_data: str) -> set:
+        old = _part_key(source, old_data, own)
+        return {r[0] for r in con.execute("SELECT day FROM kept_health_part_days WHERE part_key = ? AND as_of = ?",
+                                          [old, as_of]).fetchall()}
+    old_data, carry = _carried_days(part_data, append, days, kept_before)
     if carry:
         con.execute("INSERT INTO kept_health_parts SELECT $part, as_of, day, account_id, measure, source, raw, "
                     "measure_score, has_data FROM kept_health_parts WHERE part_key = $old AND as_of = $as_of "
-                    "AND day IN (SELECT unnest($days::DATE[]))", {"part": part, "old": old, "as_of": as_of, "days": carry})
+                    "AND day IN (SELECT unnest($days::DATE[]))",
+                    {"part": part, "old": _part_key(source, old_data, own), "as_of": as_of, "days": carry})
         con.executemany("INSERT INTO kept_health_part_days VALUES (?, ?, ?, ?, ?, ?)",
                         [[part, source, part_data, as_of, d, now] for d in carry])
     return carry
 
 
-def _carry_scores(con, data: str, key: str, as_of: dt.date, days: list[dt.date], now: dt.datetime) -> list[dt.date]:
+def _carry_scores(con, appends: dict, data: str, key: str, as_of: dt.date, days: list[dt.date],
+                  now: dt.datetime) -> list[dt.date]:
     """The same for each account's score per day: the days before an append's first new row (of usage or
-    touchpoints) keep the scores kept for the data before it; return those days."""
-    for source in ("usage", "touchpoints"):
-        before = _before_append(con, data, source)
-        if before is None:
-            continue
-        old_data, first = before
-        kept = {r[0] for r in con.execute("SELECT day FROM kept_health_days WHERE data_key = ? AND config_key = ? "
+    touchpoints: whichever is the newer, its parent is what was kept) keep the scores kept for the data before
+    it; return those days."""
+    def kept_before(old_data: str) -> set:
+        return {r[0] for r in con.execute("SELECT day FROM kept_health_days WHERE data_key = ? AND config_key = ? "
                                           "AND as_of = ?", [old_data, key, as_of]).fetchall()}
-        carry = [d for d in days if d in kept and (first is None or d < first)]
-        if not carry:  # the other dataset's append may be the newer one (its parent is what was kept)
-            continue
-        con.execute("INSERT INTO kept_health_scores SELECT $data, config_key, as_of, day, account_id, score "
-                    "FROM kept_health_scores WHERE data_key = $old AND config_key = $key AND as_of = $as_of "
-                    "AND day IN (SELECT unnest($days::DATE[]))",
-                    {"data": data, "old": old_data, "key": key, "as_of": as_of, "days": carry})
-        con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)",
-                        [[data, key, as_of, d, now] for d in carry])
-        return carry
+    for append in appends.values():
+        old_data, carry = _carried_days(data, append, days, kept_before)
+        if carry:
+            con.execute("INSERT INTO kept_health_scores SELECT $data, config_key, as_of, day, account_id, score "
+                        "FROM kept_health_scores WHERE data_key = $old AND config_key = $key AND as_of = $as_of "
+                        "AND day IN (SELECT unnest($days::DATE[]))",
+                        {"data": data, "old": old_data, "key": key, "as_of": as_of, "days": carry})
+            con.executemany("INSERT INTO kept_health_days VALUES (?, ?, ?, ?, ?)",
+                            [[data, key, as_of, d, now] for d in carry])
+            return carry
     return []
 
 
